@@ -27,6 +27,7 @@ __all__ = [
     "decode_event_key",
     "failure_key",
     "frame_key",
+    "invalid_failure_key",
     "latest_model_key",
     "metadata_key",
     "model_run_prefix",
@@ -38,9 +39,9 @@ __all__ = [
     "sample_prefix",
     "session_id",
     "session_index_key",
+    "sessions_prefix",
     "sha256_file",
     "slug",
-    "sessions_prefix",
     "upload_key",
     "validate_name",
     "vtt_key",
@@ -219,3 +220,9 @@ def model_run_prefix(patient: str, run_id: str) -> str:
 
 def latest_model_key(patient: str) -> str:
     return f"models/{patient}/latest.json"
+
+
+def invalid_failure_key(raw_key: str) -> str:
+    """Where the failure record of an upload with an unsafe name goes (the name is never a key)."""
+    digest = hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"failed/_invalid/{digest}.json"

@@ -125,7 +125,9 @@ class FasterWhisperTranscriber:
         threads: int = 0,
     ) -> None:
         self.model_dir = resolve_model_dir(model)
-        self.name = f"faster-whisper/{Path(self.model_dir).name if model not in {'tiny.en', ''} else 'tiny.en'}"
+        self.name = (
+            f"faster-whisper/{Path(self.model_dir).name if model not in {'tiny.en', ''} else 'tiny.en'}"
+        )
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.vad = vad

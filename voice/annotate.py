@@ -1,0 +1,250 @@
+"""The annotated video: overlays drawn with OpenCV, encoded to H.264 + AAC by the bundled ffmpeg.
+
+OpenCV's own VideoWriter cannot write H.264 here (only mp4v, which browsers do not play), so
+frames are piped raw into ffmpeg, which also copies the source's audio (re-encoded to AAC) or
+adds a silent AAC track when the source has none. Output is bit-exact across runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from voice.body25 import PoseFrame
+from voice.errors import VoiceError
+from voice.media import ffmpeg_exe
+from voice.transcribe import Segment
+
+__all__ = ["EMOTION_COLOURS", "SKELETON", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
+
+#: BODY_25 limbs to draw (pairs of slots).
+SKELETON: tuple[tuple[int, int], ...] = (
+    (0, 1), (1, 2), (2, 3), (3, 4), (1, 5), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10), (10, 11),
+    (8, 12), (12, 13), (13, 14), (0, 15), (15, 17), (0, 16), (16, 18), (14, 19), (14, 21),
+    (11, 22), (11, 24),
+)  # fmt: skip
+
+#: BGR colours per emotion.
+EMOTION_COLOURS: dict[str, tuple[int, int, int]] = {
+    "happiness": (0, 200, 255),
+    "sadness": (255, 120, 0),
+    "anger": (0, 0, 230),
+    "surprise": (200, 0, 200),
+    "neutral": (180, 180, 180),
+}
+
+MIN_CONFIDENCE = 0.3
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """What to draw on one frame."""
+
+    caption: str = ""
+    label: str = ""
+    label_emotion: str = ""
+    predicted: str = ""
+
+
+def _ascii(text: str) -> str:
+    # Hershey fonts draw ASCII only.
+    return text.encode("ascii", "replace").decode()
+
+
+def _wrap(text: str, width_chars: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width_chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines[-2:]  # the latest two lines of a long segment
+
+
+def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
+    """Draw skeleton, emotion label and narration caption onto ``bgr`` (in place) and return it."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    unit = max(h, w) / 640.0
+    thick = max(1, round(2 * unit))
+    if pose is not None and pose.keypoints is not None:
+        sx = w / pose.width if pose.width else 1.0
+        sy = h / pose.height if pose.height else 1.0
+        pts = pose.keypoints
+        colour = EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0))
+        for a, b in SKELETON:
+            if pts[a, 2] >= MIN_CONFIDENCE and pts[b, 2] >= MIN_CONFIDENCE:
+                pa = (round(pts[a, 0] * sx), round(pts[a, 1] * sy))
+                pb = (round(pts[b, 0] * sx), round(pts[b, 1] * sy))
+                cv2.line(bgr, pa, pb, colour, thick, cv2.LINE_AA)
+        for x, y, c in pts:
+            if c >= MIN_CONFIDENCE:
+                cv2.circle(bgr, (round(x * sx), round(y * sy)), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    scale = 0.6 * unit
+    pad = round(8 * unit)
+    y = pad
+    for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
+        if not text:
+            continue
+        (tw, th), base = cv2.getTextSize(_ascii(text), font, scale, thick)
+        cv2.rectangle(bgr, (pad, y), (pad + tw + 2 * pad, y + th + base + pad), (0, 0, 0), -1)
+        cv2.putText(
+            bgr,
+            _ascii(text),
+            (2 * pad, y + th + pad // 2),
+            font,
+            scale,
+            EMOTION_COLOURS.get(emotion, (255, 255, 255)),
+            thick,
+            cv2.LINE_AA,
+        )
+        y += th + base + 2 * pad
+    if overlay.caption:
+        (cw, ch), _ = cv2.getTextSize("M", font, scale, thick)
+        lines = _wrap(_ascii(overlay.caption), max(10, (w - 4 * pad) // max(cw, 1)))
+        line_h = ch + pad
+        top = h - pad - line_h * len(lines)
+        cv2.rectangle(bgr, (0, top - pad), (w, h), (0, 0, 0), -1)
+        for i, line in enumerate(lines):
+            cv2.putText(
+                bgr, line, (2 * pad, top + ch + i * line_h), font, scale, (255, 255, 255), thick, cv2.LINE_AA
+            )
+    return bgr
+
+
+class H264Writer:
+    """Pipe BGR frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
+
+    def __init__(
+        self,
+        out_path: Path,
+        *,
+        width: int,
+        height: int,
+        fps: float,
+        audio_source: Path | None,
+        duration_s: float,
+        preset: str = "veryfast",
+        crf: int = 26,
+    ) -> None:
+        # x264 needs even dimensions for yuv420p.
+        self.width, self.height = width - width % 2, height - height % 2
+        self.src_width, self.src_height = width, height
+        self.out_path = out_path
+        cmd = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-s",
+            f"{self.width}x{self.height}",
+            "-framerate",
+            f"{fps:.6f}",
+            "-i",
+            "-",
+        ]
+        if audio_source is not None:
+            cmd += ["-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
+        else:
+            cmd += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-map", "0:v:0", "-map", "1:a:0"]
+        cmd += [
+            "-t",
+            f"{duration_s:.3f}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            preset,
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            "-map_metadata",
+            "-1",
+            "-fflags",
+            "+bitexact",
+            "-flags:v",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            "-movflags",
+            "+faststart",
+            str(out_path),
+        ]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.frames = 0
+
+    def write(self, bgr: np.ndarray) -> None:
+        if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
+            bgr = bgr[: self.height, : self.width]
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(np.ascontiguousarray(bgr).tobytes())
+        except BrokenPipeError as exc:
+            raise VoiceError(f"video encoder stopped: {self._stderr()}", stage="annotate") from exc
+        self.frames += 1
+
+    def _stderr(self) -> str:
+        err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+        return err.strip().splitlines()[-1] if err.strip() else "no message"
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        code = self._proc.wait()
+        if code != 0:
+            raise VoiceError(f"video encoder failed ({code}): {self._stderr()}", stage="annotate")
+
+    def abort(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _vtt_time(t: float) -> str:
+    ms = round(max(0.0, t) * 1000)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def webvtt(segments: Sequence[Segment]) -> str:
+    """A WebVTT transcript: one cue per segment."""
+    out = ["WEBVTT", ""]
+    for i, seg in enumerate(segments, 1):
+        text = " ".join(seg.text.split()).replace("-->", "->")
+        if not text:
+            continue
+        end = max(seg.end, seg.start + 0.001)
+        out += [str(i), f"{_vtt_time(seg.start)} --> {_vtt_time(end)}", text, ""]
+    return "\n".join(out)

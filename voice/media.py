@@ -1,0 +1,196 @@
+"""Media I/O: probe a file, stream its frames, decode its audio for Whisper.
+
+Everything streams: a video is never held in memory whole. PyAV (installed with faster-whisper)
+does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the encoding.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voice.errors import CorruptMediaError, NoVideoStreamError
+
+__all__ = ["Frame", "VideoInfo", "decode_audio", "ffmpeg_exe", "iter_frames", "probe"]
+
+log = logging.getLogger("voice")
+
+WHISPER_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    has_audio: bool
+    codec: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {
+            "duration_s": round(d["duration_s"], 3),
+            "fps": round(d["fps"], 3),
+            "width": d["width"],
+            "height": d["height"],
+            "has_audio": d["has_audio"],
+        }
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    time_s: float
+    bgr: np.ndarray
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _open(path: Path) -> Any:
+    import av
+
+    if not path.exists():
+        raise CorruptMediaError(f"file {path.name!r} does not exist.")
+    if path.stat().st_size == 0:
+        raise CorruptMediaError("the file is empty (0 bytes); upload the complete video again.")
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise CorruptMediaError(
+            f"the file cannot be read as a video ({type(exc).__name__}); it may be truncated or "
+            "not a video at all. Upload the complete original file."
+        ) from exc
+
+
+def probe(path: Path) -> VideoInfo:
+    """Container facts, without decoding. Raises CorruptMediaError / NoVideoStreamError."""
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise NoVideoStreamError(
+                "the file has no video stream (audio only?); VOICE needs a video of the person."
+            )
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        width, height = int(ctx.width or 0), int(ctx.height or 0)
+        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
+        fps = float(rate)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        else:
+            duration = 0.0
+        frames = int(stream.frames or round(duration * fps))
+        if width <= 0 or height <= 0 or fps <= 0 or duration <= 0:
+            raise CorruptMediaError(
+                "the video stream has no usable size, frame rate or duration; the file may be truncated."
+            )
+        return VideoInfo(
+            duration_s=duration,
+            fps=fps,
+            width=width,
+            height=height,
+            frame_count=frames,
+            has_audio=bool(container.streams.audio),
+            codec=str(ctx.name),
+        )
+    finally:
+        container.close()
+
+
+def iter_frames(path: Path, *, buffer: int = 8) -> Iterator[Frame]:
+    """Every frame in decode order as BGR arrays, decoded in a background thread.
+
+    The thread releases the GIL in libav, so decoding overlaps with the caller's work; the queue
+    is bounded, so at most ``buffer`` frames are in memory. A decode error part-way raises
+    CorruptMediaError at that point.
+    """
+    import av
+
+    container = _open(path)
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    time_base = float(stream.time_base) if stream.time_base is not None else 0.0
+    start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
+    fps = float(stream.average_rate or stream.guessed_rate or 25)
+    out: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=buffer)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for i, frame in enumerate(container.decode(stream)):
+                if stop.is_set():
+                    break
+                t = (frame.pts * time_base - start) if frame.pts is not None else i / fps
+                out.put(Frame(i, max(0.0, float(t)), frame.to_ndarray(format="bgr24")))
+            out.put(None)
+        except (av.error.FFmpegError, ValueError) as exc:
+            out.put(
+                CorruptMediaError(f"decoding failed part-way ({type(exc).__name__}); the file is damaged.")
+            )
+        except BaseException as exc:  # surfaced to the caller below
+            out.put(exc)
+
+    thread = threading.Thread(target=work, name="voice-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                out.get(timeout=0.05)
+        thread.join()
+        container.close()
+
+
+def decode_audio(path: Path) -> np.ndarray:
+    """The first audio stream as 16 kHz mono float32 in [-1, 1] (empty if there is none).
+
+    Decoded in memory with PyAV: no temporary WAV. 60 s of audio is 3.8 MB.
+    """
+    import av
+
+    container = _open(path)
+    try:
+        if not container.streams.audio:
+            return np.zeros(0, dtype=np.float32)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=WHISPER_RATE)
+        chunks: list[np.ndarray] = []
+        try:
+            for frame in container.decode(container.streams.audio[0]):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise CorruptMediaError(
+                f"the audio track cannot be decoded ({type(exc).__name__}); the file may be damaged."
+            ) from exc
+        if not chunks:
+            return np.zeros(0, dtype=np.float32)
+        return (np.concatenate(chunks).astype(np.float32) / 32768.0).astype(np.float32)
+    finally:
+        container.close()

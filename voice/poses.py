@@ -1,0 +1,101 @@
+"""MediaPipe Pose (0.10.14, full model, tracking mode) → OpenPose BODY_25 per frame.
+
+Only ``model_complexity=1`` ships with the wheel; 0 and 2 would download and fail offline.
+Frames larger than ``max_side`` are downscaled before inference (landmarks are normalised, so
+the BODY_25 pixels are still those of the original frame).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from voice.body25 import PoseFrame, from_mediapipe
+
+__all__ = ["MODEL_NAME", "PoseEstimator", "PoseTrack", "sample_stride"]
+
+MODEL_NAME = "mediapipe-0.10.14/full"
+
+# MediaPipe (glog/absl/TFLite) is chatty on stderr; keep it to errors.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def sample_stride(video_fps: float, pose_fps: float) -> int:
+    """Every ``stride``-th frame is a pose frame: the nearest integer stride to the wanted rate."""
+    return max(1, round(video_fps / pose_fps))
+
+
+class PoseEstimator:
+    """One person's pose per frame, in tracking mode over a whole video (use one per video)."""
+
+    def __init__(self, *, max_side: int = 640, min_detection: float = 0.5, min_tracking: float = 0.5):
+        import mediapipe as mp
+
+        self.max_side = max_side
+        self._pose: Any = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=1,
+            smooth_landmarks=True,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection,
+            min_tracking_confidence=min_tracking,
+        )
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def estimate(self, bgr: np.ndarray, *, frame: int, time_s: float) -> PoseFrame:
+        import cv2
+
+        height, width = bgr.shape[:2]
+        scale = self.max_side / max(height, width)
+        small = (
+            cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+            if scale < 1.0
+            else bgr
+        )
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        result = self._pose.process(rgb)
+        keypoints = None
+        if result.pose_landmarks is not None:
+            lm = np.array(
+                [(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64
+            )
+            keypoints = from_mediapipe(lm, width, height)
+        return PoseFrame(frame=frame, time_s=time_s, width=width, height=height, keypoints=keypoints)
+
+
+@dataclass
+class PoseTrack:
+    """The sampled poses of a whole video, in time order."""
+
+    frames: list[PoseFrame]
+
+    @property
+    def detected(self) -> int:
+        return sum(1 for f in self.frames if f.keypoints is not None)
+
+    def between(self, start: float, end: float) -> list[PoseFrame]:
+        times = [f.time_s for f in self.frames]
+        lo = bisect.bisect_left(times, start - 1e-6)
+        hi = bisect.bisect_right(times, end + 1e-6)
+        return self.frames[lo:hi]
+
+    def nearest(self, time_s: float) -> PoseFrame | None:
+        if not self.frames:
+            return None
+        times = [f.time_s for f in self.frames]
+        i = bisect.bisect_left(times, time_s)
+        candidates = self.frames[max(0, i - 1) : i + 1]
+        return min(candidates, key=lambda f: abs(f.time_s - time_s))
