@@ -1,0 +1,290 @@
+"""The ``voice`` command. Exit codes: 0 all ok, 1 some inputs failed (others done), 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from voice.config import Settings, get_settings
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("voice")
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from voice.storage import make_store
+
+    return make_store(args.store, data_dir=args.data_dir)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    base = get_settings()
+    if args.data_dir is not None:
+        return base.model_copy(update={"data_dir": Path(args.data_dir)})
+    return base
+
+
+def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        print(human)
+
+
+def _stage_upload(store: Any, video: Path, patient: str) -> str:
+    """Put a local file into ``videos/<patient>/`` as if uploaded; never overwrite another upload.
+
+    A different file already stored under the same name is kept; this one gets the short hash
+    of its content appended to its stem.
+    """
+    from voice import layout
+
+    key = f"{patient}/{video.name}"
+    layout.parse_upload_key(key)  # validate before touching the store
+    if store.exists(layout.VIDEOS, key):
+        sha = layout.sha256_file(str(video))
+        with store.download(layout.VIDEOS, key) as existing:
+            if layout.sha256_file(str(existing)) == sha:
+                return key
+        key = f"{patient}/{video.stem}-{sha[:8]}{video.suffix}"
+        if store.exists(layout.VIDEOS, key):
+            return key
+    store.upload(layout.VIDEOS, key, video)
+    return key
+
+
+def process_files(
+    videos: Sequence[Path],
+    patient: str,
+    *,
+    store: Any,
+    settings: Settings,
+    force: bool = False,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Process local files for one patient; one result per file, failures included."""
+    from tqdm import tqdm
+
+    from voice.errors import VoiceError
+    from voice.pipeline import process_video, record_failure
+    from voice.transcribe import make_transcriber
+
+    transcriber = None
+    results: list[dict[str, Any]] = []
+    bar = tqdm(videos, desc="videos", unit="video", disable=not progress, file=sys.stderr)
+    for video in bar:
+        key = f"{patient}/{video.name}"
+        try:
+            if not video.is_file():
+                raise FileNotFoundError(f"{video} is not a file")
+            key = _stage_upload(store, video, patient)
+            if transcriber is None:
+                transcriber = make_transcriber(settings)
+            bar.set_postfix_str(video.name[:30])
+            meta = process_video(
+                store,
+                key,
+                settings=settings,
+                transcriber=transcriber,
+                force=force,
+                on_stage=lambda s, name=video.name: bar.set_postfix_str(f"{name[:24]}: {s}"),
+            )
+            results.append(
+                {
+                    "video": str(video),
+                    "key": key,
+                    "status": "ok",
+                    "session": meta["session"],
+                    "events": len(meta["events"]),
+                    "samples": len(meta["samples"]),
+                    "reasons": meta.get("reasons", []),
+                    "annotated": store.describe("videos", f"annotated/{patient}/{meta['session']}.mp4"),
+                }
+            )
+        except (VoiceError, FileNotFoundError) as exc:
+            if isinstance(exc, FileNotFoundError):
+                record_failure(store, key, exc, stage="read")
+            results.append(
+                {
+                    "video": str(video),
+                    "key": key,
+                    "status": "failed",
+                    "stage": getattr(exc, "stage", "read"),
+                    "error_type": type(exc).__name__,
+                    "message": str(exc),
+                }
+            )
+    return results
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = _store(args)
+    results = process_files(
+        [Path(v) for v in args.videos],
+        args.patient,
+        store=store,
+        settings=settings,
+        force=args.force,
+        progress=not args.json,
+    )
+    failed = [r for r in results if r["status"] != "ok"]
+    lines = []
+    for r in results:
+        if r["status"] == "ok":
+            lines.append(
+                f"ok      {r['video']}: {r['events']} events, {r['samples']} samples -> {r['annotated']}"
+            )
+            lines += [f"        note: {reason}" for reason in r["reasons"]]
+        else:
+            lines.append(f"FAILED  {r['video']}: {r['error_type']} at {r['stage']}: {r['message']}")
+    _emit(args, results, "\n".join(lines))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from voice.pipeline import train_patient
+
+    result = train_patient(_store(args), args.patient, settings=_settings(args), force=args.force)
+    payload = result.to_dict() if hasattr(result, "to_dict") else dict(vars(result))
+    _emit(args, payload, _describe_training(payload))
+    return EXIT_OK
+
+
+def _describe_training(p: dict[str, Any]) -> str:
+    if not p.get("trained"):
+        reasons = "\n".join(f"  - {r}" for r in p.get("reasons", []))
+        return f"training skipped:\n{reasons}"
+    lines = [f"trained run {p.get('run_id')}"]
+    for key in ("balanced_accuracy", "baseline", "promoted", "promotion_reason", "artifacts"):
+        if key in p:
+            lines.append(f"  {key}: {p[key]}")
+    return "\n".join(lines)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from voice.predict import predict_file
+
+    payload = predict_file(_store(args), Path(args.video), args.patient, settings=_settings(args))
+    lines = [f"model {payload['model']}; windows of {payload['window_s']}s:"]
+    for w in payload["windows"]:
+        probs = " ".join(f"{k}={v:.2f}" for k, v in w["probabilities"].items())
+        lines.append(f"  {w['start']:7.2f}-{w['end']:7.2f}s  {w['label']:<10} {probs}")
+    _emit(args, payload, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from voice.report import write_report
+
+    store = _store(args)
+    key = write_report(store, args.patient, settings=_settings(args))
+    _emit(args, {"report": key}, str(key))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from voice.demo import run_demo
+
+    settings = _settings(args)
+    payload = run_demo(_store(args), settings=settings, progress=not args.json)
+    _emit(args, payload, payload["summary"])
+    return EXIT_OK if payload["ok"] else EXIT_FAILED
+
+
+def cmd_cloud(args: argparse.Namespace) -> int:
+    from voice import cloud
+
+    result: Any = cloud.run_cli(args)
+    _emit(args, result, json.dumps(result, indent=2, default=str))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voice",
+        description="VOICE: narrated videos become emotion events, BODY_25 poses and per-patient models.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", default=None, help="local store root (default: $VOICE_DATA_DIR or ./voice-data)"
+    )
+    common.add_argument("--store", choices=("local", "s3"), default=os.environ.get("VOICE_STORE", "local"))
+    common.add_argument("--json", action="store_true", help="print machine-readable results")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("process", parents=[common], help="process videos as if uploaded to videos/<patient>/")
+    p.add_argument("videos", nargs="+", metavar="VIDEO")
+    p.add_argument("--patient", required=True)
+    p.add_argument("--force", action="store_true", help="re-process sessions that are already complete")
+    p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("train", parents=[common], help="gate, then train the patient's model")
+    p.add_argument("patient", metavar="PATIENT")
+    p.add_argument("--force", action="store_true", help="train even if the gate says no")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", parents=[common], help="emotion timeline of a video from the latest model")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--patient", required=True)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("report", parents=[common], help="write the patient's HTML report; prints its path")
+    p.add_argument("patient", metavar="PATIENT")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="bundled samples: process -> train -> predict -> report"
+    )
+    p.set_defaults(func=cmd_demo)
+
+    cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
+    csub = cloud.add_subparsers(dest="cloud_command", required=True)
+    c = csub.add_parser("upload", parents=[common], help="upload videos to videos/<patient>/ (multipart)")
+    c.add_argument("videos", nargs="+", metavar="VIDEO")
+    c.add_argument("--patient", required=True)
+    c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
+    c.add_argument("patient", metavar="PATIENT")
+    c = csub.add_parser("status", parents=[common], help="training history rows and the last execution")
+    c.add_argument("patient", metavar="PATIENT")
+    c = csub.add_parser("download-model", parents=[common], help="download the promoted model's artifacts")
+    c.add_argument("patient", metavar="PATIENT")
+    c.add_argument("dest", metavar="DIR")
+    cloud.set_defaults(func=cmd_cloud)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    from voice.errors import InvalidNameError, VoiceError
+
+    try:
+        return int(args.func(args))
+    except InvalidNameError as exc:
+        print(f"voice: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except VoiceError as exc:
+        print(f"voice: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
