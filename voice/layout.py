@@ -30,10 +30,13 @@ __all__ = [
     "invalid_failure_key",
     "latest_model_key",
     "metadata_key",
+    "model_artifact_key",
     "model_run_prefix",
     "models_prefix",
     "parse_sample_prefix",
     "parse_upload_key",
+    "patient_prefix",
+    "patient_report_key",
     "pose_key",
     "sample_pose_key",
     "sample_prefix",
@@ -220,6 +223,21 @@ def model_run_prefix(patient: str, run_id: str) -> str:
 
 def latest_model_key(patient: str) -> str:
     return f"models/{patient}/latest.json"
+
+
+def model_artifact_key(patient: str, run_id: str, name: str) -> str:
+    """One file of a training run, e.g. ``models/<patient>/<run-id>/model.skops``."""
+    return f"models/{patient}/{run_id}/{name}"
+
+
+def patient_prefix(patient: str) -> str:
+    """Everything of one patient in the patients bucket: samples and ``.sessions/``."""
+    return f"{patient}/"
+
+
+def patient_report_key(patient: str) -> str:
+    """The patient's HTML report, in the videos bucket next to the annotated videos it links to."""
+    return f"annotated/{patient}/report.html"
 
 
 def invalid_failure_key(raw_key: str) -> str:
