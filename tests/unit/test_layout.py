@@ -1,0 +1,71 @@
+"""Keys, names and session ids (DESIGN §2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice import layout
+from voice.errors import InvalidNameError, UnsupportedFormatError
+
+
+@pytest.mark.parametrize("ext", ["mp4", "MOV", "Avi", "mkv", "WEBM", "flv", "Mp4"])
+def test_every_supported_extension_in_any_case(ext: str) -> None:
+    upload = layout.parse_upload_key(f"maria/clip.{ext}")
+    assert upload.patient == "maria"
+    assert upload.extension == ext.lower()
+
+
+@pytest.mark.parametrize("key", ["maria/clip.txt", "maria/clip.gif", "maria/clip", "maria/clip.mp4.exe"])
+def test_unsupported_extensions(key: str) -> None:
+    with pytest.raises(UnsupportedFormatError, match="not supported"):
+        layout.parse_upload_key(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../maria/clip.mp4",
+        "maria/../clip.mp4",
+        "/maria/clip.mp4",
+        "maria/sub/clip.mp4",
+        "ma\x00ria/clip.mp4",
+        "maria/cl\nip.mp4",
+        "maria/cl\x1bip.mp4",
+        "annotated/clip.mp4",
+        "models/clip.mp4",
+        "FAILED/clip.mp4",
+        ".sessions/clip.mp4",
+        " /clip.mp4",
+    ],
+)
+def test_unsafe_names_are_refused(key: str) -> None:
+    with pytest.raises(InvalidNameError):
+        layout.parse_upload_key(key)
+
+
+def test_session_id_is_deterministic_and_content_addressed() -> None:
+    a = layout.session_id("IMG_0001.MOV", "ab" * 32)
+    assert a == layout.session_id("IMG_0001.MOV", "ab" * 32)
+    assert a == "img-0001-ababababab"
+    assert layout.session_id("IMG_0001.MOV", "cd" * 32) != a, "same name, other content: other session"
+    assert layout.session_id("Zoë's clip!.mp4", "00" * 32) == "zoe-s-clip-0000000000"
+
+
+def test_sample_keys_round_trip() -> None:
+    prefix = layout.sample_prefix("maria", "sadness", "clip-0123456789", 2)
+    assert prefix == "maria/sadness/clip-0123456789_e2/"
+    assert layout.sample_pose_key(prefix, 45) == "maria/sadness/clip-0123456789_e2/pose_000045.json"
+    assert layout.parse_sample_prefix(prefix + "pose_000045.json") == (
+        "maria",
+        "sadness",
+        "clip-0123456789",
+        2,
+    )
+    assert layout.parse_sample_prefix("maria/.sessions/clip.json") is None
+    with pytest.raises(InvalidNameError):
+        layout.sample_prefix("maria", "joy", "s", 0)
+
+
+def test_invalid_failure_key_never_contains_the_unsafe_name() -> None:
+    key = layout.invalid_failure_key("../../etc/passwd.mp4")
+    assert key.startswith("failed/_invalid/") and ".." not in key and "passwd" not in key
