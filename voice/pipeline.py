@@ -408,7 +408,8 @@ def _video_pass(
                 label, label_emotion = "", ""
                 if active is not None:
                     ev = active.event
-                    label = f"{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
+                    who = f"{ev.subject}: " if ev.subject else ""
+                    label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
                     label_emotion = "" if ev.negated else ev.emotion
                 predicted = ""
                 while pred_i + 1 < len(predictions) and predictions[pred_i]["end"] < fr.time_s:
