@@ -89,14 +89,18 @@ def process_files(
             key = _stage_upload(store, video, patient)
             if transcriber is None:
                 transcriber = make_transcriber(settings)
-            bar.set_postfix_str(video.name[:30])
+            name = video.name[:24]
+
+            def on_stage(stage: str, name: str = name) -> None:
+                bar.set_postfix_str(f"{name}: {stage}")
+
             meta = process_video(
                 store,
                 key,
                 settings=settings,
                 transcriber=transcriber,
                 force=force,
-                on_stage=lambda s, name=video.name: bar.set_postfix_str(f"{name[:24]}: {s}"),
+                on_stage=on_stage,
             )
             results.append(
                 {
@@ -202,8 +206,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
-    from voice import cloud
+    import importlib
 
+    cloud: Any = importlib.import_module("voice.cloud")
     result: Any = cloud.run_cli(args)
     _emit(args, result, json.dumps(result, indent=2, default=str))
     return EXIT_OK

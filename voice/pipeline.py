@@ -15,7 +15,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from voice.config import Settings, get_settings
 from voice.emotions import EmotionEvent, extract_events
 from voice.errors import CorruptMediaError, VoiceError
 from voice.layout import PATIENTS, VIDEOS
+from voice.media import Frame
 from voice.storage import Store
 from voice.transcribe import Transcriber, Transcript, make_transcriber
 
@@ -346,7 +347,7 @@ def _video_pass(
     track = PoseTrack([])
     predictions: list[dict[str, Any]] = []
 
-    def run_pose(frames_iter: Any, *, keep_frames: bool) -> None:
+    def run_pose(frames_iter: Iterator[Frame]) -> Iterator[Frame]:
         with PoseEstimator(
             max_side=settings.pose_max_side,
             min_detection=settings.pose_min_detection,
@@ -357,11 +358,10 @@ def _video_pass(
                     t0 = time.perf_counter()
                     track.frames.append(est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s))
                     timings["pose"] += time.perf_counter() - t0
-                if keep_frames:
-                    yield fr
+                yield fr
 
     if model is not None:
-        for _ in run_pose(media.iter_frames(local), keep_frames=False):
+        for _ in run_pose(media.iter_frames(local)):
             pass
         predictions = _predict(model, track, settings)
 
@@ -388,7 +388,7 @@ def _video_pass(
             crf=settings.x264_crf,
         ) as writer:
             frames_iter = media.iter_frames(local)
-            source = frames_iter if model is not None else run_pose(frames_iter, keep_frames=True)
+            source = frames_iter if model is not None else run_pose(frames_iter)
             pose_iter = iter(track.frames) if model is not None else None
             for fr in source:
                 decoded += 1
