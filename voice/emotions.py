@@ -7,7 +7,9 @@ module finds every such statement in a :class:`~voice.transcribe.Transcript` and
 How a transcript is read:
 
 * Words (with their timestamps) are split into sentences on ``.`` ``!`` ``?`` ``…`` attached to
-  the words, across segment boundaries; commas, semicolons, colons and dashes end a clause.
+  the words, across segment boundaries; commas, semicolons, colons and dashes end a clause. A
+  segment that ends without punctuation, followed by one that starts with a capital (other than
+  "I"), also ends a sentence, so an unpunctuated transcript is not one endless sentence.
 * Each word is normalised (lower case, curly apostrophes straightened, punctuation stripped);
   contractions are split (``she's`` → ``she`` + ``'s``, ``isn't`` → ``is`` + ``n't``) and
   hyphenated words are matched whole, joined (``un-happy`` → ``unhappy``) or, failing that, part
@@ -185,6 +187,8 @@ _SUBJECT_STOP = _words(
 _NP_MODIFIERS = _words(
     "the a an my your his her our their its little young old baby big small sweet poor dear"
 )
+_HUMAN_PRONOUNS = _PERSON_PRONOUNS | _NARRATOR_PRONOUNS
+_ALL_PRONOUNS = _HUMAN_PRONOUNS | _THING_PRONOUNS
 #: After a weak keyword these make it a direction or place ("looks down at", "is down there").
 _WEAK_BLOCKERS = frozenset({"at", "on", "onto", "into", "from", "the", "there", "here", "stairs"})
 
@@ -355,10 +359,23 @@ def _ends_sentence(raw: str) -> bool:
     return _normalise(text) not in _ABBREVIATIONS
 
 
+def _starts_new_sentence(words: Sequence[_TimedWord], i: int) -> bool:
+    """An unpunctuated segment end followed by a capitalised segment start ("... calm" | "Okay so")."""
+    if i == 0 or words[i].segment_index == words[i - 1].segment_index:
+        return False
+    if _CLAUSE_END.search(words[i - 1].word.word.strip()):
+        return False
+    first = words[i].word.word.strip().translate(_APOSTROPHES)
+    return first[:1].isupper() and _normalise(first) not in {"i", "i'm", "i've", "i'll", "i'd"}
+
+
 def _sentences(words: Sequence[_TimedWord]) -> list[list[int]]:
     sentences: list[list[int]] = []
     current: list[int] = []
     for i, tw in enumerate(words):
+        if current and _starts_new_sentence(words, i):
+            sentences.append(current)
+            current = []
         current.append(i)
         if _ends_sentence(tw.word.word):
             sentences.append(current)
@@ -452,7 +469,7 @@ def _subject(tokens: Sequence[_Token], before: int) -> list[_Token]:
     if k < 0 or tokens[k].clause_end:
         return []
     head = tokens[k]
-    if head.norm in _PERSON_PRONOUNS | _NARRATOR_PRONOUNS | _THING_PRONOUNS:
+    if head.norm in _ALL_PRONOUNS:
         return [head]
     if head.norm in _SUBJECT_STOP or head.norm in _NP_MODIFIERS or head.norm.startswith("'"):
         return []
@@ -460,7 +477,7 @@ def _subject(tokens: Sequence[_Token], before: int) -> list[_Token]:
     k -= 1
     while k >= 0 and len(subject) < _MAX_SUBJECT_TOKENS:
         t = tokens[k]
-        if t.clause_end or t.norm in _SUBJECT_STOP or t.norm in _PERSON_PRONOUNS | _NARRATOR_PRONOUNS:
+        if t.clause_end or t.norm in _SUBJECT_STOP or t.norm in _HUMAN_PRONOUNS:
             break
         possessor = subject[0].norm == "'s"
         if not (possessor or t.norm == "'s" or t.norm in _NP_MODIFIERS or _is_capitalised(t)):

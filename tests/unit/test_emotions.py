@@ -456,3 +456,16 @@ def test_deterministic_and_pure() -> None:
     assert extract_events(tr) == first
     assert tr.to_dict() == before
     assert len(first) == 3
+
+
+def test_unpunctuated_segments_split_at_a_capitalised_start() -> None:
+    s1 = _segment("the boy looks a bit annoyed and then calm", 0.0)
+    s2 = _segment("Okay so now Maria is really happy", 5.0)
+    s3 = _segment("and I think relaxed", 8.0)
+    events = extract_events(_transcript(s1, s2, s3))
+    assert [(e.keyword, e.subject, e.text) for e in events] == [
+        ("annoyed", "the boy", s1.text),
+        ("calm", "", s1.text),
+        ("happy", "Maria", f"{s2.text} {s3.text}"),
+        ("relaxed", "", f"{s2.text} {s3.text}"),
+    ]
