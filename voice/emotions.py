@@ -9,7 +9,8 @@ How a transcript is read:
 * Words (with their timestamps) are split into sentences on ``.`` ``!`` ``?`` ``…`` attached to
   the words, across segment boundaries; commas, semicolons, colons and dashes end a clause. A
   segment that ends without punctuation, followed by one that starts with a capital (other than
-  "I"), also ends a sentence, so an unpunctuated transcript is not one endless sentence.
+  "I"), also ends a sentence, so an unpunctuated transcript is not one endless sentence; an
+  ellipsis followed by a lower-case word ("She is... happy.") does not.
 * Each word is normalised (lower case, curly apostrophes straightened, punctuation stripped);
   contractions are split (``she's`` → ``she`` + ``'s``, ``isn't`` → ``is`` + ``n't``) and
   hyphenated words are matched whole, joined (``un-happy`` → ``unhappy``) or, failing that, part
@@ -369,6 +370,15 @@ def _starts_new_sentence(words: Sequence[_TimedWord], i: int) -> bool:
     return first[:1].isupper() and _normalise(first) not in {"i", "i'm", "i've", "i'll", "i'd"}
 
 
+def _hesitation(words: Sequence[_TimedWord], i: int) -> bool:
+    """Whisper writes pauses as "...": followed by a lower-case word, the sentence goes on."""
+    raw = words[i].word.word.strip()
+    if not (raw.endswith("...") or raw.endswith("…")) or i + 1 >= len(words):
+        return False
+    nxt = words[i + 1].word.word.strip()
+    return nxt[:1].islower()
+
+
 def _sentences(words: Sequence[_TimedWord]) -> list[list[int]]:
     sentences: list[list[int]] = []
     current: list[int] = []
@@ -377,7 +387,7 @@ def _sentences(words: Sequence[_TimedWord]) -> list[list[int]]:
             sentences.append(current)
             current = []
         current.append(i)
-        if _ends_sentence(tw.word.word):
+        if _ends_sentence(tw.word.word) and not _hesitation(words, i):
             sentences.append(current)
             current = []
     if current:

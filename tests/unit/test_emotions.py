@@ -469,3 +469,10 @@ def test_unpunctuated_segments_split_at_a_capitalised_start() -> None:
         ("happy", "Maria", f"{s2.text} {s3.text}"),
         ("relaxed", "", f"{s2.text} {s3.text}"),
     ]
+
+
+def test_ellipsis_before_a_lower_case_word_is_a_pause_not_a_sentence_end() -> None:
+    (event,) = _events("She is... very happy.")
+    assert (event.subject, event.text) == ("She", "She is... very happy.")
+    events = _events("She is tired... Calm now.")
+    assert [(e.keyword, e.text) for e in events] == [("calm", "Calm now.")]
