@@ -35,6 +35,8 @@ Decisions (the brief left them open):
   okay"). "Okay, let's start.", "Okay.", "fine, we'll see", "That's fine", "It's okay" and
   "I'm fine" (the narrator about themselves) give no event. A weak word followed by "at", "on",
   "the", "there" ... ("She looks down at the floor") is read as a direction, not a feeling.
+* A subject is taken only when a copula, auxiliary or negator precedes the keyword: "He
+  laughs." and "Now happy again." have subject "". Subjects keep Whisper's spelling.
 * Questions are not treated specially: "Why is she crying?" still says she cries.
 * Idioms that contain a keyword but name no feeling ("happy birthday") are listed per emotion
   in :attr:`Keywords.idioms` and never give an event.
