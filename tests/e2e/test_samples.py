@@ -1,0 +1,225 @@
+"""The core pipeline on the bundled narrated samples: events, poses, annotated video, idempotency."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import read_metadata
+from voice.cli import main
+
+pytestmark = pytest.mark.slow
+
+TOLERANCE_S = 1.5
+
+
+def _by_file(processed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {Path(r["video"]).name: r for r in processed["results"]}
+
+
+def test_every_sample_is_processed(processed_samples: dict[str, Any], manifest: dict[str, Any]) -> None:
+    assert processed_samples["exit"] == 0
+    results = _by_file(processed_samples)
+    assert set(results) == {s["file"] for s in manifest["sessions"]}
+    assert all(r["status"] == "ok" for r in results.values()), results
+
+
+def test_every_narrated_event_is_found_and_nothing_else(
+    processed_samples: dict[str, Any], manifest: dict[str, Any]
+) -> None:
+    results = _by_file(processed_samples)
+    for entry in manifest["sessions"]:
+        meta = read_metadata(
+            processed_samples["data"], processed_samples["patient"], results[entry["file"]]["session"]
+        )
+        found = meta["events"]
+        expected = entry["events"]
+        assert len(found) == len(expected), (entry["file"], found, expected)
+        for want, got in zip(sorted(expected, key=lambda e: e["time_s"]), found, strict=True):
+            assert got["emotion"] == want["emotion"], (entry["file"], got, want)
+            assert got["negated"] == want["negated"], (entry["file"], got, want)
+            assert abs(got["time"] - want["time_s"]) <= TOLERANCE_S, (entry["file"], got, want)
+            assert got["window"][0] <= got["time"] <= got["window"][1]
+
+
+def test_the_negated_event_is_flagged_and_never_a_sample(
+    processed_samples: dict[str, Any], manifest: dict[str, Any]
+) -> None:
+    results = _by_file(processed_samples)
+    negated = [(s, e) for s in manifest["sessions"] for e in s["events"] if e["negated"]]
+    assert len(negated) == 1
+    entry, want = negated[0]
+    meta = read_metadata(
+        processed_samples["data"], processed_samples["patient"], results[entry["file"]]["session"]
+    )
+    flagged = [e for e in meta["events"] if e["negated"]]
+    assert len(flagged) == 1 and flagged[0]["emotion"] == want["emotion"]
+    k = meta["events"].index(flagged[0])
+    assert not any(s["prefix"].endswith(f"_e{k}/") for s in meta["samples"])
+
+
+def _pose_files(data: Path) -> list[Path]:
+    return sorted((data / "patients").rglob("pose_*.json")) + sorted(
+        (data / "videos" / "annotated").rglob("poses/*/*.json")
+    )
+
+
+def test_every_pose_file_is_body25(processed_samples: dict[str, Any]) -> None:
+    files = _pose_files(processed_samples["data"])
+    assert len(files) > 100
+    with_person = 0
+    for path in files:
+        doc = json.loads(path.read_text())
+        assert doc["version"] == 1.3
+        for person in doc["people"]:
+            with_person += 1
+            kp = np.asarray(person["pose_keypoints_2d"], dtype=float)
+            assert kp.size == 75, path
+            kp = kp.reshape(25, 3)
+            # Neck = midpoint of the shoulders, MidHip = midpoint of the hips (±1 px).
+            np.testing.assert_allclose(kp[1, :2], (kp[2, :2] + kp[5, :2]) / 2, atol=1.0)
+            np.testing.assert_allclose(kp[8, :2], (kp[9, :2] + kp[12, :2]) / 2, atol=1.0)
+            assert kp[20].tolist() == [0, 0, 0] and kp[23].tolist() == [0, 0, 0], "small toes not detected"
+            # The sample person faces the camera: her right shoulder is on the image's left.
+            assert kp[2, 0] < kp[5, 0], path
+            assert 0 <= kp[0, 0] <= doc["voice"]["width"] and 0 <= kp[0, 1] <= doc["voice"]["height"]
+    assert with_person >= 0.9 * len(files)
+
+
+def _probe_streams(path: Path) -> dict[str, Any]:
+    import av
+
+    with av.open(str(path)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        return {
+            "video": v.codec_context.name,
+            "audio": a.codec_context.name,
+            "pix_fmt": v.codec_context.pix_fmt,
+            "duration": float(c.duration / 1_000_000),
+        }
+
+
+def test_annotated_videos_are_h264_aac_with_the_source_duration(
+    processed_samples: dict[str, Any], manifest: dict[str, Any], samples_dir: Path
+) -> None:
+    from voice.media import probe
+
+    results = _by_file(processed_samples)
+    for entry in manifest["sessions"]:
+        session = results[entry["file"]]["session"]
+        out = (
+            processed_samples["data"]
+            / "videos"
+            / "annotated"
+            / processed_samples["patient"]
+            / f"{session}.mp4"
+        )
+        streams = _probe_streams(out)
+        assert streams["video"] == "h264" and streams["audio"] == "aac", streams
+        assert streams["pix_fmt"] == "yuv420p", "browsers play yuv420p only"
+        source = probe(samples_dir / entry["file"]).duration_s
+        assert abs(probe(out).duration_s - source) <= 0.1, (entry["file"], probe(out), source)
+
+
+def _parse_vtt(text: str) -> list[tuple[float, float, str]]:
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    lines = text.splitlines()
+    assert lines[0] == "WEBVTT"
+    cues = []
+    for i, line in enumerate(lines):
+        if "-->" in line:
+            start, end = (p.strip() for p in line.split("-->"))
+            cues.append((seconds(start), seconds(end), lines[i + 1]))
+    return cues
+
+
+def test_vtt_parses_and_matches_the_transcript(processed_samples: dict[str, Any]) -> None:
+    data, patient = processed_samples["data"], processed_samples["patient"]
+    for r in processed_samples["results"]:
+        meta = read_metadata(data, patient, r["session"])
+        cues = _parse_vtt((data / "videos" / "annotated" / patient / f"{r['session']}.vtt").read_text())
+        assert len(cues) == len(meta["transcript"]["segments"]) > 0
+        for start, end, text in cues:
+            assert 0 <= start < end <= meta["video"]["duration_s"] + 0.5 and text
+        assert [c[0] for c in cues] == sorted(c[0] for c in cues)
+
+
+def test_metadata_has_every_required_field(processed_samples: dict[str, Any]) -> None:
+    meta = read_metadata(
+        processed_samples["data"], processed_samples["patient"], processed_samples["results"][0]["session"]
+    )
+    for key in ("schema", "session", "patient", "source", "video", "transcript", "events", "poses", "samples",
+                "predictions", "models", "timings_s", "status"):  # fmt: skip
+        assert key in meta, key
+    assert meta["schema"] == "voice.session/1" and meta["status"] == "ok"
+    assert meta["poses"]["sampled_fps"] == pytest.approx(5.0, abs=0.5)
+    assert meta["poses"]["detection_rate"] > 0.9
+    assert meta["models"]["pose"] == "mediapipe-0.10.14/full"
+    words = [w for s in meta["transcript"]["segments"] for w in s["words"]]
+    assert words and all({"word", "start", "end", "probability"} <= set(w) for w in words)
+
+
+def _tree_hashes(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _run(*args: str) -> tuple[int, list[dict[str, Any]]]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([*args, "--json"])
+    return code, json.loads(out.getvalue())
+
+
+def test_processing_twice_gives_identical_bytes_and_no_extra_samples(
+    tmp_path: Path, samples_dir: Path
+) -> None:
+    video = samples_dir / "park.mp4"  # two events
+    data = tmp_path / "data"
+    code, first = _run("process", str(video), "--patient", "maria", "--data-dir", str(data))
+    assert code == 0
+    before = _tree_hashes(data)
+    # A second delivery of the same upload: recognised as complete, nothing rewritten.
+    code, again = _run("process", str(video), "--patient", "maria", "--data-dir", str(data))
+    assert code == 0 and again[0]["session"] == first[0]["session"]
+    assert _tree_hashes(data) == before
+    # A forced re-run recomputes everything and still writes the very same bytes.
+    code, forced = _run("process", str(video), "--patient", "maria", "--data-dir", str(data), "--force")
+    assert code == 0 and forced[0]["status"] == "ok"
+    after = _tree_hashes(data)
+    assert after == before
+    assert sum(1 for k in after if k.startswith("patients/maria/") and "/.sessions/" not in k) == sum(
+        s["poses"] for s in read_metadata(data, "maria", first[0]["session"])["samples"]
+    )
+
+
+def test_same_name_different_content_gives_two_sessions(tmp_path: Path, samples_dir: Path) -> None:
+    a, b = tmp_path / "a" / "IMG_0001.mp4", tmp_path / "b" / "IMG_0001.mp4"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    shutil.copyfile(samples_dir / "rain.mp4", a)
+    shutil.copyfile(samples_dir / "bath.mp4", b)
+    data = tmp_path / "data"
+    code, results = _run("process", str(a), str(b), "--patient", "maria", "--data-dir", str(data))
+    assert code == 0
+    sessions = {r["session"] for r in results}
+    assert len(sessions) == 2, "two different uploads named IMG_0001.mp4 never collide"
+    uploads = sorted(p.name for p in (data / "videos" / "maria").iterdir())
+    assert len(uploads) == 2 and "IMG_0001.mp4" in uploads, uploads
+    assert (data / "videos" / "maria" / "IMG_0001.mp4").read_bytes() == a.read_bytes(), "first upload kept"
+    emotions = {read_metadata(data, "maria", s)["events"][0]["emotion"] for s in sessions}
+    assert emotions == {"sadness", "anger"}
