@@ -201,16 +201,18 @@ def read_ct2_model(path: str | os.PathLike[str]) -> CT2Model:
 
 
 def _dequantised(model: CT2Model) -> dict[str, np.ndarray]:
-    """Every float tensor of the model as float32, int8/int16 weights multiplied back by their scales."""
-    names = set(model.variables) | set(model.aliases)
+    """Every float tensor of the model as float32, int8/int16 weights multiplied back by their scales.
+
+    Aliases map to the dequantised value of their target (CTranslate2 aliases before quantising,
+    so an alias never has a scale of its own).
+    """
     out: dict[str, np.ndarray] = {}
-    for name in sorted(names):
-        if name.endswith("_scale") and name[: -len("_scale")] in names:
+    for name, value in model.variables.items():
+        if name.endswith("_scale") and name[: -len("_scale")] in model.variables:
             continue
-        value = model.get(name)
         scale_name = name + "_scale"
-        if scale_name in names:
-            scale = model.get(scale_name).astype(np.float32)
+        if scale_name in model.variables:
+            scale = model.variables[scale_name].astype(np.float32)
             q = value.astype(np.float32)
             if scale.ndim == 0:  # int16: one scale for the whole tensor
                 out[name] = q / scale
@@ -220,6 +222,14 @@ def _dequantised(model: CT2Model) -> dict[str, np.ndarray]:
             out[name] = value.astype(np.float32)
         else:
             out[name] = value  # scalar options (num_heads, pre_norm, ...): not weights
+    for alias in model.aliases:
+        target = alias
+        for _ in range(len(model.aliases) + 1):
+            if target not in model.aliases:
+                break
+            target = model.aliases[target]
+        if target in out:
+            out[alias] = out[target]
     return out
 
 
