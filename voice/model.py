@@ -37,6 +37,7 @@ __all__ = [
     "PatientModel",
     "build_pipeline",
     "cross_validate",
+    "cv_splits",
     "dump_model",
     "load_model",
     "promotion",
@@ -145,9 +146,13 @@ def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -
     return float(np.mean(hits[present] / totals[present]))
 
 
-def _splits(
+def cv_splits(
     y: np.ndarray, groups: np.ndarray, settings: Settings
 ) -> tuple[str, int, list[list[tuple[np.ndarray, np.ndarray]]]]:
+    """The CV scheme, folds per repeat, and the (train, test) index splits of every repeat.
+
+    ``y`` are encoded labels; ``groups`` the video (session) of each sample.
+    """
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
     min_groups = min(len(set(groups[y == c])) for c in np.unique(y))
@@ -180,7 +185,7 @@ def cross_validate(
     if len(set(g.tolist())) < 2:
         raise NotEnoughDataError("grouped cross-validation needs samples from at least two videos.")
 
-    scheme, n_folds, repeats = _splits(y, g, settings)
+    scheme, n_folds, repeats = cv_splits(y, g, settings)
     template = build_pipeline(settings)
     confusion = np.zeros((k, k), dtype=np.int64)
     per_fold: list[dict[str, Any]] = []

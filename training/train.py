@@ -1,0 +1,156 @@
+"""SageMaker script-mode entry: train one patient's model from a local copy of its samples.
+
+Contract (SageMaker training toolkit environment):
+
+- ``SM_CHANNEL_TRAIN``: a local copy of ``patients/<patient>/`` — ``<emotion>/<session>_e<k>/pose_*.json``
+  directly under it, plus ``.sessions/``.
+- Patient name: hyperparameter ``patient`` in ``SM_HPS`` (JSON), else ``VOICE_PATIENT``. Other
+  hyperparameters whose names are :class:`voice.config.Settings` fields (``forest_trees``,
+  ``cv_folds``, …) override the settings; ``force`` (true/false) skips the cooldown and sample
+  minimums as ``voice train --force`` does.
+- ``SM_MODEL_DIR``: ``model.skops``, ``metrics.json``, ``training_sessions.json`` and
+  ``latest.json`` when the run is promoted (SageMaker tars this directory into model.tar.gz).
+- ``SM_OUTPUT_DATA_DIR``: ``confusion_matrix.png``, ``feature_importance.png``, ``report.html``,
+  and the run's own ``model.tar.gz``.
+- On failure the reason goes to ``/opt/ml/output/failure`` (``VOICE_FAILURE_FILE`` overrides the
+  path) and the exit status is non-zero. There is never a fallback model.
+
+The code path is the one of ``voice train``: :func:`voice.training.train_patient` over a
+:class:`~voice.storage.LocalStore` whose patients bucket holds the channel as ``<patient>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("voice")
+
+DEFAULT_FAILURE_FILE = "/opt/ml/output/failure"
+MODEL_FILES = ("model.skops", "metrics.json", "training_sessions.json")
+OUTPUT_FILES = ("confusion_matrix.png", "feature_importance.png", "report.html", "model.tar.gz")
+
+
+class EntryError(Exception):
+    """A usage problem of the training job (missing channel, no patient name)."""
+
+
+def _hyperparameters(env: Mapping[str, str]) -> dict[str, Any]:
+    raw = env.get("SM_HPS", "")
+    if not raw:
+        return {}
+    try:
+        hps = json.loads(raw)
+    except ValueError as exc:
+        raise EntryError("SM_HPS is not valid JSON.") from exc
+    if not isinstance(hps, dict):
+        raise EntryError("SM_HPS must be a JSON object.")
+    return hps
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _require_dir(env: Mapping[str, str], name: str, *, create: bool) -> Path:
+    value = env.get(name)
+    if not value:
+        raise EntryError(f"{name} is not set; run inside a SageMaker training job or set it.")
+    path = Path(value)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    elif not path.is_dir():
+        raise EntryError(f"{name} ({path}) is not a directory.")
+    return path
+
+
+def _write_failure(env: Mapping[str, str], message: str) -> None:
+    path = Path(env.get("VOICE_FAILURE_FILE", DEFAULT_FAILURE_FILE))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(message + "\n", encoding="utf-8")
+    except OSError:
+        log.error("cannot write the failure file")
+    print(f"training failed: {message}", file=sys.stderr)
+
+
+def _link_channel(channel: Path, patients_root: Path, patient: str) -> None:
+    """Make the channel appear as ``patients/<patient>/`` without copying it (copy if links fail)."""
+    patients_root.mkdir(parents=True, exist_ok=True)
+    target = patients_root / patient
+    try:
+        target.symlink_to(channel.resolve(), target_is_directory=True)
+    except OSError:
+        shutil.copytree(channel, target)
+
+
+def run(env: Mapping[str, str]) -> dict[str, Any]:
+    """Train; returns the TrainResult as a dict. Raises on every failure (the caller reports it)."""
+    from voice import layout
+    from voice.config import Settings
+    from voice.errors import NotEnoughDataError
+    from voice.storage import LocalStore
+    from voice.training import train_patient
+
+    hps = _hyperparameters(env)
+    patient = str(hps.get("patient") or env.get("VOICE_PATIENT") or "")
+    if not patient:
+        raise EntryError("no patient: pass the hyperparameter 'patient' or set VOICE_PATIENT.")
+    layout.validate_name(patient, what="patient name")
+    channel = _require_dir(env, "SM_CHANNEL_TRAIN", create=False)
+    model_dir = _require_dir(env, "SM_MODEL_DIR", create=True)
+    output_dir = _require_dir(env, "SM_OUTPUT_DATA_DIR", create=True)
+
+    overrides = {k: v for k, v in hps.items() if k in Settings.model_fields and k not in {"data_dir", "store"}}
+    settings = Settings(**overrides)
+    force = _as_bool(hps.get("force", False))
+
+    with tempfile.TemporaryDirectory(prefix="voice-train-") as tmp:
+        root = Path(tmp)
+        _link_channel(channel, root / layout.PATIENTS, patient)
+        store = LocalStore(root)
+        result = train_patient(store, patient, settings=settings, force=force)
+        if not result.trained:
+            raise NotEnoughDataError("the training gate said no: " + "; ".join(result.reasons))
+        for name, key in result.artifacts.items():
+            if name in MODEL_FILES or name in OUTPUT_FILES:
+                dest = model_dir if name in MODEL_FILES else output_dir
+                shutil.copyfile(store.path(layout.PATIENTS, key), dest / name)
+        if result.promoted:
+            shutil.copyfile(
+                store.path(layout.PATIENTS, layout.latest_model_key(patient)), model_dir / "latest.json"
+            )
+    return result.to_dict()
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Entry point. ``argv`` is accepted for script mode (SageMaker passes ``--<hp> <value>``)."""
+    env = dict(os.environ if env is None else env)
+    args = list(sys.argv[1:] if argv is None else argv)
+    # Script mode also passes hyperparameters as --name value pairs; SM_HPS wins where both exist.
+    if args:
+        pairs = dict(zip(args[0::2], args[1::2], strict=False))
+        from_args = {k.lstrip("-").replace("-", "_"): v for k, v in pairs.items() if k.startswith("--")}
+        hps = {**from_args, **_hyperparameters(env)}
+        env["SM_HPS"] = json.dumps(hps)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        result = run(env)
+    except Exception as exc:  # the edge: every failure becomes the failure file + exit 1
+        _write_failure(env, f"{type(exc).__name__}: {exc}")
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
