@@ -1,0 +1,146 @@
+"""The training gate: one test per rule, checking the decision and the reason text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from voice import layout
+from voice.config import Settings
+from voice.gate import decide, samples_from_listing
+from voice.storage import ObjectInfo
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+SETTINGS = Settings()  # gate_min_samples=10, gate_min_emotions=2, gate_min_per_emotion=3, cooldown 1 h
+
+
+def keys(patient: str, emotion: str, videos: int, per_video: int, poses: int = 3) -> list[str]:
+    out = []
+    for v in range(videos):
+        session = layout.session_id(
+            f"{emotion} clip {v}.mp4", f"{v:02d}{emotion}".encode().hex().ljust(10, "0")
+        )
+        for k in range(per_video):
+            prefix = layout.sample_prefix(patient, emotion, session, k)
+            out += [layout.sample_pose_key(prefix, f) for f in range(poses)]
+    return out
+
+
+def test_enough_data_trains_and_says_why() -> None:
+    listing = keys("ann", "happiness", 3, 2) + keys("ann", "sadness", 4, 1)
+    d = decide(listing, now=NOW, last_run_at=None, settings=SETTINGS)
+    assert d.train
+    assert d.counts == {"happiness": 6, "sadness": 4}
+    assert d.sessions == {"happiness": 3, "sadness": 4}
+    assert d.emotions == ["happiness", "sadness"]
+    assert d.reasons == [
+        "cooldown passed: no previous training run",
+        "happiness: 6 samples from 3 videos, trained",
+        "sadness: 4 samples from 4 videos, trained",
+        "2 emotions with enough data (need 2)",
+        "10 usable samples (need 10)",
+    ]
+
+
+def test_too_few_samples() -> None:
+    listing = keys("ann", "happiness", 3, 1) + keys("ann", "sadness", 4, 1)
+    d = decide(listing, now=NOW, last_run_at=None, settings=SETTINGS)
+    assert not d.train
+    assert "only 7 usable samples; need at least 10" in d.reasons
+
+
+def test_emotion_from_too_few_videos_is_left_out() -> None:
+    listing = keys("ann", "happiness", 3, 2) + keys("ann", "sadness", 3, 2) + keys("ann", "anger", 1, 5)
+    d = decide(listing, now=NOW, last_run_at=None, settings=SETTINGS)
+    assert d.train
+    assert d.emotions == ["happiness", "sadness"]
+    assert d.counts["anger"] == 5
+    assert (
+        "anger left out: 5 samples from 1 video; need at least 3 samples from 3 different videos" in d.reasons
+    )
+    # The left-out emotion does not count towards the sample minimum.
+    assert "12 usable samples (need 10)" in d.reasons
+
+
+def test_too_few_emotions() -> None:
+    listing = keys("ann", "happiness", 6, 2) + keys("ann", "sadness", 2, 1)
+    d = decide(listing, now=NOW, last_run_at=None, settings=SETTINGS)
+    assert not d.train
+    assert "only 1 emotion (happiness) with enough data; need at least 2" in d.reasons
+    assert (
+        "sadness left out: 2 samples from 2 videos; need at least 3 samples from 3 different videos"
+        in d.reasons
+    )
+
+
+@pytest.mark.parametrize(
+    ("age", "train", "reason"),
+    [
+        (
+            timedelta(minutes=20),
+            False,
+            "last training run was 20 min ago; cooldown is 60 min, try again in 40 min",
+        ),
+        (timedelta(hours=3), True, "cooldown passed: last training run 3.0 h ago"),
+    ],
+)
+def test_cooldown(age: timedelta, train: bool, reason: str) -> None:
+    listing = keys("ann", "happiness", 3, 2) + keys("ann", "sadness", 3, 2)
+    d = decide(listing, now=NOW, last_run_at=NOW - age, settings=SETTINGS)
+    assert d.train is train
+    assert d.reasons[0] == reason
+
+
+def test_force_ignores_cooldown_and_minimums_but_not_grouping() -> None:
+    listing = keys("ann", "happiness", 2, 1) + keys("ann", "sadness", 2, 1) + keys("ann", "anger", 1, 3)
+    d = decide(listing, now=NOW, last_run_at=NOW - timedelta(minutes=1), settings=SETTINGS, force=True)
+    assert d.train
+    assert d.emotions == ["happiness", "sadness"]
+    assert d.reasons[0] == "cooldown ignored (forced): last training run 60 s ago"
+    assert (
+        "anger left out: 3 samples from 1 video; need at least 2 samples from 2 different videos" in d.reasons
+    )
+    assert "4 usable samples (sample minimum ignored: forced)" in d.reasons
+    one_class = decide(
+        keys("ann", "happiness", 5, 2), now=NOW, last_run_at=None, settings=SETTINGS, force=True
+    )
+    assert not one_class.train
+
+
+def test_thresholds_come_from_settings() -> None:
+    listing = keys("ann", "happiness", 2, 1) + keys("ann", "sadness", 2, 1)
+    strict = decide(listing, now=NOW, last_run_at=None, settings=SETTINGS)
+    loose = decide(
+        listing, now=NOW, last_run_at=None, settings=Settings(gate_min_samples=4, gate_min_per_emotion=2)
+    )
+    assert not strict.train
+    assert loose.train
+
+
+def test_listing_helper_counts_poses_and_ignores_other_keys() -> None:
+    listing = [
+        *keys("ann", "surprise", 1, 2, poses=4),
+        "ann/.sessions/clip-0123456789.json",
+        "ann/surprise/notasample/pose_000001.json",
+        "ann/joy/clip-0123456789_e0/pose_000001.json",
+        "ann/surprise/clip-0123456789_e9/notes.txt",
+    ]
+    infos = [ObjectInfo(k, 10, NOW) for k in listing]  # ObjectInfo from Store.list works as well
+    refs = samples_from_listing(infos)
+    assert [(r.emotion, r.event_index, r.poses) for r in refs] == [("surprise", 0, 4), ("surprise", 1, 4)]
+    assert refs[0].prefix == layout.sample_prefix("ann", "surprise", refs[0].session, 0)
+    assert samples_from_listing(listing) == refs
+
+
+def test_gate_module_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, voice.gate; "
+        "heavy = {'numpy', 'sklearn', 'matplotlib', 'skops', 'boto3'} & set(sys.modules); "
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
