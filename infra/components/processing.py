@@ -1,0 +1,186 @@
+"""Processing: an upload ``videos/<patient>/<file>.<video ext>`` → queue → the video Lambda.
+
+Routing is two EventBridge rules in a row, because one pattern cannot put two conditions on
+the same field (``object.key``): the rule on the default bus keeps video extensions in any
+letter case (``suffix`` + ``equals-ignore-case``); it forwards to a small ``uploads`` bus whose
+rule drops every key with two or more ``/``, which is everything the pipeline writes
+(``annotated/<patient>/...``, ``failed/<patient>/...``). An upload key is exactly
+``<patient>/<file>``. The handler re-validates each key with :func:`voice.layout.parse_upload_key`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.components.runtime import image_function
+from infra.components.storage import Storage
+from voice.config import EMOTIONS, VIDEO_EXTENSIONS
+
+__all__ = ["Processing", "upload_key_filters"]
+
+#: SQS redrives a message to the DLQ after this many failed receives.
+MAX_RECEIVE_COUNT = 3
+#: AWS's advice for SQS-triggered functions: visibility timeout ≥ 6 × function timeout.
+VISIBILITY_FACTOR = 6
+
+
+def upload_key_filters() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The two ``object.key`` filters: (video extension in any case, not below a top-level prefix)."""
+    extensions = [{"suffix": {"equals-ignore-case": f".{ext}"}} for ext in VIDEO_EXTENSIONS]
+    # "*" matches "/" too: "*/*/*" is any key with two or more slashes (annotated/..., failed/...).
+    not_nested = [{"anything-but": {"wildcard": "*/*/*"}}]
+    return extensions, not_nested
+
+
+class Processing(Construct):
+    """Queue, DLQ, the video-processor function and the EventBridge routing in front of them."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        image: ecr_assets.DockerImageAsset,
+        memory_mib: int = 3008,
+        timeout_s: int = 900,
+        ephemeral_storage_mib: int = 4096,
+        batch_size: int = 1,
+        max_concurrency: int = 5,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        timeout = Duration.seconds(timeout_s)
+        key = storage.key
+        # EventBridge delivers into the encrypted queue and needs the key for that.
+        key.grant(iam.ServicePrincipal("events.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Uploads",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(timeout_s * VISIBILITY_FACTOR),
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
+            ),
+        )
+
+        self.function = image_function(
+            self,
+            "VideoProcessor",
+            image=image,
+            handler="lambdas.video_processor.handler",
+            key=key,
+            memory_mib=memory_mib,
+            timeout=timeout,
+            ephemeral_storage_mib=ephemeral_storage_mib,
+            environment={
+                "VOICE_STORE": "s3",
+                "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
+                "VOICE_PATIENTS_BUCKET": storage.patients.bucket_name,
+                # The image's file system is read-only outside /tmp (matplotlib, caches).
+                "HOME": "/tmp",
+                "MPLCONFIGDIR": "/tmp/matplotlib",
+            },
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+            description="VOICE: process one uploaded video (transcribe, poses, annotate, samples)",
+        )
+        self._grant_least_privilege(storage)
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=batch_size,
+                max_concurrency=max_concurrency,
+                report_batch_item_failures=True,
+            )
+        )
+
+        extensions, not_nested = upload_key_filters()
+        self.uploads_bus = events.EventBus(self, "UploadsBus")
+        self.video_created_rule = events.Rule(
+            self,
+            "VideoCreated",
+            description="VOICE: object created in the videos bucket with a video extension (any case)",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={"bucket": {"name": [storage.videos.bucket_name]}, "object": {"key": extensions}},
+            ),
+            targets=[targets.EventBus(self.uploads_bus)],
+        )
+        self.upload_rule = events.Rule(
+            self,
+            "UploadToQueue",
+            event_bus=self.uploads_bus,
+            description="VOICE: keep uploads <patient>/<file>, drop annotated/ and failed/ outputs",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={"bucket": {"name": [storage.videos.bucket_name]}, "object": {"key": not_nested}},
+            ),
+            targets=[targets.SqsQueue(self.queue)],
+        )
+
+    def _grant_least_privilege(self, storage: Storage) -> None:
+        """Read uploads; write only annotated/, failed/ and the patient sample folders. Never models/."""
+        videos, patients = storage.videos, storage.patients
+        sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
+        sessions = f"{patients.bucket_arn}/*/.sessions/*"
+        role = self.function.role
+        assert role is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListBothBuckets",
+                actions=["s3:ListBucket"],
+                resources=[videos.bucket_arn, patients.bucket_arn],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadVideosAndOwnOutputs",
+                actions=["s3:GetObject"],
+                resources=[videos.arn_for_objects("*"), *sample_prefixes, sessions],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteOutputsAndSamples",
+                actions=["s3:PutObject"],
+                resources=[
+                    videos.arn_for_objects("annotated/*"),
+                    videos.arn_for_objects("failed/*"),
+                    *sample_prefixes,
+                    sessions,
+                ],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="UseDataKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[storage.key.key_arn],
+            )
+        )

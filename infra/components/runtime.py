@@ -1,0 +1,83 @@
+"""Helpers shared by the components: one image for every handler, one log group per function."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+__all__ = ["POWERTOOLS_NAMESPACE", "image_function"]
+
+POWERTOOLS_NAMESPACE = "VOICE"
+
+
+def image_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    image: ecr_assets.DockerImageAsset,
+    handler: str,
+    key: kms.IKey,
+    memory_mib: int,
+    timeout: Duration,
+    environment: Mapping[str, str],
+    log_retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    ephemeral_storage_mib: int = 512,
+    dead_letter_queue: sqs.IQueue | None = None,
+    description: str = "",
+) -> lambda_.DockerImageFunction:
+    """A container-image Lambda running ``handler`` from the shared handler image.
+
+    Every handler lives in the same image (``docker/lambda.Dockerfile``); only the command
+    differs. Its role starts empty except for logs and X-Ray: callers grant exactly what each
+    handler touches.
+    """
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        encryption_key=key,
+        retention=log_retention,
+        removal_policy=removal_policy,
+    )
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"VOICE {handler}",
+    )
+    # Only the function's own log group, instead of the managed AWSLambdaBasicExecutionRole (logs:* on *).
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:log-stream:*"],
+        )
+    )
+    return lambda_.DockerImageFunction(
+        scope,
+        construct_id,
+        code=lambda_.DockerImageCode.from_ecr(image.repository, tag_or_digest=image.image_tag, cmd=[handler]),
+        description=description or f"VOICE {handler}",
+        role=role,
+        memory_size=memory_mib,
+        timeout=timeout,
+        ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mib),
+        architecture=lambda_.Architecture.X86_64,
+        tracing=lambda_.Tracing.ACTIVE,
+        log_group=log_group,
+        logging_format=lambda_.LoggingFormat.JSON,
+        environment={
+            "POWERTOOLS_SERVICE_NAME": construct_id,
+            "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **environment,
+        },
+        dead_letter_queue=dead_letter_queue,
+    )

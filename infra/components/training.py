@@ -1,0 +1,475 @@
+"""Training: new samples → gate Lambda (per-patient lock) → Step Functions → SageMaker → promote.
+
+State machine ``VoiceTraining`` (input ``{"patient": "...", "force": false}``)::
+
+    Analyze (Lambda: voice.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
+                                           │                  → Promote (Lambda: baseline check, latest.json)
+                                           │                  → RecordTrained (DynamoDB) → Trained
+                                           └─ skip ─→ RecordSkipped (DynamoDB) → ReleaseLock → Skipped
+    any task error (after retries) → RecordFailure (DynamoDB) → Failed
+
+History table: partition key ``patient``, sort key ``sk``: ``LOCK`` for the gate's lock item,
+``RUN#<execution start>#<execution name>`` for one row per execution.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from infra.components.runtime import image_function
+from infra.components.storage import Storage
+
+__all__ = ["LOCK_SORT_KEY", "Training"]
+
+
+class _RuntimeS3Location(tasks.S3Location):
+    """An S3 URI read from the state at run time, granting nothing.
+
+    ``S3Location.from_json_expression`` grants ``s3:GetObject``/``s3:PutObject`` on ``*``;
+    the training role's own statements scope reads to the patients bucket and writes to ``models/``.
+    """
+
+    def __init__(self, expression: str) -> None:
+        super().__init__()
+        self._expression = expression
+
+    def bind(
+        self, task: tasks.ISageMakerTask, *, for_reading: bool | None = None, for_writing: bool | None = None
+    ) -> tasks.S3LocationConfig:
+        return tasks.S3LocationConfig(uri=sfn.JsonPath.string_at(self._expression))
+
+
+LOCK_SORT_KEY = "LOCK"
+_DYNAMO_TRANSIENT = [
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.InternalServerErrorException",
+    "DynamoDB.RequestLimitExceeded",
+]
+_SAGEMAKER_TRANSIENT = ["SageMaker.AmazonSageMakerException", "SageMaker.ThrottlingException"]
+
+
+class Training(Construct):
+    """History table, gate/analyze/promote functions, the SageMaker role and the state machine."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        image: ecr_assets.DockerImageAsset,
+        training_image: ecr_assets.DockerImageAsset,
+        cooldown_s: int = 3600,
+        instance_type: str = "m5.large",
+        volume_size_gib: int = 10,
+        max_training_s: int = 3600,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        key, patients = storage.key, storage.patients
+
+        self.table = dynamodb.Table(
+            self,
+            "History",
+            partition_key=dynamodb.Attribute(name="patient", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=removal_policy,
+        )
+
+        common = {
+            "image": image,
+            "key": key,
+            "log_retention": log_retention,
+            "removal_policy": removal_policy,
+        }
+        self.analyze_function = image_function(
+            self,
+            "AnalyzeFunction",
+            handler="lambdas.analyze.handler",
+            memory_mib=512,
+            timeout=Duration.seconds(60),
+            environment={
+                "VOICE_PATIENTS_BUCKET": patients.bucket_name,
+                "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
+            },
+            description="VOICE: is a patient ready for training? (voice.gate.decide over the samples)",
+            **common,
+        )
+        self.promote_function = image_function(
+            self,
+            "PromoteFunction",
+            handler="lambdas.promote.handler",
+            memory_mib=1024,
+            timeout=Duration.seconds(120),
+            ephemeral_storage_mib=1024,
+            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name},
+            description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
+            **common,
+        )
+        self._grant_analyze(storage)
+        self._grant_promote(storage)
+
+        self.training_role = self._training_role(storage)
+        self.state_machine = self._state_machine(
+            storage=storage,
+            training_image=training_image,
+            instance_type=instance_type,
+            volume_size=Size.gibibytes(volume_size_gib),
+            max_training_time=Duration.seconds(max_training_s),
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+
+        self.gate_dead_letters = sqs.Queue(
+            self,
+            "GateDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.gate_function = image_function(
+            self,
+            "GateFunction",
+            handler="lambdas.training_gate.handler",
+            memory_mib=512,
+            timeout=Duration.seconds(30),
+            environment={
+                "VOICE_HISTORY_TABLE": self.table.table_name,
+                "VOICE_STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
+                "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
+            },
+            dead_letter_queue=self.gate_dead_letters,
+            description="VOICE: new samples → take the patient's lock → start one training execution",
+            **common,
+        )
+        self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:DeleteItem")
+        self.state_machine.grant_start_execution(self.gate_function)
+
+        # One event per processed upload: the session index is written after its samples.
+        self.samples_rule = events.Rule(
+            self,
+            "SamplesAdded",
+            description="VOICE: a processed session's index appeared in the patients bucket",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [patients.bucket_name]},
+                    "object": {"key": [{"wildcard": "*/.sessions/*.json"}]},
+                },
+            ),
+            targets=[targets.LambdaFunction(self.gate_function, retry_attempts=4)],
+        )
+
+    # --- permissions --------------------------------------------------------------------------
+
+    def _grant_analyze(self, storage: Storage) -> None:
+        """Listing keys is all the gate needs (it counts samples and finds the last run in models/)."""
+        role = self.analyze_function.role
+        assert role is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListSamples", actions=["s3:ListBucket"], resources=[storage.patients.bucket_arn]
+            )
+        )
+
+    def _grant_promote(self, storage: Storage) -> None:
+        role = self.promote_function.role
+        assert role is not None
+        models = storage.patients.arn_for_objects("models/*")
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadWriteModels", actions=["s3:GetObject", "s3:PutObject"], resources=[models]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="UseDataKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[storage.key.key_arn],
+            )
+        )
+
+    def _training_role(self, storage: Storage) -> iam.Role:
+        """SageMaker reads the patients bucket (its channel) and writes only below ``models/``."""
+        stack = Stack.of(self)
+        role = iam.Role(
+            self,
+            "SageMakerRole",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description="VOICE training jobs: read samples, write models/",
+        )
+        patients = storage.patients
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ListSamples", actions=["s3:ListBucket"], resources=[patients.bucket_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadSamples", actions=["s3:GetObject"], resources=[patients.arn_for_objects("*")]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteModels", actions=["s3:PutObject"], resources=[patients.arn_for_objects("models/*")]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="UseDataKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"],
+                resources=[storage.key.key_arn],
+            )
+        )
+        training_logs = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name="/aws/sagemaker/TrainingJobs:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="TrainingLogs",
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
+                resources=[training_logs],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="TrainingMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}},
+            )
+        )
+        return role
+
+    # --- state machine ------------------------------------------------------------------------
+
+    def _history_row(
+        self, construct_id: str, status: str, extra: dict[str, tasks.DynamoAttributeValue]
+    ) -> tasks.DynamoPutItem:
+        item = {
+            "patient": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.patient")),
+            "sk": tasks.DynamoAttributeValue.from_string(
+                sfn.JsonPath.format(
+                    "RUN#{}#{}",
+                    sfn.JsonPath.string_at("$$.Execution.StartTime"),
+                    sfn.JsonPath.string_at("$$.Execution.Name"),
+                )
+            ),
+            "status": tasks.DynamoAttributeValue.from_string(status),
+            "execution": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.Execution.Id")),
+            "started_at": tasks.DynamoAttributeValue.from_string(
+                sfn.JsonPath.string_at("$$.Execution.StartTime")
+            ),
+            "finished_at": tasks.DynamoAttributeValue.from_string(
+                sfn.JsonPath.string_at("$$.State.EnteredTime")
+            ),
+            **extra,
+        }
+        task = tasks.DynamoPutItem(
+            self, construct_id, table=self.table, item=item, result_path=sfn.JsonPath.DISCARD
+        )
+        task.add_retry(errors=_DYNAMO_TRANSIENT, interval=Duration.seconds(1), max_attempts=5, backoff_rate=2)
+        return task
+
+    def _state_machine(
+        self,
+        *,
+        storage: Storage,
+        training_image: ecr_assets.DockerImageAsset,
+        instance_type: str,
+        volume_size: Size,
+        max_training_time: Duration,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> sfn.StateMachine:
+        s = sfn.JsonPath.string_at
+        record_failure = self._history_row(
+            "RecordFailure",
+            "failed",
+            {
+                "error": tasks.DynamoAttributeValue.from_string(s("$.error.Error")),
+                "cause": tasks.DynamoAttributeValue.from_string(s("$.error.Cause")),
+            },
+        ).next(
+            sfn.Fail(
+                self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
+            )
+        )
+
+        analyze = tasks.LambdaInvoke(
+            self,
+            "Analyze",
+            lambda_function=self.analyze_function,
+            payload=sfn.TaskInput.from_object(
+                {"input": sfn.JsonPath.entire_payload, "execution": s("$$.Execution.Name")}
+            ),
+            result_selector={
+                "train": sfn.JsonPath.string_at("$.Payload.train"),
+                "reasons_text": s("$.Payload.reasons_text"),
+                "counts_json": s("$.Payload.counts_json"),
+                "training_job_name": s("$.Payload.training_job_name"),
+                "train_uri": s("$.Payload.train_uri"),
+                "output_uri": s("$.Payload.output_uri"),
+            },
+            result_path="$.analysis",
+            retry_on_service_exceptions=True,
+        )
+
+        train = tasks.SageMakerCreateTrainingJob(
+            self,
+            "Train",
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            training_job_name=s("$.analysis.training_job_name"),
+            role=self.training_role,
+            algorithm_specification=tasks.AlgorithmSpecification(
+                training_image=tasks.DockerImage.from_ecr_repository(
+                    training_image.repository, training_image.image_tag
+                ),
+                training_input_mode=tasks.InputMode.FILE,
+            ),
+            input_data_config=[
+                tasks.Channel(
+                    channel_name="train",
+                    data_source=tasks.DataSource(
+                        s3_data_source=tasks.S3DataSource(
+                            s3_location=_RuntimeS3Location("$.analysis.train_uri"),
+                            s3_data_type=tasks.S3DataType.S3_PREFIX,
+                            s3_data_distribution_type=tasks.S3DataDistributionType.FULLY_REPLICATED,
+                        )
+                    ),
+                )
+            ],
+            output_data_config=tasks.OutputDataConfig(
+                s3_output_location=_RuntimeS3Location("$.analysis.output_uri"),
+                encryption_key=storage.key,
+            ),
+            resource_config=tasks.ResourceConfig(
+                instance_count=1,
+                # CDK prefixes "ml." itself: InstanceType("ml.m5.large") would render "ml.ml.m5.large".
+                instance_type=ec2.InstanceType(instance_type),
+                volume_size=volume_size,
+                volume_encryption_key=storage.key,
+            ),
+            stopping_condition=tasks.StoppingCondition(max_runtime=max_training_time),
+            hyperparameters={"patient": s("$.patient")},
+            enable_network_isolation=True,
+            result_selector={
+                "job_name": s("$.TrainingJobName"),
+                "status": s("$.TrainingJobStatus"),
+                "model_artifacts": s("$.ModelArtifacts.S3ModelArtifacts"),
+            },
+            result_path="$.training",
+        )
+        train.add_retry(
+            errors=_SAGEMAKER_TRANSIENT, interval=Duration.seconds(30), max_attempts=3, backoff_rate=2
+        )
+
+        promote = tasks.LambdaInvoke(
+            self,
+            "Promote",
+            lambda_function=self.promote_function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "patient": s("$.patient"),
+                    "training_job_name": s("$.training.job_name"),
+                    "model_artifacts": s("$.training.model_artifacts"),
+                }
+            ),
+            result_selector={
+                "promoted": s("$.Payload.promoted"),
+                "reason": s("$.Payload.reason"),
+                "run_id": s("$.Payload.run_id"),
+            },
+            result_path="$.promotion",
+            retry_on_service_exceptions=True,
+        )
+        record_trained = self._history_row(
+            "RecordTrained",
+            "trained",
+            {
+                "promoted": tasks.DynamoAttributeValue.boolean_from_json_path(s("$.promotion.promoted")),
+                "reason": tasks.DynamoAttributeValue.from_string(s("$.promotion.reason")),
+                "run_id": tasks.DynamoAttributeValue.from_string(s("$.promotion.run_id")),
+                "training_job_name": tasks.DynamoAttributeValue.from_string(s("$.training.job_name")),
+            },
+        )
+        record_skipped = self._history_row(
+            "RecordSkipped",
+            "skipped",
+            {
+                "reasons": tasks.DynamoAttributeValue.from_string(s("$.analysis.reasons_text")),
+                "counts": tasks.DynamoAttributeValue.from_string(s("$.analysis.counts_json")),
+            },
+        )
+        # A skipped patient gets no cooldown: the next upload may start a new check at once.
+        release_lock = tasks.DynamoDeleteItem(
+            self,
+            "ReleaseLock",
+            table=self.table,
+            key={
+                "patient": tasks.DynamoAttributeValue.from_string(s("$.patient")),
+                "sk": tasks.DynamoAttributeValue.from_string(LOCK_SORT_KEY),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        release_lock.add_retry(
+            errors=_DYNAMO_TRANSIENT, interval=Duration.seconds(1), max_attempts=5, backoff_rate=2
+        )
+
+        catch = {"errors": ["States.ALL"], "result_path": "$.error"}
+        for task in (analyze, train, promote, record_trained, record_skipped, release_lock):
+            task.add_catch(record_failure, **catch)
+
+        definition = analyze.next(
+            sfn.Choice(self, "ReadyToTrain?")
+            .when(
+                sfn.Condition.boolean_equals("$.analysis.train", True),
+                train.next(promote).next(record_trained).next(sfn.Succeed(self, "Trained")),
+            )
+            .otherwise(record_skipped.next(release_lock).next(sfn.Succeed(self, "Skipped")))
+        )
+
+        log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            log_group_name=f"/aws/vendedlogs/states/{Stack.of(self).stack_name}-training",
+            encryption_key=storage.key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        return sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            timeout=max_training_time.plus(Duration.minutes(30)),
+            tracing_enabled=True,
+            # Execution data holds patient names: keep it out of the logs, log every event.
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+        )

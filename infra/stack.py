@@ -1,0 +1,99 @@
+"""The one VOICE stack: storage + processing + training, and the outputs the CLI reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.components import Processing, Storage, Training
+
+__all__ = ["OUTPUTS", "ROOT", "VoiceStack"]
+
+#: The build context of both images: the repository root (filtered by .dockerignore).
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Stack output name → the Settings field (``VOICE_<FIELD>``) it fills in voice.cloud.
+OUTPUTS = {
+    "VideosBucket": "videos_bucket",
+    "PatientsBucket": "patients_bucket",
+    "StateMachineArn": "state_machine_arn",
+    "HistoryTable": "history_table",
+    "UploadQueueUrl": "upload_queue_url",
+}
+
+
+class VoiceStack(Stack):
+    """Everything VOICE needs in one account and region. Environment values are keyword-only."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        retain_data: bool = True,
+        video_memory_mib: int = 3008,
+        video_timeout_s: int = 900,
+        video_ephemeral_storage_mib: int = 4096,
+        video_max_concurrency: int = 5,
+        training_cooldown_s: int = 3600,
+        training_instance_type: str = "m5.large",
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
+
+        # Docker assets are staged at synth and built only by `cdk deploy`.
+        handler_image = ecr_assets.DockerImageAsset(
+            self,
+            "HandlerImage",
+            directory=str(ROOT),
+            file="docker/lambda.Dockerfile",
+            platform=ecr_assets.Platform.LINUX_AMD64,
+        )
+        training_image = ecr_assets.DockerImageAsset(
+            self,
+            "TrainingImage",
+            directory=str(ROOT),
+            file="docker/training.Dockerfile",
+            platform=ecr_assets.Platform.LINUX_AMD64,
+        )
+
+        self.storage = Storage(self, "Storage", removal_policy=removal)
+        self.processing = Processing(
+            self,
+            "Processing",
+            storage=self.storage,
+            image=handler_image,
+            memory_mib=video_memory_mib,
+            timeout_s=video_timeout_s,
+            ephemeral_storage_mib=video_ephemeral_storage_mib,
+            max_concurrency=video_max_concurrency,
+            log_retention=log_retention,
+            removal_policy=removal,
+        )
+        self.training = Training(
+            self,
+            "Training",
+            storage=self.storage,
+            image=handler_image,
+            training_image=training_image,
+            cooldown_s=training_cooldown_s,
+            instance_type=training_instance_type,
+            log_retention=log_retention,
+            removal_policy=removal,
+        )
+
+        values = {
+            "VideosBucket": self.storage.videos.bucket_name,
+            "PatientsBucket": self.storage.patients.bucket_name,
+            "StateMachineArn": self.training.state_machine.state_machine_arn,
+            "HistoryTable": self.training.table.table_name,
+            "UploadQueueUrl": self.processing.queue.queue_url,
+        }
+        for name, value in values.items():
+            CfnOutput(self, name, value=value, description=f"VOICE_{OUTPUTS[name].upper()}")
