@@ -1,0 +1,460 @@
+"""Regenerate the bundled sample sessions in ``voice/samples/`` (videos + ``manifest.json``).
+
+Run from the repository root::
+
+    .venv/bin/python scripts/make_samples.py            # rewrite voice/samples/ (deterministic)
+    .venv/bin/python scripts/make_samples.py --check    # also run tiny.en and MediaPipe on the output
+
+Needs the Debian package ``flite`` (speech) and the ``media`` extra (scikit-image, for the photo);
+ffmpeg comes from ``imageio-ffmpeg``. Everything is seeded: running it again writes the same bytes.
+
+What a session is: one patient (``maria``), a real photo of a person (``skimage.data.astronaut``)
+on a plain background, moved per frame by an affine transform whose motion depends on the emotion
+the narrator names, plus a narration track made of flite sentences placed at known offsets.
+The motion of an emotion starts ``LEAD_S`` before its emotion word (the pipeline's pose window
+opens 1.5 s before the word), so each event's window shows that emotion's motion only.
+
+The manifest records, per event, the expected start time of the emotion word. It comes from
+flite's own phone timings (``-psdur``), not from a guess, so it is within a few tens of ms of
+what the synthesizer spoke; Whisper's word timestamps land within ~0.3 s of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import wave
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "voice" / "samples"
+PATIENT = "maria"
+FPS = 25
+WIDTH, HEIGHT = 480, 360
+SAMPLE_RATE = 16_000  # flite's rms, awb and slt voices speak at 16 kHz, Whisper's rate too
+LEAD_S = 1.5  # an emotion's motion starts this long before its word
+PHOTO_SIDE = 270  # the photo's side in the frame, pixels
+CRF = 30
+AUDIO_BITRATE = "32k"
+
+EMOTION_OF = {  # keyword -> canonical emotion (DESIGN §4 lists)
+    **dict.fromkeys(["happy", "joyful", "excited", "cheerful", "delighted", "glad", "pleased"], "happiness"),
+    **dict.fromkeys(["sad", "unhappy", "depressed", "miserable", "crying", "upset"], "sadness"),
+    **dict.fromkeys(["angry", "mad", "furious", "annoyed", "irritated", "frustrated"], "anger"),
+    **dict.fromkeys(["surprised", "amazed", "astonished", "shocked", "stunned", "startled"], "surprise"),
+    **dict.fromkeys(["neutral", "calm", "normal", "composed"], "neutral"),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One narrated sentence: the voice starts at ``at`` seconds (the WAV, leading pause included)."""
+
+    at: float
+    text: str
+    keyword: str | None = None  # the emotion word in the sentence, if any
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Session:
+    file: str
+    duration: float
+    lines: tuple[Line, ...]
+    voice: str = "rms"
+    held_out: bool = False
+    background: tuple[int, int, int] = (214, 208, 196)
+
+
+def _l(at: float, text: str, keyword: str | None = None, negated: bool = False) -> Line:
+    return Line(at, text, keyword, negated)
+
+
+SESSIONS: tuple[Session, ...] = (
+    # happiness
+    Session("garden.mp4", 7.0, (_l(0.2, "We are in the garden."), _l(2.0, "Maria is happy.", "happy"))),
+    Session(
+        "breakfast.mp4",
+        5.6,
+        (_l(0.6, "Maria looks very cheerful.", "cheerful"),),
+        voice="awb",
+        background=(200, 214, 226),
+    ),
+    Session(
+        "swing.mp4",
+        5.6,
+        (_l(0.6, "Maria is so excited.", "excited"),),
+        held_out=True,
+        background=(206, 222, 200),
+    ),
+    # happiness, then surprise
+    Session(
+        "park.mp4",
+        9.0,
+        (_l(0.6, "Maria is glad to be here.", "glad"), _l(4.9, "Now she is surprised.", "surprised")),
+    ),
+    # sadness
+    Session("rain.mp4", 5.6, (_l(0.6, "Maria is sad today.", "sad"),)),
+    Session(
+        "goodbye.mp4",
+        7.5,
+        (_l(0.2, "It is time to go home."), _l(2.3, "Now she looks very sad.", "sad")),
+        background=(200, 214, 226),
+    ),
+    # the one negated event, then sadness
+    Session(
+        "lunch.mp4",
+        8.5,
+        (
+            _l(0.2, "It is lunch time."),
+            _l(1.9, "Maria is not happy.", "happy", True),
+            _l(4.3, "She is upset.", "upset"),
+        ),
+        background=(226, 214, 200),
+    ),
+    # anger
+    Session("bath.mp4", 5.6, (_l(0.6, "Maria seems really angry.", "angry"),)),
+    Session(
+        "waiting.mp4",
+        5.6,
+        (_l(0.6, "Maria is furious.", "furious"),),
+        voice="awb",
+        background=(226, 214, 200),
+    ),
+    Session(
+        "IMG_0412.MOV", 5.6, (_l(0.6, "Now she is frustrated.", "frustrated"),), background=(206, 222, 200)
+    ),
+    # neutral, then anger
+    Session(
+        "music.mp4",
+        9.0,
+        (_l(0.6, "Maria feels calm.", "calm"), _l(4.9, "Now she is very angry.", "angry")),
+        voice="slt",
+    ),
+    # surprise
+    Session("balloon.mp4", 5.6, (_l(0.6, "Maria is surprised.", "surprised"),), background=(200, 214, 226)),
+    Session(
+        "visit.mkv",
+        7.0,
+        (_l(0.2, "Her sister is here."), _l(2.0, "Maria looks amazed.", "amazed")),
+        voice="awb",
+    ),
+    # neutral
+    Session("story.mp4", 5.6, (_l(0.6, "Maria is calm.", "calm"),), voice="awb", background=(206, 222, 200)),
+    Session(
+        "tv.mp4",
+        7.0,
+        (_l(0.2, "We watch the news."), _l(2.0, "Maria looks neutral.", "neutral")),
+        background=(226, 214, 200),
+    ),
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# speech
+
+
+@dataclass
+class Speech:
+    samples: np.ndarray  # float32 at SAMPLE_RATE
+    phones: list[tuple[str, float, float]] = field(default_factory=list)  # (phone, start, end) seconds
+
+
+def flite(text: str, voice: str) -> Speech:
+    """Synthesize ``text``; also return flite's phone timings (``-psdur``: phone:end-time)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav_path = Path(tmp) / "s.wav"
+        out = subprocess.run(
+            ["flite", "-voice", voice, "-psdur", "-t", text, "-o", str(wav_path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        with wave.open(str(wav_path)) as w:
+            if w.getframerate() != SAMPLE_RATE or w.getnchannels() != 1:
+                raise SystemExit(f"flite voice {voice!r} is not 16 kHz mono; use rms, awb or slt")
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    phones, start = [], 0.0
+    for tok in out.split():
+        name, end = tok.rsplit(":", 1)
+        phones.append((name, start, float(end)))
+        start = float(end)
+    return Speech(pcm.astype(np.float32) / 32768.0, phones)
+
+
+def phones_of(word: str, voice: str) -> list[str]:
+    return [p for p, _, _ in flite(word, voice).phones if p != "pau"]
+
+
+def word_start(speech: Speech, word: str, voice: str) -> float:
+    """Start time of ``word`` inside ``speech``, from flite's own phone timings."""
+    target = phones_of(word, voice)
+    names = [p for p, _, _ in speech.phones]
+    for i in range(len(names) - len(target) + 1):
+        if names[i : i + len(target)] == target:
+            return speech.phones[i][1]
+    raise SystemExit(f"could not find the phones of {word!r} in the sentence")
+
+
+# ----------------------------------------------------------------------------------------------
+# motion: (dx, dy, dscale, rotation_deg) per emotion, t = seconds since the phase began
+
+
+def _motion(kind: str, t: np.ndarray) -> np.ndarray:
+    z = np.zeros_like(t)
+    two_pi = 2 * np.pi
+    if kind == "idle":
+        return np.stack([3 * np.sin(two_pi * 0.2 * t), z, z, z])
+    if kind == "neutral":  # nearly still, a slow drift
+        return np.stack(
+            [7 * np.sin(two_pi * 0.22 * t), 2 * np.sin(two_pi * 0.13 * t), z, 0.6 * np.sin(two_pi * 0.17 * t)]
+        )
+    if kind == "happiness":  # quick vertical bouncing, a little sway
+        b = np.abs(np.sin(two_pi * 1.3 * t))
+        return np.stack([4 * np.sin(two_pi * 0.65 * t), -24 * b, 0.025 * b, 3 * np.sin(two_pi * 0.65 * t)])
+    if kind == "sadness":  # slow sinking, shrinking a little, tilting down
+        k = 1 - np.exp(-t / 1.1)
+        return np.stack([2 * np.sin(two_pi * 0.3 * t), 38 * k, -0.07 * k, -8 * k])
+    if kind == "anger":  # fast horizontal shaking
+        return np.stack(
+            [
+                15 * np.sin(two_pi * 3.7 * t) + 5 * np.sin(two_pi * 6.1 * t + 1.0),
+                3 * np.sin(two_pi * 2.3 * t),
+                z,
+                2.5 * np.sin(two_pi * 3.7 * t + 0.8),
+            ]
+        )
+    if kind == "surprise":  # a sudden jump back (zoom out, up), then hold
+        k = 1 - np.exp(-t / 0.12)
+        return np.stack([z, -14 * k, -0.2 * k, 2 * k])
+    raise ValueError(kind)
+
+
+def motion_track(session: Session, events: list[dict], n_frames: int, seed: int) -> np.ndarray:
+    """Per-frame (dx, dy, dscale, rot) for the whole session: phases with short cross-fades."""
+    t = np.arange(n_frames) / FPS
+    starts = [(0.0, "idle")]
+    for ev in events:
+        if not ev["negated"]:
+            starts.append((max(0.0, ev["time_s"] - LEAD_S), ev["emotion"]))
+    params = np.zeros((4, n_frames))
+    carry = np.zeros(4)
+    for i, (t0, kind) in enumerate(starts):
+        t1 = starts[i + 1][0] if i + 1 < len(starts) else np.inf
+        sel = (t >= t0) & (t < t1)
+        tau = t[sel] - t0
+        values = _motion(kind, tau)
+        offset = carry - _motion(kind, np.zeros(1))[:, 0]
+        values = values + offset[:, None] * np.exp(-tau / 0.15)[None, :]
+        params[:, sel] = values
+        if np.isfinite(t1):
+            carry = values[:, -1] if values.shape[1] else carry
+    # Deterministic smooth noise, so no motion is perfectly periodic.
+    rng = np.random.default_rng(seed)
+    scales = np.array([2.5, 2.0, 0.01, 0.8])
+    for row in range(4):
+        for _ in range(3):
+            f, ph, a = rng.uniform(0.3, 1.7), rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 1.0)
+            params[row] += scales[row] * a * np.sin(2 * np.pi * f * t + ph) / 2
+    return params
+
+
+def render_frames(session: Session, params: np.ndarray):
+    import cv2
+    from skimage import data
+
+    photo = cv2.resize(data.astronaut(), (PHOTO_SIDE, PHOTO_SIDE), interpolation=cv2.INTER_AREA)
+    bg = np.array(session.background, dtype=np.uint8)
+    cx, cy = WIDTH / 2, HEIGHT / 2 + 8
+    for dx, dy, ds, rot in params.T:
+        m = cv2.getRotationMatrix2D((PHOTO_SIDE / 2, PHOTO_SIDE / 2), float(rot), 1.0 + float(ds))
+        m[0, 2] += cx - PHOTO_SIDE / 2 + dx
+        m[1, 2] += cy - PHOTO_SIDE / 2 + dy
+        frame = cv2.warpAffine(
+            photo,
+            m,
+            (WIDTH, HEIGHT),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=tuple(int(c) for c in bg),
+        )
+        yield frame
+
+
+# ----------------------------------------------------------------------------------------------
+# one session
+
+
+def _round(x: float) -> float:
+    return round(float(x), 3)
+
+
+def build_session(session: Session, out_dir: Path) -> dict:
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    n_frames = round(session.duration * FPS)
+    n = n_frames * SAMPLE_RATE // FPS  # audio exactly as long as the video
+    audio = np.zeros(n, dtype=np.float32)
+    sentences, events = [], []
+    for line in session.lines:
+        speech = flite(line.text, session.voice)
+        seg = speech.samples / max(1e-6, float(np.abs(speech.samples).max())) * 0.6
+        i0 = round(line.at * SAMPLE_RATE)
+        if i0 + len(seg) > n:
+            raise SystemExit(f"{session.file}: {line.text!r} runs past the end; lengthen the session")
+        audio[i0 : i0 + len(seg)] += seg
+        spoken = [(p, s, e) for p, s, e in speech.phones if p != "pau"]
+        sentences.append(
+            {
+                "text": line.text,
+                "start_s": _round(line.at + spoken[0][1]),
+                "end_s": _round(line.at + spoken[-1][2]),
+            }
+        )
+        if line.keyword:
+            events.append(
+                {
+                    "emotion": EMOTION_OF[line.keyword],
+                    "keyword": line.keyword,
+                    "time_s": _round(line.at + word_start(speech, line.keyword, session.voice)),
+                    "negated": line.negated,
+                    "sentence": line.text,
+                }
+            )
+    seed = zlib.crc32(session.file.encode())
+    audio += np.random.default_rng(seed).normal(0, 0.0015, n).astype(np.float32)  # faint room noise
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+
+    params = motion_track(session, events, n_frames, seed)
+    target = out_dir / session.file
+    with tempfile.TemporaryDirectory() as tmp:
+        wav_path = Path(tmp) / "narration.wav"
+        with wave.open(str(wav_path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(SAMPLE_RATE)
+            w.writeframes(pcm.tobytes())
+        container = ["-movflags", "+faststart"] if target.suffix.lower() in {".mp4", ".mov"} else []
+        # One x264 thread and bitexact muxing: the same bytes on every run.
+        cmd = [
+            get_ffmpeg_exe(),
+            *f"-y -loglevel error -f rawvideo -pix_fmt rgb24 -s {WIDTH}x{HEIGHT} -r {FPS} -i -".split(),
+            *["-i", str(wav_path), "-map", "0:v", "-map", "1:a"],
+            *f"-c:v libx264 -preset slow -crf {CRF} -pix_fmt yuv420p -g 50 -threads 1".split(),
+            *f"-c:a aac -b:a {AUDIO_BITRATE} -ac 1 -ar {SAMPLE_RATE}".split(),
+            *["-map_metadata", "-1", "-fflags", "+bitexact"],
+            *["-flags:v", "+bitexact", "-flags:a", "+bitexact"],
+            *container,
+            str(target),
+        ]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+        assert proc.stdin is not None
+        for frame in render_frames(session, params):
+            proc.stdin.write(frame.tobytes())
+        proc.stdin.close()
+        if proc.wait() != 0:
+            raise SystemExit(f"ffmpeg failed for {session.file}")
+    return {
+        "file": session.file,
+        "patient": PATIENT,
+        "duration_s": _round(n_frames / FPS),
+        "held_out": session.held_out,
+        "voice": f"flite/{session.voice}",
+        "events": events,
+        "sentences": sentences,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# checks (--check): what tiny.en hears and how often MediaPipe finds the person
+
+
+def decode_audio(path: Path) -> np.ndarray:
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    cmd = [get_ffmpeg_exe(), "-loglevel", "error", "-i", str(path)]
+    cmd += f"-vn -ac 1 -ar {SAMPLE_RATE} -f f32le -".split()
+    raw = subprocess.run(cmd, check=True, capture_output=True).stdout
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+def check(manifest: dict, out_dir: Path) -> bool:
+    import cv2
+    import mediapipe as mp
+
+    sys.path.insert(0, str(ROOT))
+    from voice.transcribe import FasterWhisperTranscriber
+
+    transcriber = FasterWhisperTranscriber("tiny.en")
+    ok = True
+    for entry in manifest["sessions"]:
+        path = out_dir / entry["file"]
+        transcript = transcriber.transcribe(decode_audio(path))
+        words = [(re.sub(r"[^a-z']", "", w.word.lower()), w.start) for w in transcript.words]
+        notes = []
+        for ev in entry["events"]:
+            heard = [s for w, s in words if w == ev["keyword"]]
+            if not heard:
+                ok = False
+                notes.append(f"MISSING {ev['keyword']!r}")
+            else:
+                delta = min(heard, key=lambda s: abs(s - ev["time_s"])) - ev["time_s"]
+                ok &= abs(delta) <= 1.0
+                notes.append(f"{ev['keyword']} {delta:+.2f}s")
+        cap = cv2.VideoCapture(str(path))
+        detected = frames = 0
+        with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+            while True:
+                good, bgr = cap.read()
+                if not good:
+                    break
+                frames += 1
+                result = pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                detected += result.pose_landmarks is not None
+        cap.release()
+        rate = detected / max(1, frames)
+        ok &= rate >= 0.95
+        print(f"{entry['file']:>16}  pose {rate:6.1%}  {', '.join(notes):<28}  heard: {transcript.text}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=fmt)
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--check", action="store_true", help="transcribe and pose-check the output")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    sessions = [build_session(s, args.out) for s in SESSIONS]
+    manifest = {
+        "schema": "voice.samples/1",
+        "patient": PATIENT,
+        "generator": "scripts/make_samples.py",
+        "fps": FPS,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "lead_s": LEAD_S,
+        "sessions": sessions,
+    }
+    buf = io.StringIO()
+    json.dump(manifest, buf, indent=2)
+    (args.out / "manifest.json").write_text(buf.getvalue() + "\n")
+    total = sum((args.out / s["file"]).stat().st_size for s in sessions)
+    print(f"wrote {len(sessions)} sessions, {total / 1e6:.2f} MB, to {args.out}")
+    if args.check and not check(manifest, args.out):
+        print("check FAILED: some keyword was not heard, or the person was not found", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
