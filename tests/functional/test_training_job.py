@@ -1,0 +1,203 @@
+"""train_patient / load_latest_model / predict_track / write_report over a real LocalStore."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice import layout
+from voice.config import Settings
+from voice.storage import LocalStore
+from voice.synthetic import SyntheticSample, synthetic_dataset, synthetic_track, write_samples
+from voice.training import ARTIFACTS, load_latest_model, predict_track, samples_from_store, train_patient
+
+SETTINGS = Settings(forest_trees=30, cv_repeats=1)
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+PATIENT = "ann"
+
+
+def dataset(seed: int = 3) -> list[SyntheticSample]:
+    return synthetic_dataset(
+        sessions_per_emotion=4, samples_per_session=2, emotions=("happiness", "sadness", "anger"), seed=seed
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    s = LocalStore(tmp_path)
+    write_samples(s, PATIENT, dataset())
+    return s
+
+
+def test_samples_from_store_reads_what_the_pipeline_writes(store: LocalStore) -> None:
+    samples, digest = samples_from_store(store, PATIENT)
+    assert len(samples) == 24
+    assert {s.emotion for s in samples} == {"happiness", "sadness", "anger"}
+    assert all(len(s.frames) == 21 for s in samples)
+    assert len({s.session for s in samples}) == 12
+    _, digest2 = samples_from_store(store, PATIENT)
+    assert digest == digest2 and len(digest) == 64
+
+
+def test_train_writes_artifacts_and_promotes(store: LocalStore) -> None:
+    assert load_latest_model(store, PATIENT) is None
+    result = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    assert result.trained and result.promoted
+    assert re.fullmatch(r"20261121T120000Z-[0-9a-f]{8}", result.run_id or "")
+    assert list(result.artifacts) == list(ARTIFACTS)
+    for key in result.artifacts.values():
+        assert store.exists(layout.PATIENTS, key)
+        assert key.startswith(layout.model_run_prefix(PATIENT, result.run_id or ""))
+
+    metrics = json.loads(store.read(layout.PATIENTS, result.artifacts["metrics.json"]))
+    assert metrics["cv"]["scheme"] == "leave-one-video-out"  # 4 videos per emotion < 5 folds
+    assert metrics["baseline"]["balanced_accuracy"] == pytest.approx(1 / 3)
+    assert metrics["balanced_accuracy"]["mean"] > metrics["baseline"]["balanced_accuracy"]
+    assert len(metrics["cv"]["per_fold"]) == 12
+    assert metrics["gate"]["train"] is True
+
+    sessions = json.loads(store.read(layout.PATIENTS, result.artifacts["training_sessions.json"]))
+    assert len(sessions["sessions"]) == 12
+    assert sum(len(v) for per in sessions["per_class"].values() for v in per.values()) == 24
+
+    with tarfile.open(
+        fileobj=io.BytesIO(store.read(layout.PATIENTS, result.artifacts["model.tar.gz"]))
+    ) as tar:
+        assert sorted(tar.getnames()) == sorted(a for a in ARTIFACTS if a != "model.tar.gz")
+    for png in ("confusion_matrix.png", "feature_importance.png"):
+        assert store.read(layout.PATIENTS, result.artifacts[png]).startswith(b"\x89PNG")
+
+    pointer = json.loads(store.read(layout.PATIENTS, layout.latest_model_key(PATIENT)))
+    assert pointer["run_id"] == result.run_id
+    model = load_latest_model(store, PATIENT)
+    assert model is not None and model.run_id == result.run_id
+    assert model.classes == ("happiness", "sadness", "anger")
+
+
+def test_run_id_is_deterministic_given_data_and_time(tmp_path: Path) -> None:
+    ids = []
+    for name in ("a", "b"):
+        s = LocalStore(tmp_path / name)
+        write_samples(s, PATIENT, dataset())
+        ids.append(train_patient(s, PATIENT, settings=SETTINGS, now=NOW).run_id)
+    other = LocalStore(tmp_path / "c")
+    write_samples(other, PATIENT, dataset(seed=4))
+    ids.append(train_patient(other, PATIENT, settings=SETTINGS, now=NOW).run_id)
+    assert ids[0] == ids[1] != ids[2]
+
+
+def test_gate_cooldown_then_force(store: LocalStore) -> None:
+    first = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    assert first.trained
+    second = train_patient(store, PATIENT, settings=SETTINGS, now=NOW + timedelta(minutes=10))
+    assert not second.trained and second.run_id is None
+    assert any("cooldown is 60 min" in r for r in second.reasons)
+    forced = train_patient(store, PATIENT, settings=SETTINGS, now=NOW + timedelta(minutes=11), force=True)
+    assert forced.trained and forced.run_id != first.run_id
+    later = train_patient(store, PATIENT, settings=SETTINGS, now=NOW + timedelta(hours=2))
+    assert later.trained
+
+
+def test_too_little_data_is_skipped_with_reasons(tmp_path: Path) -> None:
+    s = LocalStore(tmp_path)
+    write_samples(s, PATIENT, dataset()[:5])  # happiness only, 3 videos
+    result = train_patient(s, PATIENT, settings=SETTINGS, now=NOW)
+    assert not result.trained
+    assert "only 5 usable samples; need at least 10" in result.reasons
+    assert not list(s.list(layout.PATIENTS, layout.models_prefix(PATIENT)))
+    assert result.to_dict()["trained"] is False
+
+
+def test_no_signal_is_trained_but_not_promoted(tmp_path: Path) -> None:
+    # Every video gets a label drawn independently of its motion: nothing to learn.
+    samples = dataset()
+    sessions = sorted({s.session for s in samples})
+    labels = dict(
+        zip(
+            sessions, np.random.default_rng(1).permutation(["happiness", "sadness", "anger"] * 4), strict=True
+        )
+    )
+    s = LocalStore(tmp_path)
+    write_samples(
+        s,
+        PATIENT,
+        [SyntheticSample(str(labels[x.session]), x.session, x.event_index, x.frames) for x in samples],
+    )
+    result = train_patient(s, PATIENT, settings=SETTINGS, now=NOW)
+    assert result.trained and not result.promoted
+    assert result.promotion_reason and result.promotion_reason.startswith("not promoted")
+    assert not s.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
+    assert load_latest_model(s, PATIENT) is None
+    metrics = json.loads(s.read(layout.PATIENTS, result.artifacts["metrics.json"]))
+    assert metrics["promotion"]["promoted"] is False
+
+
+def test_predict_track_follows_the_emotions_over_a_video(store: LocalStore) -> None:
+    train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    model = load_latest_model(store, PATIENT)
+    assert model is not None
+    track = synthetic_track([("happiness", 12.0), ("anger", 12.0)], seed=9)
+    windows = predict_track(model, track, settings=SETTINGS)
+    assert [w.start for w in windows] == pytest.approx([2.0 * i for i in range(len(windows))])
+    assert all(w.end - w.start == pytest.approx(SETTINGS.predict_window_s) for w in windows)
+    assert windows[-1].end <= track[-1].time_s + 1e-6
+    for w in windows:
+        assert sum(w.probabilities.values()) == pytest.approx(1.0)
+        assert w.label == max(w.probabilities, key=w.probabilities.__getitem__)
+    inside_first = [w.label for w in windows if w.end <= 12.0]
+    inside_second = [w.label for w in windows if w.start >= 12.0]
+    assert inside_first.count("happiness") > len(inside_first) / 2
+    assert inside_second.count("anger") > len(inside_second) / 2
+
+
+def test_report_is_one_self_contained_file(store: LocalStore) -> None:
+    from voice.report import write_report
+
+    result = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    session = "walk-0123456789"
+    meta = {
+        "session": session,
+        "video": {"duration_s": 20.0},
+        "events": [
+            {"time": 2.0, "emotion": "happiness", "negated": False},
+            {"time": 9.0, "emotion": "sadness", "negated": True},
+        ],
+        "predictions": [
+            {
+                "start": 0.0,
+                "end": 4.0,
+                "label": "happiness",
+                "probabilities": {"happiness": 0.8, "sadness": 0.2},
+            }
+        ],
+    }
+    store.write(layout.VIDEOS, layout.metadata_key(PATIENT, session), json.dumps(meta).encode())
+    store.write(layout.VIDEOS, layout.annotated_video_key(PATIENT, session), b"not really a video")
+    where = write_report(store, PATIENT, settings=SETTINGS)
+    assert where == store.describe(layout.VIDEOS, layout.patient_report_key(PATIENT))
+    page = Path(where).read_text()
+    assert 'id="metrics"' in page and 'id="coverage"' in page
+    assert result.run_id and result.run_id in page
+    assert page.count("data:image/png;base64,") == 3  # confusion matrix, importance, one timeline
+    assert f'href="{session}.mp4"' in page
+    links = re.findall(r'(?:href|src)="([^"]+)"', page)
+    assert all(link.startswith("data:image/png;base64,") or link == f"{session}.mp4" for link in links)
+    assert "http" not in page.replace("http-equiv", "")
+    run_page = store.read(layout.PATIENTS, result.artifacts["report.html"]).decode()
+    assert 'id="metrics"' in run_page and run_page.count("data:image/png;base64,") == 2
+
+
+def test_report_before_any_training(tmp_path: Path) -> None:
+    from voice.report import write_report
+
+    s = LocalStore(tmp_path)
+    write_samples(s, PATIENT, dataset()[:4])
+    page = Path(write_report(s, PATIENT, settings=SETTINGS)).read_text()
+    assert "No training run yet" in page and "No processed videos yet" in page
