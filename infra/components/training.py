@@ -197,6 +197,12 @@ class Training(Construct):
         role = self.promote_function.role
         assert role is not None
         models = storage.patients.arn_for_objects("models/*")
+        # ListBucket makes a missing key a 404 instead of a 403 (the optional output.tar.gz).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListModels", actions=["s3:ListBucket"], resources=[storage.patients.bucket_arn]
+            )
+        )
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadWriteModels", actions=["s3:GetObject", "s3:PutObject"], resources=[models]

@@ -1,0 +1,60 @@
+"""The environment of each handler as a small pydantic model, read and validated once per cold start.
+
+Variable names are the core's (``VOICE_*``, see :class:`voice.config.Settings`), so the core's own
+settings see the same values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from typing import TypeVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "AnalyzeEnv",
+    "GateEnv",
+    "PromoteEnv",
+    "VideoProcessorEnv",
+    "load_env",
+    "patient_ref",
+]
+
+
+class _Env(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOICE_", extra="ignore", frozen=True)
+
+
+class VideoProcessorEnv(_Env):
+    videos_bucket: str = Field(min_length=3)
+    patients_bucket: str = Field(min_length=3)
+
+
+class GateEnv(_Env):
+    history_table: str = Field(min_length=3)
+    state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    gate_cooldown_s: float = Field(3600.0, ge=0)
+
+
+class AnalyzeEnv(_Env):
+    patients_bucket: str = Field(min_length=3)
+
+
+class PromoteEnv(_Env):
+    patients_bucket: str = Field(min_length=3)
+
+
+E = TypeVar("E", bound=_Env)
+
+
+@cache
+def load_env(model: type[E]) -> E:
+    """The handler's environment; a missing or malformed variable fails the cold start loudly."""
+    return model()
+
+
+def patient_ref(patient: str) -> str:
+    """A stable, non-identifying handle to correlate log lines: never log the patient's name."""
+    return hashlib.sha256(patient.encode()).hexdigest()[:12]
