@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from voice import layout
 from voice.config import EMOTIONS, Settings
 
-__all__ = ["GateDecision", "SampleRef", "decide", "samples_from_listing"]
+__all__ = ["GateDecision", "SampleRef", "decide", "last_run_from_listing", "run_time", "samples_from_listing"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,28 @@ def samples_from_listing(listing: Iterable[object]) -> list[SampleRef]:
         for (p, emotion, session, k), n in poses.items()
     ]
     return sorted(refs, key=lambda r: (r.patient, EMOTIONS.index(r.emotion), r.session, r.event_index))
+
+
+def run_time(run_id: str) -> datetime | None:
+    """When a training run started, from its id ``<YYYYmmddTHHMMSSZ>-<hash>``; None if not a run id."""
+    try:
+        return datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def last_run_from_listing(listing: Iterable[object], patient: str) -> datetime | None:
+    """Newest training run (promoted or not) in a listing of ``models/<patient>/`` keys."""
+    prefix = layout.models_prefix(patient)
+    latest = None
+    for item in listing:
+        key = _key(item)
+        if not key.startswith(prefix) or "/" not in key[len(prefix) :]:
+            continue
+        when = run_time(key[len(prefix) :].split("/", 1)[0])
+        if when is not None and (latest is None or when > latest):
+            latest = when
+    return latest
 
 
 def _ago(seconds: float) -> str:

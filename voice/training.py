@@ -157,25 +157,9 @@ def make_run_id(now: datetime, data_digest: str) -> str:
     return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{data_digest[:8]}"
 
 
-def _run_time(run_id: str) -> datetime | None:
-    try:
-        return datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
 def last_run_at(store: Store, patient: str) -> datetime | None:
     """Time of the newest training run in ``models/<patient>/`` (promoted or not)."""
-    prefix = layout.models_prefix(patient)
-    latest = None
-    for obj in store.list(layout.PATIENTS, prefix):
-        rest = obj.key[len(prefix) :]
-        if "/" not in rest:
-            continue
-        when = _run_time(rest.split("/", 1)[0])
-        if when is not None and (latest is None or when > latest):
-            latest = when
-    return latest
+    return gate.last_run_from_listing(store.list(layout.PATIENTS, layout.models_prefix(patient)), patient)
 
 
 def _write(store: Store, key: str, data: bytes) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from voice import layout
 from voice.config import Settings
-from voice.gate import decide, samples_from_listing
+from voice.gate import decide, last_run_from_listing, run_time, samples_from_listing
 from voice.storage import ObjectInfo
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -144,3 +144,16 @@ def test_gate_module_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_last_run_time_comes_from_the_run_ids() -> None:
+    listing = [
+        layout.model_artifact_key("ann", "20261121T090000Z-0badc0de", "metrics.json"),
+        layout.model_artifact_key("ann", "20261121T110500Z-12345678", "model.skops"),
+        layout.model_artifact_key("bob", "20261121T115900Z-12345678", "model.skops"),  # another patient
+        layout.latest_model_key("ann"),
+        "models/ann/not-a-run/metrics.json",
+    ]
+    assert last_run_from_listing(listing, "ann") == datetime(2026, 11, 21, 11, 5, tzinfo=UTC)
+    assert last_run_from_listing([], "ann") is None
+    assert run_time("garbage") is None
