@@ -110,7 +110,9 @@ def run(env: Mapping[str, str]) -> dict[str, Any]:
     model_dir = _require_dir(env, "SM_MODEL_DIR", create=True)
     output_dir = _require_dir(env, "SM_OUTPUT_DATA_DIR", create=True)
 
-    overrides = {k: v for k, v in hps.items() if k in Settings.model_fields and k not in {"data_dir", "store"}}
+    overrides = {
+        k: v for k, v in hps.items() if k in Settings.model_fields and k not in {"data_dir", "store"}
+    }
     settings = Settings(**overrides)
     force = _as_bool(hps.get("force", False))
 
