@@ -1,0 +1,424 @@
+"""Assertions on the synthesized VOICE stack: storage, routing, queue, functions, training, IAM, outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import Synth, fake_refs, resolve
+from voice.config import EMOTIONS, VIDEO_EXTENSIONS
+
+
+def _bucket(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
+    return synth.one("AWS::S3::Bucket", f"Storage{name}")
+
+
+def _statements(synth: Synth, role_prefix: str) -> list[dict[str, Any]]:
+    """Every policy statement attached to the role whose logical id starts with ``role_prefix``,
+    with intrinsics resolved to fake ARNs."""
+    refs = fake_refs(synth.template)
+    role_id, _ = synth.one("AWS::IAM::Role", role_prefix)
+    out = []
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            for st in policy["Properties"]["PolicyDocument"]["Statement"]:
+                st = dict(st)
+                res = st.get("Resource", [])
+                st["Resource"] = [resolve(r, refs) for r in (res if isinstance(res, list) else [res])]
+                act = st["Action"]
+                st["Action"] = act if isinstance(act, list) else [act]
+                out.append(st)
+    assert out, f"no policy for {role_prefix}"
+    return out
+
+
+def _resources_for(statements: list[dict[str, Any]], action: str) -> set[str]:
+    return {
+        r for st in statements if st["Effect"] == "Allow" and action in st["Action"] for r in st["Resource"]
+    }
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Videos", "Patients"])
+def test_data_buckets_are_kms_versioned_private_logged_and_send_events(synth: Synth, name: str) -> None:
+    _, bucket = _bucket(synth, name)
+    props = bucket["Properties"]
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    logs_id, _ = _bucket(synth, "AccessLogs")
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": logs_id}
+    assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
+    assert bucket["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("name", ["Videos", "Patients", "AccessLogs"])
+def test_every_bucket_denies_plain_http(synth: Synth, name: str) -> None:
+    logical, _ = _bucket(synth, name)
+    policies = [
+        p
+        for p in synth.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logical}
+    ]
+    assert len(policies) == 1
+    denies = [
+        st
+        for st in policies[0]["Properties"]["PolicyDocument"]["Statement"]
+        if st["Effect"] == "Deny" and st.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert denies and denies[0]["Action"] == "s3:*" and denies[0]["Principal"] == {"AWS": "*"}
+
+
+def test_data_key_rotates(synth: Synth) -> None:
+    _, key = synth.one("AWS::KMS::Key", "StorageDataKey")
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+# --- processing: routing ------------------------------------------------------------------------
+
+
+def _rules(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in synth.resources("AWS::Events::Rule").items()}
+
+
+def test_video_rule_matches_every_video_extension_ignoring_case(synth: Synth) -> None:
+    rules = _rules(synth)
+    (video_id,) = [k for k in rules if k.startswith("ProcessingVideoCreated")]
+    pattern = rules[video_id]["EventPattern"]
+    videos_id, _ = _bucket(synth, "Videos")
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": videos_id}]
+    assert pattern["detail"]["object"]["key"] == [
+        {"suffix": {"equals-ignore-case": f".{ext}"}} for ext in VIDEO_EXTENSIONS
+    ]
+    (bus_id, _) = synth.one("AWS::Events::EventBus", "ProcessingUploadsBus")
+    assert rules[video_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
+
+
+def test_upload_rule_drops_annotated_and_failed_and_feeds_the_queue(synth: Synth) -> None:
+    rules = _rules(synth)
+    (upload_id,) = [k for k in rules if k.startswith("ProcessingUploadToQueue")]
+    bus_id, _ = synth.one("AWS::Events::EventBus", "ProcessingUploadsBus")
+    queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
+    assert rules[upload_id]["EventBusName"] == {"Ref": bus_id}
+    assert rules[upload_id]["EventPattern"]["detail"]["object"]["key"] == [
+        {"anything-but": {"wildcard": "*/*/*"}}
+    ]
+    assert rules[upload_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+
+
+def _s3_event(bucket: str, key: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "1",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "123456789012",
+        "time": "2026-11-21T12:00:00Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {"version": "0", "bucket": {"name": bucket}, "object": {"key": key, "size": 1}},
+    }
+
+
+KEYS_ROUTED = {
+    "ann/clip.mp4": True,
+    "ann/CLIP.MP4": True,
+    "ann/holiday.MoV": True,
+    "ann/a+b.mkv": True,
+    "ann/x.WEBM": True,
+    "ann/x.avi": True,
+    "ann/x.flv": True,
+    "annotated/ann/clip-0123456789.mp4": False,
+    "failed/ann/clip.mp4.json": False,
+    "failed/ann/clip.mp4": False,
+    "ann/sub/clip.mp4": False,
+    "ann/notes.txt": False,
+    "ann/clip.mp4.json": False,
+    "ann/clip.jpg": False,
+}
+
+
+@pytest.mark.parametrize(("key", "routed"), sorted(KEYS_ROUTED.items()))
+def test_both_rules_together_route_exactly_the_uploads(synth: Synth, key: str, routed: bool) -> None:
+    """Evaluate the two synthesized patterns with an EventBridge matcher (moto's) on sample keys."""
+    from moto.events.models import EventPattern
+
+    refs = fake_refs(synth.template)
+    rules = _rules(synth)
+    patterns = [
+        EventPattern.load(json.dumps(resolve_pattern(rules[k]["EventPattern"], refs)))
+        for k in sorted(rules)
+        if k.startswith(("ProcessingVideoCreated", "ProcessingUploadToQueue"))
+    ]
+    videos_id, _ = _bucket(synth, "Videos")
+    event = _s3_event(refs[videos_id], key)
+    assert all(p.matches_event(event) for p in patterns) is routed
+    other = _s3_event("some-other-bucket", key)
+    assert not all(p.matches_event(other) for p in patterns)
+
+
+def resolve_pattern(value: Any, refs: dict[str, str]) -> Any:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in {"Ref", "Fn::GetAtt"}:
+        return resolve(value, refs)
+    if isinstance(value, dict):
+        return {k: resolve_pattern(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_pattern(v, refs) for v in value]
+    return value
+
+
+# --- processing: queue and function --------------------------------------------------------------
+
+
+def _video_function(synth: Synth) -> tuple[str, dict[str, Any]]:
+    return synth.one("AWS::Lambda::Function", "ProcessingVideoProcessor")
+
+
+def test_queue_visibility_is_six_function_timeouts_with_a_dlq_after_three_receives(synth: Synth) -> None:
+    _, fn = _video_function(synth)
+    _, queue = synth.one("AWS::SQS::Queue", "ProcessingUploads")
+    dlq_id, dlq = synth.one("AWS::SQS::Queue", "ProcessingDeadLetters")
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    props = queue["Properties"]
+    assert props["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
+    assert props["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    for q in (props, dlq["Properties"]):
+        assert q["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_video_function_is_the_staged_image_with_benchmark_sized_resources(synth: Synth) -> None:
+    _, fn = _video_function(synth)
+    props = fn["Properties"]
+    assert props["PackageType"] == "Image"
+    assert props["ImageConfig"]["Command"] == ["lambdas.video_processor.handler"]
+    assert props["MemorySize"] == 3008
+    assert props["Timeout"] == 900
+    assert props["EphemeralStorage"] == {"Size": 4096}
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogGroup"]
+    env = props["Environment"]["Variables"]
+    assert set(env) >= {"VOICE_VIDEOS_BUCKET", "VOICE_PATIENTS_BUCKET", "POWERTOOLS_SERVICE_NAME"}
+
+
+def test_video_function_reads_the_queue_with_partial_batch_responses(synth: Synth) -> None:
+    fn_id, _ = _video_function(synth)
+    queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
+    mappings = [
+        m["Properties"]
+        for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": fn_id}
+    ]
+    assert len(mappings) == 1
+    m = mappings[0]
+    assert m["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # One video per invocation: the 900 s timeout bounds the whole batch.
+    assert m["BatchSize"] == 1
+    assert m["ScalingConfig"]["MaximumConcurrency"] >= 2
+
+
+def test_images_are_staged_from_the_dockerfiles_not_built(synth: Synth) -> None:
+    assets = json.loads(next(synth.outdir.glob("*.assets.json")).read_text())
+    images = {a["source"]["dockerFile"]: a["source"]["directory"] for a in assets["dockerImages"].values()}
+    assert set(images) == {"docker/lambda.Dockerfile", "docker/training.Dockerfile"}
+    for directory in images.values():
+        staged = synth.outdir / directory
+        assert (staged / "pyproject.toml").is_file() and (staged / "voice" / "layout.py").is_file()
+        assert (staged / "lambdas" / "video_processor.py").is_file()
+        assert not (staged / ".venv").exists() and not (staged / "node_modules").exists()
+
+
+def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
+    commands = {
+        k: f["Properties"]["ImageConfig"]["Command"][0]
+        for k, f in synth.resources("AWS::Lambda::Function").items()
+    }
+    assert sorted(commands.values()) == [
+        "lambdas.analyze.handler",
+        "lambdas.promote.handler",
+        "lambdas.training_gate.handler",
+        "lambdas.video_processor.handler",
+    ]
+    uris = {
+        json.dumps(f["Properties"]["Code"]["ImageUri"])
+        for f in synth.resources("AWS::Lambda::Function").values()
+    }
+    assert len(uris) == 1
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+def test_history_table_is_keyed_by_patient_and_encrypted(synth: Synth) -> None:
+    _, table = synth.one("AWS::DynamoDB::Table", "TrainingHistory")
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "patient", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True and props["SSESpecification"]["SSEType"] == "KMS"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_state_machine_logs_everything_encrypted_and_traces(synth: Synth) -> None:
+    _, sm = synth.one("AWS::StepFunctions::StateMachine")
+    props = sm["Properties"]
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    group = props["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]
+    (group_id, _attr) = group["Fn::GetAtt"]
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    assert synth.template["Resources"][group_id]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_train_state_is_a_sync_sagemaker_job_with_retry_and_catch(asl: dict[str, Any]) -> None:
+    train = asl["States"]["Train"]
+    assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
+    assert train["Retry"] and all(r["BackoffRate"] > 1 for r in train["Retry"])
+    assert train["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+    ]
+    params = train["Parameters"]
+    assert params["TrainingJobName.$"] == "$.analysis.training_job_name"
+    assert params["AlgorithmSpecification"]["TrainingImage"].startswith("123456789012.dkr.ecr.us-east-1.")
+    (channel,) = params["InputDataConfig"]
+    assert channel["ChannelName"] == "train"
+    assert channel["DataSource"]["S3DataSource"]["S3Uri.$"] == "$.analysis.train_uri"
+    assert params["OutputDataConfig"]["S3OutputPath.$"] == "$.analysis.output_uri"
+    assert params["HyperParameters"] == {"patient.$": "$.patient"}
+    assert params["ResourceConfig"]["InstanceType"] == "ml.m5.large"
+    assert params["EnableNetworkIsolation"] is True
+
+
+def test_state_machine_flow(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    assert asl["StartAt"] == "Analyze"
+    assert states["ReadyToTrain?"]["Choices"][0]["Next"] == "Train"
+    assert states["ReadyToTrain?"]["Default"] == "RecordSkipped"
+    assert [states["Train"]["Next"], states["Promote"]["Next"], states["RecordTrained"]["Next"]] == [
+        "Promote",
+        "RecordTrained",
+        "Trained",
+    ]
+    assert states["RecordTrained"]["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    assert states["RecordSkipped"]["Parameters"]["Item"]["status"] == {"S": "skipped"}
+    assert states["RecordSkipped"]["Parameters"]["Item"]["reasons"] == {"S.$": "$.analysis.reasons_text"}
+    assert states["RecordFailure"]["Next"] == "Failed" and states["Failed"]["Type"] == "Fail"
+    for name in ("Analyze", "Train", "Promote", "RecordTrained", "RecordSkipped", "ReleaseLock"):
+        assert states[name]["Catch"][0]["Next"] == "RecordFailure", name
+        assert states[name]["Retry"], name
+
+
+def test_samples_rule_triggers_the_gate_with_a_dlq(synth: Synth) -> None:
+    rules = _rules(synth)
+    (rule_id,) = [k for k in rules if k.startswith("TrainingSamplesAdded")]
+    patients_id, _ = _bucket(synth, "Patients")
+    gate_id, gate = synth.one("AWS::Lambda::Function", "TrainingGateFunction")
+    pattern = rules[rule_id]["EventPattern"]
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": patients_id}]
+    assert pattern["detail"]["object"]["key"] == [{"wildcard": "*/.sessions/*.json"}]
+    assert rules[rule_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [gate_id, "Arn"]}
+    assert gate["Properties"]["DeadLetterConfig"]["TargetArn"]
+
+
+# --- IAM ----------------------------------------------------------------------------------------
+
+
+def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None:
+    refs = fake_refs(synth.template)
+    videos = refs[f"{_bucket(synth, 'Videos')[0]}.Arn"]
+    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
+    statements = _statements(synth, "ProcessingVideoProcessorRole")
+    assert _resources_for(statements, "s3:PutObject") == {
+        f"{videos}/annotated/*",
+        f"{videos}/failed/*",
+        *(f"{patients}/*/{e}/*" for e in EMOTIONS),
+        f"{patients}/*/.sessions/*",
+    }
+    actions = {a for st in statements for a in st["Action"]}
+    assert not {
+        a
+        for a in actions
+        if a.startswith("s3:") and a not in {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    }
+    for st in statements:
+        if any(a.startswith("s3:") for a in st["Action"]):
+            assert not any("models" in r for r in st["Resource"]), st
+            assert "*" not in st["Resource"]
+
+
+def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:
+    refs = fake_refs(synth.template)
+    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
+    statements = _statements(synth, "TrainingSageMakerRole")
+    assert _resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+    assert _resources_for(statements, "s3:GetObject") == {f"{patients}/*"}
+    trust = synth.one("AWS::IAM::Role", "TrainingSageMakerRole")[1]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+
+
+def test_promote_role_touches_only_models(synth: Synth) -> None:
+    refs = fake_refs(synth.template)
+    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
+    statements = _statements(synth, "TrainingPromoteFunctionRole")
+    assert _resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+
+
+NO_RESOURCE_SCOPE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "sagemaker:ListTags",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+
+
+def test_no_wildcard_actions_and_star_resources_only_where_no_scope_exists(synth: Synth) -> None:
+    for logical, policy in synth.resources("AWS::IAM::Policy").items():
+        for st in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            assert not any(a in {"*", "s3:*"} or a.endswith(":*") for a in actions), (logical, actions)
+            if st.get("Resource") == "*":
+                assert set(actions) <= NO_RESOURCE_SCOPE, (logical, actions)
+
+
+# --- outputs ------------------------------------------------------------------------------------
+
+
+def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
+    from infra.stack import OUTPUTS
+
+    outputs = synth.template["Outputs"]
+    assert set(OUTPUTS) <= set(outputs)
+    sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
+    assert outputs["StateMachineArn"]["Value"] == {"Ref": sm_id}
+    assert outputs["UploadQueueUrl"]["Value"] == {"Ref": synth.one("AWS::SQS::Queue", "ProcessingUploads")[0]}
