@@ -378,20 +378,12 @@ def build_session(session: Session, out_dir: Path) -> dict:
 # checks (--check): what tiny.en hears and how often MediaPipe finds the person
 
 
-def decode_audio(path: Path) -> np.ndarray:
-    from imageio_ffmpeg import get_ffmpeg_exe
-
-    cmd = [get_ffmpeg_exe(), "-loglevel", "error", "-i", str(path)]
-    cmd += f"-vn -ac 1 -ar {SAMPLE_RATE} -f f32le -".split()
-    raw = subprocess.run(cmd, check=True, capture_output=True).stdout
-    return np.frombuffer(raw, dtype=np.float32)
-
-
 def check(manifest: dict, out_dir: Path) -> bool:
     import cv2
     import mediapipe as mp
 
     sys.path.insert(0, str(ROOT))
+    from voice.media import decode_audio
     from voice.transcribe import FasterWhisperTranscriber
 
     transcriber = FasterWhisperTranscriber("tiny.en")

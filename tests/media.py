@@ -1,0 +1,232 @@
+"""Bad and unusual inputs, built at test time from the bundled samples (fast: stream copies, lavfi).
+
+Each maker writes one file into ``directory`` and returns its path. ffmpeg is the binary that
+``imageio-ffmpeg`` bundles (:func:`voice.media.ffmpeg_exe`). ``long_narrated_video`` builds
+benchmark inputs by looping the samples.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voice.demo import load_manifest, samples_dir
+from voice.media import ffmpeg_exe
+
+__all__ = [
+    "audio_only",
+    "long_narrated_video",
+    "long_video_events",
+    "music_only",
+    "no_person",
+    "not_a_video",
+    "sample",
+    "silence",
+    "stream_kinds",
+    "truncated",
+    "unsupported_extension",
+    "video_no_audio",
+    "zero_byte",
+]
+
+#: The sample the makers start from: one sentence without an emotion, then "Maria is happy."
+BASE_SAMPLE = "garden.mp4"
+
+
+def ffmpeg(*args: object) -> None:
+    """Run the bundled ffmpeg quietly; raise with its stderr if it fails."""
+    cmd = [ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.strip()}")
+
+
+def sample(name: str = BASE_SAMPLE) -> Path:
+    """A bundled sample session by file name."""
+    path = samples_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no bundled sample {name!r}; regenerate with scripts/make_samples.py")
+    return path
+
+
+def stream_kinds(path: Path) -> list[str]:
+    """The stream types PyAV finds in ``path`` (e.g. ``["video", "audio"]``); raises if unreadable."""
+    import av
+
+    with av.open(str(path)) as container:
+        return [s.type for s in container.streams]
+
+
+def zero_byte(directory: Path) -> Path:
+    path = directory / "empty.mp4"
+    path.write_bytes(b"")
+    return path
+
+
+def truncated(directory: Path, keep: float = 0.3, *, index_first: bool = False) -> Path:
+    """The first ``keep`` of a sample's bytes, as an upload cut short.
+
+    By default the index (``moov``) sits at the end of the file, so it is lost and no decoder can
+    open the file. With ``index_first=True`` the index survives: the head decodes, the rest is gone.
+    """
+    full = directory / "full.mp4"
+    flags = ["-movflags", "+faststart"] if index_first else []
+    ffmpeg("-i", sample(), "-c", "copy", *flags, full)
+    data = full.read_bytes()
+    full.unlink()
+    path = directory / ("truncated_head.mp4" if index_first else "truncated.mp4")
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def not_a_video(directory: Path, kind: str = "text") -> Path:
+    """Bytes that are no video, named ``.mp4``: plain text (default) or a PNG image (``kind="png"``).
+
+    Note that ffmpeg opens a PNG as a one-frame image stream, whatever the extension says.
+    """
+    path = directory / "not_a_video.mp4"
+    if kind == "text":
+        path.write_text("Maria is happy.\nThis is a text file, not a video.\n" * 20)
+    elif kind == "png":
+        import cv2
+
+        ok, png = cv2.imencode(".png", np.full((64, 64, 3), (40, 160, 220), np.uint8))
+        assert ok
+        path.write_bytes(png.tobytes())
+    else:
+        raise ValueError(f"kind must be 'text' or 'png', not {kind!r}")
+    return path
+
+
+def audio_only(directory: Path) -> Path:
+    """The narration (AAC) of a sample in an ``.mp4`` without any video stream."""
+    path = directory / "audio_only.mp4"
+    ffmpeg("-i", sample(), "-map", "0:a", "-c", "copy", path)
+    return path
+
+
+def video_no_audio(directory: Path) -> Path:
+    """A sample's picture (person visible) without any audio stream."""
+    path = directory / "video_no_audio.mp4"
+    ffmpeg("-i", sample(), "-map", "0:v", "-c", "copy", path)
+    return path
+
+
+def no_person(directory: Path) -> Path:
+    """A moving colour pattern with nobody in it, over a sample's narration (it names an emotion)."""
+    path = directory / "no_person.mp4"
+    pattern = "gradients=s=480x360:r=25:speed=0.02:seed=7"
+    ffmpeg(
+        *["-f", "lavfi", "-i", pattern, "-i", sample()],
+        *["-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "libx264", "-preset", "ultrafast"],
+        *["-pix_fmt", "yuv420p", "-c:a", "copy"],
+        path,
+    )
+    return path
+
+
+def silence(directory: Path) -> Path:
+    """A sample's picture (person visible) with a silent audio track."""
+    path = directory / "silence.mp4"
+    ffmpeg(
+        *["-i", sample(), "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"],
+        *["-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "copy", "-c:a", "aac", "-b:a", "32k"],
+        path,
+    )
+    return path
+
+
+def _chords(seconds: float, rate: int = 16_000) -> np.ndarray:
+    """C, F, G, C major chords with a few harmonics: music, no speech."""
+    roots = [261.63, 349.23, 392.00, 261.63]
+    t = np.arange(int(seconds * rate)) / rate
+    out = np.zeros_like(t)
+    for i, start in enumerate(np.arange(0, seconds, 1.0)):
+        sel = (t >= start) & (t < start + 1.0)
+        tau = t[sel] - start
+        root = roots[i % len(roots)]
+        for ratio in (1.0, 1.26, 1.5):  # major triad
+            for harmonic, amp in ((1, 1.0), (2, 0.4), (3, 0.2)):
+                out[sel] += amp * np.sin(2 * np.pi * root * ratio * harmonic * tau)
+        out[sel] *= np.exp(-2.5 * tau)  # plucked: each chord decays
+    return (out / np.abs(out).max() * 0.5).astype(np.float32)
+
+
+def music_only(directory: Path) -> Path:
+    """A sample's picture (person visible) with synthetic chords as its only sound."""
+    wav_path = directory / "chords.wav"
+    with wave.open(str(wav_path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes((_chords(8.0) * 32767).astype("<i2").tobytes())
+    path = directory / "music_only.mp4"
+    ffmpeg(
+        *["-i", sample(), "-i", wav_path],
+        *["-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "copy", "-c:a", "aac", "-b:a", "48k"],
+        path,
+    )
+    wav_path.unlink()
+    return path
+
+
+def unsupported_extension(directory: Path, ext: str = "txt") -> Path:
+    """A valid sample video saved under an extension VOICE does not accept (``txt``, ``gif``...)."""
+    path = directory / f"{Path(BASE_SAMPLE).stem}.{ext}"
+    shutil.copyfile(sample(), path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# long inputs for benchmarks
+
+
+def _playlist(seconds: float) -> list[dict[str, Any]]:
+    """Sessions in manifest order, repeated, until their durations reach ``seconds``."""
+    sessions = load_manifest()["sessions"]
+    out: list[dict[str, Any]] = []
+    total = 0.0
+    while total < seconds:
+        entry = sessions[len(out) % len(sessions)]
+        out.append(entry)
+        total += float(entry["duration_s"])
+    return out
+
+
+def long_video_events(seconds: float) -> list[dict[str, Any]]:
+    """The manifest events of :func:`long_narrated_video` (same ``seconds``), times shifted."""
+    events, offset = [], 0.0
+    for entry in _playlist(seconds):
+        for ev in entry["events"]:
+            if offset + ev["time_s"] < seconds:
+                events.append({**ev, "time_s": round(offset + ev["time_s"], 3), "file": entry["file"]})
+        offset += float(entry["duration_s"])
+    return events
+
+
+def long_narrated_video(
+    path: Path, seconds: float, width: int = 640, height: int = 480, *, preset: str = "veryfast"
+) -> Path:
+    """A ``seconds``-long narrated video: the samples back to back, re-encoded at ``width``×``height``.
+
+    Takes ~0.1 s of wall time per second of output at 640×480 on two cores (veryfast).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listing = path.with_name(path.name + ".concat.txt")
+    listing.write_text("".join(f"file '{samples_dir() / e['file']}'\n" for e in _playlist(seconds)))
+    try:
+        ffmpeg(
+            *["-f", "concat", "-safe", "0", "-i", listing, "-t", f"{seconds:.3f}"],
+            *["-vf", f"scale={width}:{height},setsar=1", "-r", "25"],
+            *["-c:v", "libx264", "-preset", preset, "-crf", "28", "-pix_fmt", "yuv420p"],
+            *["-c:a", "aac", "-b:a", "48k", "-ac", "1", "-ar", "16000", "-movflags", "+faststart"],
+            path,
+        )
+    finally:
+        listing.unlink(missing_ok=True)
+    return path
