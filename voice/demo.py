@@ -64,7 +64,13 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
         f"  training samples: {store.describe('patients', f'{patient}/')}",
     ]
     if train_info.get("trained"):
-        lines.append(f"trained run {train_info.get('run_id')}: promoted={train_info.get('promoted')}")
+        ba = train_info.get("balanced_accuracy") or {}
+        lines.append(
+            f"trained run {train_info.get('run_id')}: grouped-CV balanced accuracy "
+            f"{ba.get('mean', 0):.2f} ± {ba.get('std', 0):.2f} vs majority baseline "
+            f"{train_info.get('baseline') or 0:.2f}; promoted={train_info.get('promoted')}"
+        )
+        lines.append(f"  {train_info.get('promotion_reason')}")
     else:
         lines.append("training skipped by the gate: " + "; ".join(train_info.get("reasons", [])))
     if model is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ MODEL_NAME = "mediapipe-0.10.14/full"
 # MediaPipe (glog/absl/TFLite) is chatty on stderr; keep it to errors.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# mediapipe 0.10.14 calls a protobuf API that newer protobuf deprecates, once per graph.
+warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated")
 
 
 def sample_stride(video_fps: float, pose_fps: float) -> int:
