@@ -305,8 +305,9 @@ def predict_track(
 
     Windows are ``predict_window_s`` long every ``predict_hop_s`` seconds, both ends inclusive
     like the training samples (``window_before_s`` + ``window_after_s`` around an event); the
-    features are the training features. Windows with fewer than
-    :data:`MIN_DETECTED_PER_WINDOW` detected poses are skipped.
+    features are the training features. When the hops leave a tail uncovered, one more window
+    ends exactly at the last pose; a track shorter than one window gets one window over all of
+    it. Windows with fewer than :data:`MIN_DETECTED_PER_WINDOW` detected poses are skipped.
     """
     if tuple(model.feature_names) != FEATURE_NAMES:
         raise ModelError("the model was trained with other features; retrain it with this version of VOICE.")
@@ -324,16 +325,17 @@ def predict_track(
     times = np.array([f.time_s for f in ordered])
     window, hop = settings.predict_window_s, settings.predict_hop_s
     first, last = float(times[0]), float(times[-1])
-    n_windows = max(int(np.floor((last - first - window) / hop + 1e-9)) + 1, 1)
+    starts = [first + i * hop for i in range(max(int(np.floor((last - first - window) / hop + 1e-9)) + 1, 1))]
+    if last - first > window and starts[-1] + window < last - 1e-6:
+        starts.append(last - window)  # one more window, flush with the end, so the tail is covered
     spans, rows = [], []
-    for i in range(n_windows):
-        start = first + i * hop
-        end = start + window
+    for start in starts:
+        end = min(start + window, last) if last - first < window else start + window
         lo, hi = np.searchsorted(times, start - 1e-9), np.searchsorted(times, end + 1e-9, side="right")
         chunk = ordered[lo:hi]
         if sum(1 for f in chunk if f.keypoints is not None) < MIN_DETECTED_PER_WINDOW:
             continue
-        spans.append((start, min(end, last) if n_windows == 1 else end))
+        spans.append((start, end))
         rows.append(extract_features(chunk))
     if not rows:
         return []

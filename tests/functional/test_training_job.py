@@ -201,3 +201,21 @@ def test_report_before_any_training(tmp_path: Path) -> None:
     write_samples(s, PATIENT, dataset()[:4])
     page = Path(write_report(s, PATIENT, settings=SETTINGS)).read_text()
     assert "No training run yet" in page and "No processed videos yet" in page
+
+
+def test_predict_windows_cover_ragged_and_short_tracks(store: LocalStore) -> None:
+    from dataclasses import replace
+
+    train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    model = load_latest_model(store, PATIENT)
+    assert model is not None
+    ragged = synthetic_track([("sadness", 9.0)], seed=2)  # 0..9 s: hops leave 8..9 s uncovered
+    spans = [(w.start, w.end) for w in predict_track(model, ragged, settings=SETTINGS)]
+    np.testing.assert_allclose(spans, [(0, 4), (2, 6), (4, 8), (5, 9)], atol=1e-9)
+    short = synthetic_track([("sadness", 3.0)], seed=2)
+    assert [(w.start, w.end) for w in predict_track(model, short, settings=SETTINGS)] == pytest.approx(
+        [(0, 3)]
+    )
+    nobody = [replace(f, keypoints=None) for f in ragged]
+    assert predict_track(model, nobody, settings=SETTINGS) == []
+    assert predict_track(model, [], settings=SETTINGS) == []
