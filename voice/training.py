@@ -18,6 +18,7 @@ import logging
 import tarfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +66,8 @@ _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".gz": "application/gzip",
 }
+#: Concurrent reads of pose files (S3 round trips).
+READ_WORKERS = 8
 #: Windows with fewer detected poses than this get no prediction.
 MIN_DETECTED_PER_WINDOW = 2
 
@@ -135,12 +138,19 @@ def samples_from_store(
         folder, name = key.rsplit("/", 1)
         if f"{folder}/" in wanted and name.startswith("pose_") and name.endswith(".json"):
             by_prefix.setdefault(f"{folder}/", []).append(key)
+    ordered = [(ref, sorted(by_prefix.get(ref.prefix, []))) for ref in refs]
+    all_keys = [key for _, keys in ordered for key in keys]
+    # Many small objects: on S3 each is a round trip, so read them concurrently.
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        contents = dict(
+            zip(all_keys, pool.map(lambda k: store.read(layout.PATIENTS, k), all_keys), strict=True)
+        )
     digest = hashlib.sha256()
     samples = []
-    for ref in refs:
+    for ref, keys in ordered:
         frames = []
-        for key in sorted(by_prefix.get(ref.prefix, [])):
-            data = store.read(layout.PATIENTS, key)
+        for key in keys:
+            data = contents[key]
             digest.update(key.encode() + b"\0" + hashlib.sha256(data).digest())
             try:
                 frames.append(pose_from_json(data))

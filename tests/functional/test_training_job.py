@@ -14,9 +14,17 @@ import pytest
 
 from voice import layout
 from voice.config import Settings
+from voice.errors import StorageError
 from voice.storage import LocalStore
 from voice.synthetic import SyntheticSample, synthetic_dataset, synthetic_track, write_samples
-from voice.training import ARTIFACTS, load_latest_model, predict_track, samples_from_store, train_patient
+from voice.training import (
+    ARTIFACTS,
+    TrainResult,
+    load_latest_model,
+    predict_track,
+    samples_from_store,
+    train_patient,
+)
 
 SETTINGS = Settings(forest_trees=30, cv_repeats=1)
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -36,6 +44,25 @@ def store(tmp_path: Path) -> LocalStore:
     return s
 
 
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalStore, TrainResult]:
+    """One trained store shared by the tests that only read it (training costs seconds)."""
+    s = LocalStore(tmp_path_factory.mktemp("trained"))
+    write_samples(s, PATIENT, dataset())
+    return s, train_patient(s, PATIENT, settings=SETTINGS, now=NOW)
+
+
+def test_no_model_before_training(store: LocalStore) -> None:
+    assert load_latest_model(store, PATIENT) is None
+
+
+def test_a_broken_pose_file_is_reported(store: LocalStore) -> None:
+    key = next(o.key for o in store.list(layout.PATIENTS, f"{PATIENT}/sadness/"))
+    store.write(layout.PATIENTS, key, b"{not json")
+    with pytest.raises(StorageError, match="not valid pose JSON"):
+        samples_from_store(store, PATIENT)
+
+
 def test_samples_from_store_reads_what_the_pipeline_writes(store: LocalStore) -> None:
     samples, digest = samples_from_store(store, PATIENT)
     assert len(samples) == 24
@@ -46,9 +73,8 @@ def test_samples_from_store_reads_what_the_pipeline_writes(store: LocalStore) ->
     assert digest == digest2 and len(digest) == 64
 
 
-def test_train_writes_artifacts_and_promotes(store: LocalStore) -> None:
-    assert load_latest_model(store, PATIENT) is None
-    result = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainResult]) -> None:
+    store, result = trained
     assert result.trained and result.promoted
     assert re.fullmatch(r"20261121T120000Z-[0-9a-f]{8}", result.run_id or "")
     assert list(result.artifacts) == list(ARTIFACTS)
@@ -139,8 +165,8 @@ def test_no_signal_is_trained_but_not_promoted(tmp_path: Path) -> None:
     assert metrics["promotion"]["promoted"] is False
 
 
-def test_predict_track_follows_the_emotions_over_a_video(store: LocalStore) -> None:
-    train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+def test_predict_track_follows_the_emotions_over_a_video(trained: tuple[LocalStore, TrainResult]) -> None:
+    store = trained[0]
     model = load_latest_model(store, PATIENT)
     assert model is not None
     track = synthetic_track([("happiness", 12.0), ("anger", 12.0)], seed=9)
@@ -157,10 +183,10 @@ def test_predict_track_follows_the_emotions_over_a_video(store: LocalStore) -> N
     assert inside_second.count("anger") > len(inside_second) / 2
 
 
-def test_report_is_one_self_contained_file(store: LocalStore) -> None:
+def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResult]) -> None:
     from voice.report import write_report
 
-    result = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    store, result = trained
     session = "walk-0123456789"
     meta = {
         "session": session,
@@ -203,10 +229,10 @@ def test_report_before_any_training(tmp_path: Path) -> None:
     assert "No training run yet" in page and "No processed videos yet" in page
 
 
-def test_predict_windows_cover_ragged_and_short_tracks(store: LocalStore) -> None:
+def test_predict_windows_cover_ragged_and_short_tracks(trained: tuple[LocalStore, TrainResult]) -> None:
     from dataclasses import replace
 
-    train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
+    store = trained[0]
     model = load_latest_model(store, PATIENT)
     assert model is not None
     ragged = synthetic_track([("sadness", 9.0)], seed=2)  # 0..9 s: hops leave 8..9 s uncovered
