@@ -145,7 +145,6 @@ _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 th{background:#f3f3f3}img{max-width:100%}.note{color:#666;font-size:0.9em}
-.bad{color:#a11}.good{color:#171}
 """
 
 
