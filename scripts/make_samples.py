@@ -22,7 +22,6 @@ what the synthesizer spoke; Whisper's word timestamps land within ~0.3 s of it.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import subprocess
@@ -30,6 +29,7 @@ import sys
 import tempfile
 import wave
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,7 +239,7 @@ def _motion(kind: str, t: np.ndarray) -> np.ndarray:
     raise ValueError(kind)
 
 
-def motion_track(session: Session, events: list[dict], n_frames: int, seed: int) -> np.ndarray:
+def motion_track(events: list[dict], n_frames: int, seed: int) -> np.ndarray:
     """Per-frame (dx, dy, dscale, rot) for the whole session: phases with short cross-fades."""
     t = np.arange(n_frames) / FPS
     starts = [(0.0, "idle")]
@@ -268,26 +268,25 @@ def motion_track(session: Session, events: list[dict], n_frames: int, seed: int)
     return params
 
 
-def render_frames(session: Session, params: np.ndarray):
+def render_frames(session: Session, params: np.ndarray) -> Iterator[np.ndarray]:
+    """The photo on the session's background, moved by each column of ``params``."""
     import cv2
     from skimage import data
 
     photo = cv2.resize(data.astronaut(), (PHOTO_SIDE, PHOTO_SIDE), interpolation=cv2.INTER_AREA)
-    bg = np.array(session.background, dtype=np.uint8)
     cx, cy = WIDTH / 2, HEIGHT / 2 + 8
     for dx, dy, ds, rot in params.T:
         m = cv2.getRotationMatrix2D((PHOTO_SIDE / 2, PHOTO_SIDE / 2), float(rot), 1.0 + float(ds))
         m[0, 2] += cx - PHOTO_SIDE / 2 + dx
         m[1, 2] += cy - PHOTO_SIDE / 2 + dy
-        frame = cv2.warpAffine(
+        yield cv2.warpAffine(
             photo,
             m,
             (WIDTH, HEIGHT),
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
-            borderValue=tuple(int(c) for c in bg),
+            borderValue=session.background,
         )
-        yield frame
 
 
 # ----------------------------------------------------------------------------------------------
@@ -334,7 +333,7 @@ def build_session(session: Session, out_dir: Path) -> dict:
     audio += np.random.default_rng(seed).normal(0, 0.0015, n).astype(np.float32)  # faint room noise
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
 
-    params = motion_track(session, events, n_frames, seed)
+    params = motion_track(events, n_frames, seed)
     target = out_dir / session.file
     with tempfile.TemporaryDirectory() as tmp:
         wav_path = Path(tmp) / "narration.wav"
@@ -382,7 +381,6 @@ def check(manifest: dict, out_dir: Path) -> bool:
     import cv2
     import mediapipe as mp
 
-    sys.path.insert(0, str(ROOT))
     from voice.media import decode_audio
     from voice.transcribe import FasterWhisperTranscriber
 
@@ -437,9 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         "lead_s": LEAD_S,
         "sessions": sessions,
     }
-    buf = io.StringIO()
-    json.dump(manifest, buf, indent=2)
-    (args.out / "manifest.json").write_text(buf.getvalue() + "\n")
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum((args.out / s["file"]).stat().st_size for s in sessions)
     print(f"wrote {len(sessions)} sessions, {total / 1e6:.2f} MB, to {args.out}")
     if args.check and not check(manifest, args.out):
