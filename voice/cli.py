@@ -84,9 +84,14 @@ def process_files(
     for video in bar:
         key = f"{patient}/{video.name}"
         try:
-            if not video.is_file():
-                raise FileNotFoundError(f"{video} is not a file")
-            key = _stage_upload(store, video, patient)
+            try:
+                if not video.is_file():
+                    raise FileNotFoundError(f"{video} is not a file")
+                key = _stage_upload(store, video, patient)
+            except (VoiceError, OSError) as exc:
+                # Never reached process_video: record the failure here.
+                record_failure(store, key, exc, stage=getattr(exc, "stage", "read"))
+                raise
             if transcriber is None:
                 transcriber = make_transcriber(settings)
             name = video.name[:24]
@@ -95,12 +100,7 @@ def process_files(
                 bar.set_postfix_str(f"{name}: {stage}")
 
             meta = process_video(
-                store,
-                key,
-                settings=settings,
-                transcriber=transcriber,
-                force=force,
-                on_stage=on_stage,
+                store, key, settings=settings, transcriber=transcriber, force=force, on_stage=on_stage
             )
             results.append(
                 {
@@ -114,9 +114,7 @@ def process_files(
                     "annotated": store.describe("videos", f"annotated/{patient}/{meta['session']}.mp4"),
                 }
             )
-        except (VoiceError, FileNotFoundError) as exc:
-            if isinstance(exc, FileNotFoundError):
-                record_failure(store, key, exc, stage="read")
+        except (VoiceError, OSError) as exc:
             results.append(
                 {
                     "video": str(video),

@@ -68,8 +68,8 @@ def validate_name(name: str, *, what: str = "name") -> str:
         raise InvalidNameError(f"{what} contains control characters; remove them.")
     if "/" in name or "\\" in name:
         raise InvalidNameError(f"{what} must be a single path segment (no '/' or '\\').")
-    if name in {".", ".."} or ".." in name.split("."):
-        raise InvalidNameError(f"{what} must not be '.' or contain '..'.")
+    if name in {".", ".."}:
+        raise InvalidNameError(f"{what} must not be '.' or '..'.")
     if name.lower() in RESERVED:
         raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
     if len(name.encode()) > 200:
