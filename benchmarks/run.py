@@ -37,38 +37,11 @@ STACKS = ("seed", "voice", "voice-base")
 # --- inputs --------------------------------------------------------------------------------
 
 
-def make_input(seconds: int, out: Path, *, width: int = 640, height: int = 480) -> Path:
-    """A narrated ``seconds``-long video: the bundled sessions concatenated (looped) and rescaled."""
-    from voice.demo import load_manifest, samples_dir
-    from voice.media import ffmpeg_exe, probe
+def make_input(seconds: int, out: Path) -> Path:
+    """A narrated 640×480 video of ``seconds``: the bundled sessions back to back (cached)."""
+    from tests.media import long_narrated_video
 
-    if out.exists():
-        return out
-    sessions = load_manifest()["sessions"]
-    files = [samples_dir() / s["file"] for s in sessions]
-    total, chosen = 0.0, []
-    while total < seconds:
-        for f in files:
-            chosen.append(f)
-            total += probe(f).duration_s
-            if total >= seconds:
-                break
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
-    for f in chosen:
-        cmd += ["-i", str(f)]
-    parts = "".join(
-        f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25[v{i}];[{i}:a]aresample=44100[a{i}];"
-        for i in range(len(chosen))
-    )
-    streams = "".join(f"[v{i}][a{i}]" for i in range(len(chosen)))
-    graph = f"{parts}{streams}concat=n={len(chosen)}:v=1:a=1[v][a]"
-    cmd += ["-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-t", str(seconds)]
-    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
-    cmd += ["-c:a", "aac", "-b:a", "96k", str(out)]
-    subprocess.run(cmd, check=True)
-    return out
+    return out if out.exists() else long_narrated_video(out, seconds, 640, 480)
 
 
 # --- workers (run in a child process) ------------------------------------------------------
