@@ -16,12 +16,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import AnalyzeEnv, load_env, patient_ref
+from lambdas.env import METRICS_NAMESPACE, AnalyzeEnv, load_env, patient_ref
 
 __all__ = ["analyze", "handler", "training_job_name"]
 
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 def training_job_name(patient: str, execution: str) -> str:

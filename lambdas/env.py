@@ -7,6 +7,7 @@ settings see the same values.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from typing import TypeVar
 
@@ -14,6 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "METRICS_NAMESPACE",
     "AnalyzeEnv",
     "GateEnv",
     "PromoteEnv",
@@ -21,6 +23,10 @@ __all__ = [
     "load_env",
     "patient_ref",
 ]
+
+
+#: CloudWatch namespace of the handlers' metrics (the stack sets POWERTOOLS_METRICS_NAMESPACE too).
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "VOICE")
 
 
 class _Env(BaseSettings):

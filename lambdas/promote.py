@@ -19,12 +19,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import PromoteEnv, load_env, patient_ref
+from lambdas.env import METRICS_NAMESPACE, PromoteEnv, load_env, patient_ref
 
 __all__ = ["handler", "promote", "split_s3_uri"]
 
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 #: Files a run may hold (DESIGN §6); anything else in an archive is ignored.
 RUN_FILES = frozenset(

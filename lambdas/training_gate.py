@@ -20,14 +20,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import GateEnv, load_env, patient_ref
+from lambdas.env import METRICS_NAMESPACE, GateEnv, load_env, patient_ref
 
 __all__ = ["LOCK_SORT_KEY", "GateResult", "acquire_lock", "handler", "patient_from_key", "start_if_unlocked"]
 
 LOCK_SORT_KEY = "LOCK"
 
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 @dataclass(frozen=True)

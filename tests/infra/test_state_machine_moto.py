@@ -1,0 +1,448 @@
+"""The synthesized training state machine, executed for real by moto's Step Functions interpreter.
+
+Rendered from the template (tokens → moto resources), run with
+``mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})``.
+Two test-side patches stand in for what moto cannot do:
+
+- Lambda: moto's Docker-free backend returns queued results (``lambda_simple_results_queue``);
+  when the queue is empty the patch runs the real handler in-process (``lambdas.analyze``,
+  ``lambdas.promote``) against moto's S3, so the execution moves real data.
+- SageMaker ``createTrainingJob.sync``: moto creates the job (Completed at once) but has no
+  Sync integration; the patch adds it (poll ``describe_training_job``) and plays the training
+  container: ``training/train.py`` on a local copy of the channel, ``model.tar.gz`` uploaded to
+  the job's ``ModelArtifacts`` location.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs, state_machine_definition
+
+PATIENT = "Ann Example"
+BUCKET = "voice-patients"
+TABLE = "voice-history"
+FAST = {"forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
+
+boto3 = pytest.importorskip("boto3")
+moto = pytest.importorskip("moto")
+
+
+# --- patches ------------------------------------------------------------------------------------
+
+
+def _download_prefix(s3: Any, uri: str, dest: Path) -> None:
+    bucket, prefix = uri[5:].split("/", 1)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            target = dest / obj["Key"][len(prefix) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+
+
+def _tar_dir(directory: Path) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for path in sorted(directory.iterdir()):
+            tar.add(path, arcname=path.name)
+    return buf.getvalue()
+
+
+def play_training_container(job: dict[str, Any]) -> None:
+    """What the training image does on SageMaker: train.py over the channel, artifacts to S3."""
+    from training.train import run
+
+    s3 = boto3.client("s3", region_name=FAKE_REGION)
+    (channel,) = job["InputDataConfig"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _download_prefix(s3, channel["DataSource"]["S3DataSource"]["S3Uri"], root / "train")
+        hps = {**job.get("HyperParameters", {}), **FAST}
+        env = {
+            "SM_HPS": json.dumps(hps),
+            "SM_CHANNEL_TRAIN": str(root / "train"),
+            "SM_MODEL_DIR": str(root / "model"),
+            "SM_OUTPUT_DATA_DIR": str(root / "output"),
+        }
+        run(env)
+        bucket, key = job["ModelArtifacts"]["S3ModelArtifacts"][5:].split("/", 1)
+        s3.put_object(Bucket=bucket, Key=key, Body=_tar_dir(root / "model"))
+        s3.put_object(
+            Bucket=bucket, Key=key.replace("model.tar.gz", "output.tar.gz"), Body=_tar_dir(root / "output")
+        )
+
+
+def sagemaker_sync_service() -> Any:
+    """moto's forwarding service for SageMaker, plus the ``.sync`` integration pattern."""
+    import importlib
+
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+
+    base = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    ResourceCondition = importlib.import_module(base + "resource").ResourceCondition
+    callback = importlib.import_module(base + "state_task_service_callback")
+    unsupported = importlib.import_module(base + "state_task_service_unsupported")
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    class SageMakerSync(unsupported.StateTaskServiceUnsupported):
+        def __init__(self) -> None:
+            # WaitForTaskToken too: moto's callback base interrupts a callback endpoint after
+            # every Sync task and only creates one for services that list that pattern.
+            patterns = {ResourceCondition.Sync, ResourceCondition.WaitForTaskToken}
+            callback.StateTaskServiceCallback.__init__(self, supported_integration_patterns=patterns)
+
+        def _build_sync_resolver(
+            self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+        ) -> Callable[[], Any]:
+            env.stack.pop()  # the CreateTrainingJob response
+            client = boto_client_for(
+                region=resource_runtime_part.region, service="sagemaker", state_credentials=state_credentials
+            )
+            name = normalised_parameters["TrainingJobName"]
+
+            def resolve() -> Any:
+                job = client.describe_training_job(TrainingJobName=name)
+                job.pop("ResponseMetadata", None)
+                job = json.loads(json.dumps(job, default=str))
+                status = job["TrainingJobStatus"]
+                if status in {"InProgress", "Stopping"}:
+                    return None
+                if status == "Completed":
+                    play_training_container(job)
+                    return job
+                raise FailureEventException(
+                    FailureEvent(
+                        env=env,
+                        error_name=StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed),
+                        event_type=HistoryEventType.TaskFailed,
+                        event_details=EventDetails(
+                            taskFailedEventDetails=TaskFailedEventDetails(
+                                resource=self._get_sfn_resource(),
+                                resourceType=self._get_sfn_resource_type(),
+                                error=StatesErrorNameType.StatesTaskFailed.to_name(),
+                                cause=json.dumps(job),
+                            )
+                        ),
+                    )
+                )
+
+            return resolve
+
+    return SageMakerSync()
+
+
+class FakeContext(SimpleNamespace):
+    function_name = "voice-test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = f"arn:aws:lambda:{FAKE_REGION}:{FAKE_ACCOUNT}:function:voice-test"
+    aws_request_id = "req-1"
+
+
+def run_handler(function_name: str, body: Any) -> bytes:
+    """The real handler behind a moto function name (``analyze`` or ``promote``)."""
+    import importlib
+
+    module = importlib.import_module(f"lambdas.{function_name}")
+    event = json.loads(body) if isinstance(body, (str, bytes)) else body
+    return json.dumps(module.handler(event, FakeContext())).encode()
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    from moto import mock_aws
+    from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    from lambdas import analyze, env, promote
+
+    for name, value in {
+        "AWS_DEFAULT_REGION": FAKE_REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "VOICE_PATIENTS_BUCKET": BUCKET,
+        "POWERTOOLS_SERVICE_NAME": "voice-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "VOICE",
+        **{f"VOICE_{k.upper()}": v for k, v in FAST.items()},
+    }.items():
+        monkeypatch.setenv(name, value)
+    env.load_env.cache_clear()
+    monkeypatch.setattr(analyze, "_store", None)
+    monkeypatch.setattr(promote, "_store", None)
+    from voice.config import get_settings
+
+    get_settings.cache_clear()
+
+    original_factory = state_task_factory.state_task_service_for
+    monkeypatch.setattr(
+        state_task_factory,
+        "state_task_service_for",
+        lambda service_name: (
+            sagemaker_sync_service() if service_name == "sagemaker" else original_factory(service_name)
+        ),
+    )
+    original_invoke = LambdaSimpleBackend.invoke
+
+    def invoke(
+        self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+    ) -> Any:
+        if self.lambda_simple_results_queue:
+            return original_invoke(self, function_name, qualifier, body, headers, response_headers)
+        return run_handler(function_name.rsplit(":", 1)[-1], body)
+
+    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
+
+    # moto puts a datetime into $$.Execution.StartTime; Step Functions gives an ISO-8601 string.
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original_environment = ExecutionWorker._get_evaluation_environment
+
+    def environment_with_iso_start(self: Any) -> Any:
+        environment = original_environment(self)
+        execution = environment.states.context_object.context_object_data["Execution"]
+        if isinstance(execution["StartTime"], datetime):
+            execution["StartTime"] = execution["StartTime"].isoformat()
+        return environment
+
+    monkeypatch.setattr(ExecutionWorker, "_get_evaluation_environment", environment_with_iso_start)
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
+        s3 = boto3.client("s3", region_name=FAKE_REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        ddb = boto3.client("dynamodb", region_name=FAKE_REGION)
+        ddb.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "patient", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "patient", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        iam = boto3.client("iam", region_name=FAKE_REGION)
+        role = iam.create_role(RoleName="voice", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam = boto3.client("lambda", region_name=FAKE_REGION)
+        zipped = io.BytesIO()
+        import zipfile
+
+        with zipfile.ZipFile(zipped, "w") as zf:
+            zf.writestr("index.py", "def handler(event, context):\n    return event\n")
+        arns = {
+            name: lam.create_function(
+                FunctionName=name,
+                Runtime="python3.11",
+                Role=role,
+                Handler="index.handler",
+                Code={"ZipFile": zipped.getvalue()},
+            )["FunctionArn"]
+            for name in ("analyze", "promote")
+        }
+        yield {
+            "s3": s3,
+            "ddb": ddb,
+            "sfn": boto3.client("stepfunctions", region_name=FAKE_REGION),
+            "sagemaker": boto3.client("sagemaker", region_name=FAKE_REGION),
+            "role": role,
+            "arns": arns,
+            "queue": lambda_simple_backends[FAKE_ACCOUNT][FAKE_REGION].lambda_simple_results_queue,
+        }
+
+
+def _create_state_machine(synth: Synth, aws: dict[str, Any]) -> str:
+    template = synth.template
+    refs = {}
+    for logical, res in template["Resources"].items():
+        if res["Type"] == "AWS::Lambda::Function":
+            command = res["Properties"]["ImageConfig"]["Command"][0]
+            name = command.split(".")[1]
+            if name in aws["arns"]:
+                refs[f"{logical}.Arn"] = aws["arns"][name]
+        elif res["Type"] == "AWS::DynamoDB::Table":
+            refs[logical] = TABLE
+        elif logical.startswith("TrainingSageMakerRole") and res["Type"] == "AWS::IAM::Role":
+            refs[f"{logical}.Arn"] = aws["role"]
+    asl = state_machine_definition(template, fake_refs(template, refs))
+    return str(
+        aws["sfn"].create_state_machine(
+            name="voice-training", definition=json.dumps(asl), roleArn=aws["role"]
+        )["stateMachineArn"]
+    )
+
+
+def _run(aws: dict[str, Any], arn: str, name: str) -> dict[str, Any]:
+    execution = aws["sfn"].start_execution(
+        stateMachineArn=arn, name=name, input=json.dumps({"patient": PATIENT})
+    )
+    deadline = time.monotonic() + 240  # a guard against a hung interpreter, not a performance check
+    while True:
+        described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return dict(described)
+        time.sleep(0.2)
+
+
+def _history(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    items = aws["ddb"].query(
+        TableName=TABLE,
+        KeyConditionExpression="patient = :p AND begins_with(sk, :run)",
+        ExpressionAttributeValues={":p": {"S": PATIENT}, ":run": {"S": "RUN#"}},
+    )["Items"]
+    return [{k: next(iter(v.values())) for k, v in item.items()} for item in items]
+
+
+def _write_samples(aws: dict[str, Any], *, sessions_per_emotion: int) -> None:
+    from voice.storage import S3Store
+    from voice.synthetic import synthetic_dataset, write_samples
+
+    store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
+    samples = synthetic_dataset(
+        sessions_per_emotion=sessions_per_emotion,
+        samples_per_session=2,
+        emotions=("happiness", "sadness", "anger"),
+        seed=3,
+    )
+    write_samples(store, PATIENT, samples)
+
+
+def _latest_exists(aws: dict[str, Any]) -> bool:
+    from voice import layout
+
+    listed = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=layout.latest_model_key(PATIENT))
+    return bool(listed.get("KeyCount"))
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[str, Any]) -> None:
+    from lambdas.analyze import training_job_name
+
+    _write_samples(aws, sessions_per_emotion=4)
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-train")
+    assert done["status"] == "SUCCEEDED", json.dumps(_history(aws), default=str)[:3000]
+
+    job_name = training_job_name(PATIENT, "exec-train")
+    job = aws["sagemaker"].describe_training_job(TrainingJobName=job_name)
+    assets = json.loads(next(synth.outdir.glob("*.assets.json")).read_text())
+    (training_asset,) = [
+        a
+        for a in assets["dockerImages"].values()
+        if a["source"]["dockerFile"] == "docker/training.Dockerfile"
+    ]
+    tags = {d["imageTag"] for d in training_asset["destinations"].values()}
+    image = job["AlgorithmSpecification"]["TrainingImage"]
+    assert ".dkr.ecr." in image and image.rsplit(":", 1)[1] in tags
+    (channel,) = job["InputDataConfig"]
+    assert channel["ChannelName"] == "train"
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{BUCKET}/{PATIENT}/"
+    assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/models/{PATIENT}/"
+    assert job["HyperParameters"] == {"patient": PATIENT}
+    assert job["RoleArn"] == aws["role"]
+
+    (row,) = _history(aws)
+    assert row["status"] == "trained" and row["training_job_name"] == job_name
+    output = json.loads(done["output"])
+    assert row["promoted"] is output["promotion"]["promoted"]
+    assert row["run_id"] == output["promotion"]["run_id"]
+    assert row["promoted"] is True, row["reason"]  # synthetic data: the patterns are learnable
+    assert _latest_exists(aws) is bool(row["promoted"])
+    if row["promoted"]:
+        latest = json.loads(
+            aws["s3"].get_object(Bucket=BUCKET, Key=f"models/{PATIENT}/latest.json")["Body"].read()
+        )
+        assert latest["run_id"] == row["run_id"]
+        aws["s3"].head_object(Bucket=BUCKET, Key=latest["model"])
+
+
+def test_skip_path_writes_a_skipped_row_with_the_reasons(synth: Synth, aws: dict[str, Any]) -> None:
+    _write_samples(aws, sessions_per_emotion=1)
+    aws["ddb"].put_item(
+        TableName=TABLE, Item={"patient": {"S": PATIENT}, "sk": {"S": "LOCK"}, "lock_until": {"N": "9e12"}}
+    )
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-skip")
+    assert done["status"] == "SUCCEEDED", done
+
+    (row,) = _history(aws)
+    assert row["status"] == "skipped"
+    assert row["reasons"] and "sample" in row["reasons"].lower()
+    assert json.loads(row["counts"])
+    assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
+    # The lock is released so that the next upload may check again.
+    lock = aws["ddb"].get_item(TableName=TABLE, Key={"patient": {"S": PATIENT}, "sk": {"S": "LOCK"}})
+    assert "Item" not in lock
+
+
+def test_failed_training_job_records_a_failure_and_fails_the_execution(
+    synth: Synth, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.create_training_job
+
+    def create_failing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        job = original(self, *args, **kwargs)
+        job.training_job_status = "Failed"
+        job.secondary_status = "Failed"
+        return job
+
+    monkeypatch.setattr(SageMakerModelBackend, "create_training_job", create_failing)
+    _write_samples(aws, sessions_per_emotion=4)
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-fail")
+    assert done["status"] == "FAILED", done
+
+    (row,) = _history(aws)
+    assert row["status"] == "failed"
+    assert row["error"] == "States.TaskFailed"
+    assert json.loads(row["cause"])["TrainingJobStatus"] == "Failed"
+    assert not _latest_exists(aws)
+
+
+def test_queued_lambda_results_drive_the_choice(synth: Synth, aws: dict[str, Any]) -> None:
+    """moto's own mechanism: a queued analyze result that says skip, whatever S3 holds."""
+    aws["queue"].append(
+        json.dumps(
+            {
+                "train": False,
+                "reasons": ["queued: not enough samples"],
+                "reasons_text": "queued: not enough samples",
+                "counts": {},
+                "counts_json": "{}",
+                "training_job_name": "voice-queued",
+                "train_uri": f"s3://{BUCKET}/{PATIENT}/",
+                "output_uri": f"s3://{BUCKET}/models/{PATIENT}/",
+            }
+        )
+    )
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-queued")
+    assert done["status"] == "SUCCEEDED", done
+    (row,) = _history(aws)
+    assert (row["status"], row["reasons"]) == ("skipped", "queued: not enough samples")
