@@ -1,0 +1,342 @@
+"""Training handlers over moto: the gate's per-patient lock, analyze (voice.gate), promote (baseline rule)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import tarfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+REGION = "us-east-1"
+BUCKET = "voice-patients"
+TABLE = "voice-history"
+PATIENT = "maria"
+FAST = {"forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
+
+boto3 = pytest.importorskip("boto3")
+
+
+class FakeContext(SimpleNamespace):
+    function_name = "voice-test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:voice-test"
+    aws_request_id = "req-1"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def session_index_event(patient: str, session: str) -> dict[str, Any]:
+    from urllib.parse import quote_plus
+
+    event = load_event("eventbridge_s3_object_created.json")
+    event["detail"]["bucket"]["name"] = BUCKET
+    # S3 event keys arrive URL-encoded: "Ann Example" → "Ann+Example".
+    event["detail"]["object"]["key"] = f"{quote_plus(patient)}/.sessions/{session}.json"
+    return event
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    from moto import mock_aws
+
+    from lambdas import analyze, env, promote, training_gate
+    from voice.config import get_settings
+
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "VOICE_PATIENTS_BUCKET": BUCKET,
+        "VOICE_HISTORY_TABLE": TABLE,
+        "VOICE_GATE_COOLDOWN_S": "3600",
+        "POWERTOOLS_SERVICE_NAME": "voice-test",
+        **{f"VOICE_{k.upper()}": v for k, v in FAST.items()},
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        ddb.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "patient", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "patient", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arn = sfn.create_state_machine(
+            name="voice-training",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=role,
+        )["stateMachineArn"]
+        monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", arn)
+        env.load_env.cache_clear()
+        get_settings.cache_clear()
+        monkeypatch.setattr(analyze, "_store", None)
+        monkeypatch.setattr(promote, "_store", None)
+        monkeypatch.setattr(training_gate, "_clients", {})
+        yield {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn}
+    env.load_env.cache_clear()
+    get_settings.cache_clear()
+
+
+def _executions(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(aws["sfn"].list_executions(stateMachineArn=aws["arn"])["executions"])
+
+
+# --- training gate ------------------------------------------------------------------------------
+
+
+def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(aws: dict[str, Any]) -> None:
+    from lambdas.training_gate import handler
+
+    events = [session_index_event("Ann Example", f"clip-{i}-0123456789") for i in range(8)]
+    results: list[dict[str, Any]] = []
+    barrier = threading.Barrier(len(events))
+
+    def fire(event: dict[str, Any]) -> None:
+        barrier.wait()
+        results.append(handler(event, FakeContext()))
+
+    threads = [threading.Thread(target=fire, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(r["started"] for r in results) == [False] * 7 + [True]
+    (execution,) = _executions(aws)
+    described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"]) == {"patient": "Ann Example"}
+    # The execution name identifies the patient only by a hash.
+    assert "Ann" not in execution["name"] and "Example" not in execution["name"]
+
+
+def test_lock_expires_after_the_cooldown(aws: dict[str, Any]) -> None:
+    from lambdas.training_gate import start_if_unlocked
+
+    kwargs = {"ddb": aws["ddb"], "sfn": aws["sfn"], "table": TABLE, "state_machine_arn": aws["arn"]}
+    first = start_if_unlocked(PATIENT, cooldown_s=3600, now=1_000_000.0, **kwargs)
+    during = start_if_unlocked(PATIENT, cooldown_s=3600, now=1_000_000.0 + 3599, **kwargs)
+    after = start_if_unlocked(PATIENT, cooldown_s=3600, now=1_000_000.0 + 3601, **kwargs)
+    other = start_if_unlocked("bob", cooldown_s=3600, now=1_000_000.0 + 10, **kwargs)
+    assert (first.started, during.started, after.started, other.started) == (True, False, True, True)
+    assert len(_executions(aws)) == 3
+
+
+def test_a_failed_start_releases_the_lock(aws: dict[str, Any]) -> None:
+    from lambdas.training_gate import start_if_unlocked
+
+    class BrokenSfn:
+        def start_execution(self, **_: Any) -> dict[str, Any]:
+            raise RuntimeError("throttled")
+
+    with pytest.raises(RuntimeError):
+        start_if_unlocked(
+            PATIENT,
+            ddb=aws["ddb"],
+            sfn=BrokenSfn(),
+            table=TABLE,
+            state_machine_arn=aws["arn"],
+            cooldown_s=3600,
+        )
+    retry = start_if_unlocked(
+        PATIENT, ddb=aws["ddb"], sfn=aws["sfn"], table=TABLE, state_machine_arn=aws["arn"], cooldown_s=3600
+    )
+    assert retry.started
+
+
+@pytest.mark.parametrize("key", ["annotated/.sessions/x.json", "../x/.sessions/y.json", "no-slash.json"])
+def test_gate_refuses_keys_without_a_valid_patient(key: str) -> None:
+    from lambdas.training_gate import patient_from_key
+    from voice.errors import InvalidNameError
+
+    with pytest.raises(InvalidNameError):
+        patient_from_key(key)
+
+
+# --- analyze ------------------------------------------------------------------------------------
+
+
+def _write_samples(aws: dict[str, Any], sessions_per_emotion: int) -> None:
+    from voice.storage import S3Store
+    from voice.synthetic import synthetic_dataset, write_samples
+
+    store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
+    samples = synthetic_dataset(
+        sessions_per_emotion=sessions_per_emotion,
+        samples_per_session=2,
+        emotions=("happiness", "sadness", "anger"),
+        seed=3,
+    )
+    write_samples(store, PATIENT, samples)
+
+
+def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: dict[str, Any]) -> None:
+    from lambdas.analyze import handler
+
+    _write_samples(aws, sessions_per_emotion=4)
+    event = load_event("sfn_analyze.json")
+    first = handler(event, FakeContext())
+    again = handler(copy.deepcopy(event), FakeContext())
+    assert first["train"] is True
+    assert first["counts"] == {"happiness": 8, "sadness": 8, "anger": 8}
+    assert first["train_uri"] == f"s3://{BUCKET}/{PATIENT}/"
+    assert first["output_uri"] == f"s3://{BUCKET}/models/{PATIENT}/"
+    assert first["training_job_name"] == again["training_job_name"]
+    assert len(first["training_job_name"]) <= 63 and PATIENT not in first["training_job_name"]
+    other = handler({**event, "execution": "another-execution"}, FakeContext())
+    assert other["training_job_name"] != first["training_job_name"]
+    assert json.loads(first["counts_json"]) == first["counts"]
+
+
+def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]) -> None:
+    from lambdas.analyze import handler
+
+    _write_samples(aws, sessions_per_emotion=1)
+    result = handler(load_event("sfn_analyze.json"), FakeContext())
+    assert result["train"] is False
+    assert result["reasons"] and result["reasons_text"] == "; ".join(result["reasons"])
+
+
+# --- promote ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real SageMaker model directory: training/train.py over synthetic samples (once per module)."""
+    from training.train import run
+    from voice.storage import LocalStore
+    from voice.synthetic import synthetic_dataset, write_samples
+
+    root = tmp_path_factory.mktemp("sm")
+    store = LocalStore(root / "data")
+    samples = synthetic_dataset(
+        sessions_per_emotion=4, samples_per_session=2, emotions=("happiness", "sadness", "anger"), seed=3
+    )
+    write_samples(store, PATIENT, samples)
+    run(
+        {
+            "SM_HPS": json.dumps({"patient": PATIENT, **FAST}),
+            "SM_CHANNEL_TRAIN": str(root / "data" / "patients" / PATIENT),
+            "SM_MODEL_DIR": str(root / "model"),
+            "SM_OUTPUT_DATA_DIR": str(root / "output"),
+        }
+    )
+    return root
+
+
+def _tarball(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _upload_job_output(
+    aws: dict[str, Any], model_files: dict[str, bytes], output_files: dict[str, bytes]
+) -> str:
+    event = load_event("sfn_promote.json")
+    key = event["model_artifacts"].split("/", 3)[3]
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=_tarball(model_files))
+    if output_files:
+        aws["s3"].put_object(
+            Bucket=BUCKET, Key=key.replace("model.tar.gz", "output.tar.gz"), Body=_tarball(output_files)
+        )
+    return key
+
+
+def _read_dir(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
+
+
+def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
+    aws: dict[str, Any], trained_model_dir: Path
+) -> None:
+    from lambdas.promote import handler
+    from voice import layout
+    from voice.storage import S3Store
+    from voice.training import load_latest_model
+
+    model_files = _read_dir(trained_model_dir / "model")
+    _upload_job_output(aws, model_files, _read_dir(trained_model_dir / "output"))
+    result = handler(load_event("sfn_promote.json"), FakeContext())
+
+    metrics = json.loads(model_files["metrics.json"])
+    assert result["run_id"] == metrics["run_id"]
+    assert result["promoted"] is True, result["reason"]
+    store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
+    for name in (
+        "model.skops",
+        "metrics.json",
+        "training_sessions.json",
+        "report.html",
+        "confusion_matrix.png",
+    ):
+        assert store.exists(layout.PATIENTS, layout.model_artifact_key(PATIENT, result["run_id"], name)), name
+    latest = json.loads(store.read(layout.PATIENTS, layout.latest_model_key(PATIENT)))
+    assert latest["run_id"] == result["run_id"]
+    # The core loads what promote wrote, as `voice predict --store s3` would.
+    model = load_latest_model(store, PATIENT)
+    assert model is not None and model.run_id == result["run_id"]
+
+
+def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
+    aws: dict[str, Any], trained_model_dir: Path
+) -> None:
+    from lambdas.promote import handler
+    from voice import layout
+    from voice.storage import S3Store
+
+    model_files = _read_dir(trained_model_dir / "model")
+    metrics = json.loads(model_files["metrics.json"])
+    metrics["balanced_accuracy"] = {**metrics["balanced_accuracy"], "mean": 0.30, "std": 0.05}
+    metrics["baseline"] = {**metrics["baseline"], "balanced_accuracy": 0.33}
+    model_files["metrics.json"] = json.dumps(metrics).encode()
+    _upload_job_output(aws, model_files, {})
+    result = handler(load_event("sfn_promote.json"), FakeContext())
+    assert result["promoted"] is False and "not promoted" in result["reason"]
+    store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
+    assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
+    assert store.exists(layout.PATIENTS, layout.model_artifact_key(PATIENT, result["run_id"], "metrics.json"))
+
+
+def test_promote_refuses_artifacts_outside_the_patients_models_prefix(aws: dict[str, Any]) -> None:
+    from lambdas.promote import handler
+    from voice.errors import ModelError
+
+    event = {**load_event("sfn_promote.json"), "model_artifacts": f"s3://{BUCKET}/bob/evil/model.tar.gz"}
+    with pytest.raises(ModelError):
+        handler(event, FakeContext())
+
+
+def test_promote_ignores_archive_members_with_paths(aws: dict[str, Any], trained_model_dir: Path) -> None:
+    from lambdas.promote import handler
+
+    model_files = _read_dir(trained_model_dir / "model")
+    model_files["../../escape.json"] = b"{}"
+    _upload_job_output(aws, model_files, {})
+    result = handler(load_event("sfn_promote.json"), FakeContext())
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert result["run_id"] and not any("escape" in k for k in keys)
