@@ -105,8 +105,23 @@ def _executions(aws: dict[str, Any]) -> list[dict[str, Any]]:
 # --- training gate ------------------------------------------------------------------------------
 
 
-def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(aws: dict[str, Any]) -> None:
+def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
     from lambdas.training_gate import handler
+
+    # DynamoDB applies a conditional write atomically; moto's check-then-write is plain Python,
+    # so serialise it the way the service does (else a thread switch could split it).
+    item_lock = threading.Lock()
+    original_put = DynamoDBBackend.put_item
+
+    def atomic_put(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with item_lock:
+            return original_put(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "put_item", atomic_put)
 
     events = [session_index_event("Ann Example", f"clip-{i}-0123456789") for i in range(8)]
     results: list[dict[str, Any]] = []
