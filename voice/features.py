@@ -60,11 +60,16 @@ _ANGLES = (
     "knee_l",
 )
 
+#: Parts whose visibility is a feature. Head and torso are what the detector anchors on: whenever a
+#: person is detected they are seen (on the bundled samples their visibility was a constant 1.0).
+#: How often the detector found anyone is a fact about the detector, not the person, so it is
+#: not a feature either; windows with too few detections get no prediction instead.
+VISIBILITY_GROUPS: tuple[str, ...] = ("arms", "legs")
+
 #: Every column of :func:`extract_features`, in order.
 FEATURE_NAMES: tuple[str, ...] = (
     # visibility
-    "detected_fraction",
-    *(f"visible_{g}" for g in GROUPS),
+    *(f"visible_{g}" for g in VISIBILITY_GROUPS),
     # joint angles: posture (median) and how much they change (std)
     *(f"angle_{a}_med" for a in _ANGLES),
     *(f"angle_{a}_std" for a in _ANGLES),
@@ -261,12 +266,11 @@ def _fill(row: np.ndarray, frames: Sequence[PoseFrame], min_confidence: float) -
         row[_INDEX[name]] = value
 
     times, px, detected = _positions(frames, min_confidence)
-    put("detected_fraction", float(detected.mean()))
     if not detected.any():
         return
     seen = np.isfinite(px[..., 0])
-    for g, joints in GROUPS.items():
-        put(f"visible_{g}", float(seen[detected][:, list(joints)].mean()))
+    for g in VISIBILITY_GROUPS:
+        put(f"visible_{g}", float(seen[detected][:, list(GROUPS[g])].mean()))
 
     scale = _med(_dist(px[:, RSHO], px[:, LSHO]))
     if not np.isfinite(scale) or scale <= 0:
