@@ -1,0 +1,141 @@
+"""The video-processor Lambda over moto S3 with the real pipeline: a batch with a good and a corrupt video."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+REGION = "us-east-1"
+VIDEOS = "voice-videos"
+PATIENTS = "voice-patients"
+PATIENT = "maria"
+
+boto3 = pytest.importorskip("boto3")
+
+
+class FakeContext(SimpleNamespace):
+    function_name = "voice-video-processor"
+    memory_limit_in_mb = 3008
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:voice-video-processor"
+    aws_request_id = "req-1"
+
+
+def sqs_record(key: str, message_id: str) -> dict[str, Any]:
+    """An SQS record whose body is the EventBridge S3 event for ``videos/<key>`` (key URL-encoded)."""
+    event = json.loads((EVENTS / "eventbridge_s3_object_created.json").read_text())
+    event["detail"]["bucket"]["name"] = VIDEOS
+    event["detail"]["object"]["key"] = "/".join(quote_plus(part) for part in key.split("/"))
+    record = json.loads((EVENTS / "sqs_record.json").read_text())
+    record["messageId"] = message_id
+    record["body"] = json.dumps(event)
+    return dict(record)
+
+
+def snapshot(s3: Any) -> dict[str, str]:
+    """Every object in both buckets → sha256 of its content."""
+    out = {}
+    for bucket in (VIDEOS, PATIENTS):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+                out[f"{bucket}/{obj['Key']}"] = hashlib.sha256(body).hexdigest()
+    return out
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
+    from moto import mock_aws
+
+    from lambdas import env, video_processor
+
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "VOICE_VIDEOS_BUCKET": VIDEOS,
+        "VOICE_PATIENTS_BUCKET": PATIENTS,
+        "POWERTOOLS_SERVICE_NAME": "voice-video-processor",
+    }.items():
+        monkeypatch.setenv(name, value)
+    env.load_env.cache_clear()
+    monkeypatch.setattr(video_processor, "_store", None)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (VIDEOS, PATIENTS):
+            s3.create_bucket(Bucket=bucket)
+        s3.upload_file(str(samples_dir / "balloon.mp4"), VIDEOS, f"{PATIENT}/balloon clip.mp4")
+        s3.put_object(
+            Bucket=VIDEOS, Key=f"{PATIENT}/broken.MP4", Body=b"\x00\x00\x00\x18ftypmp42" + b"\x17" * 4000
+        )
+        yield s3
+    env.load_env.cache_clear()
+
+
+def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(aws: Any) -> None:
+    from lambdas.video_processor import handler
+
+    event = {
+        "Records": [
+            sqs_record(f"{PATIENT}/balloon clip.mp4", "good"),
+            sqs_record(f"{PATIENT}/broken.MP4", "bad"),
+        ]
+    }
+    response = handler(event, FakeContext())
+    assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+
+    keys = set(snapshot(aws))
+    (metadata_key,) = [
+        k for k in keys if k.startswith(f"{VIDEOS}/annotated/{PATIENT}/") and k.endswith("_metadata.json")
+    ]
+    metadata = json.loads(aws.get_object(Bucket=VIDEOS, Key=metadata_key.split("/", 1)[1])["Body"].read())
+    assert metadata["status"] == "ok"
+    assert metadata["source"]["key"] == f"{PATIENT}/balloon clip.mp4"
+    assert [e["emotion"] for e in metadata["events"]] == ["surprise"]
+    session = metadata["session"]
+    for suffix in (".mp4", ".vtt", "_analysis.csv"):
+        assert f"{VIDEOS}/annotated/{PATIENT}/{session}{suffix}" in keys
+    assert any(k.startswith(f"{PATIENTS}/{PATIENT}/surprise/{session}_e") for k in keys)
+    assert f"{PATIENTS}/{PATIENT}/.sessions/{session}.json" in keys
+    # Nothing outside the allowed prefixes (the IAM policy would refuse it on AWS).
+    assert not any(k.startswith(f"{PATIENTS}/models/") for k in keys)
+
+    failure = json.loads(
+        aws.get_object(Bucket=VIDEOS, Key=f"failed/{PATIENT}/broken.MP4.json")["Body"].read()
+    )
+    assert failure["source"]["key"] == f"{PATIENT}/broken.MP4"
+    assert failure["error_type"] and failure["stage"]
+
+
+def test_the_same_message_twice_gives_identical_outputs(aws: Any) -> None:
+    from lambdas.video_processor import handler
+
+    event = {"Records": [sqs_record(f"{PATIENT}/balloon clip.mp4", "m1")]}
+    assert handler(copy.deepcopy(event), FakeContext()) == {"batchItemFailures": []}
+    first = snapshot(aws)
+    assert handler(copy.deepcopy(event), FakeContext()) == {"batchItemFailures": []}
+    assert snapshot(aws) == first
+
+
+@pytest.mark.parametrize("key", [f"annotated/{PATIENT}/x.mp4", f"{PATIENT}/sub/x.mp4", "models/x.mp4"])
+def test_keys_that_are_not_uploads_are_acknowledged_not_retried(aws: Any, key: str) -> None:
+    from lambdas.video_processor import handler
+
+    response = handler({"Records": [sqs_record(key, "odd")]}, FakeContext())
+    assert response == {"batchItemFailures": []}
+    assert not any("/annotated/" in k and k.endswith("_metadata.json") for k in snapshot(aws))
+
+
+def test_event_keys_are_url_decoded() -> None:
+    from lambdas.video_processor import upload_key_from_event
+
+    body = json.dumps({"detail": {"object": {"key": "Ann+Example/holiday+%281%29.MOV"}}})
+    assert upload_key_from_event(body) == "Ann Example/holiday (1).MOV"
