@@ -1,0 +1,234 @@
+"""voice.cloud over moto: names from stack outputs, multipart upload, training start, status, download."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REGION = "us-east-1"
+STACK = "VoiceStackTest"
+
+boto3 = pytest.importorskip("boto3")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    from moto import mock_aws
+
+    from voice.config import get_settings
+
+    for name in (
+        "VOICE_VIDEOS_BUCKET",
+        "VOICE_PATIENTS_BUCKET",
+        "VOICE_STATE_MACHINE_ARN",
+        "VOICE_HISTORY_TABLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("VOICE_STACK_NAME", STACK)
+    get_settings.cache_clear()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in ("voice-videos-x1", "voice-patients-x1"):
+            s3.create_bucket(Bucket=bucket)
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        ddb.create_table(
+            TableName="voice-history-x1",
+            KeySchema=[
+                {"AttributeName": "patient", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "patient", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        role = boto3.client("iam", region_name=REGION).create_role(
+            RoleName="sfn", AssumeRolePolicyDocument="{}"
+        )
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arn = sfn.create_state_machine(
+            name="voice-training",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=role["Role"]["Arn"],
+        )["stateMachineArn"]
+        outputs = {
+            "VideosBucket": "voice-videos-x1",
+            "PatientsBucket": "voice-patients-x1",
+            "StateMachineArn": arn,
+            "HistoryTable": "voice-history-x1",
+            "UploadQueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/voice-uploads",
+        }
+        template = {
+            "Resources": {
+                "Uploads": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "voice-uploads"}}
+            },
+            "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+        }
+        cfn = boto3.client("cloudformation", region_name=REGION)
+        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+        yield {"s3": s3, "ddb": ddb, "sfn": sfn, "cfn": cfn, "arn": arn, "outputs": outputs}
+    get_settings.cache_clear()
+
+
+def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> None:
+    from voice.cloud import resolve_names
+    from voice.config import Settings
+
+    names = resolve_names(Settings(), cloudformation=aws["cfn"])
+    assert names.videos_bucket == "voice-videos-x1" and names.state_machine_arn == aws["arn"]
+    mixed = resolve_names(Settings(videos_bucket="my-own-videos"), cloudformation=aws["cfn"])
+    assert mixed.videos_bucket == "my-own-videos" and mixed.history_table == "voice-history-x1"
+
+
+def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, Any]) -> None:
+    from voice.cloud import resolve_names
+    from voice.config import Settings
+    from voice.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="VOICE_STACK_NAME"):
+        resolve_names(Settings(stack_name="NoSuchStack"), cloudformation=aws["cfn"])
+
+
+def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any], tmp_path: Path) -> None:
+    from voice.cloud import upload
+
+    big = tmp_path / "Long Visit.MOV"
+    big.write_bytes(os.urandom(9 * 1024 * 1024 + 123))
+    small = tmp_path / "short.mp4"
+    small.write_bytes(b"\x00" * 1000)
+    sent: list[int] = []
+    done = upload(
+        [big, small], "Ann Example", client=aws["s3"], bucket="voice-videos-x1", progress=sent.append
+    )
+    assert [d["key"] for d in done] == ["Ann Example/Long Visit.MOV", "Ann Example/short.mp4"]
+    assert sum(sent) == big.stat().st_size + small.stat().st_size
+    head = aws["s3"].head_object(Bucket="voice-videos-x1", Key="Ann Example/Long Visit.MOV")
+    assert head["ContentLength"] == big.stat().st_size
+    assert head["ETag"].strip('"').endswith("-2")  # two parts: a multipart upload
+    assert head["ContentType"] == "video/quicktime"
+
+
+@pytest.mark.parametrize(
+    ("patient", "name"), [("../x", "a.mp4"), ("annotated", "a.mp4"), ("ann", "notes.txt")]
+)
+def test_upload_refuses_bad_names_before_sending_anything(
+    aws: dict[str, Any], tmp_path: Path, patient: str, name: str
+) -> None:
+    from voice.cloud import upload
+    from voice.errors import VoiceError
+
+    good, bad = tmp_path / "ok.mp4", tmp_path / name
+    good.write_bytes(b"1")
+    bad.write_bytes(b"1")
+    with pytest.raises(VoiceError):
+        upload([good, bad], patient, client=aws["s3"], bucket="voice-videos-x1")
+    assert aws["s3"].list_objects_v2(Bucket="voice-videos-x1").get("KeyCount", 0) == 0
+
+
+def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
+    from voice.cloud import patient_ref, start_training, status
+
+    started = start_training(
+        "Ann Example",
+        sfn_client=aws["sfn"],
+        state_machine_arn=aws["arn"],
+        now=datetime(2026, 11, 21, tzinfo=UTC),
+    )
+    assert started["name"].startswith(patient_ref("Ann Example") + "-20261121T000000-manual-")
+    described = aws["sfn"].describe_execution(executionArn=started["execution_arn"])
+    assert json.loads(described["input"]) == {"patient": "Ann Example", "force": False}
+
+    for sk, state in [("RUN#2026-11-20T10:00:00Z#a", "skipped"), ("RUN#2026-11-21T10:00:00Z#b", "trained")]:
+        aws["ddb"].put_item(
+            TableName="voice-history-x1",
+            Item={
+                "patient": {"S": "Ann Example"},
+                "sk": {"S": sk},
+                "status": {"S": state},
+                "cause": {"S": "{}"},
+            },
+        )
+    aws["ddb"].put_item(
+        TableName="voice-history-x1",
+        Item={"patient": {"S": "Ann Example"}, "sk": {"S": "LOCK"}, "lock_until": {"N": "1764000000"}},
+    )
+    aws["ddb"].put_item(
+        TableName="voice-history-x1",
+        Item={"patient": {"S": "bob"}, "sk": {"S": "RUN#x"}, "status": {"S": "failed"}},
+    )
+    report = status(
+        "Ann Example",
+        ddb=aws["ddb"],
+        table="voice-history-x1",
+        sfn_client=aws["sfn"],
+        state_machine_arn=aws["arn"],
+    )
+    assert [r["status"] for r in report["runs"]] == ["trained", "skipped"]
+    assert all("cause" not in r for r in report["runs"])
+    assert report["lock"]["lock_until"] == 1764000000.0
+    assert report["last_execution"]["name"] == started["name"]
+
+
+def test_download_model_fetches_the_promoted_run(aws: dict[str, Any], tmp_path: Path) -> None:
+    from voice import layout
+    from voice.cloud import download_model
+    from voice.errors import ModelError
+
+    with pytest.raises(ModelError, match="no promoted model"):
+        download_model("ann", tmp_path / "none", s3=aws["s3"], bucket="voice-patients-x1")
+
+    run = "20261121T120000Z-0123abcd"
+    for name, body in {"model.skops": b"model", "metrics.json": b"{}", "report.html": b"<html>"}.items():
+        aws["s3"].put_object(
+            Bucket="voice-patients-x1", Key=layout.model_artifact_key("ann", run, name), Body=body
+        )
+    aws["s3"].put_object(
+        Bucket="voice-patients-x1",
+        Key=layout.model_artifact_key("ann", "20200101T000000Z-old", "model.skops"),
+        Body=b"x",
+    )
+    aws["s3"].put_object(
+        Bucket="voice-patients-x1",
+        Key=layout.latest_model_key("ann"),
+        Body=json.dumps(
+            {"run_id": run, "model": layout.model_artifact_key("ann", run, "model.skops")}
+        ).encode(),
+    )
+    got = download_model("ann", tmp_path / "model", s3=aws["s3"], bucket="voice-patients-x1")
+    assert got["run_id"] == run
+    assert got["files"] == ["latest.json", "metrics.json", "model.skops", "report.html"]
+    assert (tmp_path / "model" / "model.skops").read_bytes() == b"model"
+
+
+def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Path) -> None:
+    from voice.cli import main
+
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00" * 2048)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "upload", str(video), "--patient", "ann", "--json"])
+    assert code == 0, out.getvalue()
+    assert json.loads(out.getvalue())["uploaded"][0]["key"] == "ann/clip.mp4"
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "train", "ann", "--json"])
+    assert code == 0 and json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "status", "ann", "--json"])
+    assert code == 0 and json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
