@@ -7,8 +7,9 @@ adds a silent AAC track when the source has none. Output is bit-exact across run
 
 from __future__ import annotations
 
+import functools
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -56,18 +57,22 @@ def _ascii(text: str) -> str:
     return text.encode("ascii", "replace").decode()
 
 
-def _wrap(text: str, width_chars: int) -> list[str]:
+def _wrap(text: str, fits: Callable[[str], bool], max_lines: int = 3) -> list[str]:
+    """Greedy word wrap by measured width; the first ``max_lines`` lines, the last one ellipsised."""
     lines: list[str] = []
     line = ""
     for word in text.split():
-        if line and len(line) + 1 + len(word) > width_chars:
+        candidate = f"{line} {word}".strip()
+        if line and not fits(candidate):
             lines.append(line)
             line = word
         else:
-            line = f"{line} {word}".strip()
+            line = candidate
     if line:
         lines.append(line)
-    return lines[-2:]  # the latest two lines of a long segment
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], lines[max_lines - 1] + " ..."]
+    return lines
 
 
 def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
@@ -90,37 +95,58 @@ def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> n
         for x, y, c in pts:
             if c >= MIN_CONFIDENCE:
                 cv2.circle(bgr, (round(x * sx), round(y * sy)), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    scale = 0.6 * unit
     pad = round(8 * unit)
     y = pad
     for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
-        if not text:
-            continue
-        (tw, th), base = cv2.getTextSize(_ascii(text), font, scale, thick)
-        cv2.rectangle(bgr, (pad, y), (pad + tw + 2 * pad, y + th + base + pad), (0, 0, 0), -1)
-        cv2.putText(
-            bgr,
-            _ascii(text),
-            (2 * pad, y + th + pad // 2),
-            font,
-            scale,
-            EMOTION_COLOURS.get(emotion, (255, 255, 255)),
-            thick,
-            cv2.LINE_AA,
-        )
-        y += th + base + 2 * pad
+        if text:
+            patch = _label_patch(text, EMOTION_COLOURS.get(emotion, (255, 255, 255)), unit)
+            ph, pw = patch.shape[:2]
+            bgr[y : y + ph, pad : pad + pw] = patch[: max(0, h - y), : max(0, w - pad)]
+            y += ph + pad
     if overlay.caption:
-        (cw, ch), _ = cv2.getTextSize("M", font, scale, thick)
-        lines = _wrap(_ascii(overlay.caption), max(10, (w - 4 * pad) // max(cw, 1)))
-        line_h = ch + pad
-        top = h - pad - line_h * len(lines)
-        cv2.rectangle(bgr, (0, top - pad), (w, h), (0, 0, 0), -1)
-        for i, line in enumerate(lines):
-            cv2.putText(
-                bgr, line, (2 * pad, top + ch + i * line_h), font, scale, (255, 255, 255), thick, cv2.LINE_AA
-            )
+        patch = _caption_patch(overlay.caption, w, unit)
+        bgr[h - patch.shape[0] :, :] = patch[-h:]
     return bgr
+
+
+# Text is the costly part of an overlay (anti-aliased Hershey glyphs, ~1 ms a line) and changes
+# a few times a minute: each box is rendered once and pasted on every frame that shows it.
+_FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _text_metrics(unit: float) -> tuple[float, int, int]:
+    return 0.6 * unit, max(1, round(2 * unit)), round(8 * unit)
+
+
+@functools.lru_cache(maxsize=64)
+def _label_patch(text: str, colour: tuple[int, int, int], unit: float) -> np.ndarray:
+    import cv2
+
+    scale, thick, pad = _text_metrics(unit)
+    (tw, th), base = cv2.getTextSize(_ascii(text), _FONT, scale, thick)
+    patch = np.zeros((th + base + pad, tw + 2 * pad, 3), dtype=np.uint8)
+    cv2.putText(patch, _ascii(text), (pad, th + pad // 2), _FONT, scale, colour, thick, cv2.LINE_AA)
+    return patch
+
+
+@functools.lru_cache(maxsize=64)
+def _caption_patch(caption: str, width: int, unit: float) -> np.ndarray:
+    import cv2
+
+    scale, thick, pad = _text_metrics(unit)
+    (_, ch), _ = cv2.getTextSize("M", _FONT, scale, thick)
+
+    def fits(line: str) -> bool:
+        return bool(cv2.getTextSize(line, _FONT, scale, thick)[0][0] <= width - 4 * pad)
+
+    lines = _wrap(_ascii(caption), fits)
+    line_h = ch + pad
+    patch = np.zeros((line_h * len(lines) + 2 * pad, width, 3), dtype=np.uint8)
+    for i, line in enumerate(lines):
+        cv2.putText(
+            patch, line, (2 * pad, pad + ch + i * line_h), _FONT, scale, (255, 255, 255), thick, cv2.LINE_AA
+        )
+    return patch
 
 
 class H264Writer:

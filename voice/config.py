@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
 
     # --- annotated video -----------------------------------------------------------------
-    x264_preset: str = "veryfast"
+    x264_preset: str = Field("superfast", description="x264 preset of the annotated video (README: speed).")
     x264_crf: int = 26
     annotate_max_side: int = Field(1280, ge=64, description="Annotated video is downscaled above this.")
 

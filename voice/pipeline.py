@@ -377,10 +377,12 @@ def _video_pass(
     with tempfile.TemporaryDirectory(prefix="voice-annot-") as tmp:
         out_path = Path(tmp) / "annotated.mp4"
         t_enc = time.perf_counter()
+        scale = min(1.0, settings.annotate_max_side / max(info.width, info.height))
+        out_size = (round(info.width * scale), round(info.height * scale))
         with H264Writer(
             out_path,
-            width=info.width,
-            height=info.height,
+            width=out_size[0],
+            height=out_size[1],
             fps=info.fps,
             audio_source=local if info.has_audio else None,
             duration_s=info.duration_s,
@@ -418,7 +420,10 @@ def _video_pass(
                     p = predictions[pred_i]
                     predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
                 t0 = time.perf_counter()
-                drawn = draw_overlay(fr.bgr, last_pose, Overlay(caption, label, label_emotion, predicted))
+                canvas = (
+                    fr.bgr if scale == 1.0 else cv2.resize(fr.bgr, out_size, interpolation=cv2.INTER_AREA)
+                )
+                drawn = draw_overlay(canvas, last_pose, Overlay(caption, label, label_emotion, predicted))
                 writer.write(drawn)
                 timings["annotate"] += time.perf_counter() - t0
                 if fr.index % stride == 0 and last_pose is not None and last_pose.frame == fr.index:
