@@ -1,0 +1,41 @@
+"""Settings change what the pipeline does: pose rate, annotated size, windows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from voice.config import Settings
+from voice.demo import samples_dir
+from voice.media import probe
+from voice.pipeline import process_video
+from voice.storage import LocalStore
+
+pytestmark = pytest.mark.slow
+
+
+def test_pose_rate_window_and_annotated_size_follow_the_settings(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.upload("videos", "maria/swing.mp4", samples_dir() / "swing.mp4")
+    settings = Settings(
+        data_dir=tmp_path, pose_fps=2.5, annotate_max_side=320, window_before_s=1.0, window_after_s=1.0
+    )
+    meta = process_video(store, "maria/swing.mp4", settings=settings)
+    assert meta["poses"]["sampled_fps"] == pytest.approx(2.5)
+    assert meta["poses"]["frames"] == pytest.approx(meta["video"]["duration_s"] * 2.5, abs=1)
+    (event,) = meta["events"]
+    assert event["window"] == [
+        pytest.approx(event["time"] - 1.0, abs=1e-3),
+        pytest.approx(event["time"] + 1.0, abs=1e-3),
+    ]
+    out = tmp_path / "videos" / "annotated" / "maria" / f"{meta['session']}.mp4"
+    info = probe(out)
+    assert (info.width, info.height) == (320, 240)
+    assert abs(info.duration_s - meta["video"]["duration_s"]) <= 0.1
+    (sample,) = meta["samples"]
+    files = sorted((tmp_path / "patients" / sample["prefix"].removeprefix("patients/")).glob("pose_*.json"))
+    assert len(files) == sample["poses"] == 5  # 2 s window at 2.5 fps, both ends inclusive
+    times = [json.loads(f.read_text())["voice"]["time_s"] for f in files]
+    assert all(event["window"][0] <= t <= event["window"][1] for t in times)
