@@ -100,12 +100,24 @@ def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) ->
 
 @dataclass
 class _Outputs:
-    """Everything a run produces, written only once the whole video succeeded."""
+    """Everything a run produces, written only once the whole video succeeded.
 
-    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    Small outputs are kept as bytes; the annotated video stays a file in ``workdir`` and is
+    streamed to the store, so memory does not grow with the video's length.
+    """
 
-    def add(self, key: str, data: bytes, content_type: str) -> None:
+    workdir: Path
+    files: dict[str, tuple[bytes | Path, str]] = field(default_factory=dict)
+
+    def add(self, key: str, data: bytes | Path, content_type: str) -> None:
         self.files[key] = (data, content_type)
+
+    def write_all(self, store: Store) -> None:
+        for key, (data, ctype) in sorted(self.files.items()):
+            if isinstance(data, Path):
+                store.upload(VIDEOS, key, data, content_type=ctype)
+            else:
+                store.write(VIDEOS, key, data, content_type=ctype)
 
 
 def process_video(
@@ -203,80 +215,84 @@ def _process_local(
 
     model = _load_patient_model(store, patient, settings)
 
-    stage("pose")
-    outputs = _Outputs()
-    track, predictions, pass_timings = _video_pass(
-        local, info, session, patient, transcript, windows, model, settings, outputs
-    )
-    for k, v in pass_timings.items():
-        timings[k] = timings.get(k, 0.0) + v
-    if track.detected == 0:
-        reasons.append("no person detected in any sampled frame: no training samples")
+    with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
+        stage("pose")
+        outputs = _Outputs(Path(work))
+        track, predictions, pass_timings = _video_pass(
+            local, info, session, patient, transcript, windows, model, settings, outputs
+        )
+        for k, v in pass_timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+        if track.detected == 0:
+            reasons.append("no person detected in any sampled frame: no training samples")
 
-    stage("samples")
-    samples = _write_samples(store, patient, session, windows, track)
-    if events and not samples and track.detected:
-        reasons.append("no event window held a detected pose, or every event was negated")
+        stage("samples")
+        samples = _write_samples(store, patient, session, windows, track)
+        if events and not samples and track.detected:
+            reasons.append("no event window held a detected pose, or every event was negated")
 
-    doc = {
-        "schema": METADATA_SCHEMA,
-        "session": session,
-        "patient": patient,
-        "source": {"bucket": VIDEOS, "key": upload.key, "sha256": sha},
-        "video": info.to_dict(),
-        "transcript": transcript.to_dict(),
-        "events": [{**w.event.to_dict(), "window": [round(w.start, 3), round(w.end, 3)]} for w in windows],
-        "poses": {
-            "sampled_fps": round(info.fps / _stride(info.fps, settings), 3),
-            "frames": len(track.frames),
-            "detected": track.detected,
-            "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
-        },
-        "samples": samples,
-        "predictions": predictions,
-        "models": {
-            "whisper": getattr(transcriber, "name", None) or _whisper_name(settings),
-            "pose": MODEL_NAME,
-            "patient": model.run_id if model is not None else None,
-        },
-        "reasons": reasons,
-        "timings_s": {},
-        "status": "ok",
-    }
+        doc = {
+            "schema": METADATA_SCHEMA,
+            "session": session,
+            "patient": patient,
+            "source": {"bucket": VIDEOS, "key": upload.key, "sha256": sha},
+            "video": info.to_dict(),
+            "transcript": transcript.to_dict(),
+            "events": [
+                {**w.event.to_dict(), "window": [round(w.start, 3), round(w.end, 3)]} for w in windows
+            ],
+            "poses": {
+                "sampled_fps": round(info.fps / _stride(info.fps, settings), 3),
+                "frames": len(track.frames),
+                "detected": track.detected,
+                "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
+            },
+            "samples": samples,
+            "predictions": predictions,
+            "models": {
+                "whisper": getattr(transcriber, "name", None) or _whisper_name(settings),
+                "pose": MODEL_NAME,
+                "patient": model.run_id if model is not None else None,
+            },
+            "reasons": reasons,
+            "timings_s": {},
+            "status": "ok",
+        }
 
-    # The samples' index: which sample folders came from which upload.
-    index = {
-        "session": session,
-        "source": doc["source"],
-        "samples": samples,
-    }
-    store.write(PATIENTS, layout.session_index_key(patient, session), _json_bytes(index))
+        # The samples' index: which sample folders came from which upload.
+        index = {
+            "session": session,
+            "source": doc["source"],
+            "samples": samples,
+        }
+        store.write(PATIENTS, layout.session_index_key(patient, session), _json_bytes(index))
 
-    outputs.add(layout.vtt_key(patient, session), layout_vtt(transcript).encode(), "text/vtt")
-    outputs.add(
-        layout.analysis_key(patient, session), _analysis_csv(session, windows, track, predictions), "text/csv"
-    )
-    stage("upload")
-    t0 = time.perf_counter()
-    for okey, (data, ctype) in sorted(outputs.files.items()):
-        store.write(VIDEOS, okey, data, content_type=ctype)
-    timings["upload"] = time.perf_counter() - t0
-    timings["total"] = time.perf_counter() - t_total
-    doc["timings_s"] = {
-        k: round(timings.get(k, 0.0), 3)
-        for k in ("decode", "transcribe", "pose", "annotate", "upload", "total")
-    }
-    _write_metadata(store, meta_key, doc)
-    log.info(
-        "session %s ok: %d events, %d samples, %d/%d poses, %.1fs",
-        session,
-        len(windows),
-        len(samples),
-        track.detected,
-        len(track.frames),
-        timings["total"],
-    )
-    return doc
+        outputs.add(layout.vtt_key(patient, session), layout_vtt(transcript).encode(), "text/vtt")
+        outputs.add(
+            layout.analysis_key(patient, session),
+            _analysis_csv(session, windows, track, predictions),
+            "text/csv",
+        )
+        stage("upload")
+        t0 = time.perf_counter()
+        outputs.write_all(store)
+        timings["upload"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_total
+        doc["timings_s"] = {
+            k: round(timings.get(k, 0.0), 3)
+            for k in ("decode", "transcribe", "pose", "annotate", "upload", "total")
+        }
+        _write_metadata(store, meta_key, doc)
+        log.info(
+            "session %s ok: %d events, %d samples, %d/%d poses, %.1fs",
+            session,
+            len(windows),
+            len(samples),
+            track.detected,
+            len(track.frames),
+            timings["total"],
+        )
+        return doc
 
 
 def layout_vtt(transcript: Transcript) -> str:
@@ -374,91 +390,86 @@ def _video_pass(
     last_pose: PoseFrame | None = None
     last_t = -1.0
     decoded = 0
-    with tempfile.TemporaryDirectory(prefix="voice-annot-") as tmp:
-        out_path = Path(tmp) / "annotated.mp4"
-        t_enc = time.perf_counter()
-        scale = min(1.0, settings.annotate_max_side / max(info.width, info.height))
-        out_size = (round(info.width * scale), round(info.height * scale))
-        with H264Writer(
-            out_path,
-            width=out_size[0],
-            height=out_size[1],
-            fps=info.fps,
-            audio_source=local if info.has_audio else None,
-            duration_s=info.duration_s,
-            preset=settings.x264_preset,
-            crf=settings.x264_crf,
-        ) as writer:
-            frames_iter = media.iter_frames(local)
-            source = frames_iter if model is not None else run_pose(frames_iter)
-            pose_iter = iter(track.frames) if model is not None else None
-            for fr in source:
-                decoded += 1
-                last_t = fr.time_s
-                if pose_iter is not None and fr.index % stride == 0:
-                    last_pose = next(pose_iter, last_pose)
-                elif track.frames and track.frames[-1].frame == fr.index:
-                    last_pose = track.frames[-1]
-                while seg_i < len(segments) and segments[seg_i].end < fr.time_s:
-                    seg_i += 1
-                caption = (
-                    segments[seg_i].text
-                    if seg_i < len(segments) and segments[seg_i].start <= fr.time_s
-                    else ""
-                )
-                active = next((w for w in windows if w.start <= fr.time_s <= w.end), None)
-                label, label_emotion = "", ""
-                if active is not None:
-                    ev = active.event
-                    who = f"{ev.subject}: " if ev.subject else ""
-                    label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
-                    label_emotion = "" if ev.negated else ev.emotion
-                predicted = ""
-                while pred_i + 1 < len(predictions) and predictions[pred_i]["end"] < fr.time_s:
-                    pred_i += 1
-                if predictions and predictions[pred_i]["start"] <= fr.time_s:
-                    p = predictions[pred_i]
-                    predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
-                t0 = time.perf_counter()
-                canvas = (
-                    fr.bgr if scale == 1.0 else cv2.resize(fr.bgr, out_size, interpolation=cv2.INTER_AREA)
-                )
-                drawn = draw_overlay(canvas, last_pose, Overlay(caption, label, label_emotion, predicted))
-                writer.write(drawn)
-                timings["annotate"] += time.perf_counter() - t0
-                if fr.index % stride == 0 and last_pose is not None and last_pose.frame == fr.index:
-                    for k, (kt, subject, emotion) in enumerate(key_times):
-                        if (
-                            k not in {v[0] for v in key_frames.values()}
-                            and abs(kt - fr.time_s) <= (stride / info.fps) / 2 + 1e-6
-                        ):
-                            key_frames[fr.index] = (k, fr.time_s, subject, emotion)
-                            ok, jpg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 85])
-                            if ok:
-                                outputs.add(
-                                    layout.frame_key(patient, session, k, fr.time_s, subject, emotion),
-                                    jpg.tobytes(),
-                                    "image/jpeg",
-                                )
-                                outputs.add(
-                                    layout.pose_key(patient, session, k, fr.time_s, subject, emotion),
-                                    pose_to_json(last_pose, session),
-                                    "application/json",
-                                )
-                            break
-        # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
-        timings["annotate"] = max(
-            0.0, time.perf_counter() - t_enc - (0.0 if model is not None else timings["pose"])
-        )
-        if decoded == 0:
-            raise CorruptMediaError("no frame could be decoded; the video stream is damaged.")
-        expected_last = info.duration_s - 1.0 / info.fps
-        if last_t < expected_last - max(1.0, 0.1 * info.duration_s):
-            raise CorruptMediaError(
-                f"the video stops after {last_t:.1f}s of {info.duration_s:.1f}s; "
-                "the file is truncated. Upload the complete original file."
+    out_path = outputs.workdir / "annotated.mp4"
+    t_enc = time.perf_counter()
+    scale = min(1.0, settings.annotate_max_side / max(info.width, info.height))
+    out_size = (round(info.width * scale), round(info.height * scale))
+    with H264Writer(
+        out_path,
+        width=out_size[0],
+        height=out_size[1],
+        fps=info.fps,
+        audio_source=local if info.has_audio else None,
+        duration_s=info.duration_s,
+        preset=settings.x264_preset,
+        crf=settings.x264_crf,
+    ) as writer:
+        frames_iter = media.iter_frames(local)
+        source = frames_iter if model is not None else run_pose(frames_iter)
+        pose_iter = iter(track.frames) if model is not None else None
+        for fr in source:
+            decoded += 1
+            last_t = fr.time_s
+            if pose_iter is not None and fr.index % stride == 0:
+                last_pose = next(pose_iter, last_pose)
+            elif track.frames and track.frames[-1].frame == fr.index:
+                last_pose = track.frames[-1]
+            while seg_i < len(segments) and segments[seg_i].end < fr.time_s:
+                seg_i += 1
+            caption = (
+                segments[seg_i].text if seg_i < len(segments) and segments[seg_i].start <= fr.time_s else ""
             )
-        outputs.add(layout.annotated_video_key(patient, session), out_path.read_bytes(), "video/mp4")
+            active = next((w for w in windows if w.start <= fr.time_s <= w.end), None)
+            label, label_emotion = "", ""
+            if active is not None:
+                ev = active.event
+                who = f"{ev.subject}: " if ev.subject else ""
+                label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
+                label_emotion = "" if ev.negated else ev.emotion
+            predicted = ""
+            while pred_i + 1 < len(predictions) and predictions[pred_i]["end"] < fr.time_s:
+                pred_i += 1
+            if predictions and predictions[pred_i]["start"] <= fr.time_s:
+                p = predictions[pred_i]
+                predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
+            t0 = time.perf_counter()
+            canvas = fr.bgr if scale == 1.0 else cv2.resize(fr.bgr, out_size, interpolation=cv2.INTER_AREA)
+            drawn = draw_overlay(canvas, last_pose, Overlay(caption, label, label_emotion, predicted))
+            writer.write(drawn)
+            timings["annotate"] += time.perf_counter() - t0
+            if fr.index % stride == 0 and last_pose is not None and last_pose.frame == fr.index:
+                for k, (kt, subject, emotion) in enumerate(key_times):
+                    if (
+                        k not in {v[0] for v in key_frames.values()}
+                        and abs(kt - fr.time_s) <= (stride / info.fps) / 2 + 1e-6
+                    ):
+                        key_frames[fr.index] = (k, fr.time_s, subject, emotion)
+                        ok, jpg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 85])
+                        if ok:
+                            outputs.add(
+                                layout.frame_key(patient, session, k, fr.time_s, subject, emotion),
+                                jpg.tobytes(),
+                                "image/jpeg",
+                            )
+                            outputs.add(
+                                layout.pose_key(patient, session, k, fr.time_s, subject, emotion),
+                                pose_to_json(last_pose, session),
+                                "application/json",
+                            )
+                        break
+    # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
+    timings["annotate"] = max(
+        0.0, time.perf_counter() - t_enc - (0.0 if model is not None else timings["pose"])
+    )
+    if decoded == 0:
+        raise CorruptMediaError("no frame could be decoded; the video stream is damaged.")
+    expected_last = info.duration_s - 1.0 / info.fps
+    if last_t < expected_last - max(1.0, 0.1 * info.duration_s):
+        raise CorruptMediaError(
+            f"the video stops after {last_t:.1f}s of {info.duration_s:.1f}s; "
+            "the file is truncated. Upload the complete original file."
+        )
+    outputs.add(layout.annotated_video_key(patient, session), out_path, "video/mp4")
     return track, predictions, timings
 
 
