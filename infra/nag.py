@@ -134,6 +134,13 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "emotions and the session index patients/<patient>/.sessions/; never models/.",
     )
 
+    _iam5(
+        video_role,
+        [f"{patients}/models/*"],
+        "Reads (never writes) the promoted model models/<patient>/latest.json and its run, to add "
+        "predictions to the session metadata.",
+    )
+
     # --- training ------------------------------------------------------------------------------
     analyze_role, promote_role = training.analyze_function.role, training.promote_function.role
     assert analyze_role is not None and promote_role is not None

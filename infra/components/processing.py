@@ -145,7 +145,8 @@ class Processing(Construct):
         )
 
     def _grant_least_privilege(self, storage: Storage) -> None:
-        """Read uploads; write only annotated/, failed/ and the patient sample folders. Never models/."""
+        """Read uploads (and the promoted model, for predictions); write only annotated/, failed/ and
+        the patient sample folders. Never write models/."""
         videos, patients = storage.videos, storage.patients
         sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
         sessions = f"{patients.bucket_arn}/*/.sessions/*"
@@ -160,9 +161,14 @@ class Processing(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="ReadVideosAndOwnOutputs",
+                sid="ReadVideosSamplesAndModels",
                 actions=["s3:GetObject"],
-                resources=[videos.arn_for_objects("*"), *sample_prefixes, sessions],
+                resources=[
+                    videos.arn_for_objects("*"),
+                    *sample_prefixes,
+                    sessions,
+                    patients.arn_for_objects("models/*"),
+                ],
             )
         )
         role.add_to_principal_policy(

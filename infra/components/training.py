@@ -21,6 +21,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -164,6 +165,9 @@ class Training(Construct):
         )
         self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:DeleteItem")
         self.state_machine.grant_start_execution(self.gate_function)
+        for role in (self.gate_function.role, self.state_machine.role):
+            assert role is not None
+            self._grant_table_key(role, key)
 
         # One event per processed upload: the session index is written after its samples.
         self.samples_rule = events.Rule(
@@ -213,6 +217,19 @@ class Training(Construct):
                 sid="UseDataKey",
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=[storage.key.key_arn],
+            )
+        )
+
+    def _grant_table_key(self, role: iam.IRole, key: kms.IKey) -> None:
+        """The table is encrypted with the data key: writers need it, but only through DynamoDB."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="TableKeyViaDynamoDB",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}
+                },
             )
         )
 

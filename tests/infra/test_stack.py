@@ -362,8 +362,11 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
     }
     for st in statements:
         if any(a.startswith("s3:") for a in st["Action"]):
-            assert not any("models" in r for r in st["Resource"]), st
             assert "*" not in st["Resource"]
+        if any(a in {"s3:PutObject", "s3:DeleteObject"} for a in st["Action"]):
+            assert not any("models" in r for r in st["Resource"]), st
+    # Reading the promoted model (predictions in the metadata) is allowed; nothing else of models/.
+    assert f"{patients}/models/*" in _resources_for(statements, "s3:GetObject")
 
 
 def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:
@@ -422,3 +425,14 @@ def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
     assert outputs["StateMachineArn"]["Value"] == {"Ref": sm_id}
     assert outputs["UploadQueueUrl"]["Value"] == {"Ref": synth.one("AWS::SQS::Queue", "ProcessingUploads")[0]}
+
+
+@pytest.mark.parametrize("role_prefix", ["TrainingGateFunctionRole", "TrainingStateMachineRole"])
+def test_table_writers_may_use_the_data_key_only_through_dynamodb(synth: Synth, role_prefix: str) -> None:
+    refs = fake_refs(synth.template)
+    key_arn = refs[f"{synth.one('AWS::KMS::Key', 'StorageDataKey')[0]}.Arn"]
+    statements = [st for st in _statements(synth, role_prefix) if key_arn in st["Resource"]]
+    assert statements
+    for st in statements:
+        via = st["Condition"]["StringEquals"]["kms:ViaService"]
+        assert resolve(via, refs) == "dynamodb.us-east-1.amazonaws.com"
