@@ -24,6 +24,7 @@ def test_pinned_cdk_cli_synthesizes_the_app_without_docker(tmp_path: Path) -> No
         **os.environ,
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         "CDK_DISABLE_VERSION_CHECK": "1",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
         "PATH": os.environ.get("PATH", ""),
     }
     # No docker on PATH: asset staging must not need it.
