@@ -41,18 +41,7 @@ def test_asl_validator_accepts_the_rendered_definition(asl: dict[str, Any], tmp_
 
 def test_cfn_lint_checks_the_definition_as_a_plain_string(asl: dict[str, Any], tmp_path: Path) -> None:
     """cfn-lint's ASL rule (E3601) applies when DefinitionString is a literal string."""
-    template = {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Resources": {
-            "Training": {
-                "Type": "AWS::StepFunctions::StateMachine",
-                "Properties": {
-                    "DefinitionString": json.dumps(asl),
-                    "RoleArn": "arn:aws:iam::123456789012:role/sfn",
-                },
-            }
-        },
-    }
+    template = _state_machine_template(asl)
     path = tmp_path / "statemachine.json"
     path.write_text(json.dumps(template))
     done = subprocess.run([*_cfn_lint(), str(path)], capture_output=True, text=True, timeout=300, check=False)
@@ -72,11 +61,26 @@ def test_cfn_lint_passes_the_synthesized_template(synth: Synth) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _state_machine_template(asl: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "Training": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "DefinitionString": json.dumps(asl),
+                    "RoleArn": "arn:aws:iam::123456789012:role/sfn",
+                },
+            }
+        },
+    }
+
+
 @pytest.mark.parametrize("mutation", ["no_start", "bad_next"])
-def test_the_validators_do_reject_a_broken_definition(
+def test_asl_validator_does_reject_a_broken_definition(
     asl: dict[str, Any], tmp_path: Path, mutation: str
 ) -> None:
-    """Guards the two checks above against passing everything."""
+    """Guards the check above against passing everything."""
     broken = json.loads(json.dumps(asl))
     if mutation == "no_start":
         del broken["StartAt"]
@@ -92,3 +96,12 @@ def test_the_validators_do_reject_a_broken_definition(
         check=False,
     )
     assert done.returncode != 0
+
+
+def test_cfn_lint_does_reject_a_broken_definition(asl: dict[str, Any], tmp_path: Path) -> None:
+    broken = json.loads(json.dumps(asl))
+    del broken["StartAt"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(_state_machine_template(broken)))
+    done = subprocess.run([*_cfn_lint(), str(path)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode != 0 and "E3601" in done.stdout
