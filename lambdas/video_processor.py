@@ -21,7 +21,10 @@ from lambdas.env import METRICS_NAMESPACE, VideoProcessorEnv, load_env, patient_
 
 logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every record failed is reported like any other partial failure (all item ids)
+# instead of raising: the raised error would put exception messages (keys hold patient names)
+# into the function log.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 _store: Any = None
 

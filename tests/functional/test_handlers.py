@@ -80,7 +80,9 @@ def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
     env.load_env.cache_clear()
 
 
-def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(aws: Any) -> None:
+def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(
+    aws: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     from lambdas.video_processor import handler
 
     event = {
@@ -89,8 +91,13 @@ def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(aws: An
             sqs_record(f"{PATIENT}/broken.MP4", "bad"),
         ]
     }
-    response = handler(event, FakeContext())
+    with caplog.at_level("INFO"):  # the deployed level (POWERTOOLS_LOG_LEVEL=INFO)
+        response = handler(event, FakeContext())
     assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+    # Logs name the patient by hash only, and carry no transcript text.
+    logged = capsys.readouterr().out + capsys.readouterr().err + caplog.text
+    assert "video processed" in logged
+    assert PATIENT not in logged.lower() and "surprised" not in logged.lower()
 
     keys = set(snapshot(aws))
     (metadata_key,) = [
@@ -113,6 +120,13 @@ def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(aws: An
     )
     assert failure["source"]["key"] == f"{PATIENT}/broken.MP4"
     assert failure["error_type"] and failure["stage"]
+
+
+def test_a_batch_of_only_failures_reports_them_without_raising(aws: Any) -> None:
+    from lambdas.video_processor import handler
+
+    response = handler({"Records": [sqs_record(f"{PATIENT}/broken.MP4", "only")]}, FakeContext())
+    assert response == {"batchItemFailures": [{"itemIdentifier": "only"}]}
 
 
 def test_the_same_message_twice_gives_identical_outputs(aws: Any) -> None:
