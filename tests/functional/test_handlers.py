@@ -56,6 +56,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
     from moto import mock_aws
 
     from lambdas import env, video_processor
+    from voice.config import get_settings
 
     for name, value in {
         "AWS_DEFAULT_REGION": REGION,
@@ -67,6 +68,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
     }.items():
         monkeypatch.setenv(name, value)
     env.load_env.cache_clear()
+    get_settings.cache_clear()
     monkeypatch.setattr(video_processor, "_store", None)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
@@ -78,6 +80,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
         )
         yield s3
     env.load_env.cache_clear()
+    get_settings.cache_clear()
 
 
 def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(

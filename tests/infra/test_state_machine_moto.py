@@ -271,6 +271,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "arns": arns,
             "queue": lambda_simple_backends[FAKE_ACCOUNT][FAKE_REGION].lambda_simple_results_queue,
         }
+    env.load_env.cache_clear()
+    get_settings.cache_clear()
 
 
 def _create_state_machine(synth: Synth, aws: dict[str, Any]) -> str:
