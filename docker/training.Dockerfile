@@ -31,4 +31,5 @@ WORKDIR /opt/ml/code
 COPY training /opt/ml/code/training
 
 # Without the SageMaker training toolkit nobody sets SM_HPS: read SageMaker's hyperparameters file.
-ENTRYPOINT ["/bin/sh", "-c", "SM_HPS=\"$(cat /opt/ml/input/config/hyperparameters.json 2>/dev/null || echo '{}')\" exec python -m training.train"]
+ENV SM_HYPERPARAMETERS_FILE=/opt/ml/input/config/hyperparameters.json
+ENTRYPOINT ["/bin/sh", "-c", "SM_HPS=\"$(cat \"$SM_HYPERPARAMETERS_FILE\" 2>/dev/null || echo '{}')\" exec python -m training.train"]

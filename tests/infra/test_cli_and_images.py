@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +91,55 @@ def test_handlers_import_without_heavy_dependencies(module: str) -> None:
         check=True,
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def _dockerfile_env(text: str) -> dict[str, str]:
+    """``ENV k=v \\`` blocks of a Dockerfile as a dict."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    env: dict[str, str] = {}
+    for line in joined.splitlines():
+        if line.startswith("ENV "):
+            env.update(dict(pair.split("=", 1) for pair in shlex.split(line[4:])))
+    return env
+
+
+def test_training_image_entry_runs_train_py_from_sagemaker_files(tmp_path: Path) -> None:
+    """The ENTRYPOINT as SageMaker starts it (`<entry> train`), with SageMaker's files under tmp."""
+    from voice.storage import LocalStore
+    from voice.synthetic import synthetic_dataset, write_samples
+
+    text = (ROOT / "docker" / "training.Dockerfile").read_text()
+    image_env = _dockerfile_env(text)
+    assert image_env["SM_CHANNEL_TRAIN"] == "/opt/ml/input/data/train"
+    assert image_env["SM_MODEL_DIR"] == "/opt/ml/model"
+    assert image_env["SM_HYPERPARAMETERS_FILE"] == "/opt/ml/input/config/hyperparameters.json"
+    match = re.search(r"^ENTRYPOINT (\[.*\])$", text, re.MULTILINE)
+    assert match
+    entry = json.loads(match.group(1))
+
+    store = LocalStore(tmp_path / "data")
+    samples = synthetic_dataset(
+        sessions_per_emotion=4, samples_per_session=2, emotions=("happiness", "sadness", "anger"), seed=3
+    )
+    write_samples(store, "maria", samples)
+    hyperparameters = tmp_path / "hyperparameters.json"
+    hyperparameters.write_text(
+        json.dumps({"patient": "maria", "forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"})
+    )
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        "PYTHONPATH": str(ROOT),
+        "SM_HYPERPARAMETERS_FILE": str(hyperparameters),
+        "SM_CHANNEL_TRAIN": str(tmp_path / "data" / "patients" / "maria"),
+        "SM_MODEL_DIR": str(tmp_path / "model"),
+        "SM_OUTPUT_DATA_DIR": str(tmp_path / "output"),
+        "VOICE_FAILURE_FILE": str(tmp_path / "failure"),
+    }
+    done = subprocess.run(
+        [*entry, "train"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert {"model.skops", "metrics.json"} <= {p.name for p in (tmp_path / "model").iterdir()}
+    assert json.loads((tmp_path / "model" / "metrics.json").read_text())["run_id"]
+    assert not (tmp_path / "failure").exists()

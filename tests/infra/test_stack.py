@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -262,6 +263,9 @@ def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
         for f in synth.resources("AWS::Lambda::Function").values()
     }
     assert len(uris) == 1
+    for command in commands.values():
+        module, function = command.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), function)), command
 
 
 # --- training -----------------------------------------------------------------------------------
