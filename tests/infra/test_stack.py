@@ -440,3 +440,38 @@ def test_table_writers_may_use_the_data_key_only_through_dynamodb(synth: Synth, 
     for st in statements:
         via = st["Condition"]["StringEquals"]["kms:ViaService"]
         assert resolve(via, refs) == "dynamodb.us-east-1.amazonaws.com"
+
+
+def test_environment_values_are_keyword_only_and_reach_the_template(tmp_path: Any) -> None:
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.stack import VoiceStack
+
+    app = cdk.App(outdir=str(tmp_path))
+    with pytest.raises(TypeError):
+        VoiceStack(app, "Positional", False)  # type: ignore[misc]
+    stack = VoiceStack(
+        app, "Small", retain_data=False, video_timeout_s=600, video_memory_mib=2048, training_cooldown_s=900
+    )
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    (fn,) = [
+        r
+        for k, r in resources.items()
+        if k.startswith("ProcessingVideoProcessor") and r["Type"].endswith("Function")
+    ]
+    assert (fn["Properties"]["Timeout"], fn["Properties"]["MemorySize"]) == (600, 2048)
+    (queue,) = [
+        r
+        for k, r in resources.items()
+        if k.startswith("ProcessingUploads") and r["Type"] == "AWS::SQS::Queue"
+    ]
+    assert queue["Properties"]["VisibilityTimeout"] == 3600
+    (gate,) = [
+        r
+        for k, r in resources.items()
+        if k.startswith("TrainingGateFunction") and r["Type"].endswith("Function")
+    ]
+    assert gate["Properties"]["Environment"]["Variables"]["VOICE_GATE_COOLDOWN_S"] == "900"
+    buckets = [r for r in resources.values() if r["Type"] == "AWS::S3::Bucket"]
+    assert {b["DeletionPolicy"] for b in buckets} == {"Delete"}
