@@ -6,13 +6,14 @@ settings see the same values.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import cache
 from typing import TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from voice.cloud import patient_ref
 
 __all__ = [
     "METRICS_NAMESPACE",
@@ -59,8 +60,3 @@ E = TypeVar("E", bound=_Env)
 def load_env(model: type[E]) -> E:
     """The handler's environment; a missing or malformed variable fails the cold start loudly."""
     return model()
-
-
-def patient_ref(patient: str) -> str:
-    """A stable, non-identifying handle to correlate log lines: never log the patient's name."""
-    return hashlib.sha256(patient.encode()).hexdigest()[:12]

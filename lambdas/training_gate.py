@@ -21,10 +21,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.env import METRICS_NAMESPACE, GateEnv, load_env, patient_ref
+from voice.cloud import LOCK_SORT_KEY
+from voice.cloud import execution_name as _execution_name
 
 __all__ = ["LOCK_SORT_KEY", "GateResult", "acquire_lock", "handler", "patient_from_key", "start_if_unlocked"]
-
-LOCK_SORT_KEY = "LOCK"
 
 logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
@@ -94,8 +94,7 @@ def release_lock(ddb: Any, table: str, patient: str, *, owner: str) -> None:
 
 def execution_name(patient: str, now: float) -> str:
     """Unique, and free of the patient's name (execution names show up in consoles and logs)."""
-    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%S")
-    return f"{patient_ref(patient)}-{stamp}-{uuid.uuid4().hex[:8]}"
+    return _execution_name(patient, datetime.fromtimestamp(now, UTC), origin="gate")
 
 
 def start_if_unlocked(

@@ -24,6 +24,8 @@ from voice.config import Settings, get_settings
 from voice.errors import ConfigError, ModelError, StorageError
 
 __all__ = [
+    "LOCK_SORT_KEY",
+    "RUN_SORT_PREFIX",
     "STACK_OUTPUTS",
     "CloudNames",
     "download_model",
@@ -45,6 +47,11 @@ STACK_OUTPUTS: Mapping[str, str] = {
     "HistoryTable": "history_table",
 }
 
+#: History table (partition key ``patient``): the gate's lock item, and one row per execution
+#: (``RUN#<execution start>#<execution name>``). Shared by infra/, lambdas/ and this module.
+LOCK_SORT_KEY = "LOCK"
+RUN_SORT_PREFIX = "RUN#"
+
 #: upload_file switches to multipart above this size, in parts of this size.
 MULTIPART_BYTES = 8 * 1024 * 1024
 
@@ -62,7 +69,7 @@ class CloudNames:
 
 
 def patient_ref(patient: str) -> str:
-    """The non-identifying handle used in execution names and logs (same as lambdas.env.patient_ref)."""
+    """A stable, non-identifying handle for execution names and log lines: never log the name itself."""
     return hashlib.sha256(patient.encode()).hexdigest()[:12]
 
 
@@ -187,11 +194,13 @@ def status(
     rows = ddb.query(
         TableName=table,
         KeyConditionExpression="patient = :p AND begins_with(sk, :run)",
-        ExpressionAttributeValues={":p": {"S": patient}, ":run": {"S": "RUN#"}},
+        ExpressionAttributeValues={":p": {"S": patient}, ":run": {"S": RUN_SORT_PREFIX}},
         ScanIndexForward=False,
         Limit=limit,
     )["Items"]
-    lock = ddb.get_item(TableName=table, Key={"patient": {"S": patient}, "sk": {"S": "LOCK"}}).get("Item")
+    lock = ddb.get_item(TableName=table, Key={"patient": {"S": patient}, "sk": {"S": LOCK_SORT_KEY}}).get(
+        "Item"
+    )
     last = None
     prefix = patient_ref(patient) + "-"
     for page in sfn_client.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):

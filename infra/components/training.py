@@ -1,6 +1,6 @@
 """Training: new samples → gate Lambda (per-patient lock) → Step Functions → SageMaker → promote.
 
-State machine ``VoiceTraining`` (input ``{"patient": "...", "force": false}``)::
+The training state machine (input ``{"patient": "...", "force": false}``)::
 
     Analyze (Lambda: voice.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
                                            │                  → Promote (Lambda: baseline check, latest.json)
@@ -30,6 +30,7 @@ from constructs import Construct
 
 from infra.components.runtime import image_function
 from infra.components.storage import Storage
+from voice.cloud import LOCK_SORT_KEY, RUN_SORT_PREFIX
 
 __all__ = ["LOCK_SORT_KEY", "Training"]
 
@@ -51,7 +52,6 @@ class _RuntimeS3Location(tasks.S3Location):
         return tasks.S3LocationConfig(uri=sfn.JsonPath.string_at(self._expression))
 
 
-LOCK_SORT_KEY = "LOCK"
 _DYNAMO_TRANSIENT = [
     "DynamoDB.ProvisionedThroughputExceededException",
     "DynamoDB.ThrottlingException",
@@ -300,7 +300,7 @@ class Training(Construct):
             "patient": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.patient")),
             "sk": tasks.DynamoAttributeValue.from_string(
                 sfn.JsonPath.format(
-                    "RUN#{}#{}",
+                    RUN_SORT_PREFIX + "{}#{}",
                     sfn.JsonPath.string_at("$$.Execution.StartTime"),
                     sfn.JsonPath.string_at("$$.Execution.Name"),
                 )
