@@ -13,12 +13,16 @@ import csv
 import io
 import json
 import logging
+import queue
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from voice import layout
 from voice.body25 import PoseFrame, pose_to_json
@@ -336,6 +340,71 @@ def _load_patient_model(store: Store, patient: str, settings: Settings) -> Any:
         return None
 
 
+class _Drawer:
+    """Draws overlays and feeds the encoder in a thread of its own.
+
+    The main thread decodes and runs pose; this one draws (OpenCV releases the GIL) and blocks on
+    the encoder's pipe, so pose estimation never waits for x264 and x264 never waits for pose.
+    """
+
+    def __init__(
+        self,
+        writer: Any,
+        resize_to: tuple[int, int] | None,
+        on_key_frame: Callable[[Frame, PoseFrame, tuple[int, str, str], np.ndarray], None],
+    ) -> None:
+        self._writer = writer
+        self._resize_to = resize_to
+        self._on_key_frame = on_key_frame
+        self._queue: queue.Queue[tuple[Frame, PoseFrame | None, Any, tuple[int, str, str] | None] | None]
+        self._queue = queue.Queue(maxsize=16)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="voice-draw", daemon=True)
+        self._thread.start()
+
+    def put(
+        self, frame: Frame, pose: PoseFrame | None, overlay: Any, key: tuple[int, str, str] | None
+    ) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((frame, pose, overlay, key))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abandon(self) -> None:
+        """Stop after a failure elsewhere; the thread drains what is queued and ends."""
+        if self._error is None:
+            self._error = RuntimeError("abandoned")
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        import cv2
+
+        from voice.annotate import draw_overlay
+
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so the producer never blocks
+            frame, pose, overlay, key = item
+            try:
+                canvas = (
+                    frame.bgr
+                    if self._resize_to is None
+                    else cv2.resize(frame.bgr, self._resize_to, interpolation=cv2.INTER_AREA)
+                )
+                drawn = draw_overlay(canvas, pose, overlay)
+                self._writer.write(drawn)
+                if key is not None and pose is not None:
+                    self._on_key_frame(frame, pose, key, drawn)
+            except BaseException as exc:
+                self._error = exc
+
+
 def _video_pass(
     local: Path,
     info: Any,
@@ -355,7 +424,7 @@ def _video_pass(
     import cv2
 
     from voice import media
-    from voice.annotate import H264Writer, Overlay, draw_overlay
+    from voice.annotate import H264Writer, Overlay
     from voice.poses import PoseEstimator, PoseTrack
 
     timings = {"pose": 0.0, "annotate": 0.0, "decode": 0.0}
@@ -382,7 +451,22 @@ def _video_pass(
         predictions = _predict(model, track, settings)
 
     key_times = _key_frame_times(windows, info.duration_s, settings)
-    key_frames: dict[int, tuple[int, float, str, str]] = {}  # pose-frame index → (k, t, subject, emotion)
+    taken: set[int] = set()
+
+    def key_frame(fr: Frame, pose: PoseFrame, key: tuple[int, str, str], drawn: np.ndarray) -> None:
+        k, subject, emotion = key
+        ok, jpg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if ok:
+            outputs.add(
+                layout.frame_key(patient, session, k, fr.time_s, subject, emotion),
+                jpg.tobytes(),
+                "image/jpeg",
+            )
+            outputs.add(
+                layout.pose_key(patient, session, k, fr.time_s, subject, emotion),
+                pose_to_json(pose, session),
+                "application/json",
+            )
 
     segments = transcript.segments
     seg_i = 0
@@ -404,59 +488,50 @@ def _video_pass(
         preset=settings.x264_preset,
         crf=settings.x264_crf,
     ) as writer:
-        frames_iter = media.iter_frames(local)
-        source = frames_iter if model is not None else run_pose(frames_iter)
-        pose_iter = iter(track.frames) if model is not None else None
-        for fr in source:
-            decoded += 1
-            last_t = fr.time_s
-            if pose_iter is not None and fr.index % stride == 0:
-                last_pose = next(pose_iter, last_pose)
-            elif track.frames and track.frames[-1].frame == fr.index:
-                last_pose = track.frames[-1]
-            while seg_i < len(segments) and segments[seg_i].end < fr.time_s:
-                seg_i += 1
-            caption = (
-                segments[seg_i].text if seg_i < len(segments) and segments[seg_i].start <= fr.time_s else ""
-            )
-            active = next((w for w in windows if w.start <= fr.time_s <= w.end), None)
-            label, label_emotion = "", ""
-            if active is not None:
-                ev = active.event
-                who = f"{ev.subject}: " if ev.subject else ""
-                label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
-                label_emotion = "" if ev.negated else ev.emotion
-            predicted = ""
-            while pred_i + 1 < len(predictions) and predictions[pred_i]["end"] < fr.time_s:
-                pred_i += 1
-            if predictions and predictions[pred_i]["start"] <= fr.time_s:
-                p = predictions[pred_i]
-                predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
-            t0 = time.perf_counter()
-            canvas = fr.bgr if scale == 1.0 else cv2.resize(fr.bgr, out_size, interpolation=cv2.INTER_AREA)
-            drawn = draw_overlay(canvas, last_pose, Overlay(caption, label, label_emotion, predicted))
-            writer.write(drawn)
-            timings["annotate"] += time.perf_counter() - t0
-            if fr.index % stride == 0 and last_pose is not None and last_pose.frame == fr.index:
-                for k, (kt, subject, emotion) in enumerate(key_times):
-                    if (
-                        k not in {v[0] for v in key_frames.values()}
-                        and abs(kt - fr.time_s) <= (stride / info.fps) / 2 + 1e-6
-                    ):
-                        key_frames[fr.index] = (k, fr.time_s, subject, emotion)
-                        ok, jpg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 85])
-                        if ok:
-                            outputs.add(
-                                layout.frame_key(patient, session, k, fr.time_s, subject, emotion),
-                                jpg.tobytes(),
-                                "image/jpeg",
-                            )
-                            outputs.add(
-                                layout.pose_key(patient, session, k, fr.time_s, subject, emotion),
-                                pose_to_json(last_pose, session),
-                                "application/json",
-                            )
-                        break
+        drawer = _Drawer(writer, out_size if scale < 1.0 else None, key_frame)
+        try:
+            frames_iter = media.iter_frames(local)
+            source = frames_iter if model is not None else run_pose(frames_iter)
+            pose_iter = iter(track.frames) if model is not None else None
+            for fr in source:
+                decoded += 1
+                last_t = fr.time_s
+                if pose_iter is not None and fr.index % stride == 0:
+                    last_pose = next(pose_iter, last_pose)
+                elif track.frames and track.frames[-1].frame == fr.index:
+                    last_pose = track.frames[-1]
+                while seg_i < len(segments) and segments[seg_i].end < fr.time_s:
+                    seg_i += 1
+                caption = (
+                    segments[seg_i].text
+                    if seg_i < len(segments) and segments[seg_i].start <= fr.time_s
+                    else ""
+                )
+                active = next((w for w in windows if w.start <= fr.time_s <= w.end), None)
+                label, label_emotion = "", ""
+                if active is not None:
+                    ev = active.event
+                    who = f"{ev.subject}: " if ev.subject else ""
+                    label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
+                    label_emotion = "" if ev.negated else ev.emotion
+                predicted = ""
+                while pred_i + 1 < len(predictions) and predictions[pred_i]["end"] < fr.time_s:
+                    pred_i += 1
+                if predictions and predictions[pred_i]["start"] <= fr.time_s:
+                    p = predictions[pred_i]
+                    predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
+                key: tuple[int, str, str] | None = None
+                if fr.index % stride == 0 and last_pose is not None and last_pose.frame == fr.index:
+                    for k, (kt, subject, emotion) in enumerate(key_times):
+                        if k not in taken and abs(kt - fr.time_s) <= (stride / info.fps) / 2 + 1e-6:
+                            taken.add(k)
+                            key = (k, subject, emotion)
+                            break
+                drawer.put(fr, last_pose, Overlay(caption, label, label_emotion, predicted), key)
+        except BaseException:
+            drawer.abandon()
+            raise
+        drawer.close()
     # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
     timings["annotate"] = max(
         0.0, time.perf_counter() - t_enc - (0.0 if model is not None else timings["pose"])
