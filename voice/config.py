@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     whisper_threads: int = 0
     whisper_vad: bool = True
     language: str = "en"
+    transcribe_chunk_s: float = Field(
+        60.0, ge=20, description="Audio is transcribed in chunks this long, cut at pauses (flat memory)."
+    )
 
     # --- poses ---------------------------------------------------------------------------
     pose_fps: float = Field(5.0, gt=0, description="Pose sample rate over the whole video.")

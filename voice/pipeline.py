@@ -32,7 +32,7 @@ from voice.errors import CorruptMediaError, VoiceError
 from voice.layout import PATIENTS, VIDEOS
 from voice.media import Frame
 from voice.storage import Store
-from voice.transcribe import Transcriber, Transcript, make_transcriber
+from voice.transcribe import Transcriber, Transcript, make_transcriber, transcribe_chunks
 
 __all__ = ["EventWindow", "process_video", "record_failure", "train_patient"]
 
@@ -205,12 +205,24 @@ def _process_local(
     if not info.has_audio:
         reasons.append("the video has no audio track: no narration to find")
     else:
-        audio = media.decode_audio(local)
-        timings["decode"] += time.perf_counter() - t0
-        t1 = time.perf_counter()
-        if audio.size:
-            transcript = (transcriber or make_transcriber(settings)).transcribe(audio)
-        timings["transcribe"] = time.perf_counter() - t1
+        decode_s = 0.0
+
+        def chunks() -> Iterator[tuple[float, np.ndarray]]:
+            # Audio is decoded and transcribed a minute at a time: memory is flat in length.
+            nonlocal decode_s
+            source = media.iter_audio_chunks(local, chunk_s=settings.transcribe_chunk_s)
+            while True:
+                t_dec = time.perf_counter()
+                item = next(source, None)
+                decode_s += time.perf_counter() - t_dec
+                if item is None:
+                    return
+                if item[1].size:
+                    yield item
+
+        transcript = transcribe_chunks(transcriber or make_transcriber(settings), chunks())
+        timings["decode"] += decode_s
+        timings["transcribe"] = time.perf_counter() - t0 - decode_s
         if not transcript.segments:
             reasons.append("no speech detected (silence or music only)")
     timings.setdefault("transcribe", 0.0)

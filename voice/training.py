@@ -17,7 +17,7 @@ import json
 import logging
 import tarfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -250,23 +250,7 @@ def train_patient(
     }
     files["report.html"] = render_run_report(patient, metrics, files, settings=settings).encode()
     files["model.tar.gz"] = _tarball(files, now.timestamp())
-    artifacts = {}
-    for name in ARTIFACTS:
-        key = layout.model_artifact_key(patient, run_id, name)
-        _write(store, key, files[name])
-        artifacts[name] = key
-
-    promoted = bool(metrics["promotion"]["promoted"])
-    if promoted:
-        pointer = {
-            "run_id": run_id,
-            "model": artifacts["model.skops"],
-            "metrics": artifacts["metrics.json"],
-            "balanced_accuracy": metrics["balanced_accuracy"]["mean"],
-            "baseline": metrics["baseline"]["balanced_accuracy"],
-            "promoted_at": now.astimezone(UTC).isoformat(),
-        }
-        _write(store, layout.latest_model_key(patient), json.dumps(pointer, indent=2).encode())
+    artifacts, promoted, _reason = store_run(store, patient, run_id, files, now=now)
     log.info("training run %s: %s", run_id, metrics["promotion"]["reason"])
     ba = metrics["balanced_accuracy"]
     return TrainResult(
@@ -282,6 +266,88 @@ def train_patient(
         artifacts=artifacts,
         seconds=time.perf_counter() - t0,
     )
+
+
+def store_run(
+    store: Store,
+    patient: str,
+    run_id: str,
+    files: Mapping[str, bytes],
+    *,
+    now: datetime,
+    pointer_extra: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, str], bool, str]:
+    """Write a run's files to ``models/<patient>/<run-id>/``; promote it if it beats the baseline.
+
+    ``models/<patient>/latest.json`` moves to this run only when :func:`voice.model.promotion`
+    says so. Returns (file name → key, promoted, reason). Shared by ``voice train`` and the
+    cloud's promote step, so a SageMaker run lands in exactly the layout a local run has.
+    """
+    from voice.model import promotion
+
+    missing = {"model.skops", "metrics.json"} - set(files)
+    if missing:
+        raise ModelError(f"run {run_id} has no {', '.join(sorted(missing))}; not stored, not promoted.")
+    artifacts = {}
+    for name in ARTIFACTS:
+        if name in files:
+            key = layout.model_artifact_key(patient, run_id, name)
+            _write(store, key, files[name])
+            artifacts[name] = key
+    metrics = json.loads(files["metrics.json"])
+    promoted, reason = promotion(metrics)
+    if promoted:
+        pointer = {
+            "run_id": run_id,
+            "model": artifacts["model.skops"],
+            "metrics": artifacts["metrics.json"],
+            "balanced_accuracy": metrics["balanced_accuracy"]["mean"],
+            "baseline": metrics["baseline"]["balanced_accuracy"],
+            "promoted_at": now.astimezone(UTC).isoformat(),
+            **(pointer_extra or {}),
+        }
+        _write(store, layout.latest_model_key(patient), json.dumps(pointer, indent=2).encode())
+    return artifacts, promoted, reason
+
+
+def _run_files(archive: bytes) -> dict[str, bytes]:
+    """Regular files at a tar.gz's top level whose names are run files (no paths, no links)."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            name = member.name.removeprefix("./")
+            if member.isfile() and name in ARTIFACTS:
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    files[name] = extracted.read()
+    return files
+
+
+def promote_training_output(
+    store: Store, patient: str, *, model_key: str, job_name: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Unpack a SageMaker job's ``model.tar.gz`` (and its ``output.tar.gz`` beside it) into the run
+    layout and promote the run if it beats the baseline (see :func:`store_run`)."""
+    layout.validate_name(patient, what="patient name")
+    if not model_key.startswith(layout.models_prefix(patient)):
+        raise ModelError("the training output is not under this patient's models/ prefix; not promoted.")
+    files = _run_files(store.read(layout.PATIENTS, model_key))
+    output_key = model_key.rsplit("/", 1)[0] + "/output.tar.gz"
+    if store.exists(layout.PATIENTS, output_key):
+        for name, data in _run_files(store.read(layout.PATIENTS, output_key)).items():
+            files.setdefault(name, data)
+    if "metrics.json" not in files:
+        raise ModelError(f"training job {job_name} left no metrics.json; not promoted.")
+    run_id = str(json.loads(files["metrics.json"]).get("run_id") or job_name)
+    _, promoted, reason = store_run(
+        store,
+        patient,
+        run_id,
+        files,
+        now=now or datetime.now(UTC),
+        pointer_extra={"training_job_name": job_name},
+    )
+    return {"promoted": promoted, "reason": reason, "run_id": run_id}
 
 
 def load_run_model(store: Store, patient: str, run_id: str) -> PatientModel:

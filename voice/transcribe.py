@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ __all__ = [
     "Word",
     "make_transcriber",
     "resolve_model_dir",
+    "transcribe_chunks",
 ]
 
 log = logging.getLogger("voice")
@@ -77,6 +79,19 @@ class Transcript:
                 for s in self.segments
             ],
         }
+
+
+def transcribe_chunks(transcriber: Transcriber, chunks: Iterable[tuple[float, np.ndarray]]) -> Transcript:
+    """Transcribe audio given as (offset seconds, samples) chunks; times are shifted back."""
+    segments: list[Segment] = []
+    language = "en"
+    for offset, audio in chunks:
+        part = transcriber.transcribe(audio)
+        language = part.language
+        for seg in part.segments:
+            words = tuple(Word(w.word, w.start + offset, w.end + offset, w.probability) for w in seg.words)
+            segments.append(Segment(seg.start + offset, seg.end + offset, seg.text, words))
+    return Transcript(language=language, segments=tuple(segments))
 
 
 class Transcriber(Protocol):

@@ -39,3 +39,20 @@ def test_pose_rate_window_and_annotated_size_follow_the_settings(tmp_path: Path)
     assert len(files) == sample["poses"] == 5  # 2 s window at 2.5 fps, both ends inclusive
     times = [json.loads(f.read_text())["voice"]["time_s"] for f in files]
     assert all(event["window"][0] <= t <= event["window"][1] for t in times)
+
+
+def test_long_audio_is_transcribed_in_chunks_with_the_right_times(tmp_path: Path) -> None:
+    from tests.media import long_narrated_video, long_video_events
+
+    video = long_narrated_video(tmp_path / "long.mp4", 45.0, 480, 360, preset="ultrafast")
+    store = LocalStore(tmp_path / "data")
+    store.upload("videos", "maria/long.mp4", video)
+    # 20 s chunks cut at pauses: three chunks, events on both sides of every cut.
+    meta = process_video(store, "maria/long.mp4", settings=Settings(transcribe_chunk_s=20.0, pose_fps=1.0))
+    expected = long_video_events(45.0)
+    found = meta["events"]
+    assert [e["emotion"] for e in found] == [e["emotion"] for e in expected]
+    for got, want in zip(found, expected, strict=True):
+        assert abs(got["time"] - want["time_s"]) <= 1.5, (got, want)
+    starts = [s["start"] for s in meta["transcript"]["segments"]]
+    assert starts == sorted(starts) and starts[-1] > 30.0
