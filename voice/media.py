@@ -36,6 +36,7 @@ class VideoInfo:
     frame_count: int
     has_audio: bool
     codec: str
+    rotation: int = 0  # display rotation (phone videos); width/height are those after it
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -97,6 +98,9 @@ def probe(path: Path) -> VideoInfo:
         else:
             duration = 0.0
         frames = int(stream.frames or round(duration * fps))
+        rotation = _first_frame_rotation(container, stream)
+        if rotation in (90, 270):
+            width, height = height, width
         if width <= 0 or height <= 0 or fps <= 0 or duration <= 0:
             raise CorruptMediaError(
                 "the video stream has no usable size, frame rate or duration; the file may be truncated."
@@ -109,9 +113,35 @@ def probe(path: Path) -> VideoInfo:
             frame_count=frames,
             has_audio=bool(container.streams.audio),
             codec=str(ctx.name),
+            rotation=rotation,
         )
     finally:
         container.close()
+
+
+def _rotation(frame: Any) -> int:
+    """Counter-clockwise display rotation in degrees (0, 90, 180, 270) from the frame's display matrix."""
+    return round(float(getattr(frame, "rotation", 0) or 0) / 90.0) % 4 * 90
+
+
+def _first_frame_rotation(container: Any, stream: Any) -> int:
+    import av
+
+    try:
+        for frame in container.decode(stream):
+            return _rotation(frame)
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise CorruptMediaError(
+            f"no frame of the video can be decoded ({type(exc).__name__}); upload the original file."
+        ) from exc
+    raise CorruptMediaError("the video stream holds no frame; upload the complete original file.")
+
+
+def _upright(frame: Any) -> np.ndarray:
+    """BGR pixels as the viewer sees them: phones store portrait video sideways plus a rotation."""
+    bgr = frame.to_ndarray(format="bgr24")
+    k = _rotation(frame) // 90
+    return np.ascontiguousarray(np.rot90(bgr, k)) if k else bgr
 
 
 def iter_frames(path: Path, *, buffer: int = 8) -> Iterator[Frame]:
@@ -138,7 +168,7 @@ def iter_frames(path: Path, *, buffer: int = 8) -> Iterator[Frame]:
                 if stop.is_set():
                     break
                 t = (frame.pts * time_base - start) if frame.pts is not None else i / fps
-                out.put(Frame(i, max(0.0, float(t)), frame.to_ndarray(format="bgr24")))
+                out.put(Frame(i, max(0.0, float(t)), _upright(frame)))
             out.put(None)
         except (av.error.FFmpegError, ValueError) as exc:
             out.put(

@@ -56,3 +56,30 @@ def test_long_audio_is_transcribed_in_chunks_with_the_right_times(tmp_path: Path
         assert abs(got["time"] - want["time_s"]) <= 1.5, (got, want)
     starts = [s["start"] for s in meta["transcript"]["segments"]]
     assert starts == sorted(starts) and starts[-1] > 30.0
+
+
+def test_phone_video_stored_sideways_with_a_rotation_is_processed_upright(tmp_path: Path) -> None:
+    from tests.media import ffmpeg
+
+    sideways = tmp_path / "sideways.mp4"
+    ffmpeg("-i", samples_dir() / "rain.mp4", "-vf", "transpose=1", "-c:a", "copy", sideways)
+    phone = tmp_path / "IMG_2044.MOV"  # what a phone writes: pixels sideways, display rotation 90°
+    ffmpeg("-display_rotation", "90", "-i", sideways, "-c", "copy", phone)
+    info = probe(phone)
+    # Stored 360×480 with the person lying on her side; shown 480×360 and upright.
+    assert (info.rotation, info.width, info.height) == (90, 480, 360)
+
+    store = LocalStore(tmp_path / "data")
+    store.upload("videos", "maria/IMG_2044.MOV", phone)
+    meta = process_video(store, "maria/IMG_2044.MOV", settings=Settings(pose_fps=2.5))
+    assert (meta["video"]["width"], meta["video"]["height"]) == (480, 360)
+    assert meta["poses"]["detection_rate"] > 0.9, "the person is found upright"
+    out = probe(tmp_path / "data" / "videos" / "annotated" / "maria" / f"{meta['session']}.mp4")
+    assert (out.width, out.height, out.rotation) == (480, 360, 0)
+    (sample,) = meta["samples"]
+    first = sorted(
+        (tmp_path / "data" / "patients" / sample["prefix"].removeprefix("patients/")).glob("*.json")
+    )[0]
+    kp = json.loads(first.read_text())["people"][0]["pose_keypoints_2d"]
+    assert kp[2 * 3] < kp[5 * 3], "RShoulder left of LShoulder: frontal and upright"
+    assert kp[1] < kp[8 * 3 + 1] or kp[8 * 3 + 2] < 0.3, "the nose is above the hips (or the hips are unseen)"
