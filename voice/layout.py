@@ -42,6 +42,7 @@ __all__ = [
     "sample_prefix",
     "session_id",
     "session_index_key",
+    "session_ref",
     "sessions_prefix",
     "sha256_file",
     "slug",
@@ -96,6 +97,11 @@ def sha256_file(path: str) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def session_ref(session: str) -> str:
+    """The content-hash part of a session id: what logs may show (file names can hold names)."""
+    return session.rsplit("-", 1)[-1]
 
 
 @dataclass(frozen=True)

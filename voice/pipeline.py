@@ -97,8 +97,8 @@ def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) ->
     }
     try:
         store.write(VIDEOS, fkey, _json_bytes(doc), content_type="application/json")
-    except Exception:  # the original error matters more than a failed record
-        log.exception("could not write failure record")
+    except Exception as write_exc:  # the original error matters more than a failed record
+        log.error("could not write a failure record (%s)", type(write_exc).__name__)
     return fkey
 
 
@@ -160,7 +160,8 @@ def process_video(
         raise
     except Exception as exc:
         record_failure(store, key, exc, stage=stage)
-        log.exception("video failed with an unexpected error")
+        # Type only: messages and tracebacks can hold keys, and keys hold patient names.
+        log.error("video failed at %s with an unexpected %s", stage, type(exc).__name__)
         raise
 
 
@@ -191,7 +192,7 @@ def _process_local(
     if not force and store.exists(VIDEOS, meta_key):
         existing = json.loads(store.read(VIDEOS, meta_key))
         if existing.get("source", {}).get("sha256") == sha and existing.get("status") == "ok":
-            log.info("session %s already processed; skipping", session)
+            log.info("session %s already processed; skipping", layout.session_ref(session))
             return dict(existing)
 
     stage("probe")
@@ -301,7 +302,7 @@ def _process_local(
         _write_metadata(store, meta_key, doc)
         log.info(
             "session %s ok: %d events, %d samples, %d/%d poses, %.1fs",
-            session,
+            layout.session_ref(session),
             len(windows),
             len(samples),
             track.detected,
