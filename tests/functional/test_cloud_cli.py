@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.aws import create_history_table
+
 REGION = "us-east-1"
 STACK = "VoiceStackTest"
 
@@ -42,18 +44,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         for bucket in ("voice-videos-x1", "voice-patients-x1"):
             s3.create_bucket(Bucket=bucket)
         ddb = boto3.client("dynamodb", region_name=REGION)
-        ddb.create_table(
-            TableName="voice-history-x1",
-            KeySchema=[
-                {"AttributeName": "patient", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "patient", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_history_table(ddb, "voice-history-x1")
         role = boto3.client("iam", region_name=REGION).create_role(
             RoleName="sfn", AssumeRolePolicyDocument="{}"
         )

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests.aws import create_history_table
 from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs, state_machine_definition
 
 PATIENT = "Ann Example"
@@ -232,18 +233,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         s3 = boto3.client("s3", region_name=FAKE_REGION)
         s3.create_bucket(Bucket=BUCKET)
         ddb = boto3.client("dynamodb", region_name=FAKE_REGION)
-        ddb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "patient", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "patient", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_history_table(ddb, TABLE)
         iam = boto3.client("iam", region_name=FAKE_REGION)
         role = iam.create_role(RoleName="voice", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         lam = boto3.client("lambda", region_name=FAKE_REGION)
