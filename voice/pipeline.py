@@ -438,25 +438,17 @@ def _video_pass(
 
     from voice import media
     from voice.annotate import H264Writer, Overlay
-    from voice.poses import PoseEstimator, PoseTrack
+    from voice.poses import PoseTrack, track_poses
 
     timings = {"pose": 0.0, "annotate": 0.0, "decode": 0.0}
     stride = _stride(info.fps, settings)
     track = PoseTrack([])
     predictions: list[dict[str, Any]] = []
 
+    pose_timer = [0.0]
+
     def run_pose(frames_iter: Iterator[Frame]) -> Iterator[Frame]:
-        with PoseEstimator(
-            max_side=settings.pose_max_side,
-            min_detection=settings.pose_min_detection,
-            min_tracking=settings.pose_min_tracking,
-        ) as est:
-            for fr in frames_iter:
-                if fr.index % stride == 0:
-                    t0 = time.perf_counter()
-                    track.frames.append(est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s))
-                    timings["pose"] += time.perf_counter() - t0
-                yield fr
+        return track_poses(frames_iter, track, stride=stride, settings=settings, timer=pose_timer)
 
     if model is not None:
         for _ in run_pose(media.iter_frames(local)):
@@ -546,8 +538,9 @@ def _video_pass(
             raise
         drawer.close()
     # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
+    timings["pose"] = pose_timer[0]
     timings["annotate"] = max(
-        0.0, time.perf_counter() - t_enc - (0.0 if model is not None else timings["pose"])
+        0.0, time.perf_counter() - t_enc - (0.0 if model is not None else pose_timer[0])
     )
     if decoded == 0:
         raise CorruptMediaError("no frame could be decoded; the video stream is damaged.")

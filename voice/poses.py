@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import os
+import time
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from voice.body25 import PoseFrame, from_mediapipe
 
-__all__ = ["MODEL_NAME", "PoseEstimator", "PoseTrack", "sample_stride"]
+__all__ = ["MODEL_NAME", "PoseEstimator", "PoseTrack", "sample_stride", "track_poses"]
 
 MODEL_NAME = "mediapipe-0.10.14/full"
 
@@ -77,6 +79,28 @@ class PoseEstimator:
             )
             keypoints = from_mediapipe(lm, width, height)
         return PoseFrame(frame=frame, time_s=time_s, width=width, height=height, keypoints=keypoints)
+
+
+def track_poses(
+    frames: Iterable[Any], track: PoseTrack, *, stride: int, settings: Any, timer: list[float] | None = None
+) -> Iterator[Any]:
+    """Pass every frame through, after running pose (tracking mode) on every ``stride``-th one.
+
+    Poses are appended to ``track`` as they come, so a caller drawing frame ``i`` already has the
+    pose of the latest sampled frame; ``timer[0]`` accumulates the seconds spent in pose.
+    """
+    with PoseEstimator(
+        max_side=settings.pose_max_side,
+        min_detection=settings.pose_min_detection,
+        min_tracking=settings.pose_min_tracking,
+    ) as est:
+        for fr in frames:
+            if fr.index % stride == 0:
+                t0 = time.perf_counter()
+                track.frames.append(est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s))
+                if timer is not None:
+                    timer[0] += time.perf_counter() - t0
+            yield fr
 
 
 @dataclass

@@ -16,19 +16,12 @@ __all__ = ["pose_track", "predict_file"]
 def pose_track(path: Path, settings: Settings) -> Any:
     """Poses over the whole video at ``settings.pose_fps`` (tracking mode), as in processing."""
     from voice import media
-    from voice.poses import PoseEstimator, PoseTrack, sample_stride
+    from voice.poses import PoseTrack, sample_stride, track_poses
 
-    info = media.probe(path)
-    stride = sample_stride(info.fps, settings.pose_fps)
     track = PoseTrack([])
-    with PoseEstimator(
-        max_side=settings.pose_max_side,
-        min_detection=settings.pose_min_detection,
-        min_tracking=settings.pose_min_tracking,
-    ) as est:
-        for fr in media.iter_frames(path):
-            if fr.index % stride == 0:
-                track.frames.append(est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s))
+    stride = sample_stride(media.probe(path).fps, settings.pose_fps)
+    for _ in track_poses(media.iter_frames(path), track, stride=stride, settings=settings):
+        pass
     return track
 
 
