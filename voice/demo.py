@@ -81,9 +81,7 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
         lines.append(f"held-out video {held_out[0].name}: {len(predicted['windows'])} predicted windows")
         for w in predicted["windows"]:
             lines.append(f"  {w['start']:6.2f}-{w['end']:6.2f}s  {w['label']}")
-    lines.append(
-        f"report: {store.describe('videos', report) if not Path(str(report)).is_absolute() else report}"
-    )
+    lines.append(f"report: {report}")  # already the store's description (a path or s3:// URL)
     return {
         "ok": ok,
         "patient": patient,

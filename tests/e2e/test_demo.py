@@ -96,9 +96,8 @@ def test_report_opens_in_headless_chromium_with_every_image_loaded(
     demo: dict[str, Any], tmp_path: Path
 ) -> None:
     report = Path(demo["result"]["report"])
-    if not report.is_absolute():
-        report = demo["data"] / "videos" / report
     assert report.is_file(), report
+    assert f"report: {report}" in demo["result"]["summary"]
     site = tmp_path / "site"
     site.mkdir()
     shutil.copyfile(report, site / "report.html")
