@@ -8,7 +8,9 @@ the BODY_25 pixels are still those of the original frame).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
+import sys
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -30,6 +32,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated")
 
 
+@contextlib.contextmanager
+def _native_stderr_muted() -> Iterator[None]:
+    """Silence file descriptor 2 while MediaPipe builds and starts its graph.
+
+    Its C++ side (absl, TFLite) prints warnings such as "Feedback manager requires a model with
+    a single signature" straight to fd 2 before GLOG settings apply; they say nothing to a user.
+    Python errors still propagate as exceptions.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def sample_stride(video_fps: float, pose_fps: float) -> int:
     """Every ``stride``-th frame is a pose frame: the nearest integer stride to the wanted rate."""
     return max(1, round(video_fps / pose_fps))
@@ -42,14 +63,16 @@ class PoseEstimator:
         import mediapipe as mp
 
         self.max_side = max_side
-        self._pose: Any = mp.solutions.pose.Pose(
-            static_image_mode=False,
-            model_complexity=1,
-            smooth_landmarks=True,
-            enable_segmentation=False,
-            min_detection_confidence=min_detection,
-            min_tracking_confidence=min_tracking,
-        )
+        self._warmup = 3  # first calls start the detector and then the landmark model
+        with _native_stderr_muted():
+            self._pose: Any = mp.solutions.pose.Pose(
+                static_image_mode=False,
+                model_complexity=1,
+                smooth_landmarks=True,
+                enable_segmentation=False,
+                min_detection_confidence=min_detection,
+                min_tracking_confidence=min_tracking,
+            )
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -71,7 +94,12 @@ class PoseEstimator:
             else bgr
         )
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-        result = self._pose.process(rgb)
+        if self._warmup <= 0:
+            result = self._pose.process(rgb)
+        else:  # the graph's models start on the first frames and log before any config applies
+            with _native_stderr_muted():
+                result = self._pose.process(rgb)
+            self._warmup -= 1
         keypoints = None
         if result.pose_landmarks is not None:
             lm = np.array(
