@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import METRICS_NAMESPACE, AnalyzeEnv, load_env, patient_ref
+from lambdas.env import METRICS_NAMESPACE, AnalyzeEnv, load_env, patient_ref, patients_store
 
 __all__ = ["analyze", "handler", "training_job_name"]
 
@@ -55,21 +55,6 @@ def analyze(
     }
 
 
-_store: Any = None
-
-
-def _get_store(bucket: str) -> Any:
-    global _store
-    if _store is None:
-        import boto3
-
-        from voice.storage import S3Store
-
-        # Analyze reads the patients bucket only; the videos name is never used here.
-        _store = S3Store(boto3.client("s3"), videos_bucket="unused", patients_bucket=bucket)
-    return _store
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -77,7 +62,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     execution_input = event.get("input") or {}
     patient = str(execution_input.get("patient", ""))
     result = analyze(
-        _get_store(env.patients_bucket),
+        patients_store(env.patients_bucket),
         patient,
         execution=str(event.get("execution", "")),
         bucket=env.patients_bucket,

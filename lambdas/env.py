@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,3 +60,13 @@ E = TypeVar("E", bound=_Env)
 def load_env(model: type[E]) -> E:
     """The handler's environment; a missing or malformed variable fails the cold start loudly."""
     return model()
+
+
+@cache
+def patients_store(bucket: str) -> Any:
+    """An S3Store over the patients bucket only (analyze and promote never touch videos)."""
+    import boto3
+
+    from voice.storage import S3Store
+
+    return S3Store(boto3.client("s3"), videos_bucket="unused", patients_bucket=bucket)

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import METRICS_NAMESPACE, PromoteEnv, load_env, patient_ref
+from lambdas.env import METRICS_NAMESPACE, PromoteEnv, load_env, patient_ref, patients_store
 
 __all__ = ["handler", "promote", "split_s3_uri"]
 
@@ -50,27 +50,13 @@ def promote(
     return promote_training_output(store, patient, model_key=art_key, job_name=training_job_name, now=now)
 
 
-_store: Any = None
-
-
-def _get_store(bucket: str) -> Any:
-    global _store
-    if _store is None:
-        import boto3
-
-        from voice.storage import S3Store
-
-        _store = S3Store(boto3.client("s3"), videos_bucket="unused", patients_bucket=bucket)
-    return _store
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = load_env(PromoteEnv)
     patient = str(event.get("patient", ""))
     result = promote(
-        _get_store(env.patients_bucket),
+        patients_store(env.patients_bucket),
         patient,
         bucket=env.patients_bucket,
         model_artifacts=str(event["model_artifacts"]),

@@ -51,7 +51,7 @@ def session_index_event(patient: str, session: str) -> dict[str, Any]:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     from moto import mock_aws
 
-    from lambdas import analyze, env, promote, training_gate
+    from lambdas import env, training_gate
     from voice.config import get_settings
 
     for name, value in {
@@ -81,11 +81,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", arn)
         env.load_env.cache_clear()
         get_settings.cache_clear()
-        monkeypatch.setattr(analyze, "_store", None)
-        monkeypatch.setattr(promote, "_store", None)
+        env.patients_store.cache_clear()
         monkeypatch.setattr(training_gate, "_clients", {})
         yield {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn}
     env.load_env.cache_clear()
+    env.patients_store.cache_clear()
     get_settings.cache_clear()
 
 

@@ -177,7 +177,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
-    from lambdas import analyze, env, promote
+    from lambdas import env
 
     for name, value in {
         "AWS_DEFAULT_REGION": FAKE_REGION,
@@ -190,8 +190,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     }.items():
         monkeypatch.setenv(name, value)
     env.load_env.cache_clear()
-    monkeypatch.setattr(analyze, "_store", None)
-    monkeypatch.setattr(promote, "_store", None)
+    env.patients_store.cache_clear()
     from voice.config import get_settings
 
     get_settings.cache_clear()
@@ -262,6 +261,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "queue": lambda_simple_backends[FAKE_ACCOUNT][FAKE_REGION].lambda_simple_results_queue,
         }
     env.load_env.cache_clear()
+    env.patients_store.cache_clear()
     get_settings.cache_clear()
 
 
