@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.aws import create_history_table
+from tests.aws import create_history_table, load_event, s3_object_created
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
 BUCKET = "voice-patients"
 TABLE = "voice-history"
@@ -33,18 +32,8 @@ class FakeContext(SimpleNamespace):
     aws_request_id = "req-1"
 
 
-def load_event(name: str) -> dict[str, Any]:
-    return dict(json.loads((EVENTS / name).read_text()))
-
-
 def session_index_event(patient: str, session: str) -> dict[str, Any]:
-    from urllib.parse import quote_plus
-
-    event = load_event("eventbridge_s3_object_created.json")
-    event["detail"]["bucket"]["name"] = BUCKET
-    # S3 event keys arrive URL-encoded: "Ann Example" → "Ann+Example".
-    event["detail"]["object"]["key"] = f"{quote_plus(patient)}/.sessions/{session}.json"
-    return event
+    return s3_object_created(BUCKET, f"{patient}/.sessions/{session}.json")
 
 
 @pytest.fixture
