@@ -46,6 +46,7 @@ ENV PATH=/usr/local/py/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 """
 ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 MANIFEST = "voice-images.json"
+BUILD_LOG = "voice-images-build.log"
 
 
 def log(message: str) -> None:
@@ -80,7 +81,7 @@ def debian_mirror(sources: Path = Path("/etc/apt")) -> str:
     """The Debian mirror apt already uses (deb822 ``URIs:`` or a one-line ``deb URL bookworm``)."""
     for path in sorted(sources.glob("sources.list.d/*.sources")):
         for stanza in path.read_text().split("\n\n"):
-            fields = dict(re.findall(r"^([A-Za-z-]+):\s*(.+)$", stanza, re.MULTILINE))
+            fields: dict[str, str] = dict(re.findall(r"^([A-Za-z-]+):\s*(.+)$", stanza, re.MULTILINE))
             if "bookworm" in fields.get("Suites", "").split() and "URIs" in fields:
                 return fields["URIs"].split()[0]
     for path in [sources / "sources.list", *sorted(sources.glob("sources.list.d/*.list"))]:
@@ -244,9 +245,20 @@ def build_command(source: dict[str, object], *, tag: str, base: str, mounts: Seq
     return [*cmd, "."]
 
 
+def _build(cmd: Sequence[str], context: Path, log_path: Path) -> None:
+    """Run one build in ``context``; its output goes to ``log_path`` (the tail is shown on failure)."""
+    log("$ " + shlex.join(cmd) + f"  (in {context}, output: {log_path})")
+    with log_path.open("a") as out:
+        done = subprocess.run(cmd, cwd=context, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        tail = log_path.read_text().splitlines()[-60:]
+        raise SystemExit("image build failed:\n" + "\n".join(tail))
+
+
 def build_assets(outdir: Path, base: str) -> list[Built]:
     """Build every Docker image asset of the cloud assembly in ``outdir``, one after the other."""
     built = []
+    (outdir / BUILD_LOG).unlink(missing_ok=True)
     with build_mounts() as mounts:
         for asset_hash, asset in sorted(_assets(outdir).items()):
             source = dict(asset["source"])  # type: ignore[call-overload]
@@ -254,7 +266,7 @@ def build_assets(outdir: Path, base: str) -> list[Built]:
             name = Path(str(source.get("dockerFile", "Dockerfile"))).name.removesuffix(".Dockerfile")
             tag = f"localhost/voice-{name}:{asset_hash[:16]}"
             t0 = time.perf_counter()
-            _run(build_command(source, tag=tag, base=base, mounts=mounts), cwd=context)
+            _build(build_command(source, tag=tag, base=base, mounts=mounts), context, outdir / BUILD_LOG)
             seconds = round(time.perf_counter() - t0, 1)
             built.append(
                 Built(
@@ -281,10 +293,11 @@ def summary(manifest: dict[str, object], results: dict[str, object]) -> tuple[bo
         verdict[name] = "ok" if own and all(v == "passed" for v in {**own, **shared}.values()) else "fail"
     video = dict(dict(results.get("lambda") or {}).get("video_processor") or {})  # type: ignore[call-overload]
     images = dict(manifest["images"])  # type: ignore[call-overload]
+    sizes = {name: f"{images[name]['size_mb']:.0f}" for name in ("lambda", "training")}
     line = (
         f"IMAGES lambda={verdict['lambda']} training={verdict['training']} "
         f"lambda_init_s={video.get('init_s', 'na')} lambda_run_s={video.get('run_s', 'na')} "
-        f"lambda_image_mb={images['lambda']['size_mb']:.0f} training_image_mb={images['training']['size_mb']:.0f}"
+        f"lambda_image_mb={sizes['lambda']} training_image_mb={sizes['training']}"
     )
     return set(verdict.values()) == {"ok"}, line
 

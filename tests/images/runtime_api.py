@@ -75,7 +75,7 @@ class RuntimeApi:
     @property
     def address(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def __enter__(self) -> RuntimeApi:
         self._thread.start()

@@ -231,27 +231,40 @@ def lambda_container(
     with RuntimeApi(link.host_ip, function_arn=config.arn) as api:
         env = {**config.lambda_environment(refs, api.address), **extra_env}
         name = f"voice-lambda-{config.logical_id[:24].lower()}-{uuid.uuid4().hex[:6]}"
-        cmd = podman(
-            "create", "--name", name, *ULIMITS,
-            "--network", link.podman_network,
-            "--read-only", "--read-only-tmpfs=false",
-            "--tmpfs", f"/tmp:rw,size={config.ephemeral_mb}m,mode=1777,notmpcopyup",  # empty, as on Lambda
-            "--ipc", "none",  # Lambda has no /dev/shm
-            "--memory", f"{config.memory_mb}m", "--memory-swap", f"{config.memory_mb}m",
-            "--cpus", config.cpus,
-            "--user", LAMBDA_UID,
-        )  # fmt: skip
+        options = [*ULIMITS, "--network", link.podman_network, *sandbox_options(config)]
         for key, value in sorted(env.items()):
-            cmd += ["--env", f"{key}={value}"]
-        container = run([*cmd, image, *config.command]).stdout.strip()
-        # What podman itself adds to the root file system (/etc/hosts, ...), before the code runs.
-        before = run(podman("diff", container)).stdout.split()
-        run(podman("start", container))
-        lambda_run = LambdaRun(container, api, config, started_at=_started_at(container), podman_changes=before)
+            options += ["--env", f"{key}={value}"]
+        started = run(podman("run", "--detach", "--name", name, *options, image, *config.command))
+        container = started.stdout.strip()
+        lambda_run = LambdaRun(container, api, config, started_at=_started_at(container))
         try:
             yield lambda_run
         finally:
             _collect(lambda_run)
+            lambda_run.podman_changes = _changes_of_a_noop(image, options)
+
+
+def sandbox_options(config: FunctionConfig) -> list[str]:
+    """Lambda's sandbox for ``config``: read-only root, an empty /tmp of the configured size as
+    the only writable path, no /dev/shm, the memory cap, CPU in proportion, a non-root uid."""
+    return [
+        "--read-only", "--read-only-tmpfs=false",
+        "--tmpfs", f"/tmp:rw,size={config.ephemeral_mb}m,mode=1777,notmpcopyup",
+        "--ipc", "none",
+        "--memory", f"{config.memory_mb}m", "--memory-swap", f"{config.memory_mb}m",
+        "--cpus", config.cpus,
+        "--user", LAMBDA_UID,
+    ]  # fmt: skip
+
+
+def _changes_of_a_noop(image: str, options: Sequence[str]) -> list[str]:
+    """What podman itself changes in the root file system (mount points in /etc): the control."""
+    name = f"voice-noop-{uuid.uuid4().hex[:8]}"
+    run(podman("run", "--name", name, *options, "--entrypoint", "/bin/true", image))
+    try:
+        return run(podman("diff", name)).stdout.split()
+    finally:
+        run(podman("rm", "--force", name), check=False)
 
 
 def _collect(lambda_run: LambdaRun) -> None:

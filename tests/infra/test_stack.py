@@ -236,17 +236,6 @@ def test_video_function_reads_the_queue_with_partial_batch_responses(synth: Synt
     assert m["ScalingConfig"]["MaximumConcurrency"] >= 2
 
 
-def test_images_are_staged_from_the_dockerfiles_not_built(synth: Synth) -> None:
-    assets = json.loads(next(synth.outdir.glob("*.assets.json")).read_text())
-    images = {a["source"]["dockerFile"]: a["source"]["directory"] for a in assets["dockerImages"].values()}
-    assert set(images) == {"docker/lambda.Dockerfile", "docker/training.Dockerfile"}
-    for directory in images.values():
-        staged = synth.outdir / directory
-        assert (staged / "pyproject.toml").is_file() and (staged / "voice" / "layout.py").is_file()
-        assert (staged / "lambdas" / "video_processor.py").is_file()
-        assert not (staged / ".venv").exists() and not (staged / "node_modules").exists()
-
-
 def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
     commands = {
         k: f["Properties"]["ImageConfig"]["Command"][0]
