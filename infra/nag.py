@@ -205,6 +205,15 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "Add it to an AWS Backup plan per deployment if the data owner requires it.",
     )
 
+    # --- monitoring -----------------------------------------------------------------------------
+    _ack(
+        stack.monitoring.event_dead_letters,
+        f"{AWS}SQS3",
+        "This queue is itself the dead-letter queue of the EventBridge rule targets (video routing, "
+        "the upload queue, the training gate): events EventBridge cannot deliver after its retries "
+        "land here, and any message in it raises an alarm on the alarm topic.",
+    )
+
     # --- inline policies ------------------------------------------------------------------------
     for scope in _policy_owners(stack):
         _ack(

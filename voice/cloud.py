@@ -25,8 +25,10 @@ from voice.errors import ConfigError, ModelError, StorageError
 
 __all__ = [
     "LOCK_SORT_KEY",
+    "RECHECK_DETAIL_TYPE",
     "RUN_SORT_PREFIX",
     "STACK_OUTPUTS",
+    "TRAINING_EVENT_SOURCE",
     "CloudNames",
     "download_model",
     "execution_name",
@@ -51,6 +53,9 @@ STACK_OUTPUTS: Mapping[str, str] = {
 #: (``RUN#<execution start>#<execution name>``). Shared by infra/, lambdas/ and this module.
 LOCK_SORT_KEY = "LOCK"
 RUN_SORT_PREFIX = "RUN#"
+#: The event a training execution sends after it released a lock that uploads found taken.
+TRAINING_EVENT_SOURCE = "voice.training"
+RECHECK_DETAIL_TYPE = "Recheck"
 
 #: upload_file switches to multipart above this size, in parts of this size.
 MULTIPART_BYTES = 8 * 1024 * 1024
