@@ -278,11 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    from voice.errors import InvalidNameError, VoiceError
+    from voice.errors import CloudSetupError, InvalidNameError, VoiceError
 
     try:
         return int(args.func(args))
-    except InvalidNameError as exc:
+    except (InvalidNameError, CloudSetupError) as exc:
         print(f"voice: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except VoiceError as exc:

@@ -4,7 +4,9 @@ Names of the real resources come from :class:`voice.config.Settings` (``VOICE_VI
 ``VOICE_PATIENTS_BUCKET``, ``VOICE_STATE_MACHINE_ARN``, ``VOICE_HISTORY_TABLE``) when set, else
 from the outputs of the CloudFormation stack ``VOICE_STACK_NAME`` (default ``VoiceStack``).
 Every function takes its boto3 client(s) as arguments, so tests pass moto clients; only
-:func:`run_cli` creates real ones. boto3 is imported lazily.
+:func:`run_cli` creates real ones, from :func:`aws_session` (``AWS_REGION`` is honoured). A
+missing region or credentials, a stack that is not deployed and a denied call become one
+:class:`~voice.errors.CloudSetupError` that names what to set. boto3 is imported lazily.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import os
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +25,7 @@ from typing import Any
 
 from voice import layout
 from voice.config import Settings, get_settings
-from voice.errors import ConfigError, ModelError, StorageError
+from voice.errors import CloudSetupError, ConfigError, ModelError, StorageError
 
 __all__ = [
     "LOCK_SORT_KEY",
@@ -30,6 +34,8 @@ __all__ = [
     "STACK_OUTPUTS",
     "TRAINING_EVENT_SOURCE",
     "CloudNames",
+    "aws_errors",
+    "aws_session",
     "download_model",
     "execution_name",
     "patient_ref",
@@ -88,14 +94,103 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except Exception as exc:
-        raise ConfigError(
-            f"cannot read stack {stack_name!r}: deploy it (npx cdk deploy) or set VOICE_STACK_NAME, "
-            "or set VOICE_VIDEOS_BUCKET/VOICE_PATIENTS_BUCKET/VOICE_STATE_MACHINE_ARN/VOICE_HISTORY_TABLE."
+        if _error_code(exc) != "ValidationError":  # access denied etc.: see aws_errors
+            raise
+        region = getattr(getattr(cloudformation, "meta", None), "region_name", "?")
+        raise CloudSetupError(
+            f"stack {stack_name!r} is not deployed in {region}: deploy it (npx cdk deploy), or set "
+            "AWS_REGION to the stack's region and VOICE_STACK_NAME to its name."
         ) from exc
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
 
-def resolve_names(settings: Settings | None = None, *, cloudformation: Any = None) -> CloudNames:
+#: Error codes of a call the caller's identity may not make (KMS's included).
+ACCESS_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "AuthorizationError",
+    "UnauthorizedOperation",
+    "KMS.AccessDeniedException",
+    "KMSAccessDeniedException",
+}
+#: Error codes of credentials AWS does not accept.
+BAD_CREDENTIALS = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+}
+NO_CREDENTIALS = (
+    "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`), or "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+)
+
+
+def aws_session(environ: Mapping[str, str] | None = None) -> Any:
+    """A boto3 session in ``AWS_REGION`` (else the SDK's own choice: ``AWS_DEFAULT_REGION``, the
+    profile), with credentials; a :class:`CloudSetupError` names what is missing."""
+    import boto3
+
+    environ = os.environ if environ is None else environ
+    session = boto3.session.Session(region_name=environ.get("AWS_REGION") or None)
+    if not session.region_name:
+        raise CloudSetupError(
+            "no AWS region: set AWS_REGION to the stack's region (e.g. AWS_REGION=eu-west-1)."
+        )
+    if session.get_credentials() is None:
+        raise CloudSetupError(NO_CREDENTIALS)
+    return session
+
+
+def _error_code(exc: BaseException) -> str | None:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return str(code) if code else None
+
+
+def _setup_problem(exc: BaseException, region: str) -> CloudSetupError | None:
+    """The setup problem behind ``exc`` (or an exception it was raised from), if there is one."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, PartialCredentialsError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = _error_code(seen)
+        if isinstance(seen, (NoCredentialsError, PartialCredentialsError)):
+            return CloudSetupError(NO_CREDENTIALS)
+        if code in BAD_CREDENTIALS:
+            return CloudSetupError(
+                f"AWS did not accept the credentials ({code}): renew them (`aws sso login`) or set valid "
+                "AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
+            )
+        if code in ACCESS_DENIED or "AccessDenied" in str(seen):
+            operation = getattr(seen, "operation_name", None) or "a call"
+            return CloudSetupError(
+                f"access denied ({operation}): the AWS identity in use lacks a permission voice cloud "
+                "needs; see docs/cloud.md, 'Who may run voice cloud' (S3, DynamoDB, Step Functions, KMS)."
+            )
+        if isinstance(seen, EndpointConnectionError):
+            return CloudSetupError(f"cannot reach AWS in {region}: check AWS_REGION and the network.")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+@contextmanager
+def aws_errors(region: str) -> Iterator[None]:
+    """Turn setup problems raised inside (directly or as the cause of another error) into one
+    :class:`CloudSetupError`; everything else passes unchanged."""
+    try:
+        yield
+    except CloudSetupError:
+        raise
+    except Exception as exc:
+        problem = _setup_problem(exc, region)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+def resolve_names(settings: Settings | None = None, *, cloudformation: Any) -> CloudNames:
     """Names from explicitly set settings; anything not set comes from the stack outputs."""
     settings = settings or get_settings()
     chosen = {
@@ -105,10 +200,6 @@ def resolve_names(settings: Settings | None = None, *, cloudformation: Any = Non
     }
     missing = [f for f in STACK_OUTPUTS.values() if f not in chosen]
     if missing:
-        if cloudformation is None:
-            import boto3
-
-            cloudformation = boto3.client("cloudformation")
         outputs = stack_outputs(cloudformation, settings.stack_name)
         for output, field in STACK_OUTPUTS.items():
             if field in missing and output in outputs:
@@ -256,9 +347,14 @@ def download_model(patient: str, dest_dir: str | Path, *, s3: Any, bucket: str) 
 
 def run_cli(args: Any) -> dict[str, Any]:
     """``voice cloud <command>``: real boto3 clients, names from settings or the stack outputs."""
-    import boto3
+    session = aws_session()
+    with aws_errors(session.region_name):
+        names = resolve_names(cloudformation=session.client("cloudformation"))
+        return _run_command(args, session, names)
 
-    names = resolve_names()
+
+def _run_command(args: Any, session: Any, names: CloudNames) -> dict[str, Any]:
+    """One cloud command; its clients come from ``session``."""
     command = args.cloud_command
     if command == "upload":
         from tqdm import tqdm
@@ -271,24 +367,24 @@ def run_cli(args: Any) -> dict[str, Any]:
                 bar.update(sent)
 
             uploaded = upload(
-                paths, args.patient, client=boto3.client("s3"), bucket=names.videos_bucket, progress=advance
+                paths, args.patient, client=session.client("s3"), bucket=names.videos_bucket, progress=advance
             )
         return {"uploaded": uploaded, "bucket": names.videos_bucket}
     if command == "train":
         return start_training(
             args.patient,
-            sfn_client=boto3.client("stepfunctions"),
+            sfn_client=session.client("stepfunctions"),
             state_machine_arn=names.state_machine_arn,
             force=bool(getattr(args, "force", False)),
         )
     if command == "status":
         return status(
             args.patient,
-            ddb=boto3.client("dynamodb"),
+            ddb=session.client("dynamodb"),
             table=names.history_table,
-            sfn_client=boto3.client("stepfunctions"),
+            sfn_client=session.client("stepfunctions"),
             state_machine_arn=names.state_machine_arn,
         )
     if command == "download-model":
-        return download_model(args.patient, args.dest, s3=boto3.client("s3"), bucket=names.patients_bucket)
+        return download_model(args.patient, args.dest, s3=session.client("s3"), bucket=names.patients_bucket)
     raise ConfigError(f"unknown cloud command {command!r}; names: {asdict(names)}")
