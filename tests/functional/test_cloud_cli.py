@@ -253,6 +253,12 @@ def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPa
     return monkeypatch
 
 
+def _test_credentials(env: pytest.MonkeyPatch, region: str) -> None:
+    env.setenv("AWS_REGION", region)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     from voice.cli import main
 
@@ -285,9 +291,7 @@ def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
 ) -> None:
     from moto import mock_aws
 
-    bare_env.setenv("AWS_REGION", "eu-west-1")
-    bare_env.setenv("AWS_ACCESS_KEY_ID", "testing")
-    bare_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    _test_credentials(bare_env, "eu-west-1")
     with mock_aws():
         code, err = _cli(COMMANDS["status"], capsys)
         assert (code, err.count("\n")) == (2, 1), err
@@ -321,9 +325,7 @@ def test_access_denied_is_one_line_pointing_at_the_permissions(
     from moto import mock_aws
     from moto.core import set_initial_no_auth_action_count
 
-    bare_env.setenv("AWS_REGION", "us-east-1")
-    bare_env.setenv("AWS_ACCESS_KEY_ID", "testing")
-    bare_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    _test_credentials(bare_env, "us-east-1")
 
     @set_initial_no_auth_action_count(2)
     def as_a_user_without_permissions() -> tuple[int, str]:
