@@ -21,7 +21,7 @@ from voice.errors import VoiceError
 from voice.media import ffmpeg_exe
 from voice.transcript import Segment
 
-__all__ = ["EMOTION_COLOURS", "SKELETON", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
+__all__ = ["EMOTION_COLOURS", "SKELETON", "Encoding", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
 
 #: BODY_25 limbs to draw (pairs of slots).
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -149,6 +149,14 @@ def _caption_patch(caption: str, width: int, unit: float) -> np.ndarray:
     return patch
 
 
+@dataclass(frozen=True)
+class Encoding:
+    """x264 settings of the annotated video (README, "Speed and memory")."""
+
+    preset: str = "veryfast"
+    crf: int = 26
+
+
 class H264Writer:
     """Pipe BGR frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
 
@@ -156,14 +164,14 @@ class H264Writer:
         self,
         out_path: Path,
         *,
-        width: int,
-        height: int,
+        size: tuple[int, int],
         fps: float,
         audio_source: Path | None,
         duration_s: float,
-        preset: str = "veryfast",
-        crf: int = 26,
+        encoding: Encoding | None = None,
     ) -> None:
+        width, height = size
+        encoding = encoding or Encoding()
         # x264 needs even dimensions for yuv420p.
         self.width, self.height = width - width % 2, height - height % 2
         self.src_width, self.src_height = width, height
@@ -195,9 +203,9 @@ class H264Writer:
             "-c:v",
             "libx264",
             "-preset",
-            preset,
+            encoding.preset,
             "-crf",
-            str(crf),
+            str(encoding.crf),
             "-pix_fmt",
             "yuv420p",
             "-c:a",

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from voice import layout, media
-from voice.annotate import H264Writer, Overlay, draw_overlay
+from voice.annotate import Encoding, H264Writer, Overlay, draw_overlay
 from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
 from voice.errors import CorruptMediaError
@@ -307,13 +307,11 @@ def video_pass(
     t_enc = time.perf_counter()
     with H264Writer(
         out_path,
-        width=out_size[0],
-        height=out_size[1],
+        size=out_size,
         fps=info.fps,
         audio_source=source if info.has_audio else None,
         duration_s=info.duration_s,
-        preset=settings.x264_preset,
-        crf=settings.x264_crf,
+        encoding=Encoding(settings.x264_preset, settings.x264_crf),
     ) as writer:
         drawer = _Drawer(writer, out_size if resize else None, _key_frame_writer(plan, outputs))
         try:

@@ -47,7 +47,8 @@ def test_voice_process_against_s3(s3: Any) -> None:
             ["process", str(samples_dir() / "rain.mp4"), "--patient", "zoë m", "--store", "s3", "--json"]
         )
     (result,) = json.loads(out.getvalue())
-    assert code == 0 and result["status"] == "ok", result
+    assert code == 0, result
+    assert result["status"] == "ok", result
     session = result["session"]
     assert result["annotated"] == f"s3://voice-videos-test/annotated/zoë m/{session}.mp4"
     videos = _keys(s3, "voice-videos-test")
