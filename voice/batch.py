@@ -31,14 +31,15 @@ def stage_upload(store: Store, video: Path, patient: str) -> str:
     A different file already stored under the same name is kept; this one gets the short hash
     of its content appended to its stem.
     """
-    key = f"{patient}/{video.name}"
-    layout.parse_upload_key(key)  # validate before touching the store
+    upload = layout.parse_upload_key(f"{patient}/{video.name}")  # validated, NFC, before any write
+    key = upload.key
     if store.exists(layout.VIDEOS, key):
         sha = layout.sha256_file(str(video))
         with store.download(layout.VIDEOS, key) as existing:
             if layout.sha256_file(str(existing)) == sha:
                 return key
-        key = f"{patient}/{video.stem}-{sha[:8]}{video.suffix}"
+        name = Path(upload.file_name)
+        key = f"{upload.patient}/{name.stem}-{sha[:8]}{name.suffix}"
         if store.exists(layout.VIDEOS, key):
             return key
     store.upload(layout.VIDEOS, key, video)
@@ -99,7 +100,7 @@ def process_files(
         except (VoiceError, OSError) as exc:
             results.append(_failed(video, key, exc))
             continue
-        annotated = layout.annotated_video_key(patient, meta["session"])
+        annotated = layout.annotated_video_key(meta["patient"], meta["session"])
         results.append(
             {
                 "video": str(video),

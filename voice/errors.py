@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "CorruptMediaError",
     "InvalidNameError",
+    "MediaLimitError",
     "ModelError",
     "NoVideoStreamError",
     "NotEnoughDataError",
@@ -57,6 +58,15 @@ class CorruptMediaError(VoiceError):
 
 class NoVideoStreamError(CorruptMediaError):
     """The container decodes but holds no video stream (for example an audio-only file)."""
+
+
+class MediaLimitError(VoiceError):
+    """The upload is larger than the settings allow (bytes, pixels, frame rate, duration).
+
+    Raised before any decoding; the message names the limit and the setting that holds it.
+    """
+
+    stage = "probe"
 
 
 class StorageError(VoiceError):

@@ -33,6 +33,7 @@ __all__ = [
     "model_artifact_key",
     "model_run_prefix",
     "models_prefix",
+    "normalize_name",
     "parse_sample_prefix",
     "parse_upload_key",
     "patient_prefix",
@@ -57,20 +58,40 @@ PATIENTS = "patients"
 #: Top-level names the layout uses itself; no patient may be called this.
 RESERVED = frozenset({"annotated", "failed", "models", ".sessions"})
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and
+#: marks, zero-width characters and the BOM: invisible or reordering characters have no place in a key.
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f"
+    "\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
+)
+#: Names Windows reserves (with or without an extension): a local data folder must be portable.
+_WINDOWS_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+def normalize_name(name: str) -> str:
+    """Names are compared and stored in Unicode NFC: "José" typed two ways is one patient."""
+    return unicodedata.normalize("NFC", name)
+
+
 def validate_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` if it is one safe path segment, else raise :class:`InvalidNameError`."""
+    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`."""
     if not name or not name.strip():
         raise InvalidNameError(f"{what} is empty; give a non-empty {what}.")
-    if _CONTROL.search(name):
-        raise InvalidNameError(f"{what} contains control characters; remove them.")
+    if _UNSAFE_CHARS.search(name):
+        raise InvalidNameError(
+            f"{what} contains control, invisible or text-direction characters (or bytes that are not "
+            "UTF-8); remove them."
+        )
+    name = normalize_name(name)
     if "/" in name or "\\" in name:
         raise InvalidNameError(f"{what} must be a single path segment (no '/' or '\\').")
     if name in {".", ".."}:
         raise InvalidNameError(f"{what} must not be '.' or '..'.")
+    if name != name.rstrip(". "):
+        raise InvalidNameError(f"{what} must not end with a dot or a space.")
+    if _WINDOWS_RESERVED.match(name):
+        raise InvalidNameError(f"{what} {name!r} is a reserved device name on Windows; choose another.")
     if name.lower() in RESERVED:
         raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
     if len(name.encode()) > 200:
@@ -106,10 +127,14 @@ def session_ref(session: str) -> str:
 
 @dataclass(frozen=True)
 class Upload:
-    """An upload's key split into its parts: ``<patient>/<file>``."""
+    """An upload's key split into its parts: ``<patient>/<file>``, both NFC.
+
+    ``source_key`` is the object's real key (as uploaded, maybe NFD): read the upload with it.
+    """
 
     patient: str
     file_name: str
+    source_key: str = ""
 
     @property
     def key(self) -> str:
@@ -132,10 +157,9 @@ def parse_upload_key(key: str) -> Upload:
     parts = key.split("/")
     if len(parts) != 2:
         raise InvalidNameError("upload key must be '<patient>/<file>.<ext>' (exactly one '/').")
-    patient, file_name = parts
-    validate_name(patient, what="patient name")
-    validate_name(file_name, what="file name")
-    upload = Upload(patient, file_name)
+    patient = validate_name(parts[0], what="patient name")
+    file_name = validate_name(parts[1], what="file name")
+    upload = Upload(patient, file_name, key)
     if upload.extension not in VIDEO_EXTENSIONS:
         raise UnsupportedFormatError(
             f"extension {upload.extension or '(none)'!r} is not supported; "

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from voice import layout, media
+from voice import audio, layout, media
 from voice.annotate import webvtt
 from voice.config import Settings, get_settings
 from voice.emotions import extract_events
@@ -181,7 +181,7 @@ def _transcribe(run: _Run, info: VideoInfo, transcriber: Transcriber) -> Transcr
     def chunks() -> Iterator[tuple[float, np.ndarray]]:
         # Memory is flat in length: one chunk of audio at a time.
         nonlocal decode_s
-        source = media.iter_audio_chunks(run.source, chunk_s=run.settings.transcribe_chunk_s)
+        source = audio.iter_audio_chunks(run.source, chunk_s=run.settings.transcribe_chunk_s)
         while True:
             t_dec = time.perf_counter()
             item = next(source, None)
@@ -228,7 +228,7 @@ def _metadata(run: _Run, found: _Findings, samples: list[dict[str, Any]]) -> dic
         "schema": METADATA_SCHEMA,
         "session": run.session,
         "patient": run.upload.patient,
-        "source": {"bucket": VIDEOS, "key": run.upload.key, "sha256": run.sha256},
+        "source": {"bucket": VIDEOS, "key": run.upload.source_key, "sha256": run.sha256},
         "video": info.to_dict(),
         "transcript": found.transcript.to_dict(),
         "events": [
