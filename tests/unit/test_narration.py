@@ -7,7 +7,7 @@ must give exactly their expected events. Every miss is printed.
 from __future__ import annotations
 
 from voice.emotions import EmotionEvent, extract_events
-from voice.transcribe import Segment, Transcript, Word
+from voice.transcript import Segment, Transcript, Word
 
 from tests.unit.narration_table import PATIENT_NAMES, TABLE
 
