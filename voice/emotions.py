@@ -61,8 +61,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from voice.clauses import Reading, sentence_frame
 from voice.config import EMOTIONS
-from voice.narration import KeywordSpan, Reading, Token, read, sentence_frame
+from voice.grammar import Token
+from voice.narration import KeywordSpan, read
 from voice.transcript import Segment, Transcript, Word
 
 __all__ = ["LEXICON", "EmotionEvent", "Keywords", "emotion_of", "extract_events"]
@@ -479,9 +481,8 @@ def _keeps(tokens: Sequence[Token], span: KeywordSpan, entry: _Entry, reading: R
         return False  # an idiom
     if entry.weak:
         return _weak_counts(tokens, span.last, entry, reading)
-    if entry.phrase == "love" and not reading.subject:
-        return False  # "Come here, love": a term of endearment
-    return True
+    # "Come here, love": a term of endearment, not a feeling.
+    return not (entry.phrase == "love" and not reading.subject)
 
 
 @dataclass(frozen=True)
