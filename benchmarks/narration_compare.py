@@ -39,8 +39,29 @@ _NARRATOR = {"i", "we", "me", "us"}
 _PATIENT = {"he", "she", "they", "you", "her", "him", "them"}
 _THING = {"it", "this", "that", "these", "those", "there", "what", "something", "everything"}
 _RELATIONS = set(
-    "mom mum dad mother father brother sister grandma grandpa nurse teacher friend dog cat kids "
-    "children people carer doctor aunt uncle".split()
+    [
+        "mom",
+        "mum",
+        "dad",
+        "mother",
+        "father",
+        "brother",
+        "sister",
+        "grandma",
+        "grandpa",
+        "nurse",
+        "teacher",
+        "friend",
+        "dog",
+        "cat",
+        "kids",
+        "children",
+        "people",
+        "carer",
+        "doctor",
+        "aunt",
+        "uncle",
+    ]
 )
 _COND = {"if", "when", "whenever", "unless"}
 _HABIT = {"always", "usually", "often", "sometimes", "normally", "generally"}
@@ -96,11 +117,15 @@ def _who(subj: Any | None, names: frozenset[str]) -> str:
 
 
 def _tense_mood(tok: Any, verb: Any, sent: Any) -> tuple[str, str, bool]:
-    auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}] + ([verb] if verb.pos_ == "AUX" else [])
+    auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}] + (
+        [verb] if verb.pos_ == "AUX" else []
+    )
     negated = any(c.dep_ == "neg" for c in (*verb.children, *tok.children))
     words = {t.lower_ for t in sent}
     tense = "present"
-    if any(a.lower_ in {"will", "'ll", "shall", "gonna"} for a in auxes) or "going" in {a.lower_ for a in auxes}:
+    if any(a.lower_ in {"will", "'ll", "shall", "gonna"} for a in auxes) or "going" in {
+        a.lower_ for a in auxes
+    }:
         tense = "future"
     elif any(a.tag_ == "VBD" for a in auxes) or (verb.tag_ == "VBD" and not auxes):
         tense = "recent" if "just" in words else "past"
@@ -126,7 +151,11 @@ def _tense_mood(tok: Any, verb: Any, sent: Any) -> tuple[str, str, bool]:
     elif words & {"hope", "hopefully", "wish"}:
         mood = "wish"
     head = verb.head
-    if verb.dep_ == "ccomp" and head.lemma_ in {"think", "believe"} and any(c.dep_ == "neg" for c in head.children):
+    if (
+        verb.dep_ == "ccomp"
+        and head.lemma_ in {"think", "believe"}
+        and any(c.dep_ == "neg" for c in head.children)
+    ):
         negated = True
     if verb.lemma_ == "stop" and mood != "ongoing":
         negated = True
@@ -163,7 +192,9 @@ def spacy_events(nlp: Any, text: str, names: frozenset[str]) -> list[str]:
             verb = _clause_verb(tok)
             subj = _subject(verb)
             who = _who(subj, names)
-            if weak and (subj is None or verb.lemma_ not in {"be", "look", "seem", "feel", "get"} or who == "thing"):
+            if weak and (
+                subj is None or verb.lemma_ not in {"be", "look", "seem", "feel", "get"} or who == "thing"
+            ):
                 i += n
                 continue
             if weak and subj is not None and subj.lower_ in {"i", "we", "you"} and emotion == "neutral":
@@ -197,6 +228,7 @@ def _ten_minutes() -> str:
 
 def _cold_start(code: str) -> float:
     """Seconds for a fresh interpreter to run ``code`` (minus a bare interpreter's start)."""
+
     def run(snippet: str) -> float:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", snippet], check=True, cwd=ROOT)

@@ -6,17 +6,18 @@ must give exactly their expected events. Every miss is printed.
 
 from __future__ import annotations
 
+from tests.unit.narration_table import PATIENT_NAMES, TABLE
 from voice.emotions import EmotionEvent, extract_events
 from voice.transcript import Segment, Transcript, Word
-
-from tests.unit.narration_table import PATIENT_NAMES, TABLE
 
 REQUIRED_ACCURACY = 0.95
 
 
 def transcript_of(text: str) -> Transcript:
     """One Whisper-like segment: words with leading spaces and punctuation attached."""
-    words = tuple(Word(f" {w}", round(i * 0.4, 3), round(i * 0.4 + 0.3, 3), 0.9) for i, w in enumerate(text.split()))
+    words = tuple(
+        Word(f" {w}", round(i * 0.4, 3), round(i * 0.4 + 0.3, 3), 0.9) for i, w in enumerate(text.split())
+    )
     return Transcript(language="en", segments=(Segment(0.0, len(words) * 0.4, text, words),))
 
 
@@ -49,5 +50,7 @@ def test_at_least_95_percent_of_the_table_is_read_right() -> None:
     misses = read_table()
     accuracy = 1 - len(misses) / len(TABLE)
     report = "\n".join(f"  [{k}] {s!r}: expected {e!r}, got {g!r}" for k, s, e, g in misses)
-    print(f"\nnarration table: {len(TABLE) - len(misses)}/{len(TABLE)} right ({accuracy:.1%}); misses:\n{report}")
+    print(
+        f"\nnarration table: {len(TABLE) - len(misses)}/{len(TABLE)} right ({accuracy:.1%}); misses:\n{report}"
+    )
     assert accuracy >= REQUIRED_ACCURACY, f"{accuracy:.1%} < {REQUIRED_ACCURACY:.0%}; misses:\n{report}"
