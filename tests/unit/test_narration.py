@@ -50,7 +50,6 @@ def test_at_least_95_percent_of_the_table_is_read_right() -> None:
     misses = read_table()
     accuracy = 1 - len(misses) / len(TABLE)
     report = "\n".join(f"  [{k}] {s!r}: expected {e!r}, got {g!r}" for k, s, e, g in misses)
-    print(
-        f"\nnarration table: {len(TABLE) - len(misses)}/{len(TABLE)} right ({accuracy:.1%}); misses:\n{report}"
-    )
+    right = len(TABLE) - len(misses)
+    print(f"\nnarration table: {right}/{len(TABLE)} right ({accuracy:.1%}); misses:\n{report}")
     assert accuracy >= REQUIRED_ACCURACY, f"{accuracy:.1%} < {REQUIRED_ACCURACY:.0%}; misses:\n{report}"
