@@ -24,7 +24,7 @@ from voice.cli import main
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("flite") is None, reason="flite is not installed (scripts/test.sh installs it)"),
+    pytest.mark.skipif(shutil.which("flite") is None, reason="needs flite (scripts/test.sh installs it)"),
 ]
 
 NOT_LABELS = [
