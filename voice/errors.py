@@ -16,6 +16,7 @@ __all__ = [
     "ModelError",
     "NoVideoStreamError",
     "NotEnoughDataError",
+    "ProfileError",
     "StorageError",
     "UnsupportedFormatError",
     "UntrustedModelError",
@@ -93,3 +94,9 @@ class NotEnoughDataError(ModelError):
 
 class UntrustedModelError(ModelError):
     """A saved model names a type that is not on the trusted list; it was not loaded."""
+
+
+class ProfileError(VoiceError):
+    """A patient profile (``patients/<patient>/profile.json``) is not valid JSON or not a profile."""
+
+    stage = "profile"

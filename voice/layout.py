@@ -39,6 +39,7 @@ __all__ = [
     "patient_prefix",
     "patient_report_key",
     "pose_key",
+    "profile_key",
     "sample_pose_key",
     "sample_prefix",
     "session_id",
@@ -263,6 +264,11 @@ def model_artifact_key(patient: str, run_id: str, name: str) -> str:
 def patient_prefix(patient: str) -> str:
     """Everything of one patient in the patients bucket: samples and ``.sessions/``."""
     return f"{patient}/"
+
+
+def profile_key(patient: str) -> str:
+    """The patient's profile (nicknames, ...; :mod:`voice.profile`), in the patients bucket."""
+    return f"{patient}/profile.json"
 
 
 def patient_report_key(patient: str) -> str:

@@ -32,6 +32,7 @@ from voice.layout import VIDEOS
 from voice.media import VideoInfo
 from voice.model import PatientModel
 from voice.poses import MODEL_NAME, PoseTrack, sample_stride
+from voice.profile import load_profile, patient_names
 from voice.render import RenderPlan, VideoPassResult, video_pass
 from voice.runs import load_latest_model
 from voice.session import (
@@ -139,7 +140,9 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
     info = media.probe(run.source)
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
-    windows = event_windows(extract_events(transcript), info.duration_s, run.settings)
+    names = patient_names(run.upload.patient, load_profile(run.store, run.upload.patient))
+    events = extract_events(transcript, patient_names=names)
+    windows = event_windows(events, info.duration_s, run.settings)
     model = _patient_model(run.store, run.upload.patient)
     with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
         run.stage("pose")
@@ -217,7 +220,10 @@ def _samples(run: _Run, windows: list[EventWindow], track: PoseTrack) -> list[di
         run.reasons.append("no person detected in any sampled frame: no training samples")
     samples = write_samples(run.store, run.upload.patient, run.session, windows, track)
     if windows and not samples and track.detected:
-        run.reasons.append("no event window held a detected pose, or every event was negated")
+        run.reasons.append(
+            "no event window held a detected pose, or no event counted "
+            "(negated, or not a present statement about the patient)"
+        )
     return samples
 
 

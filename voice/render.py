@@ -85,7 +85,9 @@ def _event_label(window: EventWindow) -> tuple[str, str]:
     ev = window.event
     who = f"{ev.subject}: " if ev.subject else ""
     label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
-    return label, "" if ev.negated else ev.emotion
+    if ev.ignored is not None:  # kept, not a label: shown uncoloured with the reason
+        label = f"{label}, not counted: {ev.ignored}"
+    return label, ev.emotion if ev.counts else ""
 
 
 def overlay_at(t: float, timeline: Timeline) -> Overlay:

@@ -105,10 +105,11 @@ def completed_metadata(store: Store, meta_key: str, sha256: str) -> dict[str, An
 def write_samples(
     store: Store, patient: str, session: str, windows: Sequence[EventWindow], track: PoseTrack
 ) -> list[dict[str, Any]]:
-    """One sample folder per non-negated event whose window holds a detected pose."""
+    """One sample folder per counting event (:attr:`EmotionEvent.counts`: neither negated nor
+    ignored) whose window holds a detected pose."""
     samples = []
     for w in windows:
-        if w.event.negated:
+        if not w.event.counts:
             continue
         frames = track.between(w.start, w.end)
         if not any(f.keypoints is not None for f in frames):
@@ -153,7 +154,7 @@ def analysis_csv(
     writer.writerow(
         [
             "session", "kind", "index", "time_s", "start_s", "end_s", "emotion", "keyword", "subject",
-            "negated", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
+            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
         ]
     )  # fmt: skip
     for w in windows:
@@ -161,7 +162,8 @@ def analysis_csv(
         writer.writerow(
             [
                 session, "event", w.index, f"{ev.time:.3f}", f"{w.start:.3f}", f"{w.end:.3f}", ev.emotion,
-                ev.keyword, ev.subject, str(ev.negated).lower(), *_window_counts(track, w.start, w.end),
+                ev.keyword, ev.subject, str(ev.negated).lower(), ev.ignored or "",
+                *_window_counts(track, w.start, w.end),
                 *[""] * len(EMOTIONS),
             ]
         )  # fmt: skip
@@ -169,7 +171,7 @@ def analysis_csv(
         writer.writerow(
             [
                 session, "prediction", i, "", f"{p['start']:.3f}", f"{p['end']:.3f}", p["label"], "", "",
-                "", *_window_counts(track, p["start"], p["end"]),
+                "", "", *_window_counts(track, p["start"], p["end"]),
                 *[f"{p['probabilities'].get(e, 0.0):.4f}" for e in EMOTIONS],
             ]
         )  # fmt: skip
