@@ -116,23 +116,25 @@ def _who(subj: Any | None, names: frozenset[str]) -> str:
     return "thing"
 
 
+def _tense(auxes: list[Any], verb: Any, words: set[str]) -> str:
+    if words & _HABIT or "used" in words:
+        return "habitual"
+    if words & _PAST_ADV:
+        return "past"
+    if any(a.lower_ in {"will", "'ll", "shall", "gonna", "going"} for a in auxes):
+        return "future"
+    if any(a.tag_ == "VBD" for a in auxes) or (verb.tag_ == "VBD" and not auxes):
+        return "recent" if "just" in words else "past"
+    return "present"
+
+
 def _tense_mood(tok: Any, verb: Any, sent: Any) -> tuple[str, str, bool]:
     auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}] + (
         [verb] if verb.pos_ == "AUX" else []
     )
     negated = any(c.dep_ == "neg" for c in (*verb.children, *tok.children))
     words = {t.lower_ for t in sent}
-    tense = "present"
-    if any(a.lower_ in {"will", "'ll", "shall", "gonna"} for a in auxes) or "going" in {
-        a.lower_ for a in auxes
-    }:
-        tense = "future"
-    elif any(a.tag_ == "VBD" for a in auxes) or (verb.tag_ == "VBD" and not auxes):
-        tense = "recent" if "just" in words else "past"
-    if words & _PAST_ADV:
-        tense = "past"
-    if words & _HABIT or "used" in words:
-        tense = "habitual"
+    tense = _tense(auxes, verb, words)
     mood = "statement"
     if any(a.tag_ == "MD" and a.lower_ not in {"will", "'ll", "shall"} for a in auxes):
         mood = "hypothetical"

@@ -110,7 +110,8 @@ def read(
     clause_start = subject_start = _subject_start(tokens, subject, chain)
     clause_start = clause_start_of(tokens, subject_start, seg[0])
     words = [t.norm for t in tokens[chain.start : span.first]]
-    mood = _mood(tokens, span, chain, seg, clause_start, subject, inverted, wh, frame, known)
+    clause = _Clause(tokens, span, chain, seg, clause_start, frame, known)
+    mood = _mood(clause, subject, inverted=inverted, wh=wh)
     tense = tense_of(tokens, chain, span.first, _clause_span(tokens, clause_start, span.last, seg))
     if inverted and tokens[subject_start - 1].norm in {"was", "were", "did"}:
         tense = "past"
@@ -192,28 +193,31 @@ def _object_subject(
     return []
 
 
-def _mood(
-    tokens: Sequence[Token],
-    span: KeywordSpan,
-    chain: Chain,
-    seg: tuple[int, int],
-    clause_start: int,
-    subject: Sequence[Token],
-    inverted: bool,
-    wh: bool,
-    frame: SentenceFrame,
-    names: frozenset[str],
-) -> str:
-    opener = first_content(tokens, clause_start, span.first, names)
+@dataclass(frozen=True)
+class _Clause:
+    """Where a keyword sits: its sentence's tokens, its predicate chain and clause bounds."""
+
+    tokens: Sequence[Token]
+    span: KeywordSpan
+    chain: Chain
+    seg: tuple[int, int]
+    start: int
+    frame: SentenceFrame
+    names: frozenset[str]
+
+
+def _mood(clause: _Clause, subject: Sequence[Token], *, inverted: bool, wh: bool) -> str:
+    tokens, span, frame = clause.tokens, clause.span, clause.frame
+    opener = first_content(tokens, clause.start, span.first, clause.names)
     if wh or (
         frame.question_from is not None and tokens[opener].norm in WH and opener >= frame.question_from
     ):
         return "wh-question"
     if inverted or (frame.question_from is not None and span.first >= frame.question_from):
         return "question"
-    if not subject and imperative(tokens, opener, chain, span.first):
-        return "ongoing" if chain.stopper else "request"
-    context = context_mood(tokens, seg, clause_start, span.first)
+    if not subject and imperative(tokens, opener, clause.chain, span.first):
+        return "ongoing" if clause.chain.stopper else "request"
+    context = context_mood(tokens, clause.seg, clause.start, span.first)
     return context or "statement"
 
 
