@@ -17,6 +17,7 @@ from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
 from voice.failures import record_failure
+from voice.media import MediaLimits
 from voice.pipeline import process_video
 from voice.storage import Store
 from voice.transcribe import make_transcriber
@@ -46,12 +47,16 @@ def stage_upload(store: Store, video: Path, patient: str) -> str:
     return key
 
 
-def _staged(store: Store, video: Path, patient: str) -> str:
-    """Stage ``video``; a file that never reaches the pipeline gets its failure record here."""
+def _staged(store: Store, video: Path, patient: str, settings: Settings) -> str:
+    """Stage ``video``; a file that never reaches the pipeline gets its failure record here.
+
+    The size limit is checked first: a huge file is never copied into the store.
+    """
     key = f"{patient}/{video.name}"
     try:
         if not video.is_file():
             raise FileNotFoundError(f"{video} is not a file")
+        MediaLimits.from_settings(settings).check_bytes(video.stat().st_size)
         return stage_upload(store, video, patient)
     except (VoiceError, OSError) as exc:
         record_failure(store, key, exc, stage=getattr(exc, "stage", "read"))
@@ -87,7 +92,7 @@ def process_files(
     for video in bar:
         key = f"{patient}/{video.name}"
         try:
-            key = _staged(store, video, patient)
+            key = _staged(store, video, patient, settings)
             transcriber = transcriber or make_transcriber(settings)
             name = video.name[:24]
 

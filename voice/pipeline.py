@@ -29,7 +29,7 @@ from voice.emotions import extract_events
 from voice.errors import VoiceError
 from voice.failures import record_failure
 from voice.layout import VIDEOS
-from voice.media import VideoInfo
+from voice.media import MediaLimits, VideoInfo
 from voice.model import PatientModel
 from voice.poses import MODEL_NAME, PoseTrack, sample_stride
 from voice.profile import load_profile, patient_names
@@ -102,6 +102,7 @@ def process_video(
     try:
         upload = layout.parse_upload_key(key)
         stage = "storage"
+        _check_size_before_download(store, key, settings)
         with store.download(VIDEOS, key) as local:
             run = _Run(store, upload, local, settings, on_stage)
             return _process(run, transcriber or make_transcriber(settings), force=force)
@@ -127,6 +128,13 @@ class _Findings:
     models: dict[str, str | None]
 
 
+def _check_size_before_download(store: Store, key: str, settings: Settings) -> None:
+    """Refuse an upload over the size limit before a byte of it is copied."""
+    size = next((o.size for o in store.list(VIDEOS, key) if o.key == key), None)
+    if size is not None:
+        MediaLimits.from_settings(settings).check_bytes(size)
+
+
 def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, Any]:
     t_total = time.perf_counter()
     run.sha256 = layout.sha256_file(str(run.source))
@@ -137,7 +145,7 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
         return done
 
     run.stage("probe")
-    info = media.probe(run.source)
+    info = media.probe(run.source, MediaLimits.from_settings(run.settings))
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
     names = patient_names(run.upload.patient, load_profile(run.store, run.upload.patient))
