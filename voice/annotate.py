@@ -8,6 +8,7 @@ adds a silent AAC track when the source has none. Output is bit-exact across run
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import subprocess
 import threading
@@ -239,8 +240,9 @@ class H264Writer:
 
     def _read_errors(self) -> None:
         assert self._proc.stderr is not None
-        for line in self._proc.stderr:
-            self._errors.append(line.decode(errors="replace").strip())
+        with contextlib.suppress(ValueError, OSError):  # the pipe closed under us: the process is gone
+            for line in self._proc.stderr:
+                self._errors.append(line.decode(errors="replace").strip())
 
     def write(self, bgr: np.ndarray) -> None:
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:

@@ -95,3 +95,36 @@ def test_hostile_uploads_get_typed_errors_and_records_and_the_batch_goes_on(tmp_
     assert "minutes" in results["ten-hours.mp4"]["message"]
     assert "16000×16000" in results["huge-frame.mov"]["message"]
     assert "7680×4320" in results["clip-8k.mp4"]["message"]
+
+
+@pytest.mark.timeout(120)  # a hang guard: hours of generated silence would never finish
+def test_a_video_claiming_hours_without_audio_never_encodes_hours_of_silence(tmp_path: Path) -> None:
+    from voice.config import Settings
+    from voice.pipeline import process_video
+    from voice.storage import LocalStore
+
+    store = LocalStore(tmp_path / "d")
+    store.upload("videos", f"{PATIENT}/ten-hours.mp4", hostile.claims_ten_hours(tmp_path))
+    # With the duration limit raised, the two frames are processed like any other video...
+    meta = process_video(store, f"{PATIENT}/ten-hours.mp4", settings=Settings(max_duration_s=1e6))
+    assert meta["video"]["duration_s"] > 35_000
+    assert meta["video"]["has_audio"] is False
+    # ...and the generated silent track stops with the frames (ten hours of AAC would be ~400 MB).
+    out = tmp_path / "d" / "videos" / "annotated" / PATIENT / f"{meta['session']}.mp4"
+    assert out.stat().st_size < 100_000
+
+
+@pytest.mark.timeout(60)  # a hang guard: a full stderr pipe used to block the encoder and us
+def test_an_encoder_that_writes_pages_of_errors_does_not_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chatty = tmp_path / "ffmpeg"
+    chatty.write_text(
+        "#!/usr/bin/env python3\nimport sys\n"
+        "for i in range(4000):\n    sys.stderr.write(f'error {i}: ' + 'x' * 60 + '\\n')\n"
+        "sys.stderr.flush()\nsys.stdin.buffer.read()\nsys.stderr.write('the last word\\n')\nsys.exit(1)\n"
+    )
+    chatty.chmod(0o755)
+    monkeypatch.setattr("voice.annotate.ffmpeg_exe", lambda: str(chatty))
+    with pytest.raises(VoiceError, match="the last word"):
+        _encode_with_audio_from(sample("garden.mp4"), tmp_path / "out.mp4")
