@@ -196,16 +196,18 @@ def analysis_key(patient: str, session: str) -> str:
     return f"annotated/{patient}/{session}_analysis.csv"
 
 
-def _time_tag(index: int, time_s: float, subject: str, emotion: str) -> str:
-    return f"{index:03d}_at_{time_s:.2f}s_{slug(subject, max_len=20)}_{emotion}"
+def _time_tag(index: int, time_s: float, emotion: str) -> str:
+    # No spoken words in keys: the narration's subject ("maria-s-mom") would put a name in a key.
+    return f"{index:03d}_at_{time_s:.2f}s_{emotion}"
 
 
-def frame_key(patient: str, session: str, index: int, time_s: float, subject: str, emotion: str) -> str:
-    return f"annotated/{patient}/frames/{session}/frame_{_time_tag(index, time_s, subject, emotion)}.jpg"
+def frame_key(patient: str, session: str, index: int, time_s: float, emotion: str) -> str:
+    """A key frame's JPG; ``emotion`` is the event's, or ``none`` for the evenly spaced ones."""
+    return f"annotated/{patient}/frames/{session}/frame_{_time_tag(index, time_s, emotion)}.jpg"
 
 
-def pose_key(patient: str, session: str, index: int, time_s: float, subject: str, emotion: str) -> str:
-    return f"annotated/{patient}/poses/{session}/pose_{_time_tag(index, time_s, subject, emotion)}.json"
+def pose_key(patient: str, session: str, index: int, time_s: float, emotion: str) -> str:
+    return f"annotated/{patient}/poses/{session}/pose_{_time_tag(index, time_s, emotion)}.json"
 
 
 def failure_key(patient: str, file_name: str) -> str:
