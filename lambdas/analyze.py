@@ -36,9 +36,9 @@ def analyze(
 ) -> dict[str, Any]:
     from voice import gate, layout
     from voice.config import get_settings
-    from voice.training import last_run_at
+    from voice.runs import last_run_at
 
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     now = now or datetime.now(UTC)
     settings = get_settings()
     listing = [obj.key for obj in store.list(layout.PATIENTS, layout.patient_prefix(patient))]

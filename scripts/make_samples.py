@@ -46,7 +46,7 @@ PHOTO_SIDE = 270  # the photo's side in the frame, pixels
 CRF = 30
 AUDIO_BITRATE = "32k"
 
-EMOTION_OF = {  # keyword -> canonical emotion (DESIGN §4 lists)
+EMOTION_OF = {  # keyword -> canonical emotion (the original keyword lists)
     **dict.fromkeys(["happy", "joyful", "excited", "cheerful", "delighted", "glad", "pleased"], "happiness"),
     **dict.fromkeys(["sad", "unhappy", "depressed", "miserable", "crying", "upset"], "sadness"),
     **dict.fromkeys(["angry", "mad", "furious", "annoyed", "irritated", "frustrated"], "anger"),
@@ -381,7 +381,7 @@ def check(manifest: dict, out_dir: Path) -> bool:
     import cv2
     import mediapipe as mp
 
-    from voice.media import decode_audio
+    from voice.audio import decode_audio
     from voice.transcribe import FasterWhisperTranscriber
 
     transcriber = FasterWhisperTranscriber("tiny.en")

@@ -14,16 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from voice import layout
+from voice.aws_session import aws_errors, aws_session, error_code
 from voice.config import Settings, get_settings
 from voice.errors import CloudSetupError, ConfigError, ModelError, StorageError
 
@@ -34,8 +33,6 @@ __all__ = [
     "STACK_OUTPUTS",
     "TRAINING_EVENT_SOURCE",
     "CloudNames",
-    "aws_errors",
-    "aws_session",
     "download_model",
     "execution_name",
     "patient_ref",
@@ -94,7 +91,7 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except Exception as exc:
-        if _error_code(exc) != "ValidationError":  # access denied etc.: see aws_errors
+        if error_code(exc) != "ValidationError":  # access denied etc.: see aws_errors
             raise
         region = getattr(getattr(cloudformation, "meta", None), "region_name", "?")
         raise CloudSetupError(
@@ -102,92 +99,6 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
             "AWS_REGION to the stack's region and VOICE_STACK_NAME to its name."
         ) from exc
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-
-
-#: Error codes of a call the caller's identity may not make (KMS's included).
-ACCESS_DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "AuthorizationError",
-    "UnauthorizedOperation",
-    "KMS.AccessDeniedException",
-    "KMSAccessDeniedException",
-}
-#: Error codes of credentials AWS does not accept.
-BAD_CREDENTIALS = {
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-}
-NO_CREDENTIALS = (
-    "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`), or "
-    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
-)
-
-
-def aws_session(environ: Mapping[str, str] | None = None) -> Any:
-    """A boto3 session in ``AWS_REGION`` (else the SDK's own choice: ``AWS_DEFAULT_REGION``, the
-    profile), with credentials; a :class:`CloudSetupError` names what is missing."""
-    import boto3
-
-    environ = os.environ if environ is None else environ
-    session = boto3.session.Session(region_name=environ.get("AWS_REGION") or None)
-    if not session.region_name:
-        raise CloudSetupError(
-            "no AWS region: set AWS_REGION to the stack's region (e.g. AWS_REGION=eu-west-1)."
-        )
-    if session.get_credentials() is None:
-        raise CloudSetupError(NO_CREDENTIALS)
-    return session
-
-
-def _error_code(exc: BaseException) -> str | None:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return str(code) if code else None
-
-
-def _setup_problem(exc: BaseException, region: str) -> CloudSetupError | None:
-    """The setup problem behind ``exc`` (or an exception it was raised from), if there is one."""
-    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, PartialCredentialsError
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        code = _error_code(seen)
-        if isinstance(seen, (NoCredentialsError, PartialCredentialsError)):
-            return CloudSetupError(NO_CREDENTIALS)
-        if code in BAD_CREDENTIALS:
-            return CloudSetupError(
-                f"AWS did not accept the credentials ({code}): renew them (`aws sso login`) or set valid "
-                "AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
-            )
-        if code in ACCESS_DENIED or "AccessDenied" in str(seen):
-            operation = getattr(seen, "operation_name", None) or "a call"
-            return CloudSetupError(
-                f"access denied ({operation}): the AWS identity in use lacks a permission voice cloud "
-                "needs; see docs/cloud.md, 'Who may run voice cloud' (S3, DynamoDB, Step Functions, KMS)."
-            )
-        if isinstance(seen, EndpointConnectionError):
-            return CloudSetupError(f"cannot reach AWS in {region}: check AWS_REGION and the network.")
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-@contextmanager
-def aws_errors(region: str) -> Iterator[None]:
-    """Turn setup problems raised inside (directly or as the cause of another error) into one
-    :class:`CloudSetupError`; everything else passes unchanged."""
-    try:
-        yield
-    except CloudSetupError:
-        raise
-    except Exception as exc:
-        problem = _setup_problem(exc, region)
-        if problem is None:
-            raise
-        raise problem from exc
 
 
 def resolve_names(settings: Settings | None = None, *, cloudformation: Any) -> CloudNames:
@@ -259,7 +170,7 @@ def start_training(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Start one training execution (the gate's per-patient lock is for automatic starts only)."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     name = execution_name(patient, now or datetime.now(UTC))
     response = sfn_client.start_execution(
         stateMachineArn=state_machine_arn, name=name, input=json.dumps({"patient": patient, "force": force})
@@ -286,7 +197,7 @@ def status(
     limit: int = 10,
 ) -> dict[str, Any]:
     """The patient's newest history rows, the gate lock, and the patient's last execution."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     rows = ddb.query(
         TableName=table,
         KeyConditionExpression="patient = :p AND begins_with(sk, :run)",
@@ -318,7 +229,7 @@ def status(
 
 def download_model(patient: str, dest_dir: str | Path, *, s3: Any, bucket: str) -> dict[str, Any]:
     """Download the promoted run (``latest.json`` → ``models/<patient>/<run-id>/``) into ``dest_dir``."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     latest_key = layout.latest_model_key(patient)
     try:
         pointer = json.loads(s3.get_object(Bucket=bucket, Key=latest_key)["Body"].read())

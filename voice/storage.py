@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from voice.config import get_settings
 from voice.errors import StorageError
 from voice.layout import PATIENTS, VIDEOS
 
@@ -43,6 +44,10 @@ class Store(Protocol):
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
     def exists(self, bucket: str, key: str) -> bool: ...
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove the object at ``key`` (no error if there is none)."""
+        ...
 
     def put_if_absent(self, bucket: str, key: str, data: bytes) -> bool:
         """Write only if no object exists at ``key``. Returns True if this call wrote it."""
@@ -149,6 +154,9 @@ class LocalStore:
     def exists(self, bucket: str, key: str) -> bool:
         return self.path(bucket, key).is_file()
 
+    def delete(self, bucket: str, key: str) -> None:
+        self.path(bucket, key).unlink(missing_ok=True)
+
     @contextlib.contextmanager
     def download(self, bucket: str, key: str) -> Iterator[Path]:
         source = self.path(bucket, key)
@@ -239,6 +247,12 @@ class S3Store:
                 return False
             raise StorageError(f"cannot check {bucket}/{key}: {self._error(exc)}") from exc
 
+    def delete(self, bucket: str, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self._bucket(bucket), Key=key)
+        except Exception as exc:
+            raise StorageError(f"cannot delete {bucket}/{key}: {self._error(exc)}") from exc
+
     @contextlib.contextmanager
     def download(self, bucket: str, key: str) -> Iterator[Path]:
         with tempfile.TemporaryDirectory(prefix="voice-") as tmp:
@@ -271,8 +285,6 @@ class S3Store:
 
 def make_store(kind: str = "local", *, data_dir: str | os.PathLike[str] | None = None) -> Store:
     """Build the store the settings ask for: ``local`` (a folder) or ``s3`` (the real buckets)."""
-    from voice.config import get_settings
-
     settings = get_settings()
     if kind == "local":
         return LocalStore(data_dir if data_dir is not None else settings.data_dir)

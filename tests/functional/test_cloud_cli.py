@@ -78,9 +78,11 @@ def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> No
     from voice.config import Settings
 
     names = resolve_names(Settings(), cloudformation=aws["cfn"])
-    assert names.videos_bucket == "voice-videos-x1" and names.state_machine_arn == aws["arn"]
+    assert names.videos_bucket == "voice-videos-x1"
+    assert names.state_machine_arn == aws["arn"]
     mixed = resolve_names(Settings(videos_bucket="my-own-videos"), cloudformation=aws["cfn"])
-    assert mixed.videos_bucket == "my-own-videos" and mixed.history_table == "voice-history-x1"
+    assert mixed.videos_bucket == "my-own-videos"
+    assert mixed.history_table == "voice-history-x1"
 
 
 def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, Any]) -> None:
@@ -217,12 +219,14 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "train", "ann", "--json"])
-    assert code == 0 and json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
+    assert code == 0
+    assert json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "status", "ann", "--json"])
-    assert code == 0 and json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
+    assert code == 0
+    assert json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
 
 
 # --- set-up problems: one line naming what to set, exit code 2 ---------------------------------
@@ -272,7 +276,8 @@ def test_no_region_is_one_line_naming_aws_region(
 ) -> None:
     code, err = _cli(COMMANDS[command], capsys)
     assert code == 2
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
     assert "AWS_REGION" in err
 
 
@@ -283,7 +288,8 @@ def test_no_credentials_is_one_line_naming_what_to_set(
     bare_env.setenv("AWS_REGION", "eu-west-1")
     code, err = _cli(COMMANDS[command], capsys)
     assert (code, err.count("\n")) == (2, 1), err
-    assert "AWS_PROFILE" in err and "AWS_ACCESS_KEY_ID" in err
+    assert "AWS_PROFILE" in err
+    assert "AWS_ACCESS_KEY_ID" in err
 
 
 def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
@@ -295,7 +301,9 @@ def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
     with mock_aws():
         code, err = _cli(COMMANDS["status"], capsys)
         assert (code, err.count("\n")) == (2, 1), err
-        assert "not deployed in eu-west-1" in err and "npx cdk deploy" in err and "VOICE_STACK_NAME" in err
+        assert "not deployed in eu-west-1" in err
+        assert "npx cdk deploy" in err
+        assert "VOICE_STACK_NAME" in err
         # Deployed in that region (and only there): the same command works.
         cfn = boto3.client("cloudformation", region_name="eu-west-1")
         ddb = boto3.client("dynamodb", region_name="eu-west-1")
@@ -339,4 +347,5 @@ def test_access_denied_is_one_line_pointing_at_the_permissions(
 
     code, err = as_a_user_without_permissions()
     assert (code, err.count("\n")) == (2, 1), err
-    assert "access denied (DescribeStacks)" in err and "docs/cloud.md" in err
+    assert "access denied (DescribeStacks)" in err
+    assert "docs/cloud.md" in err

@@ -123,7 +123,8 @@ def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(
     described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"]) == {"patient": "Ann Example", "force": False, "gate": True}
     # The execution name identifies the patient only by a hash.
-    assert "Ann" not in execution["name"] and "Example" not in execution["name"]
+    assert "Ann" not in execution["name"]
+    assert "Example" not in execution["name"]
     # The lock belongs to that execution; the seven that found it taken left a note for its end.
     lock = _lock(aws, "Ann Example")
     assert lock["owner"]["S"] == execution["name"]
@@ -143,7 +144,8 @@ def test_the_lock_holds_for_its_hold_time_and_is_owned_by_the_execution(aws: dic
     first = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0, **kwargs)
     lock = _lock(aws, PATIENT)
     assert float(lock["lock_until"]["N"]) == 1_000_000.0 + hold
-    assert first.execution_arn and first.execution_arn.endswith(":" + lock["owner"]["S"])
+    assert first.execution_arn
+    assert first.execution_arn.endswith(":" + lock["owner"]["S"])
     assert "pending_since" not in lock
     during = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0 + hold - 1, **kwargs)
     assert "pending_since" in _lock(aws, PATIENT)
@@ -204,8 +206,8 @@ def test_gate_refuses_keys_without_a_valid_patient(key: str) -> None:
 
 
 def _write_samples(aws: dict[str, Any], sessions_per_emotion: int) -> None:
+    from tests.synthetic import synthetic_dataset, write_samples
     from voice.storage import S3Store
-    from voice.synthetic import synthetic_dataset, write_samples
 
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     samples = synthetic_dataset(
@@ -234,7 +236,8 @@ def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: d
     assert first["train_uri"] == f"s3://{BUCKET}/{PATIENT}/"
     assert first["output_uri"] == f"s3://{BUCKET}/models/{PATIENT}/"
     assert first["training_job_name"] == again["training_job_name"]
-    assert len(first["training_job_name"]) <= 63 and PATIENT not in first["training_job_name"]
+    assert len(first["training_job_name"]) <= 63
+    assert PATIENT not in first["training_job_name"]
     other = handler({**event, "execution": "another-execution"}, FakeContext())
     assert other["training_job_name"] != first["training_job_name"]
     assert json.loads(first["counts_json"]) == first["counts"]
@@ -246,7 +249,8 @@ def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]
     _write_samples(aws, sessions_per_emotion=1)
     result = handler(load_event("sfn_analyze.json"), FakeContext())
     assert result["train"] is False
-    assert result["reasons"] and result["reasons_text"] == "; ".join(result["reasons"])
+    assert result["reasons"]
+    assert result["reasons_text"] == "; ".join(result["reasons"])
 
 
 # --- promote ------------------------------------------------------------------------------------
@@ -255,9 +259,9 @@ def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]
 @pytest.fixture(scope="module")
 def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real SageMaker model directory: training/train.py over synthetic samples (once per module)."""
+    from tests.synthetic import synthetic_dataset, write_samples
     from training.train import run
     from voice.storage import LocalStore
-    from voice.synthetic import synthetic_dataset, write_samples
 
     root = tmp_path_factory.mktemp("sm")
     store = LocalStore(root / "data")
@@ -308,8 +312,8 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
 ) -> None:
     from lambdas.promote import handler
     from voice import layout
+    from voice.runs import load_latest_model
     from voice.storage import S3Store
-    from voice.training import load_latest_model
 
     model_files = _read_dir(trained_model_dir / "model")
     _upload_job_output(aws, model_files, _read_dir(trained_model_dir / "output"))
@@ -331,7 +335,8 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
     assert latest["run_id"] == result["run_id"]
     # The core loads what promote wrote, as `voice predict --store s3` would.
     model = load_latest_model(store, PATIENT)
-    assert model is not None and model.run_id == result["run_id"]
+    assert model is not None
+    assert model.run_id == result["run_id"]
 
 
 def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
@@ -348,7 +353,8 @@ def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
     model_files["metrics.json"] = json.dumps(metrics).encode()
     _upload_job_output(aws, model_files, {})
     result = handler(load_event("sfn_promote.json"), FakeContext())
-    assert result["promoted"] is False and "not promoted" in result["reason"]
+    assert result["promoted"] is False
+    assert "not promoted" in result["reason"]
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
     assert store.exists(layout.PATIENTS, layout.model_artifact_key(PATIENT, result["run_id"], "metrics.json"))
@@ -371,4 +377,5 @@ def test_promote_ignores_archive_members_with_paths(aws: dict[str, Any], trained
     _upload_job_output(aws, model_files, {})
     result = handler(load_event("sfn_promote.json"), FakeContext())
     keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=BUCKET)["Contents"]]
-    assert result["run_id"] and not any("escape" in k for k in keys)
+    assert result["run_id"]
+    assert not any("escape" in k for k in keys)

@@ -208,8 +208,8 @@ def write_channel(
     directory: Path, patient: str, *, sessions_per_emotion: int, emotions: tuple[str, ...]
 ) -> Path:
     """A patient's samples as ``patients/<patient>/`` holds them (the SageMaker channel's content)."""
+    from tests.synthetic import synthetic_dataset, write_samples
     from voice.storage import LocalStore
-    from voice.synthetic import synthetic_dataset, write_samples
 
     store = LocalStore(directory)
     samples = synthetic_dataset(

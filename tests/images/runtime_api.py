@@ -47,7 +47,8 @@ class Invocation:
 
     @property
     def run_s(self) -> float:
-        assert self.handed_out_at is not None and self.finished_at is not None
+        assert self.handed_out_at is not None
+        assert self.finished_at is not None
         return self.finished_at - self.handed_out_at
 
 

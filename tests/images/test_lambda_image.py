@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +77,7 @@ def keys(s3: Any, bucket: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def video(images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]) -> Iterator[Invoked]:
+def video(images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]) -> Invoked:
     """The video processor on an SQS batch: one bundled sample and one corrupt upload."""
     from voice.demo import samples_dir
 
@@ -86,7 +85,7 @@ def video(images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, A
     aws["s3"].upload_file(str(samples_dir() / SAMPLE), VIDEOS_BUCKET, good)
     aws["s3"].put_object(Bucket=VIDEOS_BUCKET, Key=bad, Body=b"\x00\x00\x00\x18ftypmp42" + b"\x17" * 4000)
     event = {"Records": [sqs_record(VIDEOS_BUCKET, good, "m-good"), sqs_record(VIDEOS_BUCKET, bad, "m-bad")]}
-    yield invoke(images, "lambdas.video_processor.handler", event, link=link, refs=refs, aws=aws)
+    return invoke(images, "lambdas.video_processor.handler", event, link=link, refs=refs, aws=aws)
 
 
 def test_the_sandbox_reaches_nothing_but_this_host(images: Images, link: HostLink) -> None:
@@ -155,7 +154,8 @@ def test_analyze_decides_over_the_processed_samples(
     event["input"]["patient"] = PATIENT
     analyze = invoke(images, "lambdas.analyze.handler", event, link=link, refs=refs, aws=aws)
     result = analyze.response
-    assert result["train"] is False and result["counts"] == {"happiness": 1}, result
+    assert result["train"] is False, result
+    assert result["counts"] == {"happiness": 1}, result
     assert "sample" in result["reasons_text"]
     assert result["train_uri"] == f"s3://{PATIENTS_BUCKET}/{PATIENT}/"
 

@@ -22,7 +22,8 @@ def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) ->
     ]  # fmt: skip
     assert not (trained.output_dir / "failure").exists()
     metrics = json.loads((trained.model_dir / "metrics.json").read_text())
-    assert metrics["run_id"] and sorted(metrics["classes"]) == ["anger", "happiness", "sadness"]
+    assert metrics["run_id"]
+    assert sorted(metrics["classes"]) == ["anger", "happiness", "sadness"]
     # The string hyperparameters reached the settings: 20 trees, not the default 100.
     from voice.model import load_model
 

@@ -81,7 +81,9 @@ def test_every_bucket_denies_plain_http(synth: Synth, name: str) -> None:
         for st in policies[0]["Properties"]["PolicyDocument"]["Statement"]
         if st["Effect"] == "Deny" and st.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]
-    assert denies and denies[0]["Action"] == "s3:*" and denies[0]["Principal"] == {"AWS": "*"}
+    assert denies
+    assert denies[0]["Action"] == "s3:*"
+    assert denies[0]["Principal"] == {"AWS": "*"}
 
 
 def test_data_key_rotates(synth: Synth) -> None:
@@ -101,7 +103,8 @@ def test_video_rule_matches_every_video_extension_ignoring_case(synth: Synth) ->
     (video_id,) = [k for k in rules if k.startswith("ProcessingVideoCreated")]
     pattern = rules[video_id]["EventPattern"]
     videos_id, _ = _bucket(synth, "Videos")
-    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["bucket"]["name"] == [{"Ref": videos_id}]
     assert pattern["detail"]["object"]["key"] == [
         {"suffix": {"equals-ignore-case": f".{ext}"}} for ext in VIDEO_EXTENSIONS
@@ -268,7 +271,8 @@ def test_history_table_is_keyed_by_patient_and_encrypted(synth: Synth) -> None:
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["SSESpecification"]["SSEEnabled"] is True and props["SSESpecification"]["SSEType"] == "KMS"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["SSESpecification"]["SSEType"] == "KMS"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 
 
@@ -286,7 +290,8 @@ def test_state_machine_logs_everything_encrypted_and_traces(synth: Synth) -> Non
 def test_train_state_is_a_sync_sagemaker_job_with_retry_and_catch(asl: dict[str, Any]) -> None:
     train = asl["States"]["Train"]
     assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
-    assert train["Retry"] and all(r["BackoffRate"] > 1 for r in train["Retry"])
+    assert train["Retry"]
+    assert all(r["BackoffRate"] > 1 for r in train["Retry"])
     assert train["Catch"] == [
         {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
     ]
@@ -319,15 +324,18 @@ def test_state_machine_flow(asl: dict[str, Any]) -> None:
     assert states["RecordTrained"]["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert states["RecordSkipped"]["Parameters"]["Item"]["status"] == {"S": "skipped"}
     assert states["RecordSkipped"]["Parameters"]["Item"]["reasons"] == {"S.$": "$.analysis.reasons_text"}
-    assert states["RecordFailure"]["Next"] == "Failed" and states["Failed"]["Type"] == "Fail"
+    assert states["RecordFailure"]["Next"] == "Failed"
+    assert states["Failed"]["Type"] == "Fail"
     for name in ("Analyze", "Train", "Promote", "RecordTrained", "RecordSkipped", "ReleaseLock", "Recheck"):
         assert states[name]["Catch"][-1]["Next"] == "RecordFailure", name
         assert states[name]["Retry"], name
     # Only gate-started runs touch the lock: a trained one after the cooldown, a skipped one at once.
     gate_choice = {"Variable": "$.analysis.gate", "BooleanEquals": True}
     trained, skipped = states["HoldsTheLock?"], states["HoldsTheLockSkipped?"]
-    assert trained["Choices"] == [{**gate_choice, "Next": "Cooldown"}] and trained["Default"] == "Trained"
-    assert skipped["Choices"] == [{**gate_choice, "Next": "ReleaseLock"}] and skipped["Default"] == "Skipped"
+    assert trained["Choices"] == [{**gate_choice, "Next": "Cooldown"}]
+    assert trained["Default"] == "Trained"
+    assert skipped["Choices"] == [{**gate_choice, "Next": "ReleaseLock"}]
+    assert skipped["Default"] == "Skipped"
     assert states["Cooldown"] == {
         "Type": "Wait",
         "SecondsPath": "$.analysis.cooldown_s",
@@ -572,7 +580,8 @@ def test_state_machine_log_group_is_named_per_stack_instance(synth: Synth) -> No
     name = group["Properties"]["LogGroupName"]
     refs = {**fake_refs(synth.template)}
     joined = json.dumps(name)
-    assert "/aws/vendedlogs/states/" in joined and "AWS::StackId" in joined
+    assert "/aws/vendedlogs/states/" in joined
+    assert "AWS::StackId" in joined
     assert refs
 
 

@@ -350,8 +350,8 @@ def _history(aws: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _write_samples(aws: dict[str, Any], *, sessions_per_emotion: int) -> None:
+    from tests.synthetic import synthetic_dataset, write_samples
     from voice.storage import S3Store
-    from voice.synthetic import synthetic_dataset, write_samples
 
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     samples = synthetic_dataset(
@@ -391,7 +391,8 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
     ]
     tags = {d["imageTag"] for d in training_asset["destinations"].values()}
     image = job["AlgorithmSpecification"]["TrainingImage"]
-    assert ".dkr.ecr." in image and image.rsplit(":", 1)[1] in tags
+    assert ".dkr.ecr." in image
+    assert image.rsplit(":", 1)[1] in tags
     (channel,) = job["InputDataConfig"]
     assert channel["ChannelName"] == "train"
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{BUCKET}/{PATIENT}/"
@@ -400,7 +401,8 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
     assert job["RoleArn"] == aws["role"]
 
     (row,) = _history(aws)
-    assert row["status"] == "trained" and row["training_job_name"] == job_name
+    assert row["status"] == "trained"
+    assert row["training_job_name"] == job_name
     output = json.loads(done["output"])
     assert row["promoted"] is output["promotion"]["promoted"]
     assert row["run_id"] == output["promotion"]["run_id"]
@@ -443,7 +445,8 @@ def test_a_gate_run_waits_out_the_cooldown_then_releases_its_lock_and_rechecks(
     assert "WaitStateEntered" in events  # the Cooldown
     assert _lock(aws) is None
     (recheck,) = _rechecks(aws)
-    assert recheck["source"] == "voice.training" and recheck["detail-type"] == "Recheck"
+    assert recheck["source"] == "voice.training"
+    assert recheck["detail-type"] == "Recheck"
     assert recheck["detail"] == {"patient": PATIENT}
 
 
@@ -456,7 +459,8 @@ def test_skip_path_writes_a_skipped_row_and_releases_its_own_lock(synth: Synth, 
 
     (row,) = _history(aws)
     assert row["status"] == "skipped"
-    assert row["reasons"] and "sample" in row["reasons"].lower()
+    assert row["reasons"]
+    assert "sample" in row["reasons"].lower()
     assert json.loads(row["counts"])
     assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
     # The lock is released so that the next upload may check again; nobody waited: no recheck.
@@ -473,7 +477,8 @@ def test_a_run_never_frees_a_lock_it_does_not_own(synth: Synth, aws: dict[str, A
     done = _run(aws, arn, "exec-older", gate=gate)
     assert done["status"] == "SUCCEEDED", done
     lock = _lock(aws)
-    assert lock is not None and lock["owner"] == {"S": "exec-newer"}
+    assert lock is not None
+    assert lock["owner"] == {"S": "exec-newer"}
     assert _rechecks(aws) == []
 
 
