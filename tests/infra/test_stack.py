@@ -485,6 +485,8 @@ def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
 
     outputs = synth.template["Outputs"]
     assert set(OUTPUTS) <= set(outputs)
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    assert outputs["DataKeyArn"]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
     assert outputs["StateMachineArn"]["Value"] == {"Ref": sm_id}
     assert outputs["UploadQueueUrl"]["Value"] == {"Ref": synth.one("AWS::SQS::Queue", "ProcessingUploads")[0]}
