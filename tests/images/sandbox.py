@@ -72,13 +72,16 @@ def isolated_network() -> Iterator[HostLink]:
         ["ip", "-n", name, "link", "set", ns_if, "up"],
         ["ip", "-n", name, "link", "set", "lo", "up"],
     ]
+    teardown = [["ip", "netns", "del", name], ["ip", "link", "del", host_if]]  # netns takes the pair
+    for step in teardown:  # what a run that was killed may have left
+        run(step, check=False)
     try:
         for step in steps:
             run(step)
         yield HostLink(name, host_ip)
     finally:
-        run(["ip", "netns", "del", name], check=False)  # takes the veth pair with it
-        run(["ip", "link", "del", host_if], check=False)
+        for step in teardown:
+            run(step, check=False)
 
 
 # --- the functions of the template ----------------------------------------------------------------
