@@ -15,6 +15,7 @@ out to receiving its response.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -143,7 +144,9 @@ class RuntimeApi:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                # The container may have been stopped while it waited for an event.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
 
             def do_GET(self) -> None:
                 api.requests.append(("GET", self.path))
