@@ -11,9 +11,9 @@ Association, frame by frame:
    OKS-like keypoint agreement, times how well the torso colours agree (a track's colours are
    learnt from sightings that overlap nobody else); the assignment maximising the total
    similarity wins (Hungarian), pairs below ``min_similarity`` are never matched;
-3. detections still unmatched may re-join a track lost less than ``memory_s`` ago when they are
-   about its size and near where it was last seen (a person who walks out and back in, or
-   who was hidden behind someone);
+3. detections still unmatched may re-join an unmatched track seen less than ``memory_s`` ago
+   when they are about its size and near where it was last seen, or anywhere when their torso
+   colours agree (a person who walks out and back in, or who was hidden behind someone);
 4. anything left starts a new track.
 """
 
@@ -133,11 +133,16 @@ class _Track:
         kp[:, :2] += shift
         return kp, self.box + np.array([shift[0], shift[1], shift[0], shift[1]])
 
-    def looks_like(self, appearance: np.ndarray | None) -> float:
-        """1 when the colours agree (or either is unknown), falling to 0 as they differ."""
+    def colour_match(self, appearance: np.ndarray | None) -> float | None:
+        """1 when the torso colours agree, falling to 0 as they differ; None when either is unknown."""
         if self.appearance is None or appearance is None:
-            return 1.0
+            return None
         return float(np.clip((similarity(self.appearance, appearance) - _LOOK_APART) / _LOOK_RAMP, 0.0, 1.0))
+
+    def looks_like(self, appearance: np.ndarray | None) -> float:
+        """:meth:`colour_match`, with unknown colours counting as agreeing."""
+        match = self.colour_match(appearance)
+        return 1.0 if match is None else match
 
 
 @dataclass(frozen=True)
@@ -245,8 +250,16 @@ class PersonTracker:
                 ratio = _scale(obs.box) / scale
                 distance = float(np.linalg.norm(_centre(obs.box) - _centre(track.box))) / scale
                 if 0.6 <= ratio <= 1.0 / 0.6:
-                    sim[r, c] = math.exp(-0.5 * distance**2) * track.looks_like(obs.appearance)
+                    sim[r, c] = _rejoin_score(distance, track.colour_match(obs.appearance))
         return [(lost[r], dets[c]) for r, c in _assign(sim, 0.1)]
+
+
+def _rejoin_score(distance: float, colours: float | None) -> float:
+    """Near where the track was last seen; with known colours that agree, anywhere in view."""
+    near = math.exp(-0.5 * distance**2)
+    if colours is None:
+        return near
+    return colours * max(near, 0.5 * colours)
 
 
 def _assign(sim: np.ndarray, threshold: float) -> list[tuple[int, int]]:
