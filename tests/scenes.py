@@ -3,10 +3,11 @@
 The person is scikit-image's astronaut photo, cut out with MediaPipe's bundled selfie
 segmentation. ``orange`` is the photo as it is; ``blue`` is the same photo with the suit's hue
 turned to blue (another person to the colour histogram, the same body to the pose model; a
-mirrored copy was found less reliably by the detector, so there is none). A :class:`Scene` moves actors along paths (centre x, y and size per time, absent outside
-their time span) in front of a plain background; later actors are drawn in front of earlier
-ones. :func:`render` writes the video (H.264, optional narration copied from a bundled sample)
-and :func:`truth` says where each actor's nose is on each frame.
+mirrored copy was found less reliably by the detector, so there is none). A :class:`Scene`
+moves actors along paths (centre x, y and size per time, absent outside their time span) in
+front of a plain background; later actors are drawn in front of earlier ones. :func:`render`
+writes the video (H.264, optional narration copied from a bundled sample) and :func:`truth`
+says where each actor's nose is on each frame.
 """
 
 from __future__ import annotations

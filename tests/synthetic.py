@@ -24,9 +24,9 @@ from voice.storage import Store
 __all__ = [
     "SessionStyle",
     "SyntheticSample",
+    "standing",
     "synthetic_dataset",
     "synthetic_sample",
-    "standing",
     "synthetic_track",
     "write_samples",
 ]

@@ -49,7 +49,10 @@ def _float_range(graph: Any) -> tuple[float, float, int]:
 
 @pytest.mark.parametrize(
     ("subgraph", "norm", "side"),
-    [("PoseDetectionCpu", DETECTOR_NORMALISATION, 224), ("PoseLandmarkByRoiCpu", LANDMARKS_NORMALISATION, 256)],
+    [
+        ("PoseDetectionCpu", DETECTOR_NORMALISATION, 224),
+        ("PoseLandmarkByRoiCpu", LANDMARKS_NORMALISATION, 256),
+    ],
 )
 def test_normalisation_is_what_the_legacy_graph_feeds_each_model(subgraph: str, norm: Any, side: int) -> None:
     lo, hi, width = _float_range(_legacy_subgraph(subgraph))
@@ -94,7 +97,9 @@ def test_static_landmarks_equal_the_legacy_solution(samples_dir: Path) -> None:
     from voice.media import iter_frames
 
     frames = [f.bgr[..., ::-1].copy() for f in iter_frames(samples_dir / "garden.mp4") if f.index % 35 == 0]
-    options = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_buffer=pose_bundle.build_bundle()))
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_buffer=pose_bundle.build_bundle())
+    )
     per_frame, confident = [], []
     with (
         vision.PoseLandmarker.create_from_options(options) as tasks,

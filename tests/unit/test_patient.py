@@ -23,15 +23,21 @@ def _frame(i: int, people: dict[int, np.ndarray]) -> PoseFrame:
 
 
 def test_the_person_in_view_longest_is_the_patient() -> None:
-    choice = longest_in_view([_stats(0, 0.4, (200, 300), (320, 180)), _stats(1, 0.9, (80, 120), (50, 60))], SIZE)
+    choice = longest_in_view(
+        [_stats(0, 0.4, (200, 300), (320, 180)), _stats(1, 0.9, (80, 120), (50, 60))], SIZE
+    )
     assert (choice.track_id, choice.rule) == (1, "longest")
     assert "90%" in choice.reason
 
 
 def test_equal_time_goes_to_the_bigger_then_to_the_one_nearer_the_centre() -> None:
-    bigger = longest_in_view([_stats(0, 1.0, (100, 150), (320, 180)), _stats(1, 0.99, (200, 300), (80, 180))], SIZE)
+    bigger = longest_in_view(
+        [_stats(0, 1.0, (100, 150), (320, 180)), _stats(1, 0.99, (200, 300), (80, 180))], SIZE
+    )
     assert bigger.track_id == 1 and "tied" not in bigger.reason
-    central = longest_in_view([_stats(0, 1.0, (200, 300), (100, 180)), _stats(1, 1.0, (195, 300), (330, 170))], SIZE)
+    central = longest_in_view(
+        [_stats(0, 1.0, (200, 300), (100, 180)), _stats(1, 1.0, (195, 300), (330, 170))], SIZE
+    )
     assert central.track_id == 1 and "centre" in central.reason
 
 
@@ -43,7 +49,11 @@ def test_nobody_and_only_one() -> None:
 
 @pytest.mark.parametrize(
     ("text", "pin"),
-    [("320,180", PersonPin(320, 180, 0)), ("12.5, 40@3", PersonPin(12.5, 40, 3)), ("1,2 @ 0.5s", PersonPin(1, 2, 0.5))],
+    [
+        ("320,180", PersonPin(320, 180, 0)),
+        ("12.5, 40@3", PersonPin(12.5, 40, 3)),
+        ("1,2 @ 0.5s", PersonPin(1, 2, 0.5)),
+    ],
 )
 def test_pins_parse(text: str, pin: PersonPin) -> None:
     assert PersonPin.parse(text) == pin
@@ -115,5 +125,7 @@ def test_the_profile_colours_pick_the_patient_over_the_default_rule() -> None:
 def test_colours_that_match_nobody_leave_the_default_rule() -> None:
     chooser = PatientChooser(SIZE, appearance=_hist(60))
     for i in range(10):
-        chooser.observe(_frame(i, {0: standing(160, 100), 1: standing(470, 100)}), {0: _hist(5), 1: _hist(30)})
+        chooser.observe(
+            _frame(i, {0: standing(160, 100), 1: standing(470, 100)}), {0: _hist(5), 1: _hist(30)}
+        )
     assert chooser.final().rule == "longest"
