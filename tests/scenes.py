@@ -30,6 +30,7 @@ __all__ = [
     "enter_leave",
     "late_second",
     "render",
+    "row",
     "side_by_side",
     "truth",
 ]
@@ -186,3 +187,18 @@ def late_second(duration_s: float = 9.0, *, from_s: float = 5.0) -> Scene:
     orange = Actor("orange", "orange", lambda t: (190 + 6 * np.sin(2 * t), 200.0, 300.0))
     blue = Actor("blue", "blue", _between(from_s, duration_s + 1, lambda t: (480.0, 205.0, 290.0)))
     return Scene((orange, blue), duration_s)
+
+
+def row(people: int, duration_s: float = 6.0, *, width: int = 640, height: int = 360) -> Scene:
+    """``people`` actors in a row, swaying, orange and blue in turn (cost measurements)."""
+    side = min(300.0, 1.15 * width / people)
+    step = width / people
+    actors = tuple(
+        Actor(
+            f"p{i}",
+            "orange" if i % 2 == 0 else "blue",
+            lambda t, i=i: (step * (i + 0.5) + 6 * np.sin(2 * t + i), height * 0.55, side),
+        )
+        for i in range(people)
+    )
+    return Scene(actors, duration_s, width=width, height=height)

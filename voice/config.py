@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     pose_min_presence: float = Field(0.5, description="Multi-person: a tracked pose below this is dropped.")
     pose_min_tracking: float = 0.5
     pose_max_people: int = Field(4, ge=1, description="At most this many people are followed per frame.")
+    pose_discover_s: float = Field(
+        2.0, gt=0, description="Multi-person: how often the whole frame is searched for newcomers."
+    )
     pose_track_memory_s: float = Field(
         4.0, ge=0, description="A person out of view for less than this keeps their track id."
     )

@@ -15,23 +15,18 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from voice.appearance import torso_histogram
 from voice.body25 import PoseFrame, from_mediapipe
-from voice.pose_bundle import load_bundle
-from voice.tracking import merge_duplicates
 
 __all__ = [
     "MODEL_NAME",
-    "Detection",
-    "PeopleEstimator",
     "PoseEstimator",
     "PoseTrack",
     "downscaled_rgb",
+    "native_stderr_muted",
     "sample_stride",
     "track_poses",
 ]
@@ -46,7 +41,7 @@ warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is 
 
 
 @contextlib.contextmanager
-def _native_stderr_muted() -> Iterator[None]:
+def native_stderr_muted() -> Iterator[None]:
     """Silence file descriptor 2 while MediaPipe builds and starts its graph.
 
     Its C++ side (absl, TFLite) prints warnings such as "Feedback manager requires a model with
@@ -91,7 +86,7 @@ class PoseEstimator:
 
         self.max_side = max_side
         self._warmup = 3  # first calls start the detector and then the landmark model
-        with _native_stderr_muted():
+        with native_stderr_muted():
             self._pose: Any = mp.solutions.pose.Pose(
                 static_image_mode=False,
                 model_complexity=1,
@@ -116,7 +111,7 @@ class PoseEstimator:
         if self._warmup <= 0:
             result = self._pose.process(rgb)
         else:  # the graph's models start on the first frames and log before any config applies
-            with _native_stderr_muted():
+            with native_stderr_muted():
                 result = self._pose.process(rgb)
             self._warmup -= 1
         keypoints = None
@@ -126,87 +121,6 @@ class PoseEstimator:
             )
             keypoints = from_mediapipe(lm, width, height)
         return PoseFrame(frame=frame, time_s=time_s, width=width, height=height, keypoints=keypoints)
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One person found in one frame: BODY_25 in pixels of the frame, and the torso's colours."""
-
-    keypoints: np.ndarray
-    appearance: np.ndarray | None
-
-
-class PeopleEstimator:
-    """Everyone's pose per frame: the Tasks ``PoseLandmarker`` (VIDEO mode) on the bundled weights.
-
-    MediaPipe tracks each person's region from frame to frame and runs the person detector while
-    fewer than ``max_people`` are tracked. Its regions from tracking and from a new detection can
-    both hold one body; such doubles are merged (:func:`voice.tracking.merge_duplicates`).
-    Landmarks are not smoothed over time (the Tasks graph has no smoothing; the legacy one had).
-    """
-
-    def __init__(
-        self,
-        *,
-        max_people: int = 4,
-        max_side: int = 640,
-        min_detection: float = 0.5,
-        min_presence: float = 0.5,
-        min_tracking: float = 0.5,
-    ) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        asset = load_bundle()
-        base = (
-            BaseOptions(model_asset_path=str(asset))
-            if isinstance(asset, Path)
-            else BaseOptions(model_asset_buffer=asset)
-        )
-        options = vision.PoseLandmarkerOptions(
-            base_options=base,
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=max_people,
-            min_pose_detection_confidence=min_detection,
-            min_pose_presence_confidence=min_presence,
-            min_tracking_confidence=min_tracking,
-        )
-        self.max_side = max_side
-        self._last_ms = -1
-        self._warmup = 3
-        with _native_stderr_muted():
-            self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
-
-    def __enter__(self) -> PeopleEstimator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._landmarker.close()
-
-    def estimate(self, bgr: np.ndarray, *, time_s: float) -> list[Detection]:
-        """The people in ``bgr`` (frames must come in time order, as from one video)."""
-        import mediapipe as mp
-
-        height, width = bgr.shape[:2]
-        rgb, scale = downscaled_rgb(bgr, self.max_side)
-        # VIDEO mode wants strictly increasing timestamps in ms.
-        self._last_ms = max(self._last_ms + 1, round(time_s * 1000))
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._warmup <= 0:
-            result = self._landmarker.detect_for_video(image, self._last_ms)
-        else:
-            with _native_stderr_muted():
-                result = self._landmarker.detect_for_video(image, self._last_ms)
-            self._warmup -= 1
-        people = [
-            from_mediapipe(
-                np.array([(p.x, p.y, p.visibility) for p in pose], dtype=np.float64), width, height
-            )
-            for pose in result.pose_landmarks
-        ]
-        return [Detection(kp, torso_histogram(rgb, kp, scale)) for kp in merge_duplicates(people)]
 
 
 def track_poses(

@@ -35,6 +35,7 @@ __all__ = [
     "TrackTally",
     "box_of",
     "merge_duplicates",
+    "same_person",
     "track_stats",
 ]
 
@@ -94,25 +95,23 @@ def _keypoint_agreement(
     return float(np.mean(np.exp(-0.5 * d**2)))
 
 
-def merge_duplicates(people: Sequence[np.ndarray], *, same_person: float = 0.5) -> list[np.ndarray]:
-    """Drop second detections of one person (MediaPipe's tracked and newly detected regions can
-    both yield the same body); of a pair, the more confident pose stays. Order is kept.
+def same_person(a: np.ndarray, b: np.ndarray, *, agreement: float = 0.5) -> bool:
+    """Two poses of one body: their head-and-shoulder keypoints agree above ``agreement`` (at
+    0.5 the joints are ~0.12 box sizes apart on average)."""
+    scale = min(_scale(box_of(a)), _scale(box_of(b)))
+    return _keypoint_agreement(a, b, scale, _HEAD_AND_SHOULDERS) >= agreement
 
-    Two poses are one person when their head-and-shoulder keypoints agree above ``same_person``
-    (at that agreement the joints are ~0.12 box sizes apart on average).
+
+def merge_duplicates(people: Sequence[np.ndarray], *, known: int = 0) -> list[np.ndarray]:
+    """Drop second detections of one person (MediaPipe's tracked and newly detected regions can
+    both yield the same body). The first ``known`` poses always stay (and a later double of
+    one of them goes); among the others, the more confident pose of a pair stays. Order is kept.
     """
     confidence = [float(np.mean(p[:, 2])) for p in people]
-    order = sorted(range(len(people)), key=lambda i: -confidence[i])
+    order = list(range(known)) + sorted(range(known, len(people)), key=lambda i: -confidence[i])
     kept: list[int] = []
     for i in order:
-        scale_i = _scale(box_of(people[i]))
-        if all(
-            _keypoint_agreement(
-                people[i], people[k], min(scale_i, _scale(box_of(people[k]))), _HEAD_AND_SHOULDERS
-            )
-            < same_person
-            for k in kept
-        ):
+        if i < known or not any(same_person(people[i], people[k]) for k in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]
 
