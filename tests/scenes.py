@@ -133,7 +133,8 @@ def render(scene: Scene, path: Path, *, audio_from: Path | None = None) -> Path:
     cmd += ["-t", f"{scene.duration_s:.3f}", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23"]
     cmd += ["-pix_fmt", "yuv420p", "-threads", "1", str(path)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stderr is not None
+    assert proc.stdin is not None
+    assert proc.stderr is not None
     for frame in frames(scene):
         proc.stdin.write(frame.tobytes())
     proc.stdin.close()

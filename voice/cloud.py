@@ -22,6 +22,7 @@ from typing import Any
 from voice import layout
 from voice.config import Settings, get_settings
 from voice.errors import ConfigError, ModelError, StorageError
+from voice.patient import PersonPin
 
 __all__ = [
     "LOCK_SORT_KEY",
@@ -121,8 +122,13 @@ def upload(
     client: Any,
     bucket: str,
     progress: ProgressCallback | None = None,
+    pin: PersonPin | None = None,
 ) -> list[dict[str, Any]]:
-    """Upload videos to ``videos/<patient>/<file name>`` (multipart above 8 MB). Validates all first."""
+    """Upload videos to ``videos/<patient>/<file name>`` (multipart above 8 MB). Validates all first.
+
+    With ``pin`` (``--person``), each video's ``.person.json`` goes first: the video's arrival
+    starts the processing, which then finds it.
+    """
     from boto3.s3.transfer import TransferConfig
 
     planned = []
@@ -138,6 +144,10 @@ def upload(
     for path, key in planned:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         try:
+            if pin is not None:
+                sidecar = layout.person_pin_key(layout.parse_upload_key(key))
+                body = json.dumps(pin.to_dict()).encode()
+                client.put_object(Bucket=bucket, Key=sidecar, Body=body, ContentType="application/json")
             client.upload_file(
                 str(path),
                 bucket,
@@ -266,7 +276,12 @@ def run_cli(args: Any) -> dict[str, Any]:
                 bar.update(sent)
 
             uploaded = upload(
-                paths, args.patient, client=boto3.client("s3"), bucket=names.videos_bucket, progress=advance
+                paths,
+                args.patient,
+                client=boto3.client("s3"),
+                bucket=names.videos_bucket,
+                progress=advance,
+                pin=getattr(args, "person", None),
             )
         return {"uploaded": uploaded, "bucket": names.videos_bucket}
     if command == "train":

@@ -31,7 +31,8 @@ import numpy as np
 from voice.appearance import similarity
 from voice.body25 import PoseFrame
 from voice.errors import VoiceError
-from voice.tracking import TrackStats, TrackTally, box_of
+from voice.track_stats import TrackStats, TrackTally
+from voice.tracking import box_of
 
 __all__ = [
     "APPEARANCE_MARGIN",

@@ -29,14 +29,18 @@ from voice.smoothing import LandmarkSmoother
 from voice.tracking import PersonTracker, merge_duplicates
 
 __all__ = [
+    "MODEL_NAME",
     "Detection",
     "PeopleEstimator",
     "PeoplePass",
     "drawn_patient_differs",
-    "estimator_for",
     "patient_track",
     "track_people",
 ]
+
+
+#: The pose model as metadata names it: the legacy full model's weights in the Tasks multi-person graph.
+MODEL_NAME = "mediapipe-0.10.14/full-multi"
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,8 @@ class PeopleEstimator:
     Two Tasks ``PoseLandmarker`` graphs share the bundle. A VIDEO-mode one follows the people
     already known frame to frame: it is sized to their number, so while it holds them all it
     skips the person detector and runs only the landmark model on each tracked region (like the
-    legacy single-person solution). Every ``discover_s`` seconds an IMAGE-mode one (detector on
-    the whole frame, up to ``max_people``) looks for newcomers; when it finds more people than
+    legacy single-person solution). Every ``pose_discover_s`` seconds an IMAGE-mode one (detector on
+    the whole frame, up to ``pose_max_people``) looks for newcomers; when it finds more people than
     the tracking graph holds, that graph is rebuilt to fit them (~0.1 s of CPU), and it is
     rebuilt smaller after ``shrink_after_s`` with fewer people. The search also runs at once on a
     frame where the tracking graph lost someone. On those frames the search adds
@@ -63,17 +67,7 @@ class PeopleEstimator:
     :mod:`voice.smoothing` does it per track, as the legacy graph did).
     """
 
-    def __init__(
-        self,
-        *,
-        max_people: int = 4,
-        max_side: int = 640,
-        min_detection: float = 0.5,
-        min_presence: float = 0.5,
-        min_tracking: float = 0.5,
-        discover_s: float = 2.0,
-        shrink_after_s: float = 5.0,
-    ) -> None:
+    def __init__(self, settings: Settings, *, shrink_after_s: float = 5.0) -> None:
         from mediapipe.tasks.python import BaseOptions
 
         asset = load_bundle()
@@ -82,12 +76,16 @@ class PeopleEstimator:
             if isinstance(asset, Path)
             else BaseOptions(model_asset_buffer=asset)
         )
-        self._thresholds = (min_detection, min_presence, min_tracking)
-        self.max_people = max_people
-        self.max_side = max_side
-        self.discover_s = discover_s
+        self._thresholds = (
+            settings.pose_min_detection,
+            settings.pose_min_presence,
+            settings.pose_min_tracking,
+        )
+        self.max_people = settings.pose_max_people
+        self.max_side = settings.pose_max_side
+        self.discover_s = settings.pose_discover_s
         self.shrink_after_s = shrink_after_s
-        self._finder = self._landmarker(video=False, poses=max_people)
+        self._finder = self._landmarker(video=False, poses=self.max_people)
         self._follower: Any = None
         self.slots = 0
         self._last_ms = -1
@@ -171,23 +169,12 @@ def _body25(pose: Any, width: int, height: int) -> np.ndarray:
     return from_mediapipe(np.array([(p.x, p.y, p.visibility) for p in pose], dtype=np.float64), width, height)
 
 
-def estimator_for(settings: Settings) -> PeopleEstimator:
-    return PeopleEstimator(
-        max_people=settings.pose_max_people,
-        max_side=settings.pose_max_side,
-        min_detection=settings.pose_min_detection,
-        min_presence=settings.pose_min_presence,
-        min_tracking=settings.pose_min_tracking,
-        discover_s=settings.pose_discover_s,
-    )
-
-
 class PeoplePass:
     """Everyone in one video's sampled frames, in time order: pose, track ids, smoothing, patient."""
 
     def __init__(self, settings: Settings, chooser: PatientChooser) -> None:
         self.chooser = chooser
-        self._estimator = estimator_for(settings)
+        self._estimator = PeopleEstimator(settings)
         self._tracker = PersonTracker(memory_s=settings.pose_track_memory_s)
         self._smooth = LandmarkSmoother()
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -31,12 +30,10 @@ from voice.appearance import similarity
 __all__ = [
     "MIN_CONFIDENCE",
     "PersonTracker",
-    "TrackStats",
-    "TrackTally",
     "box_of",
+    "centre_of",
     "merge_duplicates",
     "same_person",
-    "track_stats",
 ]
 
 #: Keypoints below this confidence are ignored for boxes and matching (as when drawing).
@@ -73,7 +70,7 @@ def _scale(box: np.ndarray) -> float:
     return max(1.0, math.sqrt(_area(box)))
 
 
-def _centre(box: np.ndarray) -> np.ndarray:
+def centre_of(box: np.ndarray) -> np.ndarray:
     return np.array([(box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0])
 
 
@@ -210,7 +207,7 @@ class PersonTracker:
     def _observe(self, track: _Track, obs: _Seen, time_s: float) -> None:
         dt = time_s - track.last_s
         if track.seen_last_update and 0 < dt <= self.max_extrapolate_s:
-            observed = (_centre(obs.box) - _centre(track.box)) / dt
+            observed = (centre_of(obs.box) - centre_of(track.box)) / dt
             a = self.velocity_smoothing
             track.velocity = a * track.velocity + (1 - a) * observed
         elif not track.seen_last_update:
@@ -247,7 +244,7 @@ class PersonTracker:
             for c, di in enumerate(dets):
                 obs = seen[di]
                 ratio = _scale(obs.box) / scale
-                distance = float(np.linalg.norm(_centre(obs.box) - _centre(track.box))) / scale
+                distance = float(np.linalg.norm(centre_of(obs.box) - centre_of(track.box))) / scale
                 if 0.6 <= ratio <= 1.0 / 0.6:
                     sim[r, c] = _rejoin_score(distance, track.colour_match(obs.appearance))
         return [(lost[r], dets[c]) for r, c in _assign(sim, 0.1)]
@@ -262,88 +259,10 @@ def _rejoin_score(distance: float, colours: float | None) -> float:
 
 
 def _assign(sim: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    from scipy.optimize import linear_sum_assignment
+    """The (row, column) pairs of the assignment with the largest total similarity (Hungarian),
+    less those below ``threshold``."""
+    # SciPy comes with scikit-learn; its type stubs are a separate package the project does not pin.
+    from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
     rows, cols = linear_sum_assignment(-sim)
     return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if sim[r, c] >= threshold]
-
-
-@dataclass(frozen=True)
-class TrackStats:
-    """One person over a video: how long, how big, where (pixels of the upright frame)."""
-
-    track_id: int
-    frames: int
-    share: float
-    first_s: float
-    last_s: float
-    mean_box: tuple[float, float]
-    mean_position: tuple[float, float]
-
-    @property
-    def mean_area(self) -> float:
-        return self.mean_box[0] * self.mean_box[1]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.track_id,
-            "frames": self.frames,
-            "share": round(self.share, 4),
-            "first_s": round(self.first_s, 3),
-            "last_s": round(self.last_s, 3),
-            "mean_box": [round(v, 1) for v in self.mean_box],
-            "mean_position": [round(v, 1) for v in self.mean_position],
-        }
-
-
-class TrackTally:
-    """Per-track statistics, accumulated one sampled frame at a time (cheap to ask at any point)."""
-
-    def __init__(self) -> None:
-        self.frames = 0
-        self._count: dict[int, int] = {}
-        self._first: dict[int, float] = {}
-        self._last: dict[int, float] = {}
-        self._size: dict[int, np.ndarray] = {}
-        self._centre: dict[int, np.ndarray] = {}
-
-    def add(self, time_s: float, people: Sequence[tuple[int, np.ndarray]]) -> None:
-        """One sampled frame: ``(track_id, keypoints)`` of everyone in it (may be empty)."""
-        self.frames += 1
-        for track_id, keypoints in people:
-            box = box_of(keypoints)
-            self._count[track_id] = self._count.get(track_id, 0) + 1
-            self._first.setdefault(track_id, time_s)
-            self._last[track_id] = time_s
-            self._size[track_id] = self._size.get(track_id, np.zeros(2)) + (box[2:] - box[:2])
-            self._centre[track_id] = self._centre.get(track_id, np.zeros(2)) + _centre(box)
-
-    def count(self, track_id: int) -> int:
-        return self._count.get(track_id, 0)
-
-    def stats(self) -> list[TrackStats]:
-        """Every track seen so far, by id; ``share`` is over all frames added so far."""
-        out = []
-        for track_id in sorted(self._count):
-            n = self._count[track_id]
-            size, centre = self._size[track_id] / n, self._centre[track_id] / n
-            out.append(
-                TrackStats(
-                    track_id=track_id,
-                    frames=n,
-                    share=n / max(1, self.frames),
-                    first_s=self._first[track_id],
-                    last_s=self._last[track_id],
-                    mean_box=(float(size[0]), float(size[1])),
-                    mean_position=(float(centre[0]), float(centre[1])),
-                )
-            )
-        return out
-
-
-def track_stats(frames: Sequence[tuple[float, Sequence[tuple[int, np.ndarray]]]]) -> list[TrackStats]:
-    """Per-track statistics from ``(time_s, [(track_id, keypoints), ...])`` per sampled frame."""
-    tally = TrackTally()
-    for time_s, people in frames:
-        tally.add(time_s, people)
-    return tally.stats()

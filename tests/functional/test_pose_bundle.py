@@ -62,10 +62,12 @@ def test_normalisation_is_what_the_legacy_graph_feeds_each_model(subgraph: str, 
 
 def test_the_bundle_is_built_once_into_the_cache(tmp_path: Path) -> None:
     path = pose_bundle.ensure_bundle(tmp_path)
-    assert path.parent == tmp_path / "mediapipe" and path.name == pose_bundle.bundle_file_name()
+    assert path.parent == tmp_path / "mediapipe"
+    assert path.name == pose_bundle.bundle_file_name()
     assert path.read_bytes() == pose_bundle.build_bundle(), "deterministic bytes"
     mtime = path.stat().st_mtime_ns
-    assert pose_bundle.ensure_bundle(tmp_path) == path and path.stat().st_mtime_ns == mtime
+    assert pose_bundle.ensure_bundle(tmp_path) == path
+    assert path.stat().st_mtime_ns == mtime
     assert [p.name for p in path.parent.iterdir()] == [path.name], "no temp file left behind"
 
 
@@ -77,7 +79,8 @@ def test_an_unwritable_cache_falls_back_to_memory(tmp_path: Path) -> None:
         if os.access(locked, os.W_OK):
             pytest.skip("running as a user who can write anywhere (root)")
         asset = pose_bundle.load_bundle(locked)
-        assert isinstance(asset, bytes) and asset[:2] == b"PK"
+        assert isinstance(asset, bytes)
+        assert asset[:2] == b"PK"
     finally:
         locked.chmod(stat.S_IRWXU)
 
@@ -85,7 +88,8 @@ def test_an_unwritable_cache_falls_back_to_memory(tmp_path: Path) -> None:
 def test_the_command_writes_where_it_is_told(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert pose_bundle.main(["--cache-dir", str(tmp_path)]) == 0
     printed = Path(capsys.readouterr().out.strip())
-    assert printed.is_file() and printed.parent.parent == tmp_path
+    assert printed.is_file()
+    assert printed.parent.parent == tmp_path
 
 
 @pytest.mark.slow

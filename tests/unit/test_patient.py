@@ -8,7 +8,7 @@ import pytest
 from tests.synthetic import standing
 from voice.body25 import Person, PoseFrame
 from voice.patient import PatientChooser, PersonPin, PersonPinError, longest_in_view
-from voice.tracking import TrackStats
+from voice.track_stats import TrackStats
 
 SIZE = (640, 360)
 
@@ -34,17 +34,20 @@ def test_equal_time_goes_to_the_bigger_then_to_the_one_nearer_the_centre() -> No
     bigger = longest_in_view(
         [_stats(0, 1.0, (100, 150), (320, 180)), _stats(1, 0.99, (200, 300), (80, 180))], SIZE
     )
-    assert bigger.track_id == 1 and "tied" not in bigger.reason
+    assert bigger.track_id == 1
+    assert "tied" not in bigger.reason
     central = longest_in_view(
         [_stats(0, 1.0, (200, 300), (100, 180)), _stats(1, 1.0, (195, 300), (330, 170))], SIZE
     )
-    assert central.track_id == 1 and "centre" in central.reason
+    assert central.track_id == 1
+    assert "centre" in central.reason
 
 
 def test_nobody_and_only_one() -> None:
     assert longest_in_view([], SIZE).track_id is None
     only = longest_in_view([_stats(7, 0.3, (10, 10), (0, 0))], SIZE)
-    assert only.track_id == 7 and only.reason == "the only person in the video"
+    assert only.track_id == 7
+    assert only.reason == "the only person in the video"
 
 
 @pytest.mark.parametrize(
@@ -94,7 +97,8 @@ def test_a_pin_on_nobody_gives_no_patient_and_says_so() -> None:
     chooser = PatientChooser(SIZE, pin=PersonPin(320, 20, t=0.0))
     _two_people(chooser)
     choice = chooser.final()
-    assert choice.track_id is None and "nobody was detected under the pinned point" in choice.reason
+    assert choice.track_id is None
+    assert "nobody was detected under the pinned point" in choice.reason
 
 
 def test_a_pin_past_the_end_of_the_video_gives_no_patient() -> None:

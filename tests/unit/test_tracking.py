@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tests.synthetic import standing
-from voice.tracking import PersonTracker, box_of, merge_duplicates, track_stats
+from voice.track_stats import track_stats
+from voice.tracking import PersonTracker, box_of, merge_duplicates
 
 FPS = 5.0  # sampled frames per second, as the pipeline's default
 
@@ -21,7 +22,8 @@ def test_box_is_around_the_confident_keypoints() -> None:
     kp = standing(100, 50, shoulder=40)
     kp[10:15, 2] = 0.1  # legs not seen
     x0, y0, x1, y1 = box_of(kp)
-    assert x0 == pytest.approx(100 - 0.62 * 40) and x1 == pytest.approx(100 + 0.62 * 40)
+    assert x0 == pytest.approx(100 - 0.62 * 40)
+    assert x1 == pytest.approx(100 + 0.62 * 40)
     assert y0 == pytest.approx(50 - 0.65 * 40)
     assert y1 == pytest.approx(50 + 3.55 * 40)  # the toes are still confident
 
@@ -33,7 +35,8 @@ def test_a_second_detection_of_the_same_body_is_merged_and_the_more_confident_st
     other = standing(420, 100)
     kept = merge_duplicates([a, other, double])
     assert len(kept) == 2
-    assert kept[0] is other and kept[1] is double, "order kept, the confident double stays"
+    assert kept[0] is other, "order kept"
+    assert kept[1] is double, "the confident double stays"
 
 
 def test_two_people_side_by_side_are_not_merged() -> None:
@@ -59,7 +62,9 @@ def _crossing_ids(hidden: range, appearances: bool) -> tuple[set[int], set[int]]
 @pytest.mark.parametrize("appearances", [True, False])
 def test_ids_hold_when_two_people_cross(appearances: bool) -> None:
     ids_a, ids_b = _crossing_ids(range(25, 36), appearances)
-    assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b
+    assert len(ids_a) == 1
+    assert len(ids_b) == 1
+    assert ids_a != ids_b
 
 
 def _away_and_back(away_s: float) -> tuple[list[int], list[int]]:
@@ -78,7 +83,8 @@ def test_someone_back_within_the_memory_keeps_their_id_and_later_does_not() -> N
     first, back = _away_and_back(3.0)
     assert back == first
     first, late = _away_and_back(5.0)
-    assert late[0] == first[0] and late[1] not in first, "away longer than the memory: a new id"
+    assert late[0] == first[0]
+    assert late[1] not in first, "away longer than the memory: a new id"
 
 
 def test_colours_keep_two_people_apart_when_they_swap_places_out_of_view() -> None:
@@ -100,7 +106,8 @@ def test_stats_per_track() -> None:
     s0, s1 = track_stats(frames)
     assert (s0.track_id, s0.frames, s0.share) == (0, 10, 1.0)
     assert (s1.track_id, s1.frames, s1.share) == (1, 4, 0.4)
-    assert s1.first_s == pytest.approx(6 / FPS) and s1.last_s == pytest.approx(9 / FPS)
+    assert s1.first_s == pytest.approx(6 / FPS)
+    assert s1.last_s == pytest.approx(9 / FPS)
     assert s0.mean_box[0] == pytest.approx(2 * 0.62 * 40)
     assert s1.mean_position[0] == pytest.approx(300 + 10 * 7.5)
     assert s0.mean_area > s1.mean_area
