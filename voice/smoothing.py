@@ -5,7 +5,8 @@ The Tasks ``PoseLandmarker`` returns raw landmarks; MediaPipe's legacy pose grap
 coordinates (``min_cutoff=0.05``, ``beta=80``, ``derivate_cutoff=1``, speeds measured in object
 sizes per second) and a low-pass filter on the visibilities (``alpha=0.1``). Applied here to each
 track on the sampled frames, so features of still and moving people mean what they meant with
-the single-person tracker. A track's filter starts afresh when it was out of view.
+the single-person tracker. Neck and MidHip are set again from the smoothed shoulders and hips.
+A track's filter starts afresh when it was out of view.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from voice.body25 import with_midpoints
 
 __all__ = ["LandmarkSmoother", "OneEuro"]
 
@@ -80,4 +83,4 @@ class LandmarkSmoother:
         self._visibility[track_id] = vis
         out[:, 2] = vis
         out[empty] = 0.0
-        return out
+        return with_midpoints(out)

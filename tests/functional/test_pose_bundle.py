@@ -71,6 +71,18 @@ def test_the_bundle_is_built_once_into_the_cache(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == [path.name], "no temp file left behind"
 
 
+def test_an_installed_bundle_is_used_and_the_cache_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Lambda image runs ``python -m voice.pose_bundle --system`` at build time."""
+    installed = tmp_path / "prefix" / "share" / "voice"
+    monkeypatch.setattr(pose_bundle, "system_dir", lambda: installed)
+    assert pose_bundle.main(["--system"]) == 0
+    cache = tmp_path / "cache"
+    assert pose_bundle.ensure_bundle(cache) == installed / pose_bundle.bundle_file_name()
+    assert not cache.exists()
+
+
 def test_an_unwritable_cache_falls_back_to_memory(tmp_path: Path) -> None:
     locked = tmp_path / "ro"
     locked.mkdir()
