@@ -34,6 +34,7 @@ __all__ = [
     "row",
     "side_by_side",
     "truth",
+    "two_people",
 ]
 
 #: Where the nose is in the 512×512 astronaut photo (pixels), measured with MediaPipe once.
@@ -44,7 +45,7 @@ Path_ = Callable[[float], tuple[float, float, float] | None]
 
 @functools.lru_cache(maxsize=4)
 def cutout(look: str) -> tuple[np.ndarray, np.ndarray]:
-    """(RGB 512×512, alpha 512×512 in [0, 1]) of the astronaut; ``look`` is orange or blue."""
+    """(RGB 512×512, alpha 512×512 in [0, 1]) of the astronaut; ``look``: orange, blue, green."""
     import cv2
     import mediapipe as mp
     from skimage import data
@@ -55,12 +56,13 @@ def cutout(look: str) -> tuple[np.ndarray, np.ndarray]:
     alpha = cv2.GaussianBlur((mask > 0.5).astype(np.float32), (5, 5), 0)
     if look == "orange":
         return rgb, alpha
-    if look != "blue":
-        raise ValueError(f"look must be orange or blue, not {look!r}")
+    shift = {"blue": 100, "green": 45}.get(look)
+    if shift is None:
+        raise ValueError(f"look must be orange, blue or green, not {look!r}")
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     suit = (hsv[..., 1] > 90) & (hsv[..., 0] < 25)
     suit[:190] = False  # below the chin only: the face keeps its colour
-    hsv[..., 0] = np.where(suit, (hsv[..., 0].astype(np.int32) + 100) % 180, hsv[..., 0]).astype(np.uint8)
+    hsv[..., 0] = np.where(suit, (hsv[..., 0].astype(np.int32) + shift) % 180, hsv[..., 0]).astype(np.uint8)
     blue = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
     return blue, alpha
 
@@ -80,6 +82,8 @@ class Scene:
     height: int = 360
     fps: int = 25
     background: tuple[int, int, int] = (205, 208, 212)
+    #: Per-channel (R, G, B) gains on the whole frame: another room's light.
+    light: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
     @property
     def frames(self) -> int:
@@ -112,6 +116,8 @@ def frames(scene: Scene) -> Iterator[np.ndarray]:
         for actor in scene.actors:
             if (where := actor.path(t)) is not None:
                 paste(canvas, actor.look, *where)
+        if scene.light != (1.0, 1.0, 1.0):
+            canvas = np.clip(canvas * np.array(scene.light), 0, 255).astype(np.uint8)
         yield canvas
 
 
@@ -190,6 +196,30 @@ def late_second(duration_s: float = 9.0, *, from_s: float = 5.0) -> Scene:
     orange = Actor("orange", "orange", lambda t: (190 + 6 * np.sin(2 * t), 200.0, 300.0))
     blue = Actor("blue", "blue", _between(from_s, duration_s + 1, lambda t: (480.0, 205.0, 290.0)))
     return Scene((orange, blue), duration_s)
+
+
+def two_people(
+    patient: tuple[float, float],
+    other: tuple[float, float],
+    *,
+    looks: tuple[str, str] = ("blue", "orange"),
+    patient_left: bool = True,
+    light: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    duration_s: float = 8.0,
+) -> Scene:
+    """The patient in view during ``patient`` (from, to) seconds and the other person during
+    ``other``, side by side, in ``looks`` (patient's, other's) (appearance-cue measurements)."""
+    patient_look, other_look = looks
+    xs = (170.0, 470.0) if patient_left else (470.0, 170.0)
+
+    def at(x: float, span: tuple[float, float], phase: float) -> Path_:
+        return _between(*span, lambda t: (x + 6 * np.sin(1.7 * t + phase), 200.0, 290.0))
+
+    actors = (
+        Actor("patient", patient_look, at(xs[0], patient, 0.0)),
+        Actor("other", other_look, at(xs[1], other, 1.0)),
+    )
+    return Scene(actors, duration_s, light=light)
 
 
 def row(people: int, duration_s: float = 6.0, *, width: int = 640, height: int = 360) -> Scene:
