@@ -5,7 +5,7 @@
 Two parts, each running both estimators on the same decoded frames, alternating frame by frame
 in one process (the machine is shared and noisy: only ratios measured side by side count):
 
-1. **Single person** — every bundled sample (``--quick``: three), pose on every 5th frame, as
+1. **Single person** — every bundled sample with Maria alone (``--quick``: three), pose on every 5th frame, as
    the pipeline samples them: detection rate of each, and how far the multi-person patient's
    BODY_25 keypoints are from the single-person tracker's (joints confident in both, in
    shoulder widths of the single-person pose).
@@ -168,7 +168,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
     settings = Settings()
-    names = list(QUICK_SAMPLES) if args.quick else [s["file"] for s in load_manifest()["sessions"]]
+    alone = [s["file"] for s in load_manifest()["sessions"] if "companion_s" not in s]
+    names = list(QUICK_SAMPLES) if args.quick else alone
     result = {
         "machine": f"{platform.machine()}, {platform.python_version()}",
         "single_person": single_person(settings, names),
