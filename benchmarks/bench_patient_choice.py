@@ -32,8 +32,9 @@ from tests import scenes
 from voice.body25 import PoseFrame
 from voice.config import Settings
 from voice.media import iter_frames
-from voice.patient import PatientChooser, PersonPin, longest_in_view
+from voice.patient import PatientChooser, longest_in_view
 from voice.people import PeoplePass
+from voice.pin import PersonPin
 
 LIGHTS = {
     "ordinary": (1.0, 1.0, 1.0),

@@ -134,6 +134,12 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "Reads and writes training samples only: patients/<patient>/<emotion>/... for the five canonical "
         "emotions and the session index patients/<patient>/.sessions/; never models/.",
     )
+    _iam5(
+        video_role,
+        [f"{patients}/*/profile.json"],
+        "Reads the patient's profile (nicknames) and writes its appearance after a pinned video: "
+        "patients/<patient>/profile.json only; <patient> is known only at run time.",
+    )
 
     _iam5(
         video_role,

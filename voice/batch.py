@@ -18,8 +18,8 @@ from voice.config import Settings
 from voice.errors import VoiceError
 from voice.failures import record_failure
 from voice.media import MediaLimits
-from voice.patient import PersonPin
 from voice.patient_store import write_pin
+from voice.pin import PersonPin
 from voice.pipeline import process_video
 from voice.storage import Store
 from voice.transcribe import make_transcriber

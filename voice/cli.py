@@ -16,7 +16,7 @@ from voice.batch import process_files
 from voice.config import Settings, get_settings
 from voice.demo import run_demo
 from voice.errors import InvalidNameError, VoiceError
-from voice.patient import PersonPin, PersonPinError
+from voice.pin import PersonPin, PersonPinError
 from voice.predict import predict_file
 from voice.report import write_report
 from voice.storage import Store, make_store
@@ -92,7 +92,9 @@ def _describe_training(p: dict[str, Any]) -> str:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    payload = predict_file(_store(args), Path(args.video), args.patient, settings=_settings(args))
+    payload = predict_file(
+        _store(args), Path(args.video), args.patient, settings=_settings(args), pin=args.person
+    )
     lines = [f"model {payload['model']}; windows of {payload['window_s']}s:"]
     for w in payload["windows"]:
         probs = " ".join(f"{k}={v:.2f}" for k, v in w["probabilities"].items())
@@ -163,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", parents=[common], help="emotion timeline of a video from the latest model")
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("--patient", required=True)
+    p.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("report", parents=[common], help="write the patient's HTML report; prints its path")

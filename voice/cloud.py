@@ -22,7 +22,7 @@ from typing import Any
 from voice import layout
 from voice.config import Settings, get_settings
 from voice.errors import ConfigError, ModelError, StorageError
-from voice.patient import PersonPin
+from voice.pin import PersonPin
 
 __all__ = [
     "LOCK_SORT_KEY",

@@ -19,7 +19,8 @@ import numpy as np
 
 from voice import layout
 from voice.layout import PATIENTS, VIDEOS, Upload
-from voice.patient import PatientChoice, PersonPin, PersonPinError
+from voice.patient import PatientChoice
+from voice.pin import PersonPin, PersonPinError
 from voice.poses import PoseTrack
 from voice.profile import Appearance, PatientProfile, load_profile
 from voice.session import EventWindow, json_bytes

@@ -31,9 +31,9 @@ from voice.failures import record_failure
 from voice.layout import VIDEOS
 from voice.media import MediaLimits, VideoInfo
 from voice.model import PatientModel
-from voice.patient import PersonPin
 from voice.patient_store import absent_patient_reasons, learn_appearance, profile_appearance, read_pin
 from voice.people import MODEL_NAME
+from voice.pin import PersonPin
 from voice.poses import sample_stride
 from voice.profile import load_profile, patient_names
 from voice.render import RenderPlan, VideoPassResult, video_pass

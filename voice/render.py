@@ -35,8 +35,9 @@ from voice.errors import CorruptMediaError
 from voice.media import Frame, VideoInfo
 from voice.model import PatientModel
 from voice.overlay import KeyFrame, KeyFrames, Timeline, key_frame_times, overlay_at
-from voice.patient import PatientChoice, PatientChooser, PersonPin
+from voice.patient import PatientChoice, PatientChooser
 from voice.people import drawn_patient_differs, patient_track, track_people
+from voice.pin import PersonPin
 from voice.poses import PoseTrack, sample_stride
 from voice.predict import predict_track, prediction_dicts
 from voice.session import EventWindow, SessionOutputs

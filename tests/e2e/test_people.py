@@ -131,8 +131,8 @@ def _process(path: Path, data: Path, *extra: str) -> dict[str, Any]:
     return dict(json.loads(meta.read_text()))
 
 
-def _sample_people(data: Path) -> list[tuple[PoseFrame, Any]]:
-    files = sorted((data / "patients" / "maria").glob("*/*_e*/pose_*.json"))
+def _sample_people(data: Path, session: str = "") -> list[tuple[PoseFrame, Any]]:
+    files = sorted((data / "patients" / "maria").glob(f"*/{session}*_e*/pose_*.json"))
     assert files
     return [(pose_from_json(f.read_bytes()), json.loads(f.read_text())) for f in files]
 
@@ -173,6 +173,18 @@ def test_a_pin_picks_the_other_person_and_samples_follow_them(
             assert _who(scene, pose, pose.keypoints) == "blue", "never a sample from someone else"
     profile = json.loads((tmp_path / "patients" / "maria" / "profile.json").read_text())
     assert profile["appearance"]["videos"] == 1, "the pinned patient's colours were learnt"
+    # A later video: the patient (blue) in view for less time than the other person; the default
+    # rule would pick the other one, the learnt colours pick the patient.
+    later = scenes.two_people((4.0, 8.0), (0.0, 8.0), looks=("blue", "orange"), patient_left=False)
+    path = scenes.render(later, tmp_path / "later.mp4", audio_from=samples_dir() / "park.mp4")
+    meta = _process(path, tmp_path)
+    assert meta["patient_track"]["rule"] == "appearance", meta["patient_track"]
+    checked = 0
+    for pose, _ in _sample_people(tmp_path, meta["session"]):
+        if pose.keypoints is not None and 4.2 <= pose.time_s < 7.9:
+            assert _who(later, pose, pose.keypoints) == "patient"
+            checked += 1
+    assert checked >= 10
 
 
 def test_single_person_results_keep_their_meaning() -> None:

@@ -118,8 +118,8 @@ def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
 ) -> None:
     from voice import layout
     from voice.cloud import upload
-    from voice.patient import PersonPin
     from voice.patient_store import read_pin
+    from voice.pin import PersonPin
     from voice.storage import S3Store
 
     video = tmp_path / "visit.mp4"

@@ -7,7 +7,8 @@ import pytest
 
 from tests.synthetic import standing
 from voice.body25 import Person, PoseFrame
-from voice.patient import PatientChooser, PersonPin, PersonPinError, longest_in_view
+from voice.patient import PatientChooser, longest_in_view
+from voice.pin import PersonPin, PersonPinError
 from voice.track_stats import TrackStats
 
 SIZE = (640, 360)

@@ -13,7 +13,7 @@ from voice import layout
 from voice.annotate import EMOTION_COLOURS, OTHERS_COLOUR, Overlay, draw_overlay
 from voice.body25 import Person, PoseFrame, pose_from_json, pose_to_json
 from voice.emotions import EmotionEvent
-from voice.patient import PatientChoice, PersonPin, PersonPinError
+from voice.patient import PatientChoice
 from voice.patient_store import (
     absent_patient_reasons,
     learn_appearance,
@@ -21,6 +21,7 @@ from voice.patient_store import (
     read_pin,
     write_pin,
 )
+from voice.pin import PersonPin, PersonPinError
 from voice.poses import PoseTrack
 from voice.profile import Appearance, load_profile
 from voice.session import EventWindow
