@@ -139,6 +139,12 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "patients/<patient>/.sessions/. IAM's * spans '/', so these also match models/<p>/<emotion>/...: "
         "an explicit Deny on patients/models/* for writes and deletes closes that.",
     )
+    _iam5(
+        video_role,
+        [f"{patients}/*/profile.json"],
+        "Reads the patient's profile (nicknames) and writes its appearance after a pinned video: "
+        "patients/<patient>/profile.json only; <patient> is known only at run time.",
+    )
 
     _iam5(
         video_role,

@@ -24,6 +24,7 @@ from voice.storage import Store
 __all__ = [
     "SessionStyle",
     "SyntheticSample",
+    "standing",
     "synthetic_dataset",
     "synthetic_sample",
     "synthetic_track",
@@ -65,6 +66,15 @@ _LEGS = [9, 10, 11, 12, 13, 14, 19, 21, 22, 24]
 _NO_LANDMARK = [20, 23]
 _ARM_R = [3, 4]
 _ARM_L = [6, 7]
+
+
+def standing(x: float, y: float, shoulder: float = 60.0, confidence: float = 0.9) -> np.ndarray:
+    """A standing person's BODY_25 (pixels, confidence) with the neck at ``(x, y)``."""
+    kp = np.zeros((25, 3))
+    kp[:, :2] = _TEMPLATE * shoulder + (x, y)
+    kp[:, 2] = confidence
+    kp[_NO_LANDMARK] = 0.0
+    return kp
 
 
 @dataclass(frozen=True)

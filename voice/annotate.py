@@ -24,7 +24,16 @@ from voice.errors import VoiceError
 from voice.media import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 from voice.transcript import Segment
 
-__all__ = ["EMOTION_COLOURS", "SKELETON", "Encoding", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
+__all__ = [
+    "EMOTION_COLOURS",
+    "OTHERS_COLOUR",
+    "SKELETON",
+    "Encoding",
+    "H264Writer",
+    "Overlay",
+    "draw_overlay",
+    "webvtt",
+]
 
 #: BODY_25 limbs to draw (pairs of slots).
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -78,34 +87,65 @@ def _wrap(text: str, fits: Callable[[str], bool], max_lines: int = 3) -> list[st
     return lines
 
 
-def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
-    """Draw skeleton, emotion label and narration caption onto ``bgr`` (in place) and return it."""
+#: Colour of the people who are not the patient.
+OTHERS_COLOUR = (150, 150, 150)
+
+
+def _paste(bgr: np.ndarray, patch: np.ndarray, x: int, y: int) -> None:
+    """Copy ``patch`` onto ``bgr`` with its top-left corner at (x, y), clipped to the frame."""
+    h, w = bgr.shape[:2]
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(w, x + patch.shape[1]), min(h, y + patch.shape[0])
+    if x0 < x1 and y0 < y1:
+        bgr[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+
+
+def _draw_person(bgr: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int], thick: int) -> None:
     import cv2
 
+    for a, b in SKELETON:
+        if pts[a, 2] >= MIN_CONFIDENCE and pts[b, 2] >= MIN_CONFIDENCE:
+            pa, pb = (round(pts[a, 0]), round(pts[a, 1])), (round(pts[b, 0]), round(pts[b, 1]))
+            cv2.line(bgr, pa, pb, colour, thick, cv2.LINE_AA)
+    joints = (255, 255, 255) if colour != OTHERS_COLOUR else OTHERS_COLOUR
+    for x, y, c in pts:
+        if c >= MIN_CONFIDENCE:
+            cv2.circle(bgr, (round(x), round(y)), thick + 1, joints, -1, cv2.LINE_AA)
+
+
+def _draw_people(bgr: np.ndarray, pose: PoseFrame, patient_colour: tuple[int, int, int], unit: float) -> None:
+    """The patient's skeleton in ``patient_colour``, everyone else's in grey, each with its id."""
+    h, w = bgr.shape[:2]
+    scale = np.array([w / pose.width if pose.width else 1.0, h / pose.height if pose.height else 1.0, 1.0])
+    thick = max(1, round(2 * unit))
+    people = [(p.person_id, p.keypoints) for p in pose.people]
+    if not people and pose.keypoints is not None:
+        people = [(-1, pose.keypoints)]
+    # Others first, so the patient's skeleton is drawn on top.
+    for person_id, keypoints in sorted(people, key=lambda p: p[0] == pose.patient_id):
+        is_patient = person_id == pose.patient_id or person_id == -1
+        colour = patient_colour if is_patient else OTHERS_COLOUR
+        pts = keypoints * scale
+        _draw_person(bgr, pts, colour, thick if is_patient else max(1, thick - 1))
+        seen = pts[pts[:, 2] >= MIN_CONFIDENCE]
+        if person_id >= 0 and len(seen):
+            tag = _label_patch(f"#{person_id}{' patient' if is_patient else ''}", colour, unit * 0.8)
+            _paste(bgr, tag, round(seen[:, 0].min()), round(seen[:, 1].min()) - tag.shape[0] - 2)
+
+
+def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
+    """Draw skeletons, emotion label and narration caption onto ``bgr`` (in place) and return it."""
     h, w = bgr.shape[:2]
     unit = max(h, w) / 640.0
-    thick = max(1, round(2 * unit))
-    if pose is not None and pose.keypoints is not None:
-        sx = w / pose.width if pose.width else 1.0
-        sy = h / pose.height if pose.height else 1.0
-        pts = pose.keypoints
-        colour = EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0))
-        for a, b in SKELETON:
-            if pts[a, 2] >= MIN_CONFIDENCE and pts[b, 2] >= MIN_CONFIDENCE:
-                pa = (round(pts[a, 0] * sx), round(pts[a, 1] * sy))
-                pb = (round(pts[b, 0] * sx), round(pts[b, 1] * sy))
-                cv2.line(bgr, pa, pb, colour, thick, cv2.LINE_AA)
-        for x, y, c in pts:
-            if c >= MIN_CONFIDENCE:
-                cv2.circle(bgr, (round(x * sx), round(y * sy)), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+    if pose is not None:
+        _draw_people(bgr, pose, EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0)), unit)
     pad = round(8 * unit)
     y = pad
     for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
         if text:
             patch = _label_patch(text, EMOTION_COLOURS.get(emotion, (255, 255, 255)), unit)
-            ph, pw = patch.shape[:2]
-            bgr[y : y + ph, pad : pad + pw] = patch[: max(0, h - y), : max(0, w - pad)]
-            y += ph + pad
+            _paste(bgr, patch, pad, y)
+            y += patch.shape[0] + pad
     if overlay.caption:
         patch = _caption_patch(overlay.caption, w, unit)
         bgr[h - patch.shape[0] :, :] = patch[-h:]

@@ -32,7 +32,10 @@ from voice.layout import VIDEOS
 from voice.limits import MediaLimits
 from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import MODEL_NAME, PoseTrack, sample_stride
+from voice.patient_store import absent_patient_reasons, learn_appearance, profile_appearance, read_pin
+from voice.people import MODEL_NAME
+from voice.pin import PersonPin
+from voice.poses import sample_stride
 from voice.profile import load_profile, patient_names
 from voice.render import RenderPlan, VideoPassResult, video_pass
 from voice.runs import load_latest_model
@@ -152,7 +155,9 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
     run.sha256 = layout.sha256_file(str(run.source))
     run.session = layout.session_id(run.upload.file_name, run.sha256)
     meta_key = layout.metadata_key(run.upload.patient, run.session)
-    if not force and (done := completed_metadata(run.store, meta_key, run.sha256)) is not None:
+    pin = read_pin(run.store, run.upload)
+    done = None if force else completed_metadata(run.store, meta_key, run.sha256)
+    if done is not None and _pin_of(done) == pin:
         log.info("session %s already processed; skipping", layout.session_ref(run.session))
         return done
 
@@ -160,21 +165,27 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
     info = media.probe(run.source, MediaLimits.from_settings(run.settings))
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
-    names = patient_names(run.upload.patient, load_profile(run.store, run.upload.patient))
+    profile = load_profile(run.store, run.upload.patient)
+    names = patient_names(run.upload.patient, profile)
     events = extract_events(transcript, patient_names=names)
     windows = event_windows(events, info.duration_s, run.settings)
     model = _patient_model(run.store, run.upload.patient)
     with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
         run.stage("pose")
         outputs = SessionOutputs(Path(work))
-        plan = RenderPlan(run.upload.patient, run.session, transcript, tuple(windows))
+        plan = RenderPlan(
+            run.upload.patient, run.session, transcript, tuple(windows), pin, profile_appearance(profile)
+        )
         result = video_pass(run.source, info, plan, model=model, settings=run.settings, outputs=outputs)
         for name, seconds in result.timings.items():
             run.add_time(name, seconds)
         models = {"whisper": transcriber.name, "pose": MODEL_NAME, "patient": _run_id(model)}
         found = _Findings(info, transcript, windows, result, models)
         run.stage("samples")
-        doc = _metadata(run, found, _samples(run, windows, result.track))
+        doc = _metadata(run, found, _samples(run, windows, result))
+        doc["patient_track"]["pin"] = None if pin is None else pin.to_dict()
+        if result.patient.rule == "pinned" and result.appearance is not None:
+            learn_appearance(run.store, run.upload.patient, result.appearance)
         _write_outputs(run, doc, found, outputs)
         run.timings["total"] = time.perf_counter() - t_total
         doc["timings_s"] = {k: round(run.timings.get(k, 0.0), 3) for k in _TIMINGS}
@@ -235,9 +246,19 @@ def _run_id(model: PatientModel | None) -> str | None:
     return model.run_id if model is not None else None
 
 
-def _samples(run: _Run, windows: list[EventWindow], track: PoseTrack) -> list[dict[str, Any]]:
-    if track.detected == 0:
+def _pin_of(metadata: dict[str, Any]) -> PersonPin | None:
+    """The pin a finished session was processed with (a new pin means processing it again)."""
+    pin = (metadata.get("patient_track") or {}).get("pin")
+    return None if pin is None else PersonPin.from_dict(pin)
+
+
+def _samples(run: _Run, windows: list[EventWindow], result: VideoPassResult) -> list[dict[str, Any]]:
+    track = result.track
+    if not any(f.people or f.keypoints is not None for f in track.frames):
         run.reasons.append("no person detected in any sampled frame: no training samples")
+    elif result.patient.track_id is None:
+        run.reasons.append(f"no patient: {result.patient.reason}")
+    run.reasons.extend(absent_patient_reasons(windows, track, result.patient))
     samples = write_samples(run.store, run.upload.patient, run.session, windows, track)
     if windows and not samples and track.detected:
         run.reasons.append(
@@ -266,6 +287,8 @@ def _metadata(run: _Run, found: _Findings, samples: list[dict[str, Any]]) -> dic
             "detected": track.detected,
             "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
         },
+        "people": [t.to_dict() for t in found.result.people],
+        "patient_track": found.result.patient.to_dict(),
         "samples": samples,
         "predictions": found.result.predictions,
         "models": found.models,

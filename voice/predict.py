@@ -22,7 +22,12 @@ from voice.config import Settings
 from voice.errors import ModelError
 from voice.features import FEATURE_NAMES, extract_features
 from voice.model import PatientModel
-from voice.poses import PoseTrack, sample_stride, track_poses
+from voice.patient import PatientChooser
+from voice.patient_store import profile_appearance
+from voice.people import patient_track, track_people
+from voice.pin import PersonPin
+from voice.poses import PoseTrack, sample_stride
+from voice.profile import load_profile
 from voice.runs import load_latest_model
 from voice.storage import Store
 
@@ -104,17 +109,24 @@ def prediction_dicts(windows: Sequence[WindowPrediction]) -> list[dict[str, Any]
     ]
 
 
-def pose_track(path: Path, settings: Settings) -> PoseTrack:
-    """Poses over the whole video at ``settings.pose_fps`` (tracking mode), as in processing."""
+def pose_track(path: Path, settings: Settings, chooser: PatientChooser | None = None) -> PoseTrack:
+    """The patient's poses over the whole video at ``settings.pose_fps``, as in processing
+    (everyone found and tracked; the patient chosen by ``chooser``, by default the one in view
+    longest)."""
+    info = media.probe(path)
+    chooser = chooser or PatientChooser((info.width, info.height))
     track = PoseTrack([])
-    stride = sample_stride(media.probe(path).fps, settings.pose_fps)
-    for _ in track_poses(media.iter_frames(path), track, stride=stride, settings=settings):
+    stride = sample_stride(info.fps, settings.pose_fps)
+    for _ in track_people(media.iter_frames(path), track, chooser, stride=stride, settings=settings):
         pass
-    return track
+    return patient_track(track, chooser.final().track_id)
 
 
-def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) -> dict[str, Any]:
-    """The emotion timeline of a local video from ``patient``'s promoted model."""
+def predict_file(
+    store: Store, path: Path, patient: str, *, settings: Settings, pin: PersonPin | None = None
+) -> dict[str, Any]:
+    """The emotion timeline of a local video from ``patient``'s promoted model; the patient is
+    chosen as in processing (``pin``, the profile's colours, in view longest)."""
     patient = layout.validate_name(patient, what="patient name")
     model = load_latest_model(store, patient)
     if model is None:
@@ -123,7 +135,10 @@ def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) 
             "(a model is promoted only when it beats the majority baseline)."
         )
     t0 = time.perf_counter()
-    track = pose_track(path, settings)
+    info = media.probe(path)
+    colours = profile_appearance(load_profile(store, patient))
+    chooser = PatientChooser((info.width, info.height), pin=pin, appearance=colours)
+    track = pose_track(path, settings, chooser)
     windows = predict_track(model, track.frames, settings=settings)
     return {
         "video": str(path),
@@ -131,6 +146,7 @@ def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) 
         "window_s": settings.predict_window_s,
         "hop_s": settings.predict_hop_s,
         "poses": {"frames": len(track.frames), "detected": track.detected},
+        "patient_track": chooser.final().to_dict(),
         "windows": prediction_dicts(windows),
         "seconds": round(time.perf_counter() - t0, 3),
     }

@@ -147,6 +147,8 @@ class Processing(Construct):
         videos, patients = storage.videos, storage.patients
         sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
         sessions = f"{patients.bucket_arn}/*/.sessions/*"
+        # The profile: nicknames read; the patient's colours learnt from a pinned video written.
+        profiles = f"{patients.bucket_arn}/*/profile.json"
         role = self.function.role
         assert role is not None
         role.add_to_principal_policy(
@@ -165,6 +167,7 @@ class Processing(Construct):
                     videos.arn_for_objects("*"),
                     *sample_prefixes,
                     sessions,
+                    profiles,
                     patients.arn_for_objects("models/*"),
                 ],
             )
@@ -178,6 +181,7 @@ class Processing(Construct):
                     videos.arn_for_objects("failed/*"),
                     *sample_prefixes,
                     sessions,
+                    profiles,
                 ],
             )
         )

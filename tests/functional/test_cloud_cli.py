@@ -115,6 +115,25 @@ def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any]
     assert head["ContentType"] == "video/quicktime"
 
 
+def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    from voice import layout
+    from voice.aws.cli import upload
+    from voice.aws.s3 import S3Store
+    from voice.patient_store import read_pin
+    from voice.pin import PersonPin
+
+    video = tmp_path / "visit.mp4"
+    video.write_bytes(b"\x00" * 100)
+    pin = PersonPin(320, 180, 2.5)
+    upload([video], "ann", client=aws["s3"], bucket="voice-videos-x1", pin=pin)
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket="voice-videos-x1")["Contents"]]
+    assert sorted(keys) == ["ann/visit.mp4", "ann/visit.mp4.person.json"]
+    store = S3Store(aws["s3"], videos_bucket="voice-videos-x1", patients_bucket="unused")
+    assert read_pin(store, layout.parse_upload_key("ann/visit.mp4")) == pin
+
+
 @pytest.mark.parametrize(
     ("patient", "name"), [("../x", "a.mp4"), ("annotated", "a.mp4"), ("ann", "notes.txt")]
 )

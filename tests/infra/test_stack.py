@@ -423,6 +423,7 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
         f"{videos}/failed/*",
         *(f"{patients}/*/{e}/*" for e in EMOTIONS),
         f"{patients}/*/.sessions/*",
+        f"{patients}/*/profile.json",  # the patient's colours, learnt from a pinned video
     }
     # Deleting is for replacing a session's samples as one unit (index, then old files).
     assert _resources_for(statements, "s3:DeleteObject") == {
@@ -445,6 +446,7 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
     assert deny["Resource"] == [f"{patients}/models/*"]
     # Reading the promoted model (predictions in the metadata) is allowed; nothing else of models/.
     assert f"{patients}/models/*" in _resources_for(statements, "s3:GetObject")
+    assert f"{patients}/*/profile.json" in _resources_for(statements, "s3:GetObject")
 
 
 def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:

@@ -27,6 +27,7 @@ from voice.aws.outputs import CloudNames, resolve_names
 from voice.aws.refs import RefKeys
 from voice.aws.session import aws_errors, aws_session, error_code
 from voice.errors import ConfigError, ModelError, StorageError
+from voice.pin import PersonPin
 
 if TYPE_CHECKING:
     from boto3 import Session
@@ -80,9 +81,14 @@ def upload(
     client: S3Client,
     bucket: str,
     progress: ProgressCallback | None = None,
+    pin: PersonPin | None = None,
 ) -> list[dict[str, Any]]:
     """Upload videos to ``videos/<patient>/<file name>`` (multipart above 8 MB). Validates all
-    first; never overwrites another upload (a different file of the same name gets its hash)."""
+    first; never overwrites another upload (a different file of the same name gets its hash).
+
+    With ``pin`` (``--person``), each video's ``.person.json`` goes first: the video's arrival
+    starts the processing, which then finds it.
+    """
     planned = []
     for raw in paths:
         path = Path(raw)
@@ -95,6 +101,10 @@ def upload(
     for path, wanted in planned:
         digest = _sha256(path)
         key, present = _free_key(client, bucket, wanted, digest)
+        if pin is not None:
+            sidecar = layout.person_pin_key(layout.parse_upload_key(key))
+            body = json.dumps(pin.to_dict()).encode()
+            client.put_object(Bucket=bucket, Key=sidecar, Body=body, ContentType="application/json")
         if not present:
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             extra = {"ContentType": content_type, "Metadata": {"sha256": digest}}
@@ -218,7 +228,12 @@ def _upload_command(args: Any, session: Session, names: CloudNames) -> dict[str,
             bar.update(sent)
 
         uploaded = upload(
-            paths, args.patient, client=session.client("s3"), bucket=names.videos_bucket, progress=advance
+            paths,
+            args.patient,
+            client=session.client("s3"),
+            bucket=names.videos_bucket,
+            progress=advance,
+            pin=getattr(args, "person", None),
         )
     return {"uploaded": uploaded, "bucket": names.videos_bucket}
 
