@@ -103,8 +103,9 @@ def fake_stack(region: str = "us-east-1") -> dict[str, Any]:
     import boto3
 
     s3 = boto3.client("s3", region_name=region)
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     for bucket in (VIDEOS_BUCKET, PATIENTS_BUCKET):
-        s3.create_bucket(Bucket=bucket)
+        s3.create_bucket(Bucket=bucket, **where)
     ddb = boto3.client("dynamodb", region_name=region)
     create_history_table(ddb, HISTORY_TABLE)
     role = boto3.client("iam", region_name=region).create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")
