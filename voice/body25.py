@@ -14,6 +14,7 @@ import numpy as np
 __all__ = [
     "BODY25",
     "MP_TO_BODY25",
+    "PARTS",
     "PoseFrame",
     "from_mediapipe",
     "pose_from_json",
@@ -73,21 +74,56 @@ def from_mediapipe(landmarks: np.ndarray, width: int, height: int) -> np.ndarray
 
 @dataclass(frozen=True)
 class PoseFrame:
-    """One frame's BODY_25 pose. ``keypoints`` is (25, 3) or None when no person was detected."""
+    """One frame's BODY_25 pose. ``keypoints`` is (25, 3) or None when no person was detected.
+
+    ``face`` (70, 3) and ``hand_left``/``hand_right`` (21, 3) are OpenPose's face and hand points
+    (layouts: :mod:`voice.face_layout`): None when they were not looked for (face/hands off, or a
+    file written before they existed), all zeros when looked for and not found.
+    """
 
     frame: int
     time_s: float
     width: int
     height: int
     keypoints: np.ndarray | None
+    face: np.ndarray | None = None
+    hand_left: np.ndarray | None = None
+    hand_right: np.ndarray | None = None
+
+
+#: OpenPose's part keys in a person entry, with their point counts.
+PARTS: tuple[tuple[str, str, int], ...] = (
+    ("face", "face_keypoints_2d", 70),
+    ("hand_left", "hand_left_keypoints_2d", 21),
+    ("hand_right", "hand_right_keypoints_2d", 21),
+)
+
+
+def _flat(points: np.ndarray | None) -> list[float]:
+    return [] if points is None else [round(float(v), 3) for v in np.asarray(points).reshape(-1)]
+
+
+def _part(person: dict[str, object], key: str, n: int) -> np.ndarray | None:
+    flat = np.asarray(person.get(key) or [], dtype=np.float64)
+    if flat.size == 0:
+        return None
+    if flat.size != 3 * n:
+        raise ValueError(f"{key} has {flat.size} values, expected {3 * n}")
+    return flat.reshape(n, 3)
 
 
 def pose_to_json(pose: PoseFrame, session: str) -> bytes:
-    """The OpenPose-compatible file, byte-stable (rounded floats, sorted nothing, fixed order)."""
+    """The OpenPose-compatible file, byte-stable (rounded floats, sorted nothing, fixed order).
+
+    Face and hand points go where OpenPose puts them (``face_keypoints_2d``: 210 values,
+    ``hand_left_keypoints_2d``/``hand_right_keypoints_2d``: 63 each; ``[]`` when not looked for).
+    """
     people = []
     if pose.keypoints is not None:
-        values = [round(float(v), 3) for v in pose.keypoints.reshape(-1)]
-        people.append({"person_id": [-1], "pose_keypoints_2d": values})
+        person: dict[str, object] = {"person_id": [-1], "pose_keypoints_2d": _flat(pose.keypoints)}
+        for attr, key, _ in PARTS:  # OpenPose writes [] for a part it did not look for
+            person[key] = _flat(getattr(pose, attr))
+        people.append(person)
     doc = {
         "version": 1.3,
         "people": people,
@@ -108,15 +144,20 @@ def pose_from_json(data: bytes | str) -> PoseFrame:
     meta = doc.get("voice", {})
     people = doc.get("people") or []
     keypoints = None
+    parts: dict[str, np.ndarray | None] = {}
     if people:
         flat = np.asarray(people[0]["pose_keypoints_2d"], dtype=np.float64)
         if flat.size != 75:
             raise ValueError(f"pose_keypoints_2d has {flat.size} values, expected 75")
         keypoints = flat.reshape(25, 3)
+        parts = {attr: _part(people[0], key, n) for attr, key, n in PARTS}
     return PoseFrame(
         frame=int(meta.get("frame", 0)),
         time_s=float(meta.get("time_s", 0.0)),
         width=int(meta.get("width", 0)),
         height=int(meta.get("height", 0)),
         keypoints=keypoints,
+        face=parts.get("face"),
+        hand_left=parts.get("hand_left"),
+        hand_right=parts.get("hand_right"),
     )

@@ -21,7 +21,7 @@ import numpy as np
 
 from voice.body25 import PoseFrame, from_mediapipe
 
-__all__ = ["MODEL_NAME", "PoseEstimator", "PoseTrack", "sample_stride", "track_poses"]
+__all__ = ["MODEL_NAME", "PoseEstimator", "PoseTrack", "native_stderr_muted", "sample_stride", "track_poses"]
 
 MODEL_NAME = "mediapipe-0.10.14/full"
 
@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is 
 
 
 @contextlib.contextmanager
-def _native_stderr_muted() -> Iterator[None]:
+def native_stderr_muted() -> Iterator[None]:
     """Silence file descriptor 2 while MediaPipe builds and starts its graph.
 
     Its C++ side (absl, TFLite) prints warnings such as "Feedback manager requires a model with
@@ -64,7 +64,7 @@ class PoseEstimator:
 
         self.max_side = max_side
         self._warmup = 3  # first calls start the detector and then the landmark model
-        with _native_stderr_muted():
+        with native_stderr_muted():
             self._pose: Any = mp.solutions.pose.Pose(
                 static_image_mode=False,
                 model_complexity=1,
@@ -97,7 +97,7 @@ class PoseEstimator:
         if self._warmup <= 0:
             result = self._pose.process(rgb)
         else:  # the graph's models start on the first frames and log before any config applies
-            with _native_stderr_muted():
+            with native_stderr_muted():
                 result = self._pose.process(rgb)
             self._warmup -= 1
         keypoints = None

@@ -1,0 +1,140 @@
+"""Face (70) and hands (21×2) from a person's BODY_25 pose, with the real MediaPipe models on real images."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from tests.face_media import expressive_face, paste_hand
+from voice.body25 import PoseFrame, pose_from_json, pose_to_json
+from voice.face_hands import FaceHandsEstimator
+
+W, H = 480, 360
+PHOTO = (105, 53, 270)  # x, y, side of the photo in the frame
+#: Wrists of the pasted hands (px): the person's right hand is on the image's left.
+RIGHT_WRIST, LEFT_WRIST = (200.0, 300.0), (300.0, 300.0)
+
+
+def _scene(*, hands: bool = True, face: bool = True, smile: float = 0.0) -> np.ndarray:
+    import cv2
+
+    frame = np.full((H, W, 3), (214, 208, 196), np.uint8)
+    x, y, side = PHOTO
+    if face:
+        frame[y : y + side, x : x + side] = cv2.resize(
+            expressive_face(smile), (side, side), interpolation=cv2.INTER_AREA
+        )
+    if hands:
+        frame = paste_hand(frame, RIGHT_WRIST, size=60, angle_deg=-10, right=True)
+        frame = paste_hand(frame, LEFT_WRIST, size=60, angle_deg=10, right=False)
+    return frame
+
+
+def _body(frame: np.ndarray) -> np.ndarray:
+    """The real pose of the scene, with wrists and elbows placed at the pasted hands (the photo
+    shows no arms, so the pose model cannot see them; a real video's pose would)."""
+    from voice.poses import PoseEstimator
+
+    with PoseEstimator() as est:
+        kp = est.estimate(frame, frame=0, time_s=0.0).keypoints
+    assert kp is not None
+    kp = kp.copy()
+    for wrist_i, elbow_i, (wx, wy) in ((4, 3, RIGHT_WRIST), (7, 6, LEFT_WRIST)):
+        kp[wrist_i] = (wx, wy, 0.9)
+        kp[elbow_i] = (wx, wy + 50, 0.9)
+    return kp
+
+
+def _mirror(frame: np.ndarray, body: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame flipped left-right; each keypoint keeps its body slot, its x is flipped."""
+    flipped = body.copy()
+    flipped[:, 0] = W - 1 - flipped[:, 0]
+    return np.ascontiguousarray(frame[:, ::-1]), flipped
+
+
+@pytest.fixture(scope="module")
+def estimator() -> Iterator[FaceHandsEstimator]:
+    with FaceHandsEstimator() as est:
+        yield est
+
+
+@pytest.fixture(scope="module")
+def scene() -> tuple[np.ndarray, np.ndarray]:
+    frame = _scene()
+    return frame, _body(frame)
+
+
+def test_face_layout_follows_openpose(
+    estimator: FaceHandsEstimator, scene: tuple[np.ndarray, np.ndarray]
+) -> None:
+    frame, body = scene
+    face = estimator.estimate(frame, body).face
+    assert face is not None and face.shape == (70, 3)
+    assert (face[:, 2] == 1.0).all()
+    y, x = face[:, 1], face[:, 0]
+    # eyes (36–47) above the nose base (31–35) above the mouth (48–67) above the chin (8)
+    assert y[36:48].max() < y[31:36].min() < y[31:36].max() < y[48:68].min()
+    assert y[48:68].max() < y[8]
+    assert y[17:27].max() < y[36:48].mean()  # brows above the eyes
+    # the person's right (OpenPose's first of each pair) is on the image's left for a frontal face
+    assert x[36:42].max() < x[42:48].min()
+    assert x[17:22].mean() < x[22:27].mean()
+    assert x[48] < x[51] < x[54] and x[60] < x[62] < x[64]
+    assert x[68] < x[69]
+    # jaw contour: from the right ear down to the chin (8), then up to the left ear
+    assert (np.diff(x[:17]) > 0).all()
+    assert (np.diff(y[:9]) > 0).all() and (np.diff(y[8:17]) < 0).all()
+    # pupils inside their eyes
+    for pupil, eye in ((68, slice(36, 42)), (69, slice(42, 48))):
+        assert x[eye].min() < x[pupil] < x[eye].max()
+    # on the face: the nose tip (30) is near BODY_25's nose
+    assert np.hypot(*(face[30, :2] - body[0, :2])) < 0.25 * np.ptp(x[:17])
+
+
+def test_hands_are_labelled_by_the_body_on_a_mirrored_frame(
+    estimator: FaceHandsEstimator, scene: tuple[np.ndarray, np.ndarray]
+) -> None:
+    frame, body = scene
+    for img, kp in (scene, _mirror(frame, body)):
+        est = FaceHandsEstimator(face=False)  # fresh: no tracking carried between the two frames
+        found = est.estimate(img, kp)
+        est.close()
+        assert found.hand_right is not None and found.hand_left is not None
+        assert found.hand_right[:, 2].min() == 1.0 and found.hand_left[:, 2].min() == 1.0
+        # each hand's wrist lies at that side's BODY_25 wrist, wherever it is in the image
+        for hand, wrist_i in ((found.hand_right, 4), (found.hand_left, 7)):
+            assert np.hypot(*(hand[0, :2] - kp[wrist_i, :2])) < 25
+            assert hand[12, 1] < hand[0, 1]  # fingers up: middle tip above the wrist
+    mirrored = FaceHandsEstimator(face=False).estimate(*_mirror(frame, body))
+    assert mirrored.hand_right is not None
+    assert mirrored.hand_right[0, 0] > W / 2  # the right hand is on the image's right now
+
+
+def test_missing_parts_are_zeros_with_confidence_zero(estimator: FaceHandsEstimator) -> None:
+    frame = _scene(face=False, hands=False)
+    _, body = _scene(), _body(_scene())
+    found = FaceHandsEstimator().estimate(frame, body)
+    for part, n in ((found.face, 70), (found.hand_left, 21), (found.hand_right, 21)):
+        assert part is not None and part.shape == (n, 3) and not part.any()
+    nobody = estimator.estimate(frame, None)
+    assert nobody.face is not None and not nobody.face.any()
+    off = FaceHandsEstimator(face=False, hands=False).estimate(_scene(), body)
+    assert off.face is None and off.hand_left is None and off.hand_right is None
+
+
+def test_openpose_json_carries_face_and_hands(
+    estimator: FaceHandsEstimator, scene: tuple[np.ndarray, np.ndarray]
+) -> None:
+    frame, body = scene
+    found = FaceHandsEstimator().estimate(frame, body)
+    pose = PoseFrame(0, 0.0, W, H, body, found.face, found.hand_left, found.hand_right)
+    doc = json.loads(pose_to_json(pose, "s"))
+    person = doc["people"][0]
+    assert len(person["face_keypoints_2d"]) == 210
+    assert len(person["hand_left_keypoints_2d"]) == 63 and len(person["hand_right_keypoints_2d"]) == 63
+    back = pose_from_json(pose_to_json(pose, "s"))
+    assert back.face is not None and np.allclose(back.face, found.face, atol=1e-3)
+    assert back.hand_right is not None and np.allclose(back.hand_right, found.hand_right, atol=1e-3)

@@ -1,0 +1,283 @@
+"""Face (70 points) and hands (21 points each) of one person, found from that person's BODY_25 pose.
+
+The caller picks the person and passes their BODY_25 keypoints (25×3, pixels of the frame); this
+module never chooses a person. Per frame:
+
+- **Face**: a square region around the head (centred on the nose, sized from the eyes, ears and
+  shoulders, turned so the eye line is level) goes straight into MediaPipe's face-landmark model
+  (``FaceLandmarkCpu``: 468 points, or 478 with the attention model's irises). No face detector
+  runs. When the previous frame found the face, its landmarks (moved with the nose) give the region
+  instead, as MediaPipe's own tracking does; if that misses, the body region is tried.
+- **Hands**: per side the same: the previous hand's landmarks, else a region beyond the wrist
+  along the forearm (elbow → wrist), go into ``HandLandmarkCpu`` (lite or full model). Only when a
+  hand is still missing does a palm detector (MediaPipe Hands on the upper-body box) look for it,
+  at most every ``search_every`` frames, so its cost is paid when a hand is lost, not per frame.
+- **Sides** come from the body, not from the image or MediaPipe's handedness: found hands are
+  matched to the BODY_25 wrists (elbows, then shoulders when a wrist is not seen) by the smallest
+  total distance, so a mirrored video keeps each hand on its person's side.
+
+Output follows OpenPose: a part that was looked for and not found is all zeros (confidence 0);
+MediaPipe gives no per-point confidence, so a found point has confidence 1. Layouts and the
+face-mesh index table: :mod:`voice.face_layout`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from voice.face_layout import face70_from_mesh
+from voice.face_rois import (
+    MIN_BODY_CONFIDENCE,
+    Roi,
+    assign_sides,
+    body_scale,
+    face_roi_from_body,
+    face_roi_from_mesh,
+    hand_roi_from_body,
+    hand_roi_from_landmarks,
+    search_box,
+)
+
+__all__ = ["FaceHands", "FaceHandsEstimator"]
+
+_HAND_GRAPH = """
+input_stream: "image"
+input_stream: "roi"
+output_stream: "landmarks"
+node {
+  calculator: "HandLandmarkCpu"
+  input_stream: "IMAGE:image"
+  input_stream: "ROI:roi"
+  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
+  output_stream: "LANDMARKS:landmarks"
+}
+"""
+_FACE_GRAPH = """
+input_stream: "image"
+input_stream: "roi"
+output_stream: "landmarks"
+node {
+  calculator: "FaceLandmarkCpu"
+  input_stream: "IMAGE:image"
+  input_stream: "ROI:roi"
+  input_side_packet: "WITH_ATTENTION:with_attention"
+  output_stream: "LANDMARKS:landmarks"
+}
+"""
+_SIDES = ("right", "left")
+_WRIST = {"right": 4, "left": 7}  # BODY_25
+
+
+def _seen(body: np.ndarray, i: int) -> np.ndarray | None:
+    return np.asarray(body[i, :2], dtype=np.float64) if body[i, 2] >= MIN_BODY_CONFIDENCE else None
+
+
+def _shift(now: np.ndarray | None, then: np.ndarray | None) -> np.ndarray:
+    """How far a body point moved since the last frame (0 when it is not seen in both)."""
+    return now - then if now is not None and then is not None else np.zeros(2)
+
+
+@dataclass(frozen=True)
+class FaceHands:
+    """One frame's face (70, 3) and hands (21, 3) in OpenPose layout; None = not looked for."""
+
+    face: np.ndarray | None
+    hand_left: np.ndarray | None
+    hand_right: np.ndarray | None
+
+
+def _openpose(points: np.ndarray | None, n: int) -> np.ndarray:
+    out = np.zeros((n, 3), dtype=np.float64)
+    if points is not None:
+        out[:, :2] = points[:, :2]
+        out[:, 2] = 1.0
+    return out
+
+
+class FaceHandsEstimator:
+    """Face and hand landmarks of one person per frame (use one per video: it tracks)."""
+
+    def __init__(
+        self,
+        *,
+        face: bool = True,
+        hands: bool = True,
+        face_refine: bool = True,
+        hand_model: str = "lite",
+        search_every: int = 5,
+    ) -> None:
+        from mediapipe.python.solution_base import SolutionBase
+
+        from voice.poses import native_stderr_muted
+
+        if hand_model not in ("lite", "full"):
+            raise ValueError(f"hand_model must be 'lite' or 'full', not {hand_model!r}")
+        self.face_enabled, self.hands_enabled = face, hands
+        self.search_every = max(1, search_every)
+        self._face_graph: Any = None
+        self._hand_graph: Any = None
+        self._search: Any = None
+        self._hand_model = hand_model
+        with native_stderr_muted():
+            if face:
+                self._face_graph = SolutionBase(
+                    graph_config=_FACE_GRAPH, side_inputs={"with_attention": face_refine}
+                )
+            if hands:
+                complexity = 0 if hand_model == "lite" else 1
+                self._hand_graph = SolutionBase(
+                    graph_config=_HAND_GRAPH, side_inputs={"model_complexity": complexity}
+                )
+        self._last_face: tuple[np.ndarray, np.ndarray | None] | None = None  # mesh, nose then
+        self._last_hand: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}  # side → landmarks, wrist
+        self._since_search = self.search_every
+
+    def __enter__(self) -> FaceHandsEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for graph in (self._face_graph, self._hand_graph, self._search):
+            if graph is not None:
+                graph.close()
+        self._face_graph = self._hand_graph = self._search = None
+
+    # --- one region through one landmark graph ---------------------------------------------------
+
+    def _landmarks(self, graph: Any, bgr: np.ndarray, roi: Roi) -> np.ndarray | None:
+        """Run ``graph`` on ``roi`` of the frame; landmarks (N, 2) in frame pixels, or None."""
+        import cv2
+        from mediapipe.framework.formats import rect_pb2
+
+        height, width = bgr.shape[:2]
+        half = roi.size * math.sqrt(0.5) + 2.0  # the rotated square's reach
+        x0, y0 = max(0, int(roi.cx - half)), max(0, int(roi.cy - half))
+        x1, y1 = min(width, int(roi.cx + half) + 1), min(height, int(roi.cy + half) + 1)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None
+        crop = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB)
+        cw, ch = x1 - x0, y1 - y0
+        rect = rect_pb2.NormalizedRect(
+            x_center=(roi.cx - x0) / cw,
+            y_center=(roi.cy - y0) / ch,
+            width=roi.size / cw,
+            height=roi.size / ch,
+            rotation=roi.rotation,
+        )
+        result = graph.process({"image": crop, "roi": rect})
+        if result.landmarks is None:
+            return None
+        pts = np.array([(p.x * cw + x0, p.y * ch + y0) for p in result.landmarks.landmark], dtype=np.float64)
+        return pts
+
+    # --- face -----------------------------------------------------------------------------------
+
+    def _first(self, graph: Any, bgr: np.ndarray, rois: list[Roi | None]) -> np.ndarray | None:
+        """Landmarks from the first region that holds the part (None: none of them)."""
+        for roi in rois:
+            if roi is not None and (found := self._landmarks(graph, bgr, roi)) is not None:
+                return found
+        return None
+
+    def _face(self, bgr: np.ndarray, body: np.ndarray) -> np.ndarray:
+        nose = _seen(body, 0)
+        rois: list[Roi | None] = []
+        if self._last_face is not None:
+            mesh_then, nose_then = self._last_face
+            rois.append(face_roi_from_mesh(mesh_then + _shift(nose, nose_then)))
+        rois.append(face_roi_from_body(body))
+        mesh = self._first(self._face_graph, bgr, rois)
+        self._last_face = (mesh, nose) if mesh is not None else None
+        if mesh is None:
+            return np.zeros((70, 3))
+        return _inside(face70_from_mesh(mesh), bgr.shape)
+
+    # --- hands ----------------------------------------------------------------------------------
+
+    def _hand_candidates(self, bgr: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+        found: list[np.ndarray] = []
+        for side in _SIDES:
+            rois: list[Roi | None] = []
+            if side in self._last_hand:
+                pts_then, wrist_then = self._last_hand[side]
+                rois.append(hand_roi_from_landmarks(pts_then + _shift(_seen(body, _WRIST[side]), wrist_then)))
+            rois.append(hand_roi_from_body(body, side, bgr.shape))
+            pts = self._first(self._hand_graph, bgr, rois)
+            if pts is not None:
+                found.append(pts)
+        return found
+
+    def _palm_search(self, bgr: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+        import cv2
+        import mediapipe as mp
+
+        box = search_box(body, bgr.shape)
+        if box is None:
+            return []
+        if self._search is None:
+            self._search = mp.solutions.hands.Hands(
+                static_image_mode=True,
+                max_num_hands=2,
+                model_complexity=0 if self._hand_model == "lite" else 1,
+                min_detection_confidence=0.5,
+            )
+        x0, y0, x1, y1 = box
+        result = self._search.process(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB))
+        hands = result.multi_hand_landmarks or []
+        return [np.array([(p.x * (x1 - x0) + x0, p.y * (y1 - y0) + y0) for p in h.landmark]) for h in hands]
+
+    def _hands(self, bgr: np.ndarray, body: np.ndarray) -> dict[str, np.ndarray]:
+        found = self._hand_candidates(bgr, body)
+        self._since_search += 1
+        if len(found) < 2 and self._since_search >= self.search_every:
+            self._since_search = 0
+            found += self._palm_search(bgr, body)
+        sides = assign_sides(found, body)
+        self._last_hand = {
+            side: (
+                pts,
+                body[4 if side == "right" else 7, :2]
+                if body[4 if side == "right" else 7, 2] >= 0.3
+                else None,
+            )
+            for side, pts in sides.items()
+        }
+        return sides
+
+    # --- the public call ------------------------------------------------------------------------
+
+    def estimate(self, bgr: np.ndarray, body: np.ndarray | None) -> FaceHands:
+        """Face and hands of the person whose BODY_25 keypoints (25×3, frame pixels) are ``body``.
+
+        ``bgr`` is the upright frame those keypoints were measured on. With no body (nobody
+        detected) nothing is looked for and every enabled part is all zeros.
+        """
+        face = np.zeros((70, 3)) if self.face_enabled else None
+        left = np.zeros((21, 3)) if self.hands_enabled else None
+        right = np.zeros((21, 3)) if self.hands_enabled else None
+        if body is None or not np.isfinite(body_scale(body)):
+            self._last_face, self._last_hand = None, {}
+            return FaceHands(face, left, right)
+        kp = np.asarray(body, dtype=np.float64)
+        if self.face_enabled:
+            face = self._face(bgr, kp)
+        if self.hands_enabled:
+            sides = self._hands(bgr, kp)
+            left = _inside(_openpose(sides.get("left"), 21), bgr.shape)
+            right = _inside(_openpose(sides.get("right"), 21), bgr.shape)
+        return FaceHands(face, left, right)
+
+
+def _inside(points: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Points outside the frame were not seen: zero them (OpenPose's "not found")."""
+    height, width = shape[:2]
+    out = points.copy()
+    outside = (out[:, 0] < 0) | (out[:, 1] < 0) | (out[:, 0] >= width) | (out[:, 1] >= height)
+    out[outside] = 0.0
+    return out
