@@ -153,3 +153,79 @@ def paste_hand(
     warped = cv2.warpAffine(np.ascontiguousarray(hand), m, (w, h))
     a = cv2.warpAffine(np.ascontiguousarray(alpha), m, (w, h))[..., None]
     return np.asarray(frame * (1 - a) + warped * a, dtype=np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------
+# synthetic OpenPose face and hand points (no model): for the feature tests
+
+
+def synthetic_face(
+    centre: tuple[float, float],
+    unit: float,
+    *,
+    smile: float = 0.0,
+    mouth_open: float = 0.0,
+    brows: float = 0.0,
+    eyes: float = 1.0,
+    yaw: float = 0.0,
+    roll_deg: float = 0.0,
+    wink: float = 0.0,
+) -> np.ndarray:
+    """A plausible 70-point OpenPose face (70, 3): ``unit`` px between the outer eye corners,
+    eye midpoint at ``centre``. ``smile`` lifts the lip corners, ``mouth_open`` drops the lower lip,
+    ``brows`` raises the brows, ``eyes`` scales the lid gaps (``wink`` closes the left eye's by that
+    share), ``yaw`` shifts the inner face sideways."""
+    pts = np.zeros((70, 2))
+    k = np.arange(17)
+    pts[:17] = np.stack([-0.95 * np.cos(np.pi * k / 16), 0.05 + 1.05 * np.sin(np.pi * k / 16)], axis=1)
+    brow_u = np.linspace(-0.6, -0.12, 5)
+    pts[17:22] = np.stack([brow_u, -0.25 - 0.1 * brows - 0.05 * np.sin(np.linspace(0, np.pi, 5))], axis=1)
+    pts[22:27] = pts[17:22][::-1] * [-1, 1]
+    pts[27:31] = np.stack([np.zeros(4), np.linspace(0.05, 0.45, 4)], axis=1)
+    pts[31:36] = np.stack([np.linspace(-0.15, 0.15, 5), [0.52, 0.54, 0.55, 0.54, 0.52]], axis=1)
+    gap_up, gap_low = 0.06 * eyes, 0.05 * eyes
+    r_eye = [(-0.5, 0), (-0.38, -gap_up), (-0.27, -gap_up), (-0.15, 0), (-0.27, gap_low), (-0.38, gap_low)]
+    pts[36:42] = r_eye
+    up, low = gap_up * (1 - wink), gap_low * (1 - wink)
+    pts[42:48] = [(0.15, 0), (0.27, -up), (0.38, -up), (0.5, 0), (0.38, low), (0.27, low)]
+    corner_v = 0.86 - 0.1 * smile
+    drop = 0.3 * mouth_open
+    pts[48:60] = [
+        (-0.3 - 0.04 * smile, corner_v), (-0.2, 0.8), (-0.1, 0.78), (0, 0.79), (0.1, 0.78), (0.2, 0.8),
+        (0.3 + 0.04 * smile, corner_v), (0.2, 0.92 + drop), (0.1, 0.95 + drop), (0, 0.96 + drop),
+        (-0.1, 0.95 + drop), (-0.2, 0.92 + drop),
+    ]  # fmt: skip
+    pts[60:68] = [
+        (-0.25, corner_v), (-0.1, 0.84), (0, 0.845), (0.1, 0.84), (0.25, corner_v),
+        (0.1, 0.86 + drop), (0, 0.865 + drop), (-0.1, 0.86 + drop),
+    ]  # fmt: skip
+    pts[68], pts[69] = (-0.325, 0.0), (0.325, 0.0)
+    inner = np.r_[17:70]
+    pts[inner, 0] += 0.2 * yaw
+    a = np.radians(roll_deg)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    out = np.ones((70, 3))
+    out[:, :2] = pts @ rot.T * unit + np.asarray(centre)
+    return out
+
+
+def synthetic_hand(
+    wrist: tuple[float, float], unit: float, *, angle_deg: float = 0.0, spread: float = 1.0, curl: float = 0.0
+) -> np.ndarray:
+    """A 21-point open hand (21, 3): ``unit`` px from the wrist to the middle finger's base, fingers
+    turned ``angle_deg`` clockwise from up; ``spread`` opens the fingers, ``curl`` 0…0.8 shortens them."""
+    pts = np.zeros((21, 2))
+    fingers = (
+        ((-0.3, -0.25), -50, 0.45), ((-0.3, -0.95), -10, 0.8), ((0, -1), 0, 0.9), ((0.25, -0.95), 10, 0.85),
+        ((0.45, -0.85), 22, 0.65),
+    )  # fmt: skip
+    for f, (base, angle, length) in enumerate(fingers):
+        a = np.radians(angle * spread)
+        step = length * (1 - curl) / 3
+        for j in range(4):
+            pts[1 + 4 * f + j] = (base[0] + j * step * np.sin(a), base[1] - j * step * np.cos(a))
+    a = np.radians(angle_deg)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    out = np.ones((21, 3))
+    out[:, :2] = pts @ rot.T * unit + np.asarray(wrist)
+    return out
