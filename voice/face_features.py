@@ -14,14 +14,22 @@ Same rules as the body features (:mod:`voice.features`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from voice.body25 import PoseFrame
 from voice.features import MIN_CONFIDENCE, _derivative, _mean, _med, _quiet, _std, _trend
 
-__all__ = ["FACE_FEATURE_NAMES", "extract_face_features", "face_frame", "part_positions", "rate"]
+__all__ = [
+    "FACE_FEATURE_NAMES",
+    "Put",
+    "extract_face_features",
+    "face_frame",
+    "feature_row",
+    "part_positions",
+    "rate",
+]
 
 FACE_FEATURE_NAMES: tuple[str, ...] = (
     "face_visible",
@@ -41,7 +49,6 @@ FACE_FEATURE_NAMES: tuple[str, ...] = (
     "face_head_pitch_med",
     "face_head_turn_speed",
 )
-_INDEX = {name: i for i, name in enumerate(FACE_FEATURE_NAMES)}
 
 # OpenPose face points (voice.face_layout).
 R_EYE_OUT, L_EYE_OUT, NOSE_TIP, CHIN = 36, 45, 30, 8
@@ -100,22 +107,34 @@ def _eye_openness(p: np.ndarray, eye: list[int]) -> np.ndarray:
     return np.asarray((d(u1, l2) + d(u2, l1)) / (2 * d(o, i)))
 
 
+Put = Callable[[str, float], None]
+Fill = Callable[[Put, Sequence[PoseFrame], float], None]
+
+
+def feature_row(
+    names: Sequence[str], fill: Fill, frames: Sequence[PoseFrame], min_confidence: float
+) -> np.ndarray:
+    """A row aligned with ``names``: NaN, then whatever ``fill(put, frames, min_confidence)`` puts."""
+    row = np.full(len(names), np.nan)
+    index = {name: i for i, name in enumerate(names)}
+
+    def put(name: str, value: float) -> None:
+        row[index[name]] = value
+
+    if frames:
+        with _quiet():
+            fill(put, frames, min_confidence)
+    return row
+
+
 def extract_face_features(
     frames: Sequence[PoseFrame], *, min_confidence: float = MIN_CONFIDENCE
 ) -> np.ndarray:
     """The facial feature row of one sample, aligned with :data:`FACE_FEATURE_NAMES`."""
-    row = np.full(len(FACE_FEATURE_NAMES), np.nan)
-    if not frames:
-        return row
-    with _quiet():
-        _fill(row, frames, min_confidence)
-    return row
+    return feature_row(FACE_FEATURE_NAMES, _fill, frames, min_confidence)
 
 
-def _fill(row: np.ndarray, frames: Sequence[PoseFrame], min_confidence: float) -> None:
-    def put(name: str, value: float) -> None:
-        row[_INDEX[name]] = value
-
+def _fill(put: Put, frames: Sequence[PoseFrame], min_confidence: float) -> None:
     times, xy, looked = part_positions(frames, "face", 70, min_confidence)
     if not looked.any():
         return

@@ -12,13 +12,13 @@ Same rules as the body features (:mod:`voice.features`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from voice.body25 import PoseFrame
-from voice.face_features import MIN_FACE_SHARE, part_positions, rate
-from voice.features import MIN_CONFIDENCE, _mean, _med, _periodicity, _quiet
+from voice.face_features import MIN_FACE_SHARE, Put, feature_row, part_positions, rate
+from voice.features import MIN_CONFIDENCE, _mean, _med, _periodicity
 
 __all__ = ["HAND_FEATURE_NAMES", "MOUTH_REACH", "extract_hand_features"]
 
@@ -38,8 +38,6 @@ HAND_FEATURE_NAMES: tuple[str, ...] = (
     "hand_mouth_share",
     "hand_mouth_events",
 )
-_INDEX = {name: i for i, name in enumerate(HAND_FEATURE_NAMES)}
-Put = Callable[[str, float], None]
 
 WRIST, MIDDLE_BASE = 0, 9
 TIPS = (4, 8, 12, 16, 20)
@@ -66,12 +64,7 @@ def extract_hand_features(
     frames: Sequence[PoseFrame], *, min_confidence: float = MIN_CONFIDENCE
 ) -> np.ndarray:
     """The hand feature row of one sample, aligned with :data:`HAND_FEATURE_NAMES`."""
-    row = np.full(len(HAND_FEATURE_NAMES), np.nan)
-    if not frames:
-        return row
-    with _quiet():
-        _fill(row, frames, min_confidence)
-    return row
+    return feature_row(HAND_FEATURE_NAMES, _fill, frames, min_confidence)
 
 
 def _mouth(frames: Sequence[PoseFrame], min_confidence: float) -> tuple[np.ndarray, float]:
@@ -83,10 +76,7 @@ def _mouth(frames: Sequence[PoseFrame], min_confidence: float) -> tuple[np.ndarr
     return np.nanmean(face[:, MOUTH], axis=1), _med(np.hypot(eyes[:, 0], eyes[:, 1]))
 
 
-def _fill(row: np.ndarray, frames: Sequence[PoseFrame], min_confidence: float) -> None:
-    def put(name: str, value: float) -> None:
-        row[_INDEX[name]] = value
-
+def _fill(put: Put, frames: Sequence[PoseFrame], min_confidence: float) -> None:
     times = np.array(sorted(f.time_s for f in frames), dtype=np.float64)
     hands = {
         side: _hand(frames, f"hand_{name}", min_confidence) for side, name in (("r", "right"), ("l", "left"))
