@@ -14,12 +14,17 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
+from pathlib import Path
 
+# Synthetic skeletons are test material (tests/synthetic.py), not product code.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.synthetic import synthetic_dataset
 from voice.config import EMOTIONS, Settings
+from voice.evaluation import train_model
 from voice.features import FEATURE_NAMES, extract_feature_matrix
-from voice.model import train_model
-from voice.synthetic import synthetic_dataset
 
 
 def main() -> None:

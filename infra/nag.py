@@ -124,7 +124,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     _iam5(
         video_role,
         [f"{videos}/annotated/*", f"{videos}/failed/*"],
-        "Writes outputs only below videos/annotated/ and videos/failed/ (DESIGN §2); the rest of the key "
+        "Writes outputs only below videos/annotated/ and videos/failed/ (docs/design.md); the rest of "
+        "the key "
         "is <patient>/<session>, known only at run time.",
     )
     _iam5(

@@ -35,7 +35,7 @@ def analyze(
 ) -> dict[str, Any]:
     from voice import gate, layout
     from voice.config import get_settings
-    from voice.training import last_run_at
+    from voice.runs import last_run_at
 
     layout.validate_name(patient, what="patient name")
     now = now or datetime.now(UTC)

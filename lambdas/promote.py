@@ -4,7 +4,7 @@ Input ``{"patient", "training_job_name", "model_artifacts": "s3://<patients>/mod
 The job's ``model.tar.gz`` (training/train.py's SM_MODEL_DIR) and, when present, its
 ``output.tar.gz`` (SM_OUTPUT_DATA_DIR) are unpacked to ``models/<patient>/<run-id>/`` — the same
 run layout ``voice train`` writes locally. The promotion rule is the core's
-(:func:`voice.model.promotion`); ``models/<patient>/latest.json`` is written only when it passes.
+(:func:`voice.evaluation.promotion`); ``models/<patient>/latest.json`` is written only when it passes.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def promote(
 ) -> dict[str, Any]:
     """The job's artifacts must be in this stack's patients bucket; the core does the rest."""
     from voice.errors import ModelError
-    from voice.training import promote_training_output
+    from voice.runs import promote_training_output
 
     art_bucket, art_key = split_s3_uri(model_artifacts)
     if art_bucket != bucket:

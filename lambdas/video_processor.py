@@ -54,8 +54,9 @@ def upload_key_from_event(body: str) -> str:
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     from voice.errors import InvalidNameError, UnsupportedFormatError
+    from voice.failures import record_failure
     from voice.layout import parse_upload_key
-    from voice.pipeline import process_video, record_failure
+    from voice.pipeline import process_video
 
     key = upload_key_from_event(record.body)
     try:

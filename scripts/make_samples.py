@@ -46,7 +46,7 @@ PHOTO_SIDE = 270  # the photo's side in the frame, pixels
 CRF = 30
 AUDIO_BITRATE = "32k"
 
-EMOTION_OF = {  # keyword -> canonical emotion (DESIGN §4 lists)
+EMOTION_OF = {  # keyword -> canonical emotion (the original keyword lists)
     **dict.fromkeys(["happy", "joyful", "excited", "cheerful", "delighted", "glad", "pleased"], "happiness"),
     **dict.fromkeys(["sad", "unhappy", "depressed", "miserable", "crying", "upset"], "sadness"),
     **dict.fromkeys(["angry", "mad", "furious", "annoyed", "irritated", "frustrated"], "anger"),

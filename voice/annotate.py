@@ -19,7 +19,7 @@ import numpy as np
 from voice.body25 import PoseFrame
 from voice.errors import VoiceError
 from voice.media import ffmpeg_exe
-from voice.transcribe import Segment
+from voice.transcript import Segment
 
 __all__ = ["EMOTION_COLOURS", "SKELETON", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
 

@@ -1,4 +1,6 @@
-"""OpenPose BODY_25: joint names, the MediaPipe→BODY_25 map, and the per-frame JSON file (DESIGN §5).
+"""OpenPose BODY_25: joint names, the MediaPipe→BODY_25 map, and the per-frame JSON file.
+
+The contract is in docs/design.md, "Pose files".
 
 Light on purpose (numpy only): features, the gate and the Lambdas read pose files without
 importing MediaPipe.

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from voice import cloud
+from voice.batch import process_files
 from voice.config import Settings, get_settings
+from voice.demo import run_demo
+from voice.errors import InvalidNameError, VoiceError
+from voice.predict import predict_file
+from voice.report import write_report
+from voice.storage import Store, make_store
+from voice.training import train_patient
 
 __all__ = ["main"]
 
@@ -20,9 +28,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("voice")
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from voice.storage import make_store
-
+def _store(args: argparse.Namespace) -> Store:
     return make_store(args.store, data_dir=args.data_dir)
 
 
@@ -38,94 +44,6 @@ def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
         print(json.dumps(payload, indent=2, default=str))
     else:
         print(human)
-
-
-def _stage_upload(store: Any, video: Path, patient: str) -> str:
-    """Put a local file into ``videos/<patient>/`` as if uploaded; never overwrite another upload.
-
-    A different file already stored under the same name is kept; this one gets the short hash
-    of its content appended to its stem.
-    """
-    from voice import layout
-
-    key = f"{patient}/{video.name}"
-    layout.parse_upload_key(key)  # validate before touching the store
-    if store.exists(layout.VIDEOS, key):
-        sha = layout.sha256_file(str(video))
-        with store.download(layout.VIDEOS, key) as existing:
-            if layout.sha256_file(str(existing)) == sha:
-                return key
-        key = f"{patient}/{video.stem}-{sha[:8]}{video.suffix}"
-        if store.exists(layout.VIDEOS, key):
-            return key
-    store.upload(layout.VIDEOS, key, video)
-    return key
-
-
-def process_files(
-    videos: Sequence[Path],
-    patient: str,
-    *,
-    store: Any,
-    settings: Settings,
-    force: bool = False,
-    progress: bool = True,
-) -> list[dict[str, Any]]:
-    """Process local files for one patient; one result per file, failures included."""
-    from tqdm import tqdm
-
-    from voice.errors import VoiceError
-    from voice.pipeline import process_video, record_failure
-    from voice.transcribe import make_transcriber
-
-    transcriber = None
-    results: list[dict[str, Any]] = []
-    bar = tqdm(videos, desc="videos", unit="video", disable=not progress, file=sys.stderr)
-    for video in bar:
-        key = f"{patient}/{video.name}"
-        try:
-            try:
-                if not video.is_file():
-                    raise FileNotFoundError(f"{video} is not a file")
-                key = _stage_upload(store, video, patient)
-            except (VoiceError, OSError) as exc:
-                # Never reached process_video: record the failure here.
-                record_failure(store, key, exc, stage=getattr(exc, "stage", "read"))
-                raise
-            if transcriber is None:
-                transcriber = make_transcriber(settings)
-            name = video.name[:24]
-
-            def on_stage(stage: str, name: str = name) -> None:
-                bar.set_postfix_str(f"{name}: {stage}")
-
-            meta = process_video(
-                store, key, settings=settings, transcriber=transcriber, force=force, on_stage=on_stage
-            )
-            results.append(
-                {
-                    "video": str(video),
-                    "key": key,
-                    "status": "ok",
-                    "session": meta["session"],
-                    "events": len(meta["events"]),
-                    "samples": len(meta["samples"]),
-                    "reasons": meta.get("reasons", []),
-                    "annotated": store.describe("videos", f"annotated/{patient}/{meta['session']}.mp4"),
-                }
-            )
-        except (VoiceError, OSError) as exc:
-            results.append(
-                {
-                    "video": str(video),
-                    "key": key,
-                    "status": "failed",
-                    "stage": getattr(exc, "stage", "read"),
-                    "error_type": type(exc).__name__,
-                    "message": str(exc),
-                }
-            )
-    return results
 
 
 def cmd_process(args: argparse.Namespace) -> int:
@@ -154,10 +72,8 @@ def cmd_process(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from voice.pipeline import train_patient
-
     result = train_patient(_store(args), args.patient, settings=_settings(args), force=args.force)
-    payload = result.to_dict() if hasattr(result, "to_dict") else dict(vars(result))
+    payload = result.to_dict()
     _emit(args, payload, _describe_training(payload))
     return EXIT_OK
 
@@ -174,8 +90,6 @@ def _describe_training(p: dict[str, Any]) -> str:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from voice.predict import predict_file
-
     payload = predict_file(_store(args), Path(args.video), args.patient, settings=_settings(args))
     lines = [f"model {payload['model']}; windows of {payload['window_s']}s:"]
     for w in payload["windows"]:
@@ -186,8 +100,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from voice.report import write_report
-
     store = _store(args)
     key = write_report(store, args.patient, settings=_settings(args))
     _emit(args, {"report": key}, str(key))
@@ -195,8 +107,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from voice.demo import run_demo
-
     settings = _settings(args)
     payload = run_demo(_store(args), settings=settings, progress=not args.json)
     _emit(args, payload, payload["summary"])
@@ -204,10 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
-    import importlib
-
-    cloud: Any = importlib.import_module("voice.cloud")
-    result: Any = cloud.run_cli(args)
+    result = cloud.run_cli(args)
     _emit(args, result, json.dumps(result, indent=2, default=str))
     return EXIT_OK
 
@@ -278,8 +185,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    from voice.errors import InvalidNameError, VoiceError
-
     try:
         return int(args.func(args))
     except InvalidNameError as exc:

@@ -11,8 +11,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from voice.batch import process_files
 from voice.config import Settings
+from voice.predict import predict_file
+from voice.report import write_report
+from voice.runs import load_latest_model
 from voice.storage import Store
+from voice.training import train_patient
 
 __all__ = ["load_manifest", "run_demo", "samples_dir"]
 
@@ -31,12 +36,6 @@ def _sessions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict[str, Any]:
-    from voice.cli import process_files
-    from voice.pipeline import train_patient
-    from voice.predict import predict_file
-    from voice.report import write_report
-    from voice.training import load_latest_model
-
     manifest = load_manifest()
     sessions = _sessions(manifest)
     patient = sessions[0]["patient"]
@@ -47,7 +46,7 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
     failed = [r for r in processed if r["status"] != "ok"]
 
     training = train_patient(store, patient, settings=settings)
-    train_info = training.to_dict() if hasattr(training, "to_dict") else dict(vars(training))
+    train_info = training.to_dict()
     model = load_latest_model(store, patient)
 
     predicted: dict[str, Any] | None = None

@@ -1,7 +1,7 @@
 """Narration → emotion events.
 
 The narrator of a video says things like "Maria is happy now." or "She doesn't look sad.". This
-module finds every such statement in a :class:`~voice.transcribe.Transcript` and turns it into an
+module finds every such statement in a :class:`~voice.transcript.Transcript` and turns it into an
 :class:`EmotionEvent` anchored on the emotion word's own Whisper timestamp.
 
 How a transcript is read:
@@ -62,7 +62,7 @@ from types import MappingProxyType
 from typing import Any
 
 from voice.config import EMOTIONS
-from voice.transcribe import Segment, Transcript, Word
+from voice.transcript import Segment, Transcript, Word
 
 __all__ = ["LEXICON", "EmotionEvent", "Keywords", "emotion_of", "extract_events"]
 

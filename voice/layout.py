@@ -1,4 +1,4 @@
-"""Every key and path name of the storage layout, in one place (DESIGN §2).
+"""Every key and path name of the storage layout, in one place (docs/design.md, "Storage layout").
 
 Keys are the same locally and on S3. Nothing outside this module formats a key.
 Two logical buckets: ``VIDEOS`` and ``PATIENTS``.

@@ -1,15 +1,7 @@
-"""The per-patient model: train with grouped cross-validation, save and load safely, predict.
+"""The per-patient model: its pipeline, its names, and its file (save and load safely, predict).
 
 - Pipeline: median imputation (features are NaN where a body part was not seen) → standard
-  scaling → a class-balanced random forest.
-- Cross-validation is grouped by source video (session): the samples of one video are never on
-  both sides of a split, so the score says how well the model does on a *new* video. Repeated
-  ``StratifiedGroupKFold`` when every class has at least ``cv_folds`` videos, else
-  leave-one-video-out.
-- The headline score is the balanced accuracy of the pooled out-of-fold predictions (mean over
-  repeats); its spread is a bootstrap over videos. The baseline is the majority class:
-  balanced accuracy ``1 / n_classes``.
-- A run is promoted only if ``mean - std > baseline`` (see :func:`promotion`).
+  scaling → a class-balanced random forest. How it is evaluated and fitted: :mod:`voice.evaluation`.
 - Saved with skops, never pickle. Loading checks every type named in the file against
   :data:`TRUSTED_TYPES` and refuses anything else with :class:`UntrustedModelError`.
 """
@@ -19,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,26 +19,21 @@ from typing import Any
 import numpy as np
 
 from voice.config import EMOTIONS, Settings
-from voice.errors import ModelError, NotEnoughDataError, UntrustedModelError
-from voice.features import FEATURE_NAMES
+from voice.errors import ModelError, UntrustedModelError
 
 __all__ = [
     "MODEL_SCHEMA",
     "TRUSTED_TYPES",
     "PatientModel",
     "build_pipeline",
-    "cross_validate",
-    "cv_splits",
+    "class_order",
     "dump_model",
     "load_model",
-    "promotion",
-    "train_model",
 ]
 
 log = logging.getLogger("voice")
 
 MODEL_SCHEMA = "voice.model/1"
-BOOTSTRAP_RESAMPLES = 200
 
 #: Every type a VOICE model file may name. Anything else is refused before loading.
 TRUSTED_TYPES: frozenset[str] = frozenset(
@@ -132,183 +118,10 @@ def build_pipeline(settings: Settings, *, seed: int | None = None) -> Any:
     )
 
 
-def _class_order(labels: Sequence[str]) -> tuple[str, ...]:
+def class_order(labels: Sequence[str]) -> tuple[str, ...]:
     present = set(labels)
     ordered = [e for e in EMOTIONS if e in present]
     return tuple(ordered + sorted(present - set(ordered)))
-
-
-def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
-    """Mean recall over the classes present in ``y_true`` (sklearn's definition), in numpy."""
-    totals = np.bincount(y_true, minlength=n_classes)
-    hits = np.bincount(y_true[y_true == y_pred], minlength=n_classes)
-    present = totals > 0
-    return float(np.mean(hits[present] / totals[present]))
-
-
-def cv_splits(
-    y: np.ndarray, groups: np.ndarray, settings: Settings
-) -> tuple[str, int, list[list[tuple[np.ndarray, np.ndarray]]]]:
-    """The CV scheme, folds per repeat, and the (train, test) index splits of every repeat.
-
-    ``y`` are encoded labels; ``groups`` the video (session) of each sample.
-    """
-    from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
-
-    min_groups = min(len(set(groups[y == c])) for c in np.unique(y))
-    dummy = np.zeros((y.size, 1))
-    if min_groups >= settings.cv_folds >= 2:
-        repeats = []
-        for r in range(max(settings.cv_repeats, 1)):
-            cv = StratifiedGroupKFold(
-                n_splits=settings.cv_folds, shuffle=True, random_state=settings.random_seed + r
-            )
-            repeats.append(list(cv.split(dummy, y, groups)))
-        return "stratified-group-kfold", settings.cv_folds, repeats
-    logo = LeaveOneGroupOut()
-    return "leave-one-video-out", int(logo.get_n_splits(groups=groups)), [list(logo.split(dummy, y, groups))]
-
-
-def cross_validate(
-    features: np.ndarray, labels: Sequence[str], groups: Sequence[str], *, settings: Settings
-) -> dict[str, Any]:
-    """Grouped cross-validation metrics (see the module docstring). Labels are emotion names."""
-    from sklearn.base import clone
-
-    x = np.asarray(features, dtype=np.float64)
-    classes = _class_order(labels)
-    y = np.array([classes.index(label) for label in labels], dtype=np.int64)
-    g = np.asarray(groups)
-    k = len(classes)
-    if k < 2:
-        raise NotEnoughDataError("training needs samples of at least two emotions.")
-    if len(set(g.tolist())) < 2:
-        raise NotEnoughDataError("grouped cross-validation needs samples from at least two videos.")
-
-    scheme, n_folds, repeats = cv_splits(y, g, settings)
-    template = build_pipeline(settings)
-    confusion = np.zeros((k, k), dtype=np.int64)
-    per_fold: list[dict[str, Any]] = []
-    per_repeat: list[float] = []
-    accuracy: list[float] = []
-    oof_all: list[np.ndarray] = []
-    for r, splits in enumerate(repeats):
-        oof = np.full(y.size, -1, dtype=np.int64)
-        for f, (train, test) in enumerate(splits):
-            model = clone(template)
-            if len(np.unique(y[train])) < 2:
-                # Only one class left to learn from: it can only ever predict that class.
-                oof[test] = y[train][0]
-            else:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    model.fit(x[train], y[train])
-                    oof[test] = model.predict(x[test])
-            in_test = np.unique(y[test])
-            fold = {
-                "repeat": r,
-                "fold": f,
-                "n_test": int(test.size),
-                "test_videos": len(set(g[test].tolist())),
-                "test_classes": [classes[i] for i in in_test],
-                "accuracy": float(np.mean(oof[test] == y[test])),
-            }
-            if in_test.size > 1:
-                fold["balanced_accuracy"] = _balanced_accuracy(y[test], oof[test], k)
-            per_fold.append(fold)
-        per_repeat.append(_balanced_accuracy(y, oof, k))
-        accuracy.append(float(np.mean(oof == y)))
-        np.add.at(confusion, (y, oof), 1)
-        oof_all.append(oof)
-
-    # Spread: resample videos with replacement and score the pooled out-of-fold predictions.
-    rng = np.random.default_rng(settings.random_seed)
-    uniq = np.unique(g)
-    members = [np.flatnonzero(g == u) for u in uniq]
-    boot = []
-    for oof in oof_all:
-        for _ in range(BOOTSTRAP_RESAMPLES):
-            pick = rng.integers(0, uniq.size, uniq.size)
-            idx = np.concatenate([members[i] for i in pick])
-            boot.append(_balanced_accuracy(y[idx], oof[idx], k))
-    counts = np.bincount(y, minlength=k)
-    recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-    mean = float(np.mean(per_repeat))
-    return {
-        "n_samples": int(y.size),
-        "n_videos": int(uniq.size),
-        "classes": list(classes),
-        "class_counts": {c: int(n) for c, n in zip(classes, counts, strict=True)},
-        "class_videos": {c: len(set(g[y == i].tolist())) for i, c in enumerate(classes)},
-        "cv": {
-            "scheme": scheme,
-            "grouped_by": "video (session)",
-            "folds": n_folds,
-            "repeats": len(repeats),
-            "per_fold": per_fold,
-        },
-        "balanced_accuracy": {
-            "mean": mean,
-            "std": float(np.std(boot)),
-            "ci95": [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))],
-            "per_repeat": per_repeat,
-            "definition": "balanced accuracy of the pooled out-of-fold predictions, mean over repeats",
-            "spread": f"std over {BOOTSTRAP_RESAMPLES} bootstrap resamples of videos per repeat",
-        },
-        "accuracy": {"mean": float(np.mean(accuracy))},
-        "baseline": {
-            "strategy": "always predict the majority class",
-            "balanced_accuracy": 1.0 / k,
-            "accuracy": float(counts.max() / counts.sum()),
-        },
-        "per_class_recall": {c: float(v) for c, v in zip(classes, recall, strict=True)},
-        "confusion_matrix": {
-            "labels": list(classes),
-            "matrix": confusion.tolist(),
-            "note": "rows: narrated emotion, columns: predicted; "
-            f"summed over all folds of {len(repeats)} repeat(s)",
-        },
-    }
-
-
-def promotion(metrics: dict[str, Any]) -> tuple[bool, str]:
-    """The promotion rule: the CV balanced accuracy minus one std must beat the majority baseline."""
-    ba = metrics["balanced_accuracy"]
-    base = metrics["baseline"]["balanced_accuracy"]
-    lower = ba["mean"] - ba["std"]
-    detail = f"balanced accuracy {ba['mean']:.3f} ± {ba['std']:.3f} vs majority baseline {base:.3f}"
-    if lower > base:
-        return True, f"promoted: {detail} (mean − std > baseline)"
-    return False, f"not promoted: {detail}; needs mean − std > baseline ({lower:.3f} ≤ {base:.3f})"
-
-
-def train_model(
-    features: np.ndarray,
-    labels: Sequence[str],
-    groups: Sequence[str],
-    *,
-    settings: Settings,
-    run_id: str,
-    feature_names: Sequence[str] = FEATURE_NAMES,
-) -> PatientModel:
-    """Cross-validate, then fit on all data. ``model.metrics`` holds CV scores and the promotion."""
-    x = np.asarray(features, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != len(feature_names):
-        raise ModelError(f"feature matrix must be (n, {len(feature_names)}), got {x.shape}.")
-    metrics = cross_validate(x, labels, groups, settings=settings)
-    classes = tuple(metrics["classes"])
-    y = np.array([classes.index(label) for label in labels], dtype=np.int64)
-    pipeline = build_pipeline(settings)
-    pipeline.fit(x, y)
-    importances = pipeline.named_steps["forest"].feature_importances_
-    metrics["feature_importance"] = {
-        "method": "mean decrease in impurity of the final forest",
-        "values": {n: float(v) for n, v in zip(feature_names, importances, strict=True)},
-    }
-    promoted, reason = promotion(metrics)
-    metrics["promotion"] = {"promoted": promoted, "reason": reason, "rule": "mean − std > baseline"}
-    metrics["run_id"] = run_id
-    return PatientModel(pipeline, classes, tuple(feature_names), run_id, metrics)
 
 
 def dump_model(model: PatientModel) -> bytes:

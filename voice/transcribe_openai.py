@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from voice.errors import ConfigError
-from voice.transcribe import Segment, Transcript, Word
+from voice.transcript import Segment, Transcript, Word
+from voice.whisper_convert import ensure_checkpoint, load_whisper
 
 __all__ = ["OpenAIWhisperTranscriber"]
 
@@ -27,7 +28,7 @@ SAMPLE_RATE = 16_000
 
 
 class OpenAIWhisperTranscriber:
-    """openai-whisper ``transcribe()`` behind the :class:`voice.transcribe.Transcriber` protocol.
+    """openai-whisper ``transcribe()`` behind the :class:`voice.transcript.Transcriber` protocol.
 
     ``model`` is ``"tiny.en"`` or ``"base"`` (converted on first use from the bundled packages),
     a CTranslate2 Whisper directory (converted likewise), or an openai-whisper checkpoint file.
@@ -65,8 +66,6 @@ class OpenAIWhisperTranscriber:
         path = Path(self.model).expanduser()
         if path.is_file():
             return path
-        from voice.whisper_convert import ensure_checkpoint
-
         return ensure_checkpoint(self.model, self.cache_dir)
 
     def _load(self) -> Any:
@@ -80,8 +79,6 @@ class OpenAIWhisperTranscriber:
                         "the openai-whisper backend needs the 'openai' extra: "
                         "pip install torch==2.13.0 'voice[openai]'."
                     ) from exc
-                from voice.whisper_convert import load_whisper
-
                 if self.threads > 0:
                     torch.set_num_threads(self.threads)
                 self.checkpoint = self._resolve_checkpoint()

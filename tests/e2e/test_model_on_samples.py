@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from voice.config import Settings
+from voice.evaluation import cross_validate
 from voice.features import FEATURE_NAMES, extract_feature_matrix
-from voice.model import cross_validate
 from voice.storage import LocalStore
 from voice.training import samples_from_store
 

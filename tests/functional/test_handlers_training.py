@@ -183,8 +183,8 @@ def test_gate_refuses_keys_without_a_valid_patient(key: str) -> None:
 
 
 def _write_samples(aws: dict[str, Any], sessions_per_emotion: int) -> None:
+    from tests.synthetic import synthetic_dataset, write_samples
     from voice.storage import S3Store
-    from voice.synthetic import synthetic_dataset, write_samples
 
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     samples = synthetic_dataset(
@@ -229,9 +229,9 @@ def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]
 @pytest.fixture(scope="module")
 def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real SageMaker model directory: training/train.py over synthetic samples (once per module)."""
+    from tests.synthetic import synthetic_dataset, write_samples
     from training.train import run
     from voice.storage import LocalStore
-    from voice.synthetic import synthetic_dataset, write_samples
 
     root = tmp_path_factory.mktemp("sm")
     store = LocalStore(root / "data")
@@ -282,8 +282,8 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
 ) -> None:
     from lambdas.promote import handler
     from voice import layout
+    from voice.runs import load_latest_model
     from voice.storage import S3Store
-    from voice.training import load_latest_model
 
     model_files = _read_dir(trained_model_dir / "model")
     _upload_job_output(aws, model_files, _read_dir(trained_model_dir / "output"))

@@ -16,9 +16,11 @@ import pytest
 
 pytest.importorskip("whisper")
 
-from voice.transcribe import FasterWhisperTranscriber, Transcript
+from voice.transcribe import FasterWhisperTranscriber
 from voice.transcribe_openai import OpenAIWhisperTranscriber
-from voice.whisper_convert import ct2_model_dir, ensure_checkpoint
+from voice.transcript import Transcript
+from voice.whisper_convert import ensure_checkpoint
+from voice.whisper_models import ct2_model_dir
 
 SENTENCE = "Maria is happy. Now she looks very sad. John is angry because the bus was late."
 

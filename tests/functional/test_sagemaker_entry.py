@@ -11,9 +11,9 @@ from types import ModuleType
 
 import pytest
 
+from tests.synthetic import synthetic_dataset, write_samples
 from voice.model import load_model
 from voice.storage import LocalStore
-from voice.synthetic import synthetic_dataset, write_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "training" / "train.py"

@@ -12,19 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.synthetic import SyntheticSample, synthetic_dataset, synthetic_track, write_samples
 from voice import layout
 from voice.config import Settings
 from voice.errors import StorageError
+from voice.predict import predict_track
+from voice.runs import ARTIFACTS, load_latest_model
 from voice.storage import LocalStore
-from voice.synthetic import SyntheticSample, synthetic_dataset, synthetic_track, write_samples
-from voice.training import (
-    ARTIFACTS,
-    TrainResult,
-    load_latest_model,
-    predict_track,
-    samples_from_store,
-    train_patient,
-)
+from voice.training import TrainResult, samples_from_store, train_patient
 
 SETTINGS = Settings(forest_trees=30, cv_repeats=1)
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -105,8 +105,8 @@ def _dockerfile_env(text: str) -> dict[str, str]:
 
 def test_training_image_entry_runs_train_py_from_sagemaker_files(tmp_path: Path) -> None:
     """The ENTRYPOINT as SageMaker starts it (`<entry> train`), with SageMaker's files under tmp."""
+    from tests.synthetic import synthetic_dataset, write_samples
     from voice.storage import LocalStore
-    from voice.synthetic import synthetic_dataset, write_samples
 
     text = (ROOT / "docker" / "training.Dockerfile").read_text()
     image_env = _dockerfile_env(text)

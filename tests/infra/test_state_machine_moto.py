@@ -308,8 +308,8 @@ def _history(aws: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _write_samples(aws: dict[str, Any], *, sessions_per_emotion: int) -> None:
+    from tests.synthetic import synthetic_dataset, write_samples
     from voice.storage import S3Store
-    from voice.synthetic import synthetic_dataset, write_samples
 
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     samples = synthetic_dataset(

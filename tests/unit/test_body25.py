@@ -1,4 +1,4 @@
-"""MediaPipe 33 → OpenPose BODY_25 (DESIGN §5)."""
+"""MediaPipe 33 → OpenPose BODY_25 (docs/design.md)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 
 from voice.config import EMOTIONS
 from voice.emotions import LEXICON, EmotionEvent, Keywords, emotion_of, extract_events
-from voice.transcribe import Segment, Transcript, Word
+from voice.transcript import Segment, Transcript, Word
 
 STEP = 0.4  # seconds per word in the generated transcripts
 LENGTH = 0.3  # spoken length of a word

@@ -1,4 +1,4 @@
-"""Keys, names and session ids (DESIGN §2)."""
+"""Keys, names and session ids (docs/design.md)."""
 
 from __future__ import annotations
 

@@ -9,20 +9,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from tests.synthetic import synthetic_dataset
 from voice.config import Settings
 from voice.errors import ModelError, NotEnoughDataError, UntrustedModelError
+from voice.evaluation import cross_validate, cv_splits, promotion, train_model
 from voice.features import FEATURE_NAMES, extract_feature_matrix
-from voice.model import (
-    MODEL_SCHEMA,
-    PatientModel,
-    cross_validate,
-    cv_splits,
-    dump_model,
-    load_model,
-    promotion,
-    train_model,
-)
-from voice.synthetic import synthetic_dataset
+from voice.model import MODEL_SCHEMA, PatientModel, dump_model, load_model
 
 SETTINGS = Settings(forest_trees=30, cv_folds=5, cv_repeats=2)
 EMOTIONS3 = ("happiness", "sadness", "anger")

@@ -17,13 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voice.whisper_convert import (
-    CheckpointFormatError,
-    WhisperDims,
-    ct2_to_openai_state_dict,
-    infer_dims,
-    read_ct2_model,
-)
+from voice.ct2 import CheckpointFormatError, read_ct2_model
+from voice.whisper_convert import WhisperDims, ct2_to_openai_state_dict, infer_dims
 
 ctranslate2 = pytest.importorskip("ctranslate2")
 from ctranslate2.specs import whisper_spec  # noqa: E402

@@ -1,0 +1,115 @@
+"""Many local files for one patient: stage each as an upload, process it, never stop the batch.
+
+Used by ``voice process`` and ``voice demo``. Each file is copied to ``videos/<patient>/`` as if
+uploaded (a different file that already has that name is never overwritten: the new one gets
+its content hash appended) and processed; a file that fails gets its failure record and a
+result saying why, and the next file still runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from voice import layout
+from voice.config import Settings
+from voice.errors import VoiceError
+from voice.failures import record_failure
+from voice.pipeline import process_video
+from voice.storage import Store
+from voice.transcribe import make_transcriber
+from voice.transcript import Transcriber
+
+__all__ = ["process_files", "stage_upload"]
+
+
+def stage_upload(store: Store, video: Path, patient: str) -> str:
+    """Put a local file into ``videos/<patient>/`` as if uploaded; never overwrite another upload.
+
+    A different file already stored under the same name is kept; this one gets the short hash
+    of its content appended to its stem.
+    """
+    key = f"{patient}/{video.name}"
+    layout.parse_upload_key(key)  # validate before touching the store
+    if store.exists(layout.VIDEOS, key):
+        sha = layout.sha256_file(str(video))
+        with store.download(layout.VIDEOS, key) as existing:
+            if layout.sha256_file(str(existing)) == sha:
+                return key
+        key = f"{patient}/{video.stem}-{sha[:8]}{video.suffix}"
+        if store.exists(layout.VIDEOS, key):
+            return key
+    store.upload(layout.VIDEOS, key, video)
+    return key
+
+
+def _staged(store: Store, video: Path, patient: str) -> str:
+    """Stage ``video``; a file that never reaches the pipeline gets its failure record here."""
+    key = f"{patient}/{video.name}"
+    try:
+        if not video.is_file():
+            raise FileNotFoundError(f"{video} is not a file")
+        return stage_upload(store, video, patient)
+    except (VoiceError, OSError) as exc:
+        record_failure(store, key, exc, stage=getattr(exc, "stage", "read"))
+        raise
+
+
+def _failed(video: Path, key: str, exc: VoiceError | OSError) -> dict[str, Any]:
+    return {
+        "video": str(video),
+        "key": key,
+        "status": "failed",
+        "stage": getattr(exc, "stage", "read"),
+        "error_type": type(exc).__name__,
+        "message": str(exc),
+    }
+
+
+def process_files(
+    videos: Sequence[Path],
+    patient: str,
+    *,
+    store: Store,
+    settings: Settings,
+    force: bool = False,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Process local files for one patient; one result per file, failures included."""
+    from tqdm import tqdm
+
+    transcriber: Transcriber | None = None
+    results: list[dict[str, Any]] = []
+    bar = tqdm(videos, desc="videos", unit="video", disable=not progress, file=sys.stderr)
+    for video in bar:
+        key = f"{patient}/{video.name}"
+        try:
+            key = _staged(store, video, patient)
+            transcriber = transcriber or make_transcriber(settings)
+            name = video.name[:24]
+
+            def on_stage(stage: str, name: str = name) -> None:
+                bar.set_postfix_str(f"{name}: {stage}")
+
+            meta = process_video(
+                store, key, settings=settings, transcriber=transcriber, force=force, on_stage=on_stage
+            )
+        except (VoiceError, OSError) as exc:
+            results.append(_failed(video, key, exc))
+            continue
+        annotated = layout.annotated_video_key(patient, meta["session"])
+        results.append(
+            {
+                "video": str(video),
+                "key": key,
+                "status": "ok",
+                "session": meta["session"],
+                "events": len(meta["events"]),
+                "samples": len(meta["samples"]),
+                "reasons": meta.get("reasons", []),
+                "annotated": store.describe(layout.VIDEOS, annotated),
+            }
+        )
+    return results

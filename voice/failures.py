@@ -1,0 +1,58 @@
+"""Failure records: what went wrong with one upload, at ``videos/failed/<patient>/<file>.json``.
+
+Every way an upload can fail ends here: the pipeline, the batch runner and the video Lambda all
+call :func:`record_failure`. Uploads whose names are unsafe never become keys: their record goes
+to ``failed/_invalid/<hash>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from voice import layout
+from voice.errors import VoiceError
+from voice.layout import VIDEOS
+from voice.storage import Store
+
+__all__ = ["FAILURE_SCHEMA", "failure_record_key", "record_failure"]
+
+log = logging.getLogger("voice")
+
+FAILURE_SCHEMA = "voice.failure/1"
+
+
+def failure_record_key(key: str) -> str:
+    """Where the failure record of upload ``key`` goes; unsafe names map to ``failed/_invalid/``."""
+    try:
+        upload = layout.parse_upload_key(key)
+        return layout.failure_key(upload.patient, upload.file_name)
+    except VoiceError:
+        parts = key.split("/")
+        try:
+            if len(parts) != 2:
+                return layout.invalid_failure_key(key)
+            # A valid name with an unsupported extension still gets its record beside the others.
+            layout.validate_name(parts[0], what="patient name")
+            layout.validate_name(parts[1], what="file name")
+            return layout.failure_key(parts[0], parts[1])
+        except VoiceError:
+            return layout.invalid_failure_key(key)
+
+
+def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) -> str:
+    """Write the failure record for upload ``key``; returns its key. Never raises."""
+    fkey = failure_record_key(key)
+    doc = {
+        "schema": FAILURE_SCHEMA,
+        "source": {"bucket": VIDEOS, "key": key},
+        "stage": exc.stage if isinstance(exc, VoiceError) else stage,
+        "error_type": type(exc).__name__,
+        "message": str(exc),
+    }
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    try:
+        store.write(VIDEOS, fkey, data, content_type="application/json")
+    except Exception as write_exc:  # the original error matters more than a failed record
+        log.error("could not write a failure record (%s)", type(write_exc).__name__)
+    return fkey

@@ -1,0 +1,85 @@
+"""What a transcription is: words with timestamps, segments, the backend interface, chunking.
+
+Both backends (:mod:`voice.transcribe` for faster-whisper, :mod:`voice.transcribe_openai`) return
+a :class:`Transcript`; :mod:`voice.emotions` and :mod:`voice.annotate` read one. This module
+imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks"]
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transcript:
+    language: str = "en"
+    segments: tuple[Segment, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments).strip()
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "text": self.text,
+            "segments": [
+                {
+                    "start": round(s.start, 3),
+                    "end": round(s.end, 3),
+                    "text": s.text.strip(),
+                    "words": [
+                        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(w).items()}
+                        for w in s.words
+                    ],
+                }
+                for s in self.segments
+            ],
+        }
+
+
+def transcribe_chunks(transcriber: Transcriber, chunks: Iterable[tuple[float, np.ndarray]]) -> Transcript:
+    """Transcribe audio given as (offset seconds, samples) chunks; times are shifted back."""
+    segments: list[Segment] = []
+    language = "en"
+    for offset, audio in chunks:
+        part = transcriber.transcribe(audio)
+        language = part.language
+        for seg in part.segments:
+            words = tuple(Word(w.word, w.start + offset, w.end + offset, w.probability) for w in seg.words)
+            segments.append(Segment(seg.start + offset, seg.end + offset, seg.text, words))
+    return Transcript(language=language, segments=tuple(segments))
+
+
+class Transcriber(Protocol):
+    """Turns 16 kHz mono float32 audio into a :class:`Transcript` with word timestamps."""
+
+    name: str
+
+    def transcribe(self, audio: np.ndarray) -> Transcript: ...
