@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from voice.body25 import PoseFrame
-from voice.features import MIN_CONFIDENCE, _derivative, _mean, _med, _quiet, _std, _trend
+from voice.features import MIN_CONFIDENCE
+from voice.signals import derivative, nan_mean, nan_median, nan_std, quiet, trend
 
 __all__ = [
     "FACE_FEATURE_NAMES",
@@ -81,14 +82,14 @@ def part_positions(
 
 def rate(signal: np.ndarray, times: np.ndarray) -> np.ndarray:
     """d signal / dt per second (T,), over the frames where the signal is finite."""
-    return _derivative(np.stack([signal, signal], axis=-1)[:, None, :], times)[:, 0, 0]
+    return derivative(np.stack([signal, signal], axis=-1)[:, None, :], times)[:, 0, 0]
 
 
 def face_frame(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Face points turned level (T, 70, 2) in face units around the eye midpoint, roll (T,) in
     degrees (positive: the person's left eye lower in the image), and the face unit in pixels."""
     eyes = xy[:, L_EYE_OUT] - xy[:, R_EYE_OUT]
-    unit = _med(np.hypot(eyes[:, 0], eyes[:, 1]))
+    unit = nan_median(np.hypot(eyes[:, 0], eyes[:, 1]))
     roll = np.arctan2(eyes[:, 1], eyes[:, 0])
     centre = (xy[:, R_EYE_OUT] + xy[:, L_EYE_OUT]) / 2
     rel = xy - centre[:, None, :]
@@ -122,7 +123,7 @@ def feature_row(
         row[index[name]] = value
 
     if frames:
-        with _quiet():
+        with quiet():
             fill(put, frames, min_confidence)
     return row
 
@@ -149,34 +150,34 @@ def _fill(put: Put, frames: Sequence[PoseFrame], min_confidence: float) -> None:
     u, v = p[..., 0], p[..., 1]  # face units; v points down the face
 
     mouth_open = np.abs(v[:, INNER_LOW] - v[:, INNER_UP])
-    put("face_mouth_open_med", _med(mouth_open))
-    put("face_mouth_open_std", _std(mouth_open))
-    put("face_mouth_speed", _mean(np.abs(rate(mouth_open, times))))
-    put("face_mouth_width_med", _med(np.abs(u[:, MOUTH_L] - u[:, MOUTH_R])))
+    put("face_mouth_open_med", nan_median(mouth_open))
+    put("face_mouth_open_std", nan_std(mouth_open))
+    put("face_mouth_speed", nan_mean(np.abs(rate(mouth_open, times))))
+    put("face_mouth_width_med", nan_median(np.abs(u[:, MOUTH_L] - u[:, MOUTH_R])))
 
     # Smile: how far the lip corners sit above the upper-lip centre (the jaw does not move it).
     upper_lip = (v[:, OUTER_UP] + v[:, INNER_UP]) / 2
     smile = upper_lip - (v[:, MOUTH_R] + v[:, MOUTH_L]) / 2
-    put("face_smile_med", _med(smile))
-    put("face_smile_trend", _trend(smile, times))
+    put("face_smile_med", nan_median(smile))
+    put("face_smile_trend", trend(smile, times))
 
     eye_r, eye_l = _eye_openness(p, R_EYE), _eye_openness(p, L_EYE)
-    put("face_eye_open_r_med", _med(eye_r))
-    put("face_eye_open_l_med", _med(eye_l))
-    put("face_eye_open_std", _std((eye_r + eye_l) / 2))
+    put("face_eye_open_r_med", nan_median(eye_r))
+    put("face_eye_open_l_med", nan_median(eye_l))
+    put("face_eye_open_std", nan_std((eye_r + eye_l) / 2))
 
     eye_line = np.nanmean(v[:, R_EYE + L_EYE], axis=1)
     brows = eye_line - np.nanmean(v[:, BROWS], axis=1)
-    put("face_brow_height_med", _med(brows))
-    put("face_brow_height_std", _std(brows))
+    put("face_brow_height_med", nan_median(brows))
+    put("face_brow_height_std", nan_std(brows))
 
-    put("face_head_roll_med", _med(roll))
+    put("face_head_roll_med", nan_median(roll))
     # Yaw: where the nose tip sits between the jaw's ends (−1 … 1, positive: towards the person's left).
     jaw_r, jaw_l = u[:, 0], u[:, 16]
     yaw = ((u[:, NOSE_TIP] - jaw_r) - (jaw_l - u[:, NOSE_TIP])) / (jaw_l - jaw_r)
-    put("face_head_yaw_med", _med(yaw))
+    put("face_head_yaw_med", nan_median(yaw))
     # Pitch: where the nose tip sits between the eye line and the mouth line (larger: chin down).
     mouth_line = (v[:, MOUTH_R] + v[:, MOUTH_L] + v[:, OUTER_UP] + v[:, OUTER_LOW]) / 4
     pitch = (v[:, NOSE_TIP] - eye_line) / (mouth_line - eye_line)
-    put("face_head_pitch_med", _med(pitch))
-    put("face_head_turn_speed", _mean(np.abs(rate(yaw, times))))
+    put("face_head_pitch_med", nan_median(pitch))
+    put("face_head_turn_speed", nan_mean(np.abs(rate(yaw, times))))

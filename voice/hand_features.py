@@ -18,7 +18,8 @@ import numpy as np
 
 from voice.body25 import PoseFrame
 from voice.face_features import MIN_FACE_SHARE, Put, feature_row, part_positions, rate
-from voice.features import MIN_CONFIDENCE, _mean, _med, _periodicity
+from voice.features import MIN_CONFIDENCE
+from voice.signals import nan_mean, nan_median, periodicity
 
 __all__ = ["HAND_FEATURE_NAMES", "MOUTH_REACH", "extract_hand_features"]
 
@@ -57,7 +58,7 @@ def _hand(
     found = np.isfinite(xy[..., 0]).mean(axis=1) >= MIN_HAND_SHARE
     xy[~found] = np.nan
     palm = xy[:, MIDDLE_BASE] - xy[:, WRIST]
-    return xy, looked, _med(np.hypot(palm[:, 0], palm[:, 1]))
+    return xy, looked, nan_median(np.hypot(palm[:, 0], palm[:, 1]))
 
 
 def extract_hand_features(
@@ -73,7 +74,7 @@ def _mouth(frames: Sequence[PoseFrame], min_confidence: float) -> tuple[np.ndarr
     found = np.isfinite(face[..., 0]).mean(axis=1) >= MIN_FACE_SHARE
     face[~found] = np.nan
     eyes = face[:, 45] - face[:, 36]
-    return np.nanmean(face[:, MOUTH], axis=1), _med(np.hypot(eyes[:, 0], eyes[:, 1]))
+    return np.nanmean(face[:, MOUTH], axis=1), nan_median(np.hypot(eyes[:, 0], eyes[:, 1]))
 
 
 def _fill(put: Put, frames: Sequence[PoseFrame], min_confidence: float) -> None:
@@ -93,13 +94,13 @@ def _fill(put: Put, frames: Sequence[PoseFrame], min_confidence: float) -> None:
         centre = np.nanmean(xy, axis=1)
         centres[side] = (centre, unit)
         velocity = np.stack([rate(centre[:, 0], times), rate(centre[:, 1], times)], axis=-1)
-        put(f"hand_speed_{side}", _mean(np.hypot(velocity[:, 0], velocity[:, 1])) / unit)
+        put(f"hand_speed_{side}", nan_mean(np.hypot(velocity[:, 0], velocity[:, 1])) / unit)
         palm = np.nanmean(xy[:, list(PALM)], axis=1)
         tips = np.hypot(*(xy[:, list(TIPS)] - palm[:, None, :]).transpose(2, 0, 1))
-        put(f"hand_open_{side}", _med(np.nanmean(tips, axis=1)) / unit)
+        put(f"hand_open_{side}", nan_median(np.nanmean(tips, axis=1)) / unit)
         if np.isfinite(face_unit) and face_unit > 0:
             to_face = np.hypot(*(centre - mouth).T) / face_unit
-            put(f"hand_face_dist_{side}", _med(to_face))
+            put(f"hand_face_dist_{side}", nan_median(to_face))
             reach = np.nanmin(np.hypot(*(xy - mouth[:, None, :]).transpose(2, 0, 1)), axis=1) / face_unit
             near_mouth.append(np.where(np.isfinite(reach), reach <= MOUTH_REACH, np.nan))
     _both_hands(put, centres, times)
@@ -112,13 +113,13 @@ def _both_hands(put: Put, centres: dict[str, tuple[np.ndarray, float]], times: n
         return
     unit = float(np.mean([u for _, u in centres.values()]))
     heights = np.nanmean(np.stack([-c[:, 1] for c, _ in centres.values()]), axis=0) / unit
-    period, strength = _periodicity(heights, times)
+    period, strength = periodicity(heights, times)
     put("hand_period_s", period)
     put("hand_autocorr", strength)
     if len(centres) == 2:
         gap = np.hypot(*(centres["r"][0] - centres["l"][0]).T) / unit
-        put("hand_dist_hands", _med(gap))
-        put("hand_clap_autocorr", _periodicity(gap, times)[1])
+        put("hand_dist_hands", nan_median(gap))
+        put("hand_clap_autocorr", periodicity(gap, times)[1])
 
 
 def _mouth_events(put: Put, near_mouth: list[np.ndarray], times: np.ndarray) -> None:
