@@ -41,6 +41,15 @@ EMOTION_COLOURS: dict[str, tuple[int, int, int]] = {
 
 MIN_CONFIDENCE = 0.3
 
+#: Face contour runs (OpenPose face points; closed ones are drawn as loops) and hand chains.
+FACE_RUNS: tuple[tuple[range, bool], ...] = (
+    (range(0, 17), False), (range(17, 22), False), (range(22, 27), False), (range(27, 31), False),
+    (range(31, 36), False), (range(36, 42), True), (range(42, 48), True), (range(48, 60), True),
+    (range(60, 68), True),
+)  # fmt: skip
+HAND_RUNS: tuple[tuple[int, ...], ...] = tuple((0, *range(1 + 4 * f, 5 + 4 * f)) for f in range(5))
+_FACE_HAND_COLOUR = (235, 235, 235)
+
 
 @dataclass(frozen=True)
 class Overlay:
@@ -95,6 +104,7 @@ def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> n
         for x, y, c in pts:
             if c >= MIN_CONFIDENCE:
                 cv2.circle(bgr, (round(x * sx), round(y * sy)), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+        _draw_face_hands(bgr, pose, (sx, sy))
     pad = round(8 * unit)
     y = pad
     for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
@@ -107,6 +117,23 @@ def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> n
         patch = _caption_patch(overlay.caption, w, unit)
         bgr[h - patch.shape[0] :, :] = patch[-h:]
     return bgr
+
+
+def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float]) -> None:
+    """The face contour and the hands, thin and light (they are small next to the skeleton)."""
+    import cv2
+
+    runs = [(pose.face, [(list(r), closed) for r, closed in FACE_RUNS])]
+    runs += [
+        (hand, [(list(chain), False) for chain in HAND_RUNS]) for hand in (pose.hand_left, pose.hand_right)
+    ]
+    for points, chains in runs:
+        if points is None or not (points[:, 2] >= MIN_CONFIDENCE).any():
+            continue
+        xy = np.round(points[:, :2] * scale).astype(np.int32)
+        for idx, closed in chains:
+            if (points[idx, 2] >= MIN_CONFIDENCE).all():
+                cv2.polylines(bgr, [xy[idx]], closed, _FACE_HAND_COLOUR, 1, cv2.LINE_AA)
 
 
 # Text is the costly part of an overlay (anti-aliased Hershey glyphs, ~1 ms a line) and changes

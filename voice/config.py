@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     pose_max_side: int = Field(640, ge=64, description="Frames larger than this are downscaled for pose.")
     pose_min_detection: float = 0.5
     pose_min_tracking: float = 0.5
+    pose_face: bool = Field(True, description="Also find the face (70 OpenPose points) on pose frames.")
+    pose_hands: bool = Field(True, description="Also find the hands (21 points each) on pose frames.")
+    face_refine: bool = Field(
+        True, description="Face model with attention: refined lips, eyes and irises (pupils)."
+    )
+    hand_model: str = Field("lite", description="Hand-landmark model: 'lite' or 'full' (README: speed).")
+    hand_search_every: int = Field(
+        5, ge=1, description="A palm detector looks for a lost hand at most every this many pose frames."
+    )
     window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
     window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")

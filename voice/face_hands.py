@@ -76,6 +76,14 @@ def _seen(body: np.ndarray, i: int) -> np.ndarray | None:
     return np.asarray(body[i, :2], dtype=np.float64) if body[i, 2] >= MIN_BODY_CONFIDENCE else None
 
 
+def _wrist_on_hand(body: np.ndarray, side: str, hand: np.ndarray) -> np.ndarray | None:
+    """That side's BODY_25 wrist if it lies on the hand found (within 1.5 palm lengths of the hand's
+    wrist): only then does its movement say where the hand went."""
+    wrist = _seen(body, _WRIST[side])
+    palm = float(np.hypot(*(hand[9] - hand[0])))
+    return wrist if wrist is not None and np.hypot(*(wrist - hand[0])) <= 1.5 * palm else None
+
+
 def _shift(now: np.ndarray | None, then: np.ndarray | None) -> np.ndarray:
     """How far a body point moved since the last frame (0 when it is not seen in both)."""
     return now - then if now is not None and then is not None else np.zeros(2)
@@ -106,7 +114,7 @@ class FaceHandsEstimator:
         *,
         face: bool = True,
         hands: bool = True,
-        face_refine: bool = True,
+        face_refine: bool = False,
         hand_model: str = "lite",
         search_every: int = 5,
     ) -> None:
@@ -200,14 +208,17 @@ class FaceHandsEstimator:
 
     # --- hands ----------------------------------------------------------------------------------
 
-    def _hand_candidates(self, bgr: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
+    def _hand_candidates(self, bgr: np.ndarray, body: np.ndarray, searching: bool) -> list[np.ndarray]:
+        """Hands from each side's tracked region, else its forearm region. A side that was lost
+        is looked for only on search frames, so a hand out of view costs nothing in between."""
         found: list[np.ndarray] = []
         for side in _SIDES:
             rois: list[Roi | None] = []
             if side in self._last_hand:
                 pts_then, wrist_then = self._last_hand[side]
                 rois.append(hand_roi_from_landmarks(pts_then + _shift(_seen(body, _WRIST[side]), wrist_then)))
-            rois.append(hand_roi_from_body(body, side, bgr.shape))
+            if side in self._last_hand or searching:
+                rois.append(hand_roi_from_body(body, side, bgr.shape))
             pts = self._first(self._hand_graph, bgr, rois)
             if pts is not None:
                 found.append(pts)
@@ -233,21 +244,15 @@ class FaceHandsEstimator:
         return [np.array([(p.x * (x1 - x0) + x0, p.y * (y1 - y0) + y0) for p in h.landmark]) for h in hands]
 
     def _hands(self, bgr: np.ndarray, body: np.ndarray) -> dict[str, np.ndarray]:
-        found = self._hand_candidates(bgr, body)
         self._since_search += 1
-        if len(found) < 2 and self._since_search >= self.search_every:
+        searching = len(self._last_hand) < 2 and self._since_search >= self.search_every
+        found = self._hand_candidates(bgr, body, searching)
+        if searching:
             self._since_search = 0
-            found += self._palm_search(bgr, body)
+            if len(found) < 2:
+                found += self._palm_search(bgr, body)
         sides = assign_sides(found, body)
-        self._last_hand = {
-            side: (
-                pts,
-                body[4 if side == "right" else 7, :2]
-                if body[4 if side == "right" else 7, 2] >= 0.3
-                else None,
-            )
-            for side, pts in sides.items()
-        }
+        self._last_hand = {side: (pts, _wrist_on_hand(body, side, pts)) for side, pts in sides.items()}
         return sides
 
     # --- the public call ------------------------------------------------------------------------

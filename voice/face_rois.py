@@ -155,15 +155,6 @@ def search_box(body: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int,
     return (x0, y0, x1, y1) if x1 - x0 >= 32 and y1 - y0 >= 32 else None
 
 
-def _anchor(body: np.ndarray, side: str) -> np.ndarray | None:
-    """Where that side's hand should be: the wrist, else the elbow, else the shoulder."""
-    for i in reversed(_ARM[side]):
-        p = _seen(body, i)
-        if p is not None:
-            return p
-    return None
-
-
 def _dedupe(hands: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Drop a hand whose wrist lies within a third of a kept hand's size (the same hand twice)."""
     kept: list[np.ndarray] = []
@@ -174,34 +165,57 @@ def _dedupe(hands: Sequence[np.ndarray]) -> list[np.ndarray]:
     return kept
 
 
+def _across(body: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The body's centre and its unit right → left axis (shoulders, else hips, else eyes)."""
+    for right, left in ((RSHO, LSHO), (9, 12), (REYE, LEYE)):
+        pr, pl = _seen(body, right), _seen(body, left)
+        if pr is not None and pl is not None and np.hypot(*(pl - pr)) > 0:
+            return (pr + pl) / 2, (pl - pr) / np.hypot(*(pl - pr))
+    return None
+
+
+def _by_wrists(hands: list[np.ndarray], right: np.ndarray, left: np.ndarray) -> dict[str, np.ndarray]:
+    """Sides from both seen wrists: the pairing with the smallest hand-wrist to wrist distances."""
+    wrist = {"right": right, "left": left}
+    if len(hands) == 2:
+        options = [{"right": hands[0], "left": hands[1]}, {"right": hands[1], "left": hands[0]}]
+    else:
+        options = [{"right": hands[0]}, {"left": hands[0]}]
+
+    def cost(option: dict[str, np.ndarray]) -> float:
+        return sum(float(np.hypot(*(h[0] - wrist[s]))) for s, h in option.items())
+
+    return min(options, key=cost)
+
+
 def assign_sides(hands: Sequence[np.ndarray], body: np.ndarray) -> dict[str, np.ndarray]:
     """Give each found hand (21, 2) px to the person's right or left by the body, not the image.
 
-    Each side's anchor is its wrist (else elbow, else shoulder). The pairing with the smallest
-    total wrist-to-anchor distance wins; a hand farther than 3 shoulder widths from its anchor is
-    not this person's and is dropped.
+    With both BODY_25 wrists seen, the pairing with the smallest wrist distances wins (crossed
+    arms stay right). Otherwise the hands are ordered along the body's own right → left axis
+    (shoulders, else hips, else eyes): the one further to the person's right is the right hand,
+    and a single hand goes to the side of the body it is on. A hand farther than 3 shoulder
+    widths from that side's shoulder (or the body's centre) is not this person's and is dropped.
     """
-    anchors = {side: _anchor(body, side) for side in ("right", "left")}
     scale = body_scale(body)
     candidates = _dedupe(hands)[:2]
-    if not candidates or not np.isfinite(scale):
+    axis = _across(body)
+    if not candidates or not np.isfinite(scale) or axis is None:
         return {}
-
-    def cost(hand: np.ndarray, side: str) -> float:
-        anchor = anchors[side]
-        return float(np.hypot(*(hand[0] - anchor))) if anchor is not None else math.inf
-
-    options: list[dict[str, np.ndarray]] = []
-    if len(candidates) == 2:
-        options = [
-            {"right": candidates[0], "left": candidates[1]},
-            {"right": candidates[1], "left": candidates[0]},
-        ]
+    centre, u = axis
+    right, left = _seen(body, RWRI), _seen(body, LWRI)
+    if right is not None and left is not None:
+        sides = _by_wrists(candidates, right, left)
     else:
-        options = [{"right": candidates[0]}, {"left": candidates[0]}]
-
-    def total(option: dict[str, np.ndarray]) -> float:
-        return sum(cost(h, s) for s, h in option.items())
-
-    best = min(options, key=total)
-    return {s: h for s, h in best.items() if cost(h, s) <= 3.0 * scale}
+        along = sorted(candidates, key=lambda h: float((h[0] - centre) @ u))
+        if len(along) == 2:
+            sides = {"right": along[0], "left": along[1]}
+        else:
+            sides = {"right" if float((along[0][0] - centre) @ u) < 0 else "left": along[0]}
+    kept = {}
+    for side, hand in sides.items():
+        anchor = _seen(body, _ARM[side][0])
+        anchor = centre if anchor is None else anchor
+        if np.hypot(*(hand[0] - anchor)) <= 3.0 * scale:
+            kept[side] = hand
+    return kept

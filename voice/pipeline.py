@@ -31,7 +31,7 @@ from voice.failures import record_failure
 from voice.layout import VIDEOS
 from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import MODEL_NAME, PoseTrack, sample_stride
+from voice.poses import MODEL_NAME, PoseTrack, face_hands_model_name, sample_stride
 from voice.render import RenderPlan, VideoPassResult, video_pass
 from voice.runs import load_latest_model
 from voice.session import (
@@ -148,7 +148,12 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
         result = video_pass(run.source, info, plan, model=model, settings=run.settings, outputs=outputs)
         for name, seconds in result.timings.items():
             run.add_time(name, seconds)
-        models = {"whisper": transcriber.name, "pose": MODEL_NAME, "patient": _run_id(model)}
+        models = {
+            "whisper": transcriber.name,
+            "pose": MODEL_NAME,
+            "face_hands": face_hands_model_name(run.settings),
+            "patient": _run_id(model),
+        }
         found = _Findings(info, transcript, windows, result, models)
         run.stage("samples")
         doc = _metadata(run, found, _samples(run, windows, result.track))
@@ -239,6 +244,8 @@ def _metadata(run: _Run, found: _Findings, samples: list[dict[str, Any]]) -> dic
             "frames": len(track.frames),
             "detected": track.detected,
             "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
+            "faces": track.faces,
+            "hands": track.hands,
         },
         "samples": samples,
         "predictions": found.result.predictions,
