@@ -137,7 +137,7 @@ def _face_error(face: np.ndarray | None, reference: np.ndarray | None) -> float:
 
 
 def run(seconds: float) -> dict[str, Any]:
-    from voice.poses import native_stderr_muted
+    from voice.mp_quiet import native_stderr_muted
 
     with tempfile.TemporaryDirectory() as tmp:
         video = long_narrated_video(Path(tmp) / "bench.mp4", seconds)

@@ -322,7 +322,7 @@ def _face_hands(kind: str, t: np.ndarray) -> np.ndarray:
                          0.66 * one, 0.84 - shake, 20 * one, 1 - 0.4 * k])  # fmt: skip
     if kind == "surprise":  # mouth and eyes wide, brows up; a hand to the mouth, the other raised
         k = _smoothstep(t / 0.35)
-        rx, ry = 0.33 + (MOUTH[0] - 0.04 - 0.33) * k, 0.93 + (MOUTH[1] + 0.2 - 0.93) * k
+        rx, ry = 0.33 + (MOUTH[0] - 0.04 - 0.33) * k, 0.93 + (MOUTH[1] + 0.15 - 0.93) * k
         return np.stack([z, k, k, -0.5 * k, rx, ry, -25 * k - 8, 0.62 + 0.12 * k, 0.93 - 0.25 * k,
                          8 + 10 * k, 1 + 0.4 * k])  # fmt: skip
     raise ValueError(kind)

@@ -23,6 +23,7 @@ face-mesh index table: :mod:`voice.face_layout`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ from voice.face_rois import (
     hand_roi_from_landmarks,
     search_box,
 )
+from voice.mp_quiet import native_stderr_muted
 
 __all__ = ["FaceHands", "FaceHandsEstimator"]
 
@@ -120,8 +122,6 @@ class FaceHandsEstimator:
     ) -> None:
         from mediapipe.python.solution_base import SolutionBase
 
-        from voice.poses import native_stderr_muted
-
         if hand_model not in ("lite", "full"):
             raise ValueError(f"hand_model must be 'lite' or 'full', not {hand_model!r}")
         self.face_enabled, self.hands_enabled = face, hands
@@ -143,6 +143,7 @@ class FaceHandsEstimator:
         self._last_face: tuple[np.ndarray, np.ndarray | None] | None = None  # mesh, nose then
         self._last_hand: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}  # side → landmarks, wrist
         self._since_search = self.search_every
+        self._warmup = 3
 
     def __enter__(self) -> FaceHandsEstimator:
         return self
@@ -270,12 +271,15 @@ class FaceHandsEstimator:
             self._last_face, self._last_hand = None, {}
             return FaceHands(face, left, right)
         kp = np.asarray(body, dtype=np.float64)
-        if self.face_enabled:
-            face = self._face(bgr, kp)
-        if self.hands_enabled:
-            sides = self._hands(bgr, kp)
-            left = _inside(_openpose(sides.get("left"), 21), bgr.shape)
-            right = _inside(_openpose(sides.get("right"), 21), bgr.shape)
+        # The models start on their first calls and log to fd 2 before any setting applies.
+        with native_stderr_muted() if self._warmup > 0 else contextlib.nullcontext():
+            self._warmup -= 1
+            if self.face_enabled:
+                face = self._face(bgr, kp)
+            if self.hands_enabled:
+                sides = self._hands(bgr, kp)
+                left = _inside(_openpose(sides.get("left"), 21), bgr.shape)
+                right = _inside(_openpose(sides.get("right"), 21), bgr.shape)
         return FaceHands(face, left, right)
 
 

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import os
-import sys
 import time
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from voice.body25 import PoseFrame, from_mediapipe
+from voice.mp_quiet import native_stderr_muted
 
 __all__ = [
     "MODEL_NAME",
@@ -33,31 +31,6 @@ __all__ = [
 ]
 
 MODEL_NAME = "mediapipe-0.10.14/full"
-
-# MediaPipe (glog/absl/TFLite) is chatty on stderr; keep it to errors.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# mediapipe 0.10.14 calls a protobuf API that newer protobuf deprecates, once per graph.
-warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated")
-
-
-@contextlib.contextmanager
-def native_stderr_muted() -> Iterator[None]:
-    """Silence file descriptor 2 while MediaPipe builds and starts its graph.
-
-    Its C++ side (absl, TFLite) prints warnings such as "Feedback manager requires a model with
-    a single signature" straight to fd 2 before GLOG settings apply; they say nothing to a user.
-    Python errors still propagate as exceptions.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def sample_stride(video_fps: float, pose_fps: float) -> int:
