@@ -232,7 +232,8 @@ class FaceHandsEstimator:
         box = search_box(body, bgr.shape)
         if box is None:
             return []
-        if self._search is None:
+        first = self._search is None
+        if first:
             self._search = mp.solutions.hands.Hands(
                 static_image_mode=True,
                 max_num_hands=2,
@@ -240,7 +241,8 @@ class FaceHandsEstimator:
                 min_detection_confidence=0.5,
             )
         x0, y0, x1, y1 = box
-        result = self._search.process(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB))
+        with native_stderr_muted() if first else contextlib.nullcontext():  # its models start now
+            result = self._search.process(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB))
         hands = result.multi_hand_landmarks or []
         return [np.array([(p.x * (x1 - x0) + x0, p.y * (y1 - y0) + y0) for p in h.landmark]) for h in hands]
 
