@@ -8,16 +8,18 @@ turn, so all of them share the same frames and the same machine noise:
 
 - ``pose``: today's pose (MediaPipe Pose, full model, tracking) — the reference;
 - ``pose+regions``: pose, then VOICE's face and hands on the pose's regions (voice.face_hands,
-  the default settings: face model with attention, hand-landmark lite, palm search every 5 frames);
-- ``pose+regions/full-hands`` and ``pose+regions/search-1``: the same with the full hand model,
-  and with the palm search on every frame where a hand is missing;
+  the default settings: 468-point face model, hand-landmark lite, palm search every 5 frames);
+- ``pose+regions/attention-face``, ``…/full-hands``, ``…/search-1``: the same with the face
+  model with attention (478 points, irises), with the full hand model, and with the palm search
+  on every frame where a hand is missing;
 - ``holistic``: MediaPipe Holistic (pose + face + both hands in one tracking graph, refined face);
 - ``pose+mesh+hands``: pose, FaceMesh and Hands run separately on the whole frame (tracking).
 
 The candidates take turns over chunks of 25 frames (each keeps its models warm; all see the same
 stretches of machine noise).
 
-Reported per candidate: milliseconds per sampled frame (median and mean), the ratio to ``pose``,
+Reported per candidate: milliseconds per sampled frame (wall time, median and mean; and CPU time
+of the process, which a busy shared machine disturbs less), the ratios to ``pose``,
 the share of frames with a face, hands found per frame, and how far its face points lie from
 Holistic's (median, in outer-eye-corner distances) where both found a face.
 """
@@ -121,7 +123,7 @@ def _separate() -> Step:
 CANDIDATES: dict[str, Callable[[], Step]] = {
     "pose": _pose_only,
     "pose+regions": lambda: _regions(),
-    "pose+regions/468-face": lambda: _regions(face_refine=False),
+    "pose+regions/attention-face": lambda: _regions(face_refine=True),
     "pose+regions/full-hands": lambda: _regions(hand_model="full"),
     "pose+regions/search-1": lambda: _regions(search_every=1),
     "holistic": _holistic,
@@ -145,6 +147,7 @@ def run(seconds: float) -> dict[str, Any]:
             steps = {name: make() for name, make in CANDIDATES.items()}
         frames = [(fr.index, fr.bgr) for fr in media.iter_frames(video) if fr.index % 5 == 0]
     times: dict[str, list[float]] = {name: [] for name in steps}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
     faces: dict[str, list[np.ndarray | None]] = {name: [] for name in steps}
     hands: dict[str, list[int]] = {name: [] for name in steps}
     # Candidates take turns over chunks of the same frames: each keeps its own models warm in the
@@ -152,14 +155,16 @@ def run(seconds: float) -> dict[str, Any]:
     for start in range(0, len(frames), CHUNK):
         for name, step in steps.items():
             for index, bgr in frames[start : start + CHUNK]:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 face, n_hands = step(bgr, index)
                 times[name].append(time.perf_counter() - t0)
+                cpu[name].append(time.process_time() - c0)
                 faces[name].append(face)
                 hands[name].append(n_hands)
     warm = 3  # the first calls start the graphs
     base = float(np.mean(times["pose"][warm:]))
     base_median = float(np.median(times["pose"][warm:])) * 1000
+    base_cpu = float(np.mean(cpu["pose"][warm:]))
     out: dict[str, Any] = {}
     for name in steps:
         ms = np.array(times[name][warm:]) * 1000
@@ -169,6 +174,8 @@ def run(seconds: float) -> dict[str, Any]:
             "ms_mean": round(float(np.mean(ms)), 2),
             "ratio_to_pose": round(float(np.mean(ms)) / (base * 1000), 2),
             "ratio_of_medians": round(float(np.median(ms)) / base_median, 2),
+            "cpu_ms_mean": round(float(np.mean(cpu[name][warm:])) * 1000, 2),
+            "cpu_ratio_to_pose": round(float(np.mean(cpu[name][warm:])) / base_cpu, 2),
             "face_share": round(float(np.mean([f is not None for f in faces[name]])), 3),
             "hands_per_frame": round(float(np.mean(hands[name])), 3),
             "face_vs_holistic": round(float(np.nanmedian(errors)), 4) if name != "pose" else None,
@@ -191,7 +198,9 @@ def main() -> None:
         print(
             f"{name:>24}: {r['ms_mean']:6.2f} ms/frame (median {r['ms_median']:.2f}) "
             f"×{r['ratio_to_pose']:.2f} "
-            f"(medians ×{r['ratio_of_medians']:.2f})  face {r['face_share']:.0%}  hands/frame "
+            f"(medians ×{r['ratio_of_medians']:.2f}; CPU {r['cpu_ms_mean']:.1f} ms "
+            f"×{r['cpu_ratio_to_pose']:.2f})  "
+            f"face {r['face_share']:.0%}  hands/frame "
             f"{r['hands_per_frame']:.2f}  face vs holistic {r['face_vs_holistic']}"
         )
 

@@ -210,15 +210,17 @@ class FaceHandsEstimator:
     # --- hands ----------------------------------------------------------------------------------
 
     def _hand_candidates(self, bgr: np.ndarray, body: np.ndarray, searching: bool) -> list[np.ndarray]:
-        """Hands from each side's tracked region, else its forearm region. A side that was lost
-        is looked for only on search frames, so a hand out of view costs nothing in between."""
+        """Hands from each side's tracked region, else its forearm region (when that side's BODY_25
+        wrist was on the hand). A side that was lost is looked for only on search frames, so a hand
+        out of view costs nothing in between."""
         found: list[np.ndarray] = []
         for side in _SIDES:
             rois: list[Roi | None] = []
+            wrist_then = None
             if side in self._last_hand:
                 pts_then, wrist_then = self._last_hand[side]
                 rois.append(hand_roi_from_landmarks(pts_then + _shift(_seen(body, _WRIST[side]), wrist_then)))
-            if side in self._last_hand or searching:
+            if searching or wrist_then is not None:  # the forearm region, where the wrist is reliable
                 rois.append(hand_roi_from_body(body, side, bgr.shape))
             pts = self._first(self._hand_graph, bgr, rois)
             if pts is not None:
