@@ -9,6 +9,7 @@ turn, so all of them share the same frames and the same machine noise:
 - ``pose``: today's pose (MediaPipe Pose, full model, tracking) — the reference;
 - ``pose+regions``: pose, then VOICE's face and hands on the pose's regions (voice.face_hands,
   the default settings: 468-point face model, hand-landmark lite, palm search every 5 frames);
+- ``pose+regions/face-only``, ``…/hands-only``: the same with one of the two turned off;
 - ``pose+regions/attention-face``, ``…/full-hands``, ``…/search-1``: the same with the face
   model with attention (478 points, irises), with the full hand model, and with the palm search
   on every frame where a hand is missing;
@@ -123,6 +124,8 @@ def _separate() -> Step:
 CANDIDATES: dict[str, Callable[[], Step]] = {
     "pose": _pose_only,
     "pose+regions": lambda: _regions(),
+    "pose+regions/face-only": lambda: _regions(hands=False),
+    "pose+regions/hands-only": lambda: _regions(face=False),
     "pose+regions/attention-face": lambda: _regions(face_refine=True),
     "pose+regions/full-hands": lambda: _regions(hand_model="full"),
     "pose+regions/search-1": lambda: _regions(search_every=1),
