@@ -63,24 +63,42 @@ def worker_voice(video: Path, workdir: Path, model: str) -> dict[str, Any]:
     return {"stages": stages, "events": len(meta["events"]), "poses": meta["poses"]["frames"]}
 
 
+def _seed_poses(clip: Any, times: list[float]) -> list[Any]:
+    """The seed's pose step: static-image MediaPipe on a few frames fetched by moviepy."""
+    import mediapipe as mp
+    import numpy as np
+
+    from voice.body25 import PoseFrame, from_mediapipe
+
+    poses = []
+    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
+        for t in times:
+            rgb = clip.get_frame(min(t, clip.duration - 0.05))
+            res = pose.process(rgb)
+            kp = None
+            if res.pose_landmarks is not None:
+                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
+                kp = from_mediapipe(lm, rgb.shape[1], rgb.shape[0])
+            poses.append(PoseFrame(0, t, rgb.shape[1], rgb.shape[0], kp))
+    return poses
+
+
 def worker_seed(video: Path, workdir: Path) -> dict[str, Any]:
     """The original stack, rebuilt faithfully from its description (see module docstring)."""
     import wave
 
     import cv2
-    import mediapipe as mp
     import numpy as np
     from moviepy import VideoFileClip
 
     from voice.annotate import Overlay, draw_overlay
-    from voice.body25 import PoseFrame, from_mediapipe
     from voice.emotions import extract_events
-    from voice.transcribe_openai import OpenAIWhisperTranscriber
+    from voice.transcribe_openai import OpenAIDecoding, OpenAIWhisperTranscriber
 
     stages: dict[str, float] = {}
     t_all = time.perf_counter()
     t0 = time.perf_counter()
-    transcriber = OpenAIWhisperTranscriber("base", word_timestamps=False)
+    transcriber = OpenAIWhisperTranscriber("base", decoding=OpenAIDecoding(word_timestamps=False))
     transcriber.load()
     stages["load_model"] = time.perf_counter() - t0
 
@@ -100,16 +118,7 @@ def worker_seed(video: Path, workdir: Path) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     times = [clip.duration * (i + 0.5) / 12 for i in range(12)] + [e.time for e in events]
-    poses = []
-    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
-        for t in sorted(times):
-            rgb = clip.get_frame(min(t, clip.duration - 0.05))
-            res = pose.process(rgb)
-            kp = None
-            if res.pose_landmarks is not None:
-                lm = np.array([(p.x, p.y, p.visibility) for p in res.pose_landmarks.landmark])
-                kp = from_mediapipe(lm, rgb.shape[1], rgb.shape[0])
-            poses.append(PoseFrame(0, t, rgb.shape[1], rgb.shape[0], kp))
+    poses = _seed_poses(clip, sorted(times))
     stages["pose"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -144,7 +144,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
 
     # --- training ------------------------------------------------------------------------------
     analyze_role, promote_role = training.analyze_function.role, training.promote_function.role
-    assert analyze_role is not None and promote_role is not None
+    assert analyze_role is not None
+    assert promote_role is not None
     _iam5(
         promote_role,
         [f"{patients}/models/*"],

@@ -37,7 +37,7 @@ def analyze(
     from voice.config import get_settings
     from voice.runs import last_run_at
 
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     now = now or datetime.now(UTC)
     listing = [obj.key for obj in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     decision = gate.decide(

@@ -97,7 +97,7 @@ def execution_name(patient: str, now: float) -> str:
     return _execution_name(patient, datetime.fromtimestamp(now, UTC), origin="gate")
 
 
-def start_if_unlocked(
+def start_if_unlocked(  # noqa: PLR0913  (moves to voice/aws with the history table)
     patient: str,
     *,
     ddb: Any,

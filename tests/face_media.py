@@ -15,7 +15,16 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["FACE_POINTS", "astronaut_bgr", "draw_hand", "expressive_face", "paste_hand"]
+__all__ = [
+    "EXPRESSION",
+    "FACE_POINTS",
+    "astronaut_bgr",
+    "draw_hand",
+    "expressive_face",
+    "paste_hand",
+    "synthetic_face",
+    "synthetic_hand",
+]
 
 #: Where things are on the 512×512 photo (pixels; from MediaPipe's face mesh on the photo).
 FACE_POINTS: dict[str, tuple[float, float]] = {
@@ -159,22 +168,32 @@ def paste_hand(
 # synthetic OpenPose face and hand points (no model): for the feature tests
 
 
-def synthetic_face(
-    centre: tuple[float, float],
-    unit: float,
-    *,
-    smile: float = 0.0,
-    mouth_open: float = 0.0,
-    brows: float = 0.0,
-    eyes: float = 1.0,
-    yaw: float = 0.0,
-    roll_deg: float = 0.0,
-    wink: float = 0.0,
-) -> np.ndarray:
+#: The expression parameters of :func:`synthetic_face` and their neutral values.
+EXPRESSION = {
+    "smile": 0.0,
+    "mouth_open": 0.0,
+    "brows": 0.0,
+    "eyes": 1.0,
+    "yaw": 0.0,
+    "roll_deg": 0.0,
+    "wink": 0.0,
+}
+
+
+def synthetic_face(centre: tuple[float, float], unit: float, **expression: float) -> np.ndarray:
     """A plausible 70-point OpenPose face (70, 3): ``unit`` px between the outer eye corners,
-    eye midpoint at ``centre``. ``smile`` lifts the lip corners, ``mouth_open`` drops the lower lip,
-    ``brows`` raises the brows, ``eyes`` scales the lid gaps (``wink`` closes the left eye's by that
-    share), ``yaw`` shifts the inner face sideways."""
+    eye midpoint at ``centre``. Expression (:data:`EXPRESSION`): ``smile`` lifts the lip corners,
+    ``mouth_open`` drops the lower lip, ``brows`` raises the brows, ``eyes`` scales the lid gaps
+    (``wink`` closes the left eye's by that share), ``yaw`` shifts the inner face sideways,
+    ``roll_deg`` turns the face."""
+    unknown = set(expression) - set(EXPRESSION)
+    if unknown:
+        raise TypeError(f"unknown expression parameters {sorted(unknown)}")
+    e = {**EXPRESSION, **expression}
+    smile, mouth_open, brows, eyes, yaw, wink = (
+        e[k] for k in ("smile", "mouth_open", "brows", "eyes", "yaw", "wink")
+    )
+    roll_deg = e["roll_deg"]
     pts = np.zeros((70, 2))
     k = np.arange(17)
     pts[:17] = np.stack([-0.95 * np.cos(np.pi * k / 16), 0.05 + 1.05 * np.sin(np.pi * k / 16)], axis=1)

@@ -7,8 +7,11 @@ adds a silent AAC track when the source has none. Output is bit-exact across run
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +21,10 @@ import numpy as np
 
 from voice.body25 import PoseFrame
 from voice.errors import VoiceError
-from voice.media import ffmpeg_exe
+from voice.media import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 from voice.transcript import Segment
 
-__all__ = ["EMOTION_COLOURS", "SKELETON", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
+__all__ = ["EMOTION_COLOURS", "SKELETON", "Encoding", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
 
 #: BODY_25 limbs to draw (pairs of slots).
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -176,6 +179,14 @@ def _caption_patch(caption: str, width: int, unit: float) -> np.ndarray:
     return patch
 
 
+@dataclass(frozen=True)
+class Encoding:
+    """x264 settings of the annotated video (README, "Speed and memory")."""
+
+    preset: str = "veryfast"
+    crf: int = 26
+
+
 class H264Writer:
     """Pipe BGR frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
 
@@ -183,14 +194,14 @@ class H264Writer:
         self,
         out_path: Path,
         *,
-        width: int,
-        height: int,
+        size: tuple[int, int],
         fps: float,
         audio_source: Path | None,
         duration_s: float,
-        preset: str = "veryfast",
-        crf: int = 26,
+        encoding: Encoding | None = None,
     ) -> None:
+        width, height = size
+        encoding = encoding or Encoding()
         # x264 needs even dimensions for yuv420p.
         self.width, self.height = width - width % 2, height - height % 2
         self.src_width, self.src_height = width, height
@@ -213,18 +224,22 @@ class H264Writer:
             "-",
         ]
         if audio_source is not None:
-            cmd += ["-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
+            # The same demuxer and protocol rules as PyAV's reads (voice.media.DEMUXERS).
+            demuxer = ["-f", demuxer_for(audio_source), "-protocol_whitelist", PROTOCOL_WHITELIST]
+            cmd += [*demuxer, "-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
         else:
+            # Generated silence stops with the video, whatever duration the container claims.
             cmd += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-map", "0:v:0", "-map", "1:a:0"]
+            cmd += ["-shortest"]
         cmd += [
             "-t",
             f"{duration_s:.3f}",
             "-c:v",
             "libx264",
             "-preset",
-            preset,
+            encoding.preset,
             "-crf",
-            str(crf),
+            str(encoding.crf),
             "-pix_fmt",
             "yuv420p",
             "-c:a",
@@ -244,7 +259,17 @@ class H264Writer:
             str(out_path),
         ]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Drain stderr as it comes: a full pipe (64 KiB of messages) would block ffmpeg, and us.
+        self._errors: collections.deque[str] = collections.deque(maxlen=20)
+        self._drain = threading.Thread(target=self._read_errors, name="voice-ffmpeg-stderr", daemon=True)
+        self._drain.start()
         self.frames = 0
+
+    def _read_errors(self) -> None:
+        assert self._proc.stderr is not None
+        with contextlib.suppress(ValueError, OSError):  # the pipe closed under us: the process is gone
+            for line in self._proc.stderr:
+                self._errors.append(line.decode(errors="replace").strip())
 
     def write(self, bgr: np.ndarray) -> None:
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
@@ -257,19 +282,22 @@ class H264Writer:
         self.frames += 1
 
     def _stderr(self) -> str:
-        err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-        return err.strip().splitlines()[-1] if err.strip() else "no message"
+        self._drain.join(timeout=5)
+        lines = [line for line in self._errors if line]
+        return lines[-1] if lines else "no message"
 
     def close(self) -> None:
         assert self._proc.stdin is not None
         self._proc.stdin.close()
         code = self._proc.wait()
+        self._drain.join(timeout=5)
         if code != 0:
             raise VoiceError(f"video encoder failed ({code}): {self._stderr()}", stage="annotate")
 
     def abort(self) -> None:
         self._proc.kill()
         self._proc.wait()
+        self._drain.join(timeout=5)
 
     def __enter__(self) -> H264Writer:
         return self

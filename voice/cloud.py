@@ -163,7 +163,7 @@ def start_training(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Start one training execution (the gate's per-patient lock is for automatic starts only)."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     name = execution_name(patient, now or datetime.now(UTC))
     response = sfn_client.start_execution(
         stateMachineArn=state_machine_arn, name=name, input=json.dumps({"patient": patient, "force": force})
@@ -190,7 +190,7 @@ def status(
     limit: int = 10,
 ) -> dict[str, Any]:
     """The patient's newest history rows, the gate lock, and the patient's last execution."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     rows = ddb.query(
         TableName=table,
         KeyConditionExpression="patient = :p AND begins_with(sk, :run)",
@@ -222,7 +222,7 @@ def status(
 
 def download_model(patient: str, dest_dir: str | Path, *, s3: Any, bucket: str) -> dict[str, Any]:
     """Download the promoted run (``latest.json`` → ``models/<patient>/<run-id>/``) into ``dest_dir``."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     latest_key = layout.latest_model_key(patient)
     try:
         pointer = json.loads(s3.get_object(Bucket=bucket, Key=latest_key)["Body"].read())

@@ -12,9 +12,11 @@ __all__ = [
     "ConfigError",
     "CorruptMediaError",
     "InvalidNameError",
+    "MediaLimitError",
     "ModelError",
     "NoVideoStreamError",
     "NotEnoughDataError",
+    "ProfileError",
     "StorageError",
     "UnsupportedFormatError",
     "UntrustedModelError",
@@ -59,6 +61,15 @@ class NoVideoStreamError(CorruptMediaError):
     """The container decodes but holds no video stream (for example an audio-only file)."""
 
 
+class MediaLimitError(VoiceError):
+    """The upload is larger than the settings allow (bytes, pixels, frame rate, duration).
+
+    Raised before any decoding; the message names the limit and the setting that holds it.
+    """
+
+    stage = "probe"
+
+
 class StorageError(VoiceError):
     """A read or write on the store failed."""
 
@@ -83,3 +94,9 @@ class NotEnoughDataError(ModelError):
 
 class UntrustedModelError(ModelError):
     """A saved model names a type that is not on the trusted list; it was not loaded."""
+
+
+class ProfileError(VoiceError):
+    """A patient profile (``patients/<patient>/profile.json``) is not valid JSON or not a profile."""
+
+    stage = "profile"

@@ -28,10 +28,12 @@ def group_contributions(
     *,
     settings: Settings,
     feature_names: Sequence[str],
-    full_balanced_accuracy: float,
-    importances: Mapping[str, float],
+    metrics: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """``metrics.json``'s ``feature_groups`` section (see the module docstring)."""
+    """``metrics.json``'s ``feature_groups`` section (see the module docstring), from the full
+    model's ``metrics`` (its balanced accuracy and feature importances)."""
+    full_balanced_accuracy = float(metrics["balanced_accuracy"]["mean"])
+    importances: Mapping[str, float] = metrics["feature_importance"]["values"]
     x = np.asarray(features, dtype=np.float64)
     member = np.array([group_of(name) for name in feature_names])
     out: dict[str, Any] = {}

@@ -169,7 +169,7 @@ def train_patient(
     now: datetime | None = None,
 ) -> TrainResult:
     """Gate, then train ``patient``'s model and write its artifacts; promote if it beats the baseline."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     t0 = time.perf_counter()
     now = now or datetime.now(UTC)
     listing = [o.key for o in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
@@ -203,8 +203,7 @@ def train_patient(
         groups,
         settings=settings,
         feature_names=FEATURE_NAMES,
-        full_balanced_accuracy=metrics["balanced_accuracy"]["mean"],
-        importances=metrics["feature_importance"]["values"],
+        metrics=metrics,
     )
     files = _run_files(patient, model.metrics, dump_model(model), samples, settings)
     files["model.tar.gz"] = tarball(files, now.timestamp())

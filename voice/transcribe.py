@@ -18,7 +18,7 @@ import numpy as np
 
 from voice.config import Settings, get_settings
 from voice.errors import ConfigError
-from voice.transcribe_openai import OpenAIWhisperTranscriber
+from voice.transcribe_openai import OpenAIDecoding, OpenAIWhisperTranscriber
 from voice.transcript import Segment, Transcriber, Transcript, Word
 from voice.whisper_models import ct2_model_dir
 
@@ -105,5 +105,5 @@ def make_transcriber(settings: Settings | None = None) -> Transcriber:
             threads=s.whisper_threads,
         )
     if s.transcriber == "openai-whisper":
-        return OpenAIWhisperTranscriber(s.whisper_model, language=s.language)
+        return OpenAIWhisperTranscriber(s.whisper_model, decoding=OpenAIDecoding(language=s.language))
     raise ConfigError(f"unknown transcriber {s.transcriber!r}; use 'faster-whisper' or 'openai-whisper'.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,23 @@ from voice.errors import ConfigError
 from voice.transcript import Segment, Transcript, Word
 from voice.whisper_convert import ensure_checkpoint, load_whisper
 
-__all__ = ["OpenAIWhisperTranscriber"]
+__all__ = ["OpenAIDecoding", "OpenAIWhisperTranscriber"]
 
 log = logging.getLogger("voice")
 
 SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class OpenAIDecoding:
+    """How openai-whisper decodes. ``word_timestamps=False`` gives segment timestamps only (the
+    original VOICE behaviour); segments then carry no words."""
+
+    language: str | None = "en"
+    fp16: bool = False
+    word_timestamps: bool = True
+    beam_size: int | None = None
+    condition_on_previous_text: bool = False
 
 
 class OpenAIWhisperTranscriber:
@@ -32,28 +45,19 @@ class OpenAIWhisperTranscriber:
 
     ``model`` is ``"tiny.en"`` or ``"base"`` (converted on first use from the bundled packages),
     a CTranslate2 Whisper directory (converted likewise), or an openai-whisper checkpoint file.
-    ``word_timestamps=False`` gives segment timestamps only (the original VOICE behaviour);
-    segments then carry no words.
     """
 
     def __init__(
         self,
         model: str = "tiny.en",
         *,
-        language: str | None = "en",
-        fp16: bool = False,
-        word_timestamps: bool = True,
-        beam_size: int | None = None,
-        condition_on_previous_text: bool = False,
+        decoding: OpenAIDecoding | None = None,
         threads: int = 0,
         cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.model = model or "tiny.en"
-        self.language = language
-        self.fp16 = fp16
-        self.word_timestamps = word_timestamps
-        self.beam_size = beam_size
-        self.condition_on_previous_text = condition_on_previous_text
+        self.decoding = decoding or OpenAIDecoding()
+        self.language = self.decoding.language
         self.threads = threads
         self.cache_dir = cache_dir
         label = Path(self.model).stem if self.model.endswith(".pt") else Path(self.model).name
@@ -99,7 +103,8 @@ class OpenAIWhisperTranscriber:
         language = self.language
         if not model.is_multilingual and language not in (None, "en"):
             raise ConfigError(f"{self.name} is English-only; use language 'en' or a multilingual model.")
-        options: dict[str, Any] = {"beam_size": self.beam_size} if self.beam_size else {}
+        decoding = self.decoding
+        options: dict[str, Any] = {"beam_size": decoding.beam_size} if decoding.beam_size else {}
         import torch
 
         with torch.inference_mode():
@@ -108,9 +113,9 @@ class OpenAIWhisperTranscriber:
                 language=language,
                 task="transcribe",
                 temperature=0.0,
-                fp16=self.fp16,
-                word_timestamps=self.word_timestamps,
-                condition_on_previous_text=self.condition_on_previous_text,
+                fp16=decoding.fp16,
+                word_timestamps=decoding.word_timestamps,
+                condition_on_previous_text=decoding.condition_on_previous_text,
                 verbose=None,
                 **options,
             )

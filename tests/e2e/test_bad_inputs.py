@@ -77,7 +77,9 @@ def test_the_batch_reports_failures_and_processes_the_good_videos(batch: dict[st
     assert batch["code"] == 1, "exit 1: some inputs failed, the others were done"
     for good in batch["good"]:
         r = batch["results"][good.name]
-        assert r["status"] == "ok" and r["events"] == 1 and r["samples"] == 1, r
+        assert r["status"] == "ok", r
+        assert r["events"] == 1, r
+        assert r["samples"] == 1, r
         meta = batch["data"] / "videos" / "annotated" / PATIENT / f"{r['session']}_metadata.json"
         assert json.loads(meta.read_text())["status"] == "ok"
 
@@ -109,9 +111,11 @@ def test_broken_files_get_a_typed_error_and_a_failure_record(
     assert result["status"] == "failed"
     assert result["error_type"] == error, result
     record = _failure_record(batch, case)
-    assert record["error_type"] == error and record["stage"] == stage, record
+    assert record["error_type"] == error, record
+    assert record["stage"] == stage, record
     assert record["source"] == {"bucket": "videos", "key": result["key"]}
-    assert record["message"] == result["message"] and len(record["message"]) > 20
+    assert record["message"] == result["message"]
+    assert len(record["message"]) > 20
     annotated = batch["data"] / "videos" / "annotated" / PATIENT
     stem = batch["bad"][case].stem.replace("_", "-")
     assert not any(p.name.startswith(stem) for p in annotated.glob("*_metadata.json")), "no partial outputs"
@@ -134,7 +138,8 @@ def test_valid_videos_with_nothing_to_find_are_ok_with_zero_events(
 ) -> None:
     result = _result(batch, case)
     assert result["status"] == "ok", result
-    assert result["events"] == 0 and result["samples"] == 0
+    assert result["events"] == 0
+    assert result["samples"] == 0
     assert any(reason in r for r in result["reasons"]), result["reasons"]
     assert not (batch["data"] / "videos" / "failed" / PATIENT / f"{batch['bad'][case].name}.json").exists()
 
@@ -153,7 +158,8 @@ def test_no_person_is_ok_with_no_samples_and_the_reason(batch: dict[str, Any]) -
 
 def test_control_characters_in_a_file_name_are_refused(batch: dict[str, Any]) -> None:
     result = _result(batch, "control_character")
-    assert result["status"] == "failed" and result["error_type"] == "InvalidNameError"
+    assert result["status"] == "failed"
+    assert result["error_type"] == "InvalidNameError"
     records = list((batch["data"] / "videos" / "failed" / "_invalid").glob("*.json"))
     assert any(json.loads(p.read_text())["error_type"] == "InvalidNameError" for p in records)
     assert not any("\x07" in p.name for p in (batch["data"] / "videos").rglob("*"))
@@ -176,9 +182,11 @@ def test_unsafe_patient_names_fail_every_video_cleanly(tmp_path: Path, patient: 
             ]
         )
     (result,) = json.loads(out.getvalue())
-    assert code == 1 and result["error_type"] == "InvalidNameError", result
+    assert code == 1, result
+    assert result["error_type"] == "InvalidNameError", result
     written = [p for p in data.rglob("*") if p.is_file()]
-    assert written and all(p.parent == data / "videos" / "failed" / "_invalid" for p in written), written
+    assert written, written
+    assert all(p.parent == data / "videos" / "failed" / "_invalid" for p in written), written
 
 
 @pytest.mark.parametrize("key", ["../maria/clip.mp4", "/maria/clip.mp4", "maria/../../clip.mp4"])
@@ -189,5 +197,6 @@ def test_unsafe_keys_from_s3_events_are_refused_before_any_read(tmp_path: Path, 
     with pytest.raises(InvalidNameError):
         process_video(store, key)
     files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
-    assert len(files) == 1 and files[0].parent.name == "_invalid"
+    assert len(files) == 1
+    assert files[0].parent.name == "_invalid"
     assert json.loads(files[0].read_text())["error_type"] == "InvalidNameError"

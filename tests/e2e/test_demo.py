@@ -50,7 +50,8 @@ def test_demo_ends_with_a_promoted_model_a_prediction_and_a_report(demo: dict[st
     assert result["ok"]
     assert all(r["status"] == "ok" for r in result["processed"])
     training = result["training"]
-    assert training["trained"] and training["promoted"], training
+    assert training["trained"], training
+    assert training["promoted"], training
     assert training["balanced_accuracy"]["mean"] > training["baseline"]
     latest = json.loads((demo["data"] / "patients" / "models" / "maria" / "latest.json").read_text())
     assert latest["run_id"] == training["run_id"]
@@ -62,7 +63,8 @@ def test_demo_ends_with_a_promoted_model_a_prediction_and_a_report(demo: dict[st
     )
     assert "swing" not in json.dumps(sessions)
     windows = result["prediction"]["windows"]
-    assert windows and all(abs(sum(w["probabilities"].values()) - 1) < 1e-3 for w in windows)
+    assert windows
+    assert all(abs(sum(w["probabilities"].values()) - 1) < 1e-3 for w in windows)
     held = [r for r in result["processed"] if r["video"].endswith("swing.mp4")]
     meta = json.loads(
         (demo["data"] / "videos" / "annotated" / "maria" / f"{held[0]['session']}_metadata.json").read_text()
@@ -87,7 +89,8 @@ def test_demo_trains_with_every_feature_group_and_the_report_shows_what_each_add
         )
         assert training["feature_groups_add"][name] == pytest.approx(g["adds"], abs=1e-4)
     report = Path(demo["result"]["report"]).read_text()
-    assert 'id="feature-groups"' in report and "What each feature group adds" in report
+    assert 'id="feature-groups"' in report
+    assert "What each feature group adds" in report
 
 
 @contextlib.contextmanager
@@ -140,5 +143,8 @@ def test_report_opens_in_headless_chromium_with_every_image_loaded(
     page = json.loads(html.unescape(raw))
     assert len(page["imgs"]) >= 3, page  # confusion matrix, feature importance, timelines
     for img in page["imgs"]:
-        assert img["done"] and img["w"] > 0 and img["h"] > 0, img
-    assert page["metrics"] and "baseline" in page["metrics"].lower(), page["metrics"]
+        assert img["done"], img
+        assert img["w"] > 0, img
+        assert img["h"] > 0, img
+    assert page["metrics"], page["metrics"]
+    assert "baseline" in page["metrics"].lower(), page["metrics"]

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from tests.conftest import read_metadata
 from voice.cli import main
+from voice.config import EMOTIONS
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +63,8 @@ def test_the_negated_event_is_flagged_and_never_a_sample(
         processed_samples["data"], processed_samples["patient"], results[entry["file"]]["session"]
     )
     flagged = [e for e in meta["events"] if e["negated"]]
-    assert len(flagged) == 1 and flagged[0]["emotion"] == want["emotion"]
+    assert len(flagged) == 1
+    assert flagged[0]["emotion"] == want["emotion"]
     k = meta["events"].index(flagged[0])
     assert not any(s["prefix"].endswith(f"_e{k}/") for s in meta["samples"])
 
@@ -87,10 +90,12 @@ def test_every_pose_file_is_body25(processed_samples: dict[str, Any]) -> None:
             # Neck = midpoint of the shoulders, MidHip = midpoint of the hips (±1 px).
             np.testing.assert_allclose(kp[1, :2], (kp[2, :2] + kp[5, :2]) / 2, atol=1.0)
             np.testing.assert_allclose(kp[8, :2], (kp[9, :2] + kp[12, :2]) / 2, atol=1.0)
-            assert kp[20].tolist() == [0, 0, 0] and kp[23].tolist() == [0, 0, 0], "small toes not detected"
+            assert kp[20].tolist() == [0, 0, 0], "small toes not detected"
+            assert kp[23].tolist() == [0, 0, 0], "small toes not detected"
             # The sample person faces the camera: her right shoulder is on the image's left.
             assert kp[2, 0] < kp[5, 0], path
-            assert 0 <= kp[0, 0] <= doc["voice"]["width"] and 0 <= kp[0, 1] <= doc["voice"]["height"]
+            assert 0 <= kp[0, 0] <= doc["voice"]["width"]
+            assert 0 <= kp[0, 1] <= doc["voice"]["height"]
     assert with_person >= 0.9 * len(files)
 
 
@@ -125,6 +130,17 @@ def test_pose_files_carry_the_face_and_hands_where_visible(processed_samples: di
     assert np.mean([np.asarray(p["hand_right_keypoints_2d"]).any() for p in sad]) < 0.5
 
 
+def test_key_frame_keys_carry_no_spoken_words(processed_samples: dict[str, Any]) -> None:
+    """Key frames are named by index, time and emotion only: the narration's subject ("Maria",
+    "Maria's mom") would put a name into a key outside the patient's folder name."""
+    root = processed_samples["data"] / "videos" / "annotated" / processed_samples["patient"]
+    names = [p.name for p in root.glob("frames/*/*")] + [p.name for p in root.glob("poses/*/*")]
+    assert len(names) >= 2 * 15
+    emotions = "|".join((*EMOTIONS, "none"))
+    pattern = re.compile(rf"(frame|pose)_\d{{3}}_at_\d+\.\d{{2}}s_({emotions})\.(jpg|json)")
+    assert [n for n in names if not pattern.fullmatch(n)] == []
+
+
 def _probe_streams(path: Path) -> dict[str, Any]:
     import av
 
@@ -154,7 +170,8 @@ def test_annotated_videos_are_h264_aac_with_the_source_duration(
             / f"{session}.mp4"
         )
         streams = _probe_streams(out)
-        assert streams["video"] == "h264" and streams["audio"] == "aac", streams
+        assert streams["video"] == "h264", streams
+        assert streams["audio"] == "aac", streams
         assert streams["pix_fmt"] == "yuv420p", "browsers play yuv420p only"
         source = probe(samples_dir / entry["file"]).duration_s
         assert abs(probe(out).duration_s - source) <= 0.1, (entry["file"], probe(out), source)
@@ -182,7 +199,8 @@ def test_vtt_parses_and_matches_the_transcript(processed_samples: dict[str, Any]
         cues = _parse_vtt((data / "videos" / "annotated" / patient / f"{r['session']}.vtt").read_text())
         assert len(cues) == len(meta["transcript"]["segments"]) > 0
         for start, end, text in cues:
-            assert 0 <= start < end <= meta["video"]["duration_s"] + 0.5 and text
+            assert 0 <= start < end <= meta["video"]["duration_s"] + 0.5
+            assert text
         assert [c[0] for c in cues] == sorted(c[0] for c in cues)
 
 
@@ -193,12 +211,14 @@ def test_metadata_has_every_required_field(processed_samples: dict[str, Any]) ->
     for key in ("schema", "session", "patient", "source", "video", "transcript", "events", "poses", "samples",
                 "predictions", "models", "timings_s", "status"):  # fmt: skip
         assert key in meta, key
-    assert meta["schema"] == "voice.session/1" and meta["status"] == "ok"
+    assert meta["schema"] == "voice.session/1"
+    assert meta["status"] == "ok"
     assert meta["poses"]["sampled_fps"] == pytest.approx(5.0, abs=0.5)
     assert meta["poses"]["detection_rate"] > 0.9
     assert meta["models"]["pose"] == "mediapipe-0.10.14/full"
     words = [w for s in meta["transcript"]["segments"] for w in s["words"]]
-    assert words and all({"word", "start", "end", "probability"} <= set(w) for w in words)
+    assert words
+    assert all({"word", "start", "end", "probability"} <= set(w) for w in words)
 
 
 def _tree_hashes(root: Path) -> dict[str, str]:
@@ -226,11 +246,13 @@ def test_processing_twice_gives_identical_bytes_and_no_extra_samples(
     before = _tree_hashes(data)
     # A second delivery of the same upload: recognised as complete, nothing rewritten.
     code, again = _run("process", str(video), "--patient", "maria", "--data-dir", str(data))
-    assert code == 0 and again[0]["session"] == first[0]["session"]
+    assert code == 0
+    assert again[0]["session"] == first[0]["session"]
     assert _tree_hashes(data) == before
     # A forced re-run recomputes everything and still writes the very same bytes.
     code, forced = _run("process", str(video), "--patient", "maria", "--data-dir", str(data), "--force")
-    assert code == 0 and forced[0]["status"] == "ok"
+    assert code == 0
+    assert forced[0]["status"] == "ok"
     after = _tree_hashes(data)
     assert after == before
     assert sum(1 for k in after if k.startswith("patients/maria/") and "/.sessions/" not in k) == sum(
@@ -250,7 +272,8 @@ def test_same_name_different_content_gives_two_sessions(tmp_path: Path, samples_
     sessions = {r["session"] for r in results}
     assert len(sessions) == 2, "two different uploads named IMG_0001.mp4 never collide"
     uploads = sorted(p.name for p in (data / "videos" / "maria").iterdir())
-    assert len(uploads) == 2 and "IMG_0001.mp4" in uploads, uploads
+    assert len(uploads) == 2, uploads
+    assert "IMG_0001.mp4" in uploads, uploads
     assert (data / "videos" / "maria" / "IMG_0001.mp4").read_bytes() == a.read_bytes(), "first upload kept"
     emotions = {read_metadata(data, "maria", s)["events"][0]["emotion"] for s in sessions}
     assert emotions == {"sadness", "anger"}

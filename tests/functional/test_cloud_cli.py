@@ -78,9 +78,11 @@ def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> No
     from voice.config import Settings
 
     names = resolve_names(Settings(), cloudformation=aws["cfn"])
-    assert names.videos_bucket == "voice-videos-x1" and names.state_machine_arn == aws["arn"]
+    assert names.videos_bucket == "voice-videos-x1"
+    assert names.state_machine_arn == aws["arn"]
     mixed = resolve_names(Settings(videos_bucket="my-own-videos"), cloudformation=aws["cfn"])
-    assert mixed.videos_bucket == "my-own-videos" and mixed.history_table == "voice-history-x1"
+    assert mixed.videos_bucket == "my-own-videos"
+    assert mixed.history_table == "voice-history-x1"
 
 
 def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, Any]) -> None:
@@ -217,9 +219,11 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "train", "ann", "--json"])
-    assert code == 0 and json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
+    assert code == 0
+    assert json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "status", "ann", "--json"])
-    assert code == 0 and json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
+    assert code == 0
+    assert json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}

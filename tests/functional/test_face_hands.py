@@ -72,7 +72,8 @@ def test_face_layout_follows_openpose(
 ) -> None:
     frame, body = scene
     face = estimator.estimate(frame, body).face
-    assert face is not None and face.shape == (70, 3)
+    assert face is not None
+    assert face.shape == (70, 3)
     assert (face[:, 2] == 1.0).all()
     y, x = face[:, 1], face[:, 0]
     # eyes (36–47) above the nose base (31–35) above the mouth (48–67) above the chin (8)
@@ -82,11 +83,13 @@ def test_face_layout_follows_openpose(
     # the person's right (OpenPose's first of each pair) is on the image's left for a frontal face
     assert x[36:42].max() < x[42:48].min()
     assert x[17:22].mean() < x[22:27].mean()
-    assert x[48] < x[51] < x[54] and x[60] < x[62] < x[64]
+    assert x[48] < x[51] < x[54]
+    assert x[60] < x[62] < x[64]
     assert x[68] < x[69]
     # jaw contour: from the right ear down to the chin (8), then up to the left ear
     assert (np.diff(x[:17]) > 0).all()
-    assert (np.diff(y[:9]) > 0).all() and (np.diff(y[8:17]) < 0).all()
+    assert (np.diff(y[:9]) > 0).all()
+    assert (np.diff(y[8:17]) < 0).all()
     # pupils inside their eyes
     for pupil, eye in ((68, slice(36, 42)), (69, slice(42, 48))):
         assert x[eye].min() < x[pupil] < x[eye].max()
@@ -102,8 +105,10 @@ def test_hands_are_labelled_by_the_body_on_a_mirrored_frame(
         est = FaceHandsEstimator(face=False)  # fresh: no tracking carried between the two frames
         found = est.estimate(img, kp)
         est.close()
-        assert found.hand_right is not None and found.hand_left is not None
-        assert found.hand_right[:, 2].min() == 1.0 and found.hand_left[:, 2].min() == 1.0
+        assert found.hand_right is not None
+        assert found.hand_left is not None
+        assert found.hand_right[:, 2].min() == 1.0
+        assert found.hand_left[:, 2].min() == 1.0
         # each hand's wrist lies at that side's BODY_25 wrist, wherever it is in the image
         for hand, wrist_i in ((found.hand_right, 4), (found.hand_left, 7)):
             assert np.hypot(*(hand[0, :2] - kp[wrist_i, :2])) < 25
@@ -118,11 +123,16 @@ def test_missing_parts_are_zeros_with_confidence_zero(estimator: FaceHandsEstima
     _, body = _scene(), _body(_scene())
     found = FaceHandsEstimator().estimate(frame, body)
     for part, n in ((found.face, 70), (found.hand_left, 21), (found.hand_right, 21)):
-        assert part is not None and part.shape == (n, 3) and not part.any()
+        assert part is not None
+        assert part.shape == (n, 3)
+        assert not part.any()
     nobody = estimator.estimate(frame, None)
-    assert nobody.face is not None and not nobody.face.any()
+    assert nobody.face is not None
+    assert not nobody.face.any()
     off = FaceHandsEstimator(face=False, hands=False).estimate(_scene(), body)
-    assert off.face is None and off.hand_left is None and off.hand_right is None
+    assert off.face is None
+    assert off.hand_left is None
+    assert off.hand_right is None
 
 
 def test_openpose_json_carries_face_and_hands(
@@ -134,10 +144,13 @@ def test_openpose_json_carries_face_and_hands(
     doc = json.loads(pose_to_json(pose, "s"))
     person = doc["people"][0]
     assert len(person["face_keypoints_2d"]) == 210
-    assert len(person["hand_left_keypoints_2d"]) == 63 and len(person["hand_right_keypoints_2d"]) == 63
+    assert len(person["hand_left_keypoints_2d"]) == 63
+    assert len(person["hand_right_keypoints_2d"]) == 63
     back = pose_from_json(pose_to_json(pose, "s"))
-    assert back.face is not None and np.allclose(back.face, found.face, atol=1e-3)
-    assert back.hand_right is not None and np.allclose(back.hand_right, found.hand_right, atol=1e-3)
+    assert back.face is not None
+    assert np.allclose(back.face, found.face, atol=1e-3)
+    assert back.hand_right is not None
+    assert np.allclose(back.hand_right, found.hand_right, atol=1e-3)
 
 
 def _expression_window(smiles: list[float]) -> list[PoseFrame]:
@@ -171,7 +184,8 @@ def test_a_smile_forming_on_video_gives_a_rising_smile_feature() -> None:
     smile, trend = FACE_FEATURE_NAMES.index("face_smile_med"), FACE_FEATURE_NAMES.index("face_smile_trend")
     rising = extract_face_features(_expression_window(list(np.linspace(-1.0, 1.0, 11))))
     neutral = extract_face_features(_expression_window([0.0] * 11))
-    assert rising[0] == 1.0 and neutral[0] == 1.0  # the face was found in every frame
+    assert rising[0] == 1.0
+    assert neutral[0] == 1.0
     # Thresholds: the warp moves the corners by ±9 px of the 512 px photo (±0.2 fu); the rising
     # window's slope measured 0.094 fu/s, the neutral one's 0.003 fu/s (model jitter).
     assert rising[trend] > 0.03, rising[trend]

@@ -100,7 +100,8 @@ def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(
     # Logs name the patient by hash only, and carry no transcript text.
     logged = capsys.readouterr().out + capsys.readouterr().err + caplog.text
     assert "video processed" in logged
-    assert PATIENT not in logged.lower() and "surprised" not in logged.lower()
+    assert PATIENT not in logged.lower()
+    assert "surprised" not in logged.lower()
 
     keys = set(snapshot(aws))
     (metadata_key,) = [
@@ -122,7 +123,8 @@ def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(
         aws.get_object(Bucket=VIDEOS, Key=f"failed/{PATIENT}/broken.MP4.json")["Body"].read()
     )
     assert failure["source"]["key"] == f"{PATIENT}/broken.MP4"
-    assert failure["error_type"] and failure["stage"]
+    assert failure["error_type"]
+    assert failure["stage"]
 
 
 def test_a_batch_of_only_failures_reports_them_without_raising(aws: Any) -> None:

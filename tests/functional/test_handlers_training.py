@@ -133,7 +133,8 @@ def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(
     described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"]) == {"patient": "Ann Example"}
     # The execution name identifies the patient only by a hash.
-    assert "Ann" not in execution["name"] and "Example" not in execution["name"]
+    assert "Ann" not in execution["name"]
+    assert "Example" not in execution["name"]
 
 
 def test_lock_expires_after_the_cooldown(aws: dict[str, Any]) -> None:
@@ -208,7 +209,8 @@ def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: d
     assert first["train_uri"] == f"s3://{BUCKET}/{PATIENT}/"
     assert first["output_uri"] == f"s3://{BUCKET}/models/{PATIENT}/"
     assert first["training_job_name"] == again["training_job_name"]
-    assert len(first["training_job_name"]) <= 63 and PATIENT not in first["training_job_name"]
+    assert len(first["training_job_name"]) <= 63
+    assert PATIENT not in first["training_job_name"]
     other = handler({**event, "execution": "another-execution"}, FakeContext())
     assert other["training_job_name"] != first["training_job_name"]
     assert json.loads(first["counts_json"]) == first["counts"]
@@ -220,7 +222,8 @@ def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]
     _write_samples(aws, sessions_per_emotion=1)
     result = handler(load_event("sfn_analyze.json"), FakeContext())
     assert result["train"] is False
-    assert result["reasons"] and result["reasons_text"] == "; ".join(result["reasons"])
+    assert result["reasons"]
+    assert result["reasons_text"] == "; ".join(result["reasons"])
 
 
 # --- promote ------------------------------------------------------------------------------------
@@ -305,7 +308,8 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
     assert latest["run_id"] == result["run_id"]
     # The core loads what promote wrote, as `voice predict --store s3` would.
     model = load_latest_model(store, PATIENT)
-    assert model is not None and model.run_id == result["run_id"]
+    assert model is not None
+    assert model.run_id == result["run_id"]
 
 
 def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
@@ -322,7 +326,8 @@ def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
     model_files["metrics.json"] = json.dumps(metrics).encode()
     _upload_job_output(aws, model_files, {})
     result = handler(load_event("sfn_promote.json"), FakeContext())
-    assert result["promoted"] is False and "not promoted" in result["reason"]
+    assert result["promoted"] is False
+    assert "not promoted" in result["reason"]
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
     assert store.exists(layout.PATIENTS, layout.model_artifact_key(PATIENT, result["run_id"], "metrics.json"))
@@ -345,4 +350,5 @@ def test_promote_ignores_archive_members_with_paths(aws: dict[str, Any], trained
     _upload_job_output(aws, model_files, {})
     result = handler(load_event("sfn_promote.json"), FakeContext())
     keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=BUCKET)["Contents"]]
-    assert result["run_id"] and not any("escape" in k for k in keys)
+    assert result["run_id"]
+    assert not any("escape" in k for k in keys)

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("whisper")
 
 from voice.transcribe import FasterWhisperTranscriber
-from voice.transcribe_openai import OpenAIWhisperTranscriber
+from voice.transcribe_openai import OpenAIDecoding, OpenAIWhisperTranscriber
 from voice.transcript import Transcript
 from voice.whisper_convert import ensure_checkpoint
 from voice.whisper_models import ct2_model_dir
@@ -31,7 +31,8 @@ def normalised_words(text: str) -> list[str]:
 
 def read_wav_16k(path: Path) -> np.ndarray:
     with wave.open(str(path)) as w:
-        assert w.getnchannels() == 1 and w.getsampwidth() == 2
+        assert w.getnchannels() == 1
+        assert w.getsampwidth() == 2
         rate = w.getframerate()
         audio = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768.0
     if rate != 16_000:
@@ -117,9 +118,12 @@ def test_transcription_is_repeatable(
 
 
 def test_segment_only_timestamps(cache_dir: Path, speech: np.ndarray, tiny_transcript: Transcript) -> None:
-    transcriber = OpenAIWhisperTranscriber("tiny.en", cache_dir=cache_dir, word_timestamps=False)
+    transcriber = OpenAIWhisperTranscriber(
+        "tiny.en", cache_dir=cache_dir, decoding=OpenAIDecoding(word_timestamps=False)
+    )
     transcript = transcriber.transcribe(speech)
-    assert transcript.segments and all(not s.words for s in transcript.segments)
+    assert transcript.segments
+    assert all(not s.words for s in transcript.segments)
     assert normalised_words(transcript.text) == normalised_words(tiny_transcript.text)
     assert transcript.to_dict()["segments"][0]["words"] == []
 
@@ -154,7 +158,8 @@ def test_base_is_joined_converted_and_hears_the_same_words_as_faster_whisper(
     ours = transcriber.transcribe(speech)
     base_dir = ct2_model_dir("base", cache_dir)
     assert (base_dir / "model.bin").stat().st_size == 145_217_532
-    assert transcriber.checkpoint is not None and transcriber.checkpoint.parent == cache_dir / "openai"
+    assert transcriber.checkpoint is not None
+    assert transcriber.checkpoint.parent == cache_dir / "openai"
     theirs = FasterWhisperTranscriber(str(base_dir), compute_type="float32", vad=False).transcribe(speech)
     assert normalised_words(ours.text) == normalised_words(theirs.text) == normalised_words(SENTENCE)
     assert ours.language == "en"

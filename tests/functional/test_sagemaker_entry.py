@@ -22,7 +22,8 @@ PATIENT = "ann"
 
 def entry() -> ModuleType:
     spec = importlib.util.spec_from_file_location("voice_training_entry", ENTRY)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -67,7 +68,8 @@ def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureF
     assert model.classes == ("happiness", "surprise")
     assert model.pipeline.named_steps["forest"].n_estimators == 20  # hyperparameter reached Settings
     printed = json.loads(capsys.readouterr().out)
-    assert printed["trained"] is True and printed["run_id"] == model.run_id
+    assert printed["trained"] is True
+    assert printed["run_id"] == model.run_id
     # The channel is input only: nothing was written into it.
     assert not any(p.name == "models" for p in channel.rglob("*"))
 

@@ -65,12 +65,14 @@ def test_samples_from_store_reads_what_the_pipeline_writes(store: LocalStore) ->
     assert all(len(s.frames) == 21 for s in samples)
     assert len({s.session for s in samples}) == 12
     _, digest2 = samples_from_store(store, PATIENT)
-    assert digest == digest2 and len(digest) == 64
+    assert digest == digest2
+    assert len(digest) == 64
 
 
 def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainResult]) -> None:
     store, result = trained
-    assert result.trained and result.promoted
+    assert result.trained
+    assert result.promoted
     assert re.fullmatch(r"20261121T120000Z-[0-9a-f]{8}", result.run_id or "")
     assert list(result.artifacts) == list(ARTIFACTS)
     for key in result.artifacts.values():
@@ -98,7 +100,8 @@ def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainRes
     pointer = json.loads(store.read(layout.PATIENTS, layout.latest_model_key(PATIENT)))
     assert pointer["run_id"] == result.run_id
     model = load_latest_model(store, PATIENT)
-    assert model is not None and model.run_id == result.run_id
+    assert model is not None
+    assert model.run_id == result.run_id
     assert model.classes == ("happiness", "sadness", "anger")
 
 
@@ -118,10 +121,12 @@ def test_gate_cooldown_then_force(store: LocalStore) -> None:
     first = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
     assert first.trained
     second = train_patient(store, PATIENT, settings=SETTINGS, now=NOW + timedelta(minutes=10))
-    assert not second.trained and second.run_id is None
+    assert not second.trained
+    assert second.run_id is None
     assert any("cooldown is 60 min" in r for r in second.reasons)
     forced = train_patient(store, PATIENT, settings=SETTINGS, now=NOW + timedelta(minutes=11), force=True)
-    assert forced.trained and forced.run_id != first.run_id
+    assert forced.trained
+    assert forced.run_id != first.run_id
     later = train_patient(store, PATIENT, settings=SETTINGS, now=NOW + timedelta(hours=2))
     assert later.trained
 
@@ -152,8 +157,10 @@ def test_no_signal_is_trained_but_not_promoted(tmp_path: Path) -> None:
         [SyntheticSample(str(labels[x.session]), x.session, x.event_index, x.frames) for x in samples],
     )
     result = train_patient(s, PATIENT, settings=SETTINGS, now=NOW)
-    assert result.trained and not result.promoted
-    assert result.promotion_reason and result.promotion_reason.startswith("not promoted")
+    assert result.trained
+    assert not result.promoted
+    assert result.promotion_reason
+    assert result.promotion_reason.startswith("not promoted")
     assert not s.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
     assert load_latest_model(s, PATIENT) is None
     metrics = json.loads(s.read(layout.PATIENTS, result.artifacts["metrics.json"]))
@@ -204,15 +211,18 @@ def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResul
     where = write_report(store, PATIENT, settings=SETTINGS)
     assert where == store.describe(layout.VIDEOS, layout.patient_report_key(PATIENT))
     page = Path(where).read_text()
-    assert 'id="metrics"' in page and 'id="coverage"' in page
-    assert result.run_id and result.run_id in page
+    assert 'id="metrics"' in page
+    assert 'id="coverage"' in page
+    assert result.run_id
+    assert result.run_id in page
     assert page.count("data:image/png;base64,") == 3  # confusion matrix, importance, one timeline
     assert f'href="{session}.mp4"' in page
     links = re.findall(r'(?:href|src)="([^"]+)"', page)
     assert all(link.startswith("data:image/png;base64,") or link == f"{session}.mp4" for link in links)
     assert "http" not in page.replace("http-equiv", "")
     run_page = store.read(layout.PATIENTS, result.artifacts["report.html"]).decode()
-    assert 'id="metrics"' in run_page and run_page.count("data:image/png;base64,") == 2
+    assert 'id="metrics"' in run_page
+    assert run_page.count("data:image/png;base64,") == 2
 
 
 def test_report_before_any_training(tmp_path: Path) -> None:
@@ -221,7 +231,8 @@ def test_report_before_any_training(tmp_path: Path) -> None:
     s = LocalStore(tmp_path)
     write_samples(s, PATIENT, dataset()[:4])
     page = Path(write_report(s, PATIENT, settings=SETTINGS)).read_text()
-    assert "No training run yet" in page and "No processed videos yet" in page
+    assert "No training run yet" in page
+    assert "No processed videos yet" in page
 
 
 def test_predict_windows_cover_ragged_and_short_tracks(trained: tuple[LocalStore, TrainResult]) -> None:

@@ -104,4 +104,5 @@ def test_cfn_lint_does_reject_a_broken_definition(asl: dict[str, Any], tmp_path:
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(_state_machine_template(broken)))
     done = subprocess.run([*_cfn_lint(), str(path)], capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode != 0 and "E3601" in done.stdout
+    assert done.returncode != 0
+    assert "E3601" in done.stdout

@@ -30,9 +30,11 @@ def test_every_acknowledgment_names_its_finding_and_gives_a_specific_reason(synt
         # The acknowledgment id is the exact finding (rule and, for IAM5, the wildcard), not a whole rule.
         assert ack_id.endswith("::" + rule), (ack_id, rule)
         if rule.startswith("AwsSolutions-IAM5"):
-            assert "[" in ack_id and ack_id.endswith("]"), ack_id
+            assert "[" in ack_id, ack_id
+            assert ack_id.endswith("]"), ack_id
         reason = v["reason"]
-        assert len(reason) >= 60 and "todo" not in reason.lower(), (rule, reason)
+        assert len(reason) >= 60, (rule, reason)
+        assert "todo" not in reason.lower(), (rule, reason)
         reasons.add(reason)
     # Reasons are written for their findings, not one blanket sentence.
     assert len(reasons) >= 15

@@ -81,7 +81,9 @@ def test_every_bucket_denies_plain_http(synth: Synth, name: str) -> None:
         for st in policies[0]["Properties"]["PolicyDocument"]["Statement"]
         if st["Effect"] == "Deny" and st.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]
-    assert denies and denies[0]["Action"] == "s3:*" and denies[0]["Principal"] == {"AWS": "*"}
+    assert denies
+    assert denies[0]["Action"] == "s3:*"
+    assert denies[0]["Principal"] == {"AWS": "*"}
 
 
 def test_data_key_rotates(synth: Synth) -> None:
@@ -101,7 +103,8 @@ def test_video_rule_matches_every_video_extension_ignoring_case(synth: Synth) ->
     (video_id,) = [k for k in rules if k.startswith("ProcessingVideoCreated")]
     pattern = rules[video_id]["EventPattern"]
     videos_id, _ = _bucket(synth, "Videos")
-    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["bucket"]["name"] == [{"Ref": videos_id}]
     assert pattern["detail"]["object"]["key"] == [
         {"suffix": {"equals-ignore-case": f".{ext}"}} for ext in VIDEO_EXTENSIONS
@@ -242,9 +245,11 @@ def test_images_are_staged_from_the_dockerfiles_not_built(synth: Synth) -> None:
     assert set(images) == {"docker/lambda.Dockerfile", "docker/training.Dockerfile"}
     for directory in images.values():
         staged = synth.outdir / directory
-        assert (staged / "pyproject.toml").is_file() and (staged / "voice" / "layout.py").is_file()
+        assert (staged / "pyproject.toml").is_file()
+        assert (staged / "voice" / "layout.py").is_file()
         assert (staged / "lambdas" / "video_processor.py").is_file()
-        assert not (staged / ".venv").exists() and not (staged / "node_modules").exists()
+        assert not (staged / ".venv").exists()
+        assert not (staged / "node_modules").exists()
 
 
 def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
@@ -279,7 +284,8 @@ def test_history_table_is_keyed_by_patient_and_encrypted(synth: Synth) -> None:
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["SSESpecification"]["SSEEnabled"] is True and props["SSESpecification"]["SSEType"] == "KMS"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["SSESpecification"]["SSEType"] == "KMS"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 
 
@@ -297,7 +303,8 @@ def test_state_machine_logs_everything_encrypted_and_traces(synth: Synth) -> Non
 def test_train_state_is_a_sync_sagemaker_job_with_retry_and_catch(asl: dict[str, Any]) -> None:
     train = asl["States"]["Train"]
     assert train["Resource"] == "arn:aws:states:::sagemaker:createTrainingJob.sync"
-    assert train["Retry"] and all(r["BackoffRate"] > 1 for r in train["Retry"])
+    assert train["Retry"]
+    assert all(r["BackoffRate"] > 1 for r in train["Retry"])
     assert train["Catch"] == [
         {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
     ]
@@ -326,7 +333,8 @@ def test_state_machine_flow(asl: dict[str, Any]) -> None:
     assert states["RecordTrained"]["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert states["RecordSkipped"]["Parameters"]["Item"]["status"] == {"S": "skipped"}
     assert states["RecordSkipped"]["Parameters"]["Item"]["reasons"] == {"S.$": "$.analysis.reasons_text"}
-    assert states["RecordFailure"]["Next"] == "Failed" and states["Failed"]["Type"] == "Fail"
+    assert states["RecordFailure"]["Next"] == "Failed"
+    assert states["Failed"]["Type"] == "Fail"
     for name in ("Analyze", "Train", "Promote", "RecordTrained", "RecordSkipped", "ReleaseLock"):
         assert states[name]["Catch"][0]["Next"] == "RecordFailure", name
         assert states[name]["Retry"], name

@@ -349,7 +349,8 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
     ]
     tags = {d["imageTag"] for d in training_asset["destinations"].values()}
     image = job["AlgorithmSpecification"]["TrainingImage"]
-    assert ".dkr.ecr." in image and image.rsplit(":", 1)[1] in tags
+    assert ".dkr.ecr." in image
+    assert image.rsplit(":", 1)[1] in tags
     (channel,) = job["InputDataConfig"]
     assert channel["ChannelName"] == "train"
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{BUCKET}/{PATIENT}/"
@@ -358,7 +359,8 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
     assert job["RoleArn"] == aws["role"]
 
     (row,) = _history(aws)
-    assert row["status"] == "trained" and row["training_job_name"] == job_name
+    assert row["status"] == "trained"
+    assert row["training_job_name"] == job_name
     output = json.loads(done["output"])
     assert row["promoted"] is output["promotion"]["promoted"]
     assert row["run_id"] == output["promotion"]["run_id"]
@@ -383,7 +385,8 @@ def test_skip_path_writes_a_skipped_row_with_the_reasons(synth: Synth, aws: dict
 
     (row,) = _history(aws)
     assert row["status"] == "skipped"
-    assert row["reasons"] and "sample" in row["reasons"].lower()
+    assert row["reasons"]
+    assert "sample" in row["reasons"].lower()
     assert json.loads(row["counts"])
     assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
     # The lock is released so that the next upload may check again.

@@ -42,7 +42,8 @@ def test_neck_and_midhip_are_midpoints_and_small_toes_empty() -> None:
     np.testing.assert_allclose(out[1, :2], shoulders)
     np.testing.assert_allclose(out[8, :2], hips)
     assert out[1, 2] == min(lm[11, 2], lm[12, 2])
-    assert out[20].tolist() == [0, 0, 0] and out[23].tolist() == [0, 0, 0]
+    assert out[20].tolist() == [0, 0, 0]
+    assert out[23].tolist() == [0, 0, 0]
     np.testing.assert_allclose(out[0], [lm[0, 0] * 640, lm[0, 1] * 480, lm[0, 2]])
 
 

@@ -36,7 +36,6 @@ def sample(
     *,
     scale: float = 1.0,
     fps: float = 5.0,
-    duration: float = 4.0,
     seed: int = 0,
     spread: float = 1.0,
 ) -> list[PoseFrame]:
@@ -44,7 +43,7 @@ def sample(
     follows ``face(t)``, and hands whose wrists follow ``hands(t)``; every pixel × ``scale``."""
     rng = np.random.default_rng(seed)
     frames = []
-    for i in range(round(duration * fps) + 1):
+    for i in range(round(4.0 * fps) + 1):  # a 4 s window
         t = i / fps
         jitter = rng.normal(0, 0.6, 2)  # a little head movement, px at scale 1
         body = np.zeros((25, 3))
@@ -86,7 +85,8 @@ def smiling(t: float) -> dict[str, float]:
 
 def test_names_are_unique_grouped_and_documented() -> None:
     assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
-    assert FEATURE_GROUPS["face"] == FACE_FEATURE_NAMES and FEATURE_GROUPS["hands"] == HAND_FEATURE_NAMES
+    assert FEATURE_GROUPS["face"] == FACE_FEATURE_NAMES
+    assert FEATURE_GROUPS["hands"] == HAND_FEATURE_NAMES
     assert [group_of(n) for n in FEATURE_NAMES].count("face") == len(FACE_FEATURE_NAMES)
     documented = [line.split("`")[1] for line in DOC.read_text().splitlines() if line.startswith("- `")]
     assert documented == list(FEATURE_NAMES)
@@ -124,7 +124,8 @@ def test_rates_are_per_second_whatever_the_frame_rate() -> None:
         i = FEATURE_NAMES.index(name)
         assert a[i] == pytest.approx(b[i], rel=0.03), name
     i = FEATURE_NAMES.index("hand_period_s")
-    assert a[i] == pytest.approx(1.0, abs=0.1) and b[i] == pytest.approx(1.0, abs=0.1)
+    assert a[i] == pytest.approx(1.0, abs=0.1)
+    assert b[i] == pytest.approx(1.0, abs=0.1)
 
 
 def test_a_rising_smile_rises_and_a_neutral_face_does_not() -> None:
@@ -162,31 +163,38 @@ def test_hand_to_mouth_is_an_event_and_resting_hands_are_not() -> None:
     rest = extract_hand_features(sample(hands=lambda t: ((250, 330), (390, 330))))
     assert reach[idx("hand_mouth_events")] == pytest.approx(1 / 4.0)  # one episode in 4 s
     assert 0.1 < reach[idx("hand_mouth_share")] < 0.5
-    assert rest[idx("hand_mouth_share")] == 0.0 and rest[idx("hand_mouth_events")] == 0.0
+    assert rest[idx("hand_mouth_share")] == 0.0
+    assert rest[idx("hand_mouth_events")] == 0.0
     assert reach[idx("hand_face_dist_r")] < rest[idx("hand_face_dist_r")]
-    assert reach[idx("hand_speed_r")] > 1.0 and rest[idx("hand_speed_l")] < 0.01
+    assert reach[idx("hand_speed_r")] > 1.0
+    assert rest[idx("hand_speed_l")] < 0.01
     flap = extract_hand_features(sample(hands=flapping))
     # the autocorrelation of a 1 s period at lag 1 s over a 4 s window is at most (4 − 1) / 4
-    assert flap[idx("hand_autocorr")] > 0.6 and flap[idx("hand_period_s")] == pytest.approx(1.0, abs=0.1)
+    assert flap[idx("hand_autocorr")] > 0.6
+    assert flap[idx("hand_period_s")] == pytest.approx(1.0, abs=0.1)
 
 
 def test_a_missing_face_or_hand_is_nan_not_zero() -> None:
     frames = sample(smiling, flapping)
     lost = [replace(f, face=np.zeros((70, 3)), hand_left=np.zeros((21, 3))) for f in frames]
     face, hands = extract_face_features(lost), extract_hand_features(lost)
-    assert face[0] == 0.0 and np.isnan(face[1:]).all()  # face_visible = 0, the rest unknown
+    assert face[0] == 0.0
+    assert np.isnan(face[1:]).all()
     idx = HAND_FEATURE_NAMES.index
-    assert hands[idx("hand_visible_l")] == 0.0 and hands[idx("hand_visible_r")] == 1.0
+    assert hands[idx("hand_visible_l")] == 0.0
+    assert hands[idx("hand_visible_r")] == 1.0
     for name in ("hand_speed_l", "hand_open_l", "hand_dist_hands", "hand_face_dist_r", "hand_mouth_share"):
         assert np.isnan(hands[idx(name)]), name
     assert np.isfinite(hands[idx("hand_speed_r")])
     # not looked for (face/hands off, or pose files from before) → every column NaN
     off = [replace(f, face=None, hand_left=None, hand_right=None) for f in frames]
-    assert np.isnan(extract_face_features(off)).all() and np.isnan(extract_hand_features(off)).all()
+    assert np.isnan(extract_face_features(off)).all()
+    assert np.isnan(extract_hand_features(off)).all()
     # half the frames without the face: visibility halves, the expression is still measured
     half = [replace(f, face=np.zeros((70, 3))) if i % 2 else f for i, f in enumerate(frames)]
     row = extract_face_features(half)
-    assert row[0] == pytest.approx(11 / 21) and np.isfinite(row[1:]).all()
+    assert row[0] == pytest.approx(11 / 21)
+    assert np.isfinite(row[1:]).all()
 
 
 def test_no_constant_or_duplicated_column_over_varied_samples() -> None:

@@ -34,7 +34,9 @@ def _body(*, wrists: bool = True, mirrored: bool = False) -> np.ndarray:
 
 
 def test_the_index_table_is_complete_and_symmetric() -> None:
-    assert len(FACE70) == 70 and len(FACE_MESH_TO_FACE70) == 68 and len(HAND21) == 21
+    assert len(FACE70) == 70
+    assert len(FACE_MESH_TO_FACE70) == 68
+    assert len(HAND21) == 21
     assert len(set(FACE_MESH_TO_FACE70)) == 68
     # the mesh's symmetric pairs land on OpenPose's mirrored points
     pairs = {61: 291, 33: 263, 127: 356, 70: 300, 133: 362, 98: 327, 40: 270, 78: 308}
@@ -63,16 +65,20 @@ def test_region_rotations_follow_mediapipe() -> None:
     right = synthetic_hand((300, 300), 30, angle_deg=90)
     assert hand_roi_from_landmarks(right).rotation == pytest.approx(math.pi / 2, abs=1e-6)
     roi = hand_roi_from_landmarks(up)
-    assert roi.cy < 300 and roi.size == pytest.approx(2.0 * 30 * 1.4, rel=0.35)
+    assert roi.cy < 300
+    assert roi.size == pytest.approx(2.0 * 30 * 1.4, rel=0.35)
 
 
 def test_regions_from_the_body() -> None:
     body = _body()
     face = face_roi_from_body(body)
-    assert face is not None and (face.cx, face.cy) == (320, 150) and face.rotation == pytest.approx(0.0)
+    assert face is not None
+    assert (face.cx, face.cy) == (320, 150)
+    assert face.rotation == pytest.approx(0.0)
     assert face.size == pytest.approx(max(3.7 * 24, 1.7 * 50, 0.75 * 100))
     hand = hand_roi_from_body(body, "right", (480, 640, 3))
-    assert hand is not None and hand.cy < 250  # beyond the wrist, along the forearm (pointing up)
+    assert hand is not None
+    assert hand.cy < 250
     assert hand_roi_from_body(_body(wrists=False), "right", (480, 640, 3)) is None
 
 
@@ -81,11 +87,13 @@ def test_hands_go_to_the_body_side_also_when_mirrored(wrists: bool) -> None:
     right_hand, left_hand = synthetic_hand((262, 250), 20), synthetic_hand((378, 250), 20)
     body = _body(wrists=wrists)
     sides = assign_sides([left_hand[:, :2], right_hand[:, :2]], body)
-    assert sides["right"][0, 0] == 262 and sides["left"][0, 0] == 378
+    assert sides["right"][0, 0] == 262
+    assert sides["left"][0, 0] == 378
     mirrored = _body(wrists=wrists, mirrored=True)
     flipped = [np.c_[639 - h[:, 0], h[:, 1]] for h in (right_hand, left_hand)]
     sides = assign_sides(flipped, mirrored)
-    assert sides["right"][0, 0] == 639 - 262 and sides["left"][0, 0] == 639 - 378
+    assert sides["right"][0, 0] == 639 - 262
+    assert sides["left"][0, 0] == 639 - 378
 
 
 def test_crossed_arms_follow_the_wrists_and_far_hands_are_dropped() -> None:
@@ -93,7 +101,8 @@ def test_crossed_arms_follow_the_wrists_and_far_hands_are_dropped() -> None:
     body[4, :2], body[7, :2] = (380, 250), (260, 250)  # wrists crossed in front of the chest
     a, b = synthetic_hand((378, 250), 20)[:, :2], synthetic_hand((262, 250), 20)[:, :2]
     sides = assign_sides([b, a], body)
-    assert sides["right"][0, 0] == 378 and sides["left"][0, 0] == 262
+    assert sides["right"][0, 0] == 378
+    assert sides["left"][0, 0] == 262
     far = synthetic_hand((639, 470), 20)[:, :2]
     assert assign_sides([far], _body(wrists=False)) == {}
     assert assign_sides([a, a + 0.5], body).keys() == {"right"}  # the same hand twice counts once

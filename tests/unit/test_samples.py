@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from tests import media
+from voice.audio import decode_audio
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 from voice.demo import load_manifest, samples_dir
-from voice.media import decode_audio
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,7 +128,8 @@ def test_regenerating_a_session_writes_the_same_bytes(
         pytest.skip("flite is not installed (scripts/test.sh installs it)")
     pytest.importorskip("skimage")
     spec = importlib.util.spec_from_file_location("make_samples", ROOT / "scripts" / "make_samples.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     script: ModuleType = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "make_samples", script)  # dataclasses look their module up
     spec.loader.exec_module(script)
@@ -156,7 +157,8 @@ def test_unreadable_files_cannot_be_opened(tmp_path: Path, make: Any) -> None:
     import av
 
     path = make(tmp_path)
-    assert path.suffix == ".mp4" and path.stat().st_size > 0
+    assert path.suffix == ".mp4"
+    assert path.stat().st_size > 0
     with pytest.raises(av.error.FFmpegError):
         media.stream_kinds(path)
 
@@ -195,7 +197,8 @@ def test_no_person_is_a_pattern_over_narration(tmp_path: Path) -> None:
     cap = cv2.VideoCapture(str(path))
     ok, frame = cap.read()
     cap.release()
-    assert ok and frame.shape == (360, 480, 3)
+    assert ok
+    assert frame.shape == (360, 480, 3)
 
 
 def test_silence_is_silent(tmp_path: Path) -> None:
@@ -213,7 +216,8 @@ def test_music_only_is_loud_tones(tmp_path: Path) -> None:
 @pytest.mark.parametrize("ext", ["txt", "gif"])
 def test_unsupported_extension_is_a_valid_video(tmp_path: Path, ext: str) -> None:
     path = media.unsupported_extension(tmp_path, ext)
-    assert path.suffix == f".{ext}" and ext not in VIDEO_EXTENSIONS
+    assert path.suffix == f".{ext}"
+    assert ext not in VIDEO_EXTENSIONS
     assert media.stream_kinds(path) == ["video", "audio"]
 
 

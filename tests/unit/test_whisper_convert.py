@@ -170,7 +170,8 @@ def test_reader_reads_every_variable_ctranslate2_wrote(
     # the tied projection is stored once, as an alias of the embeddings
     assert model.aliases == {"decoder/projection/weight": "decoder/embeddings/weight"}
     conv1 = model.get("encoder/conv1/weight")
-    assert conv1.dtype == np.float32 and conv1.shape == (64, 80, 3)
+    assert conv1.dtype == np.float32
+    assert conv1.shape == (64, 80, 3)
     np.testing.assert_array_equal(conv1, small_sd["encoder.conv1.weight"])
     np.testing.assert_array_equal(
         model.get("decoder/projection/weight"), small_sd["decoder.token_embedding.weight"]
@@ -259,7 +260,8 @@ def test_ctranslate2_runtime_and_converted_openai_model_agree(
 
     ckpt = convert(small_ct2, tmp_path / "small.pt")
     model = whisper.load_model(str(ckpt))  # the stock loader reads the file
-    assert model.dims.n_audio_state == 64 and not model.is_multilingual
+    assert model.dims.n_audio_state == 64
+    assert not model.is_multilingual
     for name, tensor in model.state_dict().items():
         if name in small_sd:
             np.testing.assert_array_equal(tensor.numpy(), small_sd[name], err_msg=name)
@@ -285,7 +287,8 @@ def test_checkpoint_is_converted_once_and_cached(small_ct2: Path, tmp_path: Path
     first = ensure_checkpoint(str(small_ct2), cache_dir=tmp_path)
     stamp = first.stat().st_mtime_ns
     again = ensure_checkpoint(str(small_ct2), cache_dir=tmp_path)
-    assert again == first and again.stat().st_mtime_ns == stamp
+    assert again == first
+    assert again.stat().st_mtime_ns == stamp
     assert first.parent == tmp_path / "openai"
     ckpt = torch.load(first, weights_only=True)
     assert ckpt["dims"] == SMALL.as_dict()
