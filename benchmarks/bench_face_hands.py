@@ -8,11 +8,11 @@ turn, so all of them share the same frames and the same machine noise:
 
 - ``pose``: today's pose (MediaPipe Pose, full model, tracking) — the reference;
 - ``pose+regions``: pose, then VOICE's face and hands on the pose's regions (voice.face_hands,
-  the default settings: 468-point face model, hand-landmark lite, palm search every 5 frames);
+  the default settings: 468-point face model, hand-landmark lite, palm search every 5 frames;
+  the models run by LiteRT in this thread, voice.landmark_models);
 - ``pose+regions/face-only``, ``…/hands-only``: the same with one of the two turned off;
-- ``pose+regions/attention-face``, ``…/full-hands``, ``…/search-1``: the same with the face
-  model with attention (478 points, irises), with the full hand model, and with the palm search
-  on every frame where a hand is missing;
+- ``pose+regions/full-hands``, ``…/search-1``: the same with the full hand model, and with the
+  palm search on every frame where a hand is missing;
 - ``holistic``: MediaPipe Holistic (pose + face + both hands in one tracking graph, refined face);
 - ``pose+mesh+hands``: pose, FaceMesh and Hands run separately on the whole frame (tracking).
 
@@ -126,7 +126,6 @@ CANDIDATES: dict[str, Callable[[], Step]] = {
     "pose+regions": lambda: _regions(),
     "pose+regions/face-only": lambda: _regions(hands=False),
     "pose+regions/hands-only": lambda: _regions(face=False),
-    "pose+regions/attention-face": lambda: _regions(face_refine=True),
     "pose+regions/full-hands": lambda: _regions(hand_model="full"),
     "pose+regions/search-1": lambda: _regions(search_every=1),
     "holistic": _holistic,

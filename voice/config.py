@@ -62,9 +62,6 @@ class Settings(BaseSettings):
     pose_min_tracking: float = 0.5
     pose_face: bool = Field(True, description="Also find the face (70 OpenPose points) on pose frames.")
     pose_hands: bool = Field(True, description="Also find the hands (21 points each) on pose frames.")
-    face_refine: bool = Field(
-        False, description="Face model with attention (refined lips, eyes, irises): ~1 ms more a frame."
-    )
     hand_model: str = Field("lite", description="Hand-landmark model: 'lite' or 'full' (README: speed).")
     hand_search_every: int = Field(
         5, ge=1, description="A palm detector looks for a lost hand at most every this many pose frames."

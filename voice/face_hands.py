@@ -5,16 +5,15 @@ module never chooses a person. Per frame:
 
 - **Face**: a square region around the head (centred on the nose, sized from the eyes, ears and
   shoulders, turned so the eye line is level) goes straight into MediaPipe's face-landmark model
-  (``FaceLandmarkCpu``: 468 points, or 478 with the attention model's irises). No face detector
-  runs. When the previous frame found the face, its landmarks (moved with the nose) give the region
-  instead, as MediaPipe's own tracking does; if that misses, the body region is tried.
+  (468 points, :mod:`voice.landmark_models`). No face detector runs. When the previous frame found
+  the face, its landmarks (moved with the nose) give the region instead, as MediaPipe's own
+  tracking does; if that misses, the body region is tried.
 - **Hands**: per side the same: the previous hand's landmarks, else a region beyond the wrist
-  along the forearm (elbow → wrist), go into ``HandLandmarkCpu`` (lite or full model). Only when a
-  hand is still missing does a palm detector (MediaPipe Hands on the upper-body box) look for it,
-  at most every ``search_every`` frames, so its cost is paid when a hand is lost, not per frame.
-- **Sides** come from the body, not from the image or MediaPipe's handedness: found hands are
-  matched to the BODY_25 wrists (elbows, then shoulders when a wrist is not seen) by the smallest
-  total distance, so a mirrored video keeps each hand on its person's side.
+  along the forearm (elbow → wrist), go into MediaPipe's hand-landmark model (lite or full). Only
+  when a hand is missing does a palm detector (MediaPipe Hands on the upper-body box) look for
+  it, at most every ``search_every`` frames, so its cost is paid when a hand is lost, not per frame.
+- **Sides** come from the body, not from the image or MediaPipe's handedness
+  (:func:`voice.face_rois.assign_sides`), so a mirrored video keeps each hand on its person's side.
 
 Output follows OpenPose: a part that was looked for and not found is all zeros (confidence 0);
 MediaPipe gives no per-point confidence, so a found point has confidence 1. Layouts and the
@@ -24,7 +23,6 @@ face-mesh index table: :mod:`voice.face_layout`.
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,34 +40,11 @@ from voice.face_rois import (
     hand_roi_from_landmarks,
     search_box,
 )
+from voice.landmark_models import LandmarkModel
 from voice.mp_quiet import native_stderr_muted
 
 __all__ = ["FaceHands", "FaceHandsEstimator"]
 
-_HAND_GRAPH = """
-input_stream: "image"
-input_stream: "roi"
-output_stream: "landmarks"
-node {
-  calculator: "HandLandmarkCpu"
-  input_stream: "IMAGE:image"
-  input_stream: "ROI:roi"
-  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
-  output_stream: "LANDMARKS:landmarks"
-}
-"""
-_FACE_GRAPH = """
-input_stream: "image"
-input_stream: "roi"
-output_stream: "landmarks"
-node {
-  calculator: "FaceLandmarkCpu"
-  input_stream: "IMAGE:image"
-  input_stream: "ROI:roi"
-  input_side_packet: "WITH_ATTENTION:with_attention"
-  output_stream: "LANDMARKS:landmarks"
-}
-"""
 _SIDES = ("right", "left")
 _WRIST = {"right": 4, "left": 7}  # BODY_25
 
@@ -116,34 +91,21 @@ class FaceHandsEstimator:
         *,
         face: bool = True,
         hands: bool = True,
-        face_refine: bool = False,
         hand_model: str = "lite",
         search_every: int = 5,
     ) -> None:
-        from mediapipe.python.solution_base import SolutionBase
+        from voice.landmark_models import face_model
+        from voice.landmark_models import hand_model as make_hand_model
 
-        if hand_model not in ("lite", "full"):
-            raise ValueError(f"hand_model must be 'lite' or 'full', not {hand_model!r}")
         self.face_enabled, self.hands_enabled = face, hands
         self.search_every = max(1, search_every)
-        self._face_graph: Any = None
-        self._hand_graph: Any = None
-        self._search: Any = None
         self._hand_model = hand_model
-        with native_stderr_muted():
-            if face:
-                self._face_graph = SolutionBase(
-                    graph_config=_FACE_GRAPH, side_inputs={"with_attention": face_refine}
-                )
-            if hands:
-                complexity = 0 if hand_model == "lite" else 1
-                self._hand_graph = SolutionBase(
-                    graph_config=_HAND_GRAPH, side_inputs={"model_complexity": complexity}
-                )
+        self._face_net: LandmarkModel | None = face_model() if face else None
+        self._hand_net: LandmarkModel | None = make_hand_model(hand_model) if hands else None
+        self._search: Any = None
         self._last_face: tuple[np.ndarray, np.ndarray | None] | None = None  # mesh, nose then
         self._last_hand: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}  # side → landmarks, wrist
         self._since_search = self.search_every
-        self._warmup = 3
 
     def __enter__(self) -> FaceHandsEstimator:
         return self
@@ -152,47 +114,20 @@ class FaceHandsEstimator:
         self.close()
 
     def close(self) -> None:
-        for graph in (self._face_graph, self._hand_graph, self._search):
-            if graph is not None:
-                graph.close()
-        self._face_graph = self._hand_graph = self._search = None
+        if self._search is not None:
+            self._search.close()
+        self._search = None
 
-    # --- one region through one landmark graph ---------------------------------------------------
-
-    def _landmarks(self, graph: Any, bgr: np.ndarray, roi: Roi) -> np.ndarray | None:
-        """Run ``graph`` on ``roi`` of the frame; landmarks (N, 2) in frame pixels, or None."""
-        import cv2
-        from mediapipe.framework.formats import rect_pb2
-
-        height, width = bgr.shape[:2]
-        half = roi.size * math.sqrt(0.5) + 2.0  # the rotated square's reach
-        x0, y0 = max(0, int(roi.cx - half)), max(0, int(roi.cy - half))
-        x1, y1 = min(width, int(roi.cx + half) + 1), min(height, int(roi.cy + half) + 1)
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return None
-        crop = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB)
-        cw, ch = x1 - x0, y1 - y0
-        rect = rect_pb2.NormalizedRect(
-            x_center=(roi.cx - x0) / cw,
-            y_center=(roi.cy - y0) / ch,
-            width=roi.size / cw,
-            height=roi.size / ch,
-            rotation=roi.rotation,
-        )
-        result = graph.process({"image": crop, "roi": rect})
-        if result.landmarks is None:
-            return None
-        pts = np.array([(p.x * cw + x0, p.y * ch + y0) for p in result.landmarks.landmark], dtype=np.float64)
-        return pts
-
-    # --- face -----------------------------------------------------------------------------------
-
-    def _first(self, graph: Any, bgr: np.ndarray, rois: list[Roi | None]) -> np.ndarray | None:
+    def _first(self, net: LandmarkModel | None, bgr: np.ndarray, rois: list[Roi | None]) -> np.ndarray | None:
         """Landmarks from the first region that holds the part (None: none of them)."""
+        if net is None:
+            return None
         for roi in rois:
-            if roi is not None and (found := self._landmarks(graph, bgr, roi)) is not None:
+            if roi is not None and (found := net.points(bgr, roi)) is not None:
                 return found
         return None
+
+    # --- face -----------------------------------------------------------------------------------
 
     def _face(self, bgr: np.ndarray, body: np.ndarray) -> np.ndarray:
         nose = _seen(body, 0)
@@ -201,7 +136,7 @@ class FaceHandsEstimator:
             mesh_then, nose_then = self._last_face
             rois.append(face_roi_from_mesh(mesh_then + _shift(nose, nose_then)))
         rois.append(face_roi_from_body(body))
-        mesh = self._first(self._face_graph, bgr, rois)
+        mesh = self._first(self._face_net, bgr, rois)
         self._last_face = (mesh, nose) if mesh is not None else None
         if mesh is None:
             return np.zeros((70, 3))
@@ -222,7 +157,7 @@ class FaceHandsEstimator:
                 rois.append(hand_roi_from_landmarks(pts_then + _shift(_seen(body, _WRIST[side]), wrist_then)))
             if searching or wrist_then is not None:  # the forearm region, where the wrist is reliable
                 rois.append(hand_roi_from_body(body, side, bgr.shape))
-            pts = self._first(self._hand_graph, bgr, rois)
+            pts = self._first(self._hand_net, bgr, rois)
             if pts is not None:
                 found.append(pts)
         return found
@@ -275,15 +210,12 @@ class FaceHandsEstimator:
             self._last_face, self._last_hand = None, {}
             return FaceHands(face, left, right)
         kp = np.asarray(body, dtype=np.float64)
-        # The models start on their first calls and log to fd 2 before any setting applies.
-        with native_stderr_muted() if self._warmup > 0 else contextlib.nullcontext():
-            self._warmup -= 1
-            if self.face_enabled:
-                face = self._face(bgr, kp)
-            if self.hands_enabled:
-                sides = self._hands(bgr, kp)
-                left = _inside(_openpose(sides.get("left"), 21), bgr.shape)
-                right = _inside(_openpose(sides.get("right"), 21), bgr.shape)
+        if self.face_enabled:
+            face = self._face(bgr, kp)
+        if self.hands_enabled:
+            sides = self._hands(bgr, kp)
+            left = _inside(_openpose(sides.get("left"), 21), bgr.shape)
+            right = _inside(_openpose(sides.get("right"), 21), bgr.shape)
         return FaceHands(face, left, right)
 
 

@@ -95,10 +95,10 @@ def face_hands_model_name(settings: Any) -> str | None:
     """What found the face and hands (the metadata's ``models.face_hands``); None when both are off."""
     parts = []
     if settings.pose_face:
-        parts.append("face_landmark" + ("_with_attention" if settings.face_refine else ""))
+        parts.append("face_landmark")
     if settings.pose_hands:
         parts.append(f"hand_landmark_{settings.hand_model}")
-    return f"mediapipe-0.10.14/{'+'.join(parts)}" if parts else None
+    return f"mediapipe-0.10.14/{'+'.join(parts)}+litert" if parts else None
 
 
 def face_hands_estimator(settings: Any) -> Any:
@@ -110,7 +110,6 @@ def face_hands_estimator(settings: Any) -> Any:
     return FaceHandsEstimator(
         face=settings.pose_face,
         hands=settings.pose_hands,
-        face_refine=settings.face_refine,
         hand_model=settings.hand_model,
         search_every=settings.hand_search_every,
     )
