@@ -40,7 +40,8 @@ from voice.face_rois import (
     hand_roi_from_landmarks,
     search_box,
 )
-from voice.landmark_models import LandmarkModel
+from voice.landmark_models import LandmarkModel, face_model
+from voice.landmark_models import hand_model as make_hand_model
 from voice.mp_quiet import native_stderr_muted
 
 __all__ = ["FaceHands", "FaceHandsEstimator"]
@@ -94,9 +95,6 @@ class FaceHandsEstimator:
         hand_model: str = "lite",
         search_every: int = 5,
     ) -> None:
-        from voice.landmark_models import face_model
-        from voice.landmark_models import hand_model as make_hand_model
-
         self.face_enabled, self.hands_enabled = face, hands
         self.search_every = max(1, search_every)
         self._hand_model = hand_model

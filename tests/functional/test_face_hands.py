@@ -11,6 +11,7 @@ import pytest
 from tests.face_media import expressive_face, paste_hand
 from voice.body25 import PoseFrame, pose_from_json, pose_to_json
 from voice.face_hands import FaceHandsEstimator
+from voice.face_rois import Roi
 
 W, H = 480, 360
 PHOTO = (105, 53, 270)  # x, y, side of the photo in the frame
@@ -192,3 +193,60 @@ def test_a_smile_forming_on_video_gives_a_rising_smile_feature() -> None:
     assert abs(neutral[trend]) < 0.01, neutral[trend]
     per_frame = [extract_face_features(_expression_window([s]))[smile] for s in (-1.0, 0.0, 1.0)]
     assert per_frame[0] < per_frame[1] < per_frame[2], per_frame
+
+
+_GRAPH = """
+input_stream: "image"
+input_stream: "roi"
+output_stream: "landmarks"
+node {{
+  calculator: "{calculator}"
+  input_stream: "IMAGE:image"
+  input_stream: "ROI:roi"
+  input_side_packet: "{side}:{side_name}"
+  output_stream: "LANDMARKS:landmarks"
+}}
+"""
+
+
+def _graph_points(calculator: str, side: tuple[str, str, object], frame: np.ndarray, roi: Roi) -> np.ndarray:
+    """The same region through MediaPipe's own landmark subgraph (the reference)."""
+    import cv2
+    from mediapipe.framework.formats import rect_pb2
+    from mediapipe.python.solution_base import SolutionBase
+
+    tag, name, value = side
+    graph = SolutionBase(
+        graph_config=_GRAPH.format(calculator=calculator, side=tag, side_name=name), side_inputs={name: value}
+    )
+    rect = rect_pb2.NormalizedRect(
+        x_center=roi.cx / W,
+        y_center=roi.cy / H,
+        width=roi.size / W,
+        height=roi.size / H,
+        rotation=roi.rotation,
+    )
+    result = graph.process({"image": cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), "roi": rect})
+    graph.close()
+    assert result.landmarks is not None
+    return np.array([(p.x * W, p.y * H) for p in result.landmarks.landmark])
+
+
+def test_litert_gives_mediapipes_landmarks(scene: tuple[np.ndarray, np.ndarray]) -> None:
+    from voice.face_rois import face_roi_from_body, hand_roi_from_body
+    from voice.landmark_models import face_model, hand_model
+
+    frame, body = scene
+    face_roi, hand_roi = face_roi_from_body(body), hand_roi_from_body(body, "right", frame.shape)
+    assert face_roi is not None
+    assert hand_roi is not None
+    tilted = Roi(face_roi.cx, face_roi.cy, face_roi.size, face_roi.rotation + 0.2)
+    for roi in (face_roi, tilted):
+        ours = face_model().points(frame, roi)
+        assert ours is not None
+        reference = _graph_points("FaceLandmarkCpu", ("WITH_ATTENTION", "with_attention", False), frame, roi)
+        assert np.abs(ours - reference).max() < 0.5  # px; measured 0.01
+    ours = hand_model("lite").points(frame, hand_roi)
+    assert ours is not None
+    reference = _graph_points("HandLandmarkCpu", ("MODEL_COMPLEXITY", "model_complexity", 0), frame, hand_roi)
+    assert np.abs(ours - reference).max() < 0.5
