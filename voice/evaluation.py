@@ -209,12 +209,18 @@ def cross_validate(
 
 
 def cv_balanced_accuracy(
-    features: np.ndarray, labels: Sequence[str], groups: Sequence[str], *, settings: Settings
+    features: np.ndarray,
+    labels: Sequence[str],
+    groups: Sequence[str],
+    *,
+    settings: Settings,
+    first_repeat_only: bool = False,
 ) -> float:
-    """Only the headline score of :func:`cross_validate` (same folds for the same labels and videos)."""
+    """Only the headline score of :func:`cross_validate` (same folds for the same labels and
+    videos); with ``first_repeat_only``, the score of its first repeat (``per_repeat[0]``)."""
     data = _encode(features, labels, groups)
     _, _, repeats = cv_splits(data.y, data.g, settings)
-    oof_all, _ = _out_of_fold(data, repeats, settings)
+    oof_all, _ = _out_of_fold(data, repeats[:1] if first_repeat_only else repeats, settings)
     return float(np.mean([_balanced_accuracy(data.y, oof, data.k) for oof in oof_all]))
 
 

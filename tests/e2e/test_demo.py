@@ -85,7 +85,7 @@ def test_demo_trains_with_every_feature_group_and_the_report_shows_what_each_add
     assert metrics["features"]["groups"] == {g: v["features"] for g, v in groups.items()}
     for name, g in groups.items():
         assert g["adds"] == pytest.approx(
-            metrics["balanced_accuracy"]["mean"] - g["balanced_accuracy_without"]
+            metrics["balanced_accuracy"]["per_repeat"][0] - g["balanced_accuracy_without"]
         )
         assert training["feature_groups_add"][name] == pytest.approx(g["adds"], abs=1e-4)
     report = Path(demo["result"]["report"]).read_text()

@@ -10,7 +10,7 @@ from voice.evaluation import cross_validate, cv_balanced_accuracy
 from voice.feature_groups import FEATURE_GROUPS, FEATURE_NAMES, group_of
 from voice.group_ablation import group_contributions
 
-SETTINGS = Settings(forest_trees=30, cv_folds=4, cv_repeats=1)
+SETTINGS = Settings(forest_trees=30, cv_folds=4, cv_repeats=2)
 
 
 def _data(signal_group: str, seed: int = 0) -> tuple[np.ndarray, list[str], list[str]]:
@@ -29,11 +29,17 @@ def _data(signal_group: str, seed: int = 0) -> tuple[np.ndarray, list[str], list
 
 def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
     x, labels, groups = _data("face")
-    full = cross_validate(x, labels, groups, settings=SETTINGS)["balanced_accuracy"]["mean"]
-    # the headline-only CV uses the same folds: same score
-    assert cv_balanced_accuracy(x, labels, groups, settings=SETTINGS) == pytest.approx(full)
+    cv = cross_validate(x, labels, groups, settings=SETTINGS)
+    full = cv["balanced_accuracy"]["per_repeat"][0]
+    # the headline-only CV uses the same folds: same scores
+    assert cv_balanced_accuracy(x, labels, groups, settings=SETTINGS) == pytest.approx(
+        cv["balanced_accuracy"]["mean"]
+    )
+    assert cv_balanced_accuracy(
+        x, labels, groups, settings=SETTINGS, first_repeat_only=True
+    ) == pytest.approx(full)
     metrics = {
-        "balanced_accuracy": {"mean": full},
+        "balanced_accuracy": cv["balanced_accuracy"],
         "feature_importance": {"values": dict.fromkeys(FEATURE_NAMES, 1.0)},
     }
     info = group_contributions(
