@@ -167,16 +167,16 @@ class FaceHandsEstimator:
         box = search_box(body, bgr.shape)
         if box is None:
             return []
-        first = self._search is None
-        if first:
-            self._search = mp.solutions.hands.Hands(
-                static_image_mode=True,
-                max_num_hands=2,
-                model_complexity=0 if self._hand_model == "lite" else 1,
-                min_detection_confidence=0.5,
-            )
         x0, y0, x1, y1 = box
-        with native_stderr_muted() if first else contextlib.nullcontext():  # its models start now
+        first = self._search is None
+        with native_stderr_muted() if first else contextlib.nullcontext():  # its graph starts now
+            if self._search is None:
+                self._search = mp.solutions.hands.Hands(
+                    static_image_mode=True,
+                    max_num_hands=2,
+                    model_complexity=0 if self._hand_model == "lite" else 1,
+                    min_detection_confidence=0.5,
+                )
             result = self._search.process(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB))
         hands = result.multi_hand_landmarks or []
         return [np.array([(p.x * (x1 - x0) + x0, p.y * (y1 - y0) + y0) for p in h.landmark]) for h in hands]
