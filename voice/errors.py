@@ -9,6 +9,7 @@ Messages say what to do, and never contain transcript text.
 from __future__ import annotations
 
 __all__ = [
+    "CloudSetupError",
     "ConfigError",
     "CorruptMediaError",
     "InvalidNameError",
@@ -80,6 +81,13 @@ class ConfigError(VoiceError):
     """A setting is missing or invalid (for example a Whisper model directory that does not exist)."""
 
     stage = "config"
+
+
+class CloudSetupError(ConfigError):
+    """``voice cloud`` cannot reach the deployed stack (no region, no credentials, no stack, access
+    denied). The message names what to set; the CLI prints it as one line and exits 2."""
+
+    stage = "cloud"
 
 
 class ModelError(VoiceError):
