@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from voice import cloud
 from voice.batch import process_files
 from voice.config import Settings, get_settings
 from voice.demo import run_demo
 from voice.errors import CloudSetupError, InvalidNameError, VoiceError
 from voice.predict import predict_file
 from voice.report import write_report
-from voice.storage import Store, make_store
+from voice.storage import LocalStore, Store
 from voice.training import train_patient
 
 __all__ = ["main"]
@@ -29,7 +28,13 @@ log = logging.getLogger("voice")
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return make_store(args.store, data_dir=args.data_dir)
+    """The local folder, or with ``--store s3`` the buckets the settings name."""
+    settings = get_settings()
+    if args.store == "s3":
+        from voice.aws.s3 import S3Store  # the AWS SDK loads only for commands that need AWS
+
+        return S3Store.from_settings(settings)
+    return LocalStore(args.data_dir if args.data_dir is not None else settings.data_dir)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -114,7 +119,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
-    result = cloud.run_cli(args)
+    from voice.aws.cli import run_cli  # the AWS SDK loads only for commands that need AWS
+
+    result = run_cli(args)
     _emit(args, result, json.dumps(result, indent=2, default=str))
     return EXIT_OK
 

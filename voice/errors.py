@@ -26,9 +26,14 @@ __all__ = [
 
 
 class VoiceError(Exception):
-    """Base of all VOICE errors. ``stage`` names the pipeline step that failed."""
+    """Base of all VOICE errors. ``stage`` names the pipeline step that failed.
+
+    ``permanent``: trying the same input again cannot succeed (a bad file, an unsafe name, a
+    limit); a queue acknowledges such failures after their record instead of retrying them.
+    """
 
     stage: str = "pipeline"
+    permanent: bool = False
 
     def __init__(self, message: str, *, stage: str | None = None) -> None:
         super().__init__(message)
@@ -44,18 +49,21 @@ class InvalidNameError(VoiceError, ValueError):
     """A patient, file or key name is unsafe (``..``, absolute, control characters, reserved)."""
 
     stage = "validate"
+    permanent = True
 
 
 class UnsupportedFormatError(VoiceError):
     """The file extension is not one of the supported video containers."""
 
     stage = "validate"
+    permanent = True
 
 
 class CorruptMediaError(VoiceError):
     """The file cannot be decoded: empty, truncated, or not a video at all."""
 
     stage = "probe"
+    permanent = True
 
 
 class NoVideoStreamError(CorruptMediaError):
@@ -69,6 +77,7 @@ class MediaLimitError(VoiceError):
     """
 
     stage = "probe"
+    permanent = True
 
 
 class StorageError(VoiceError):

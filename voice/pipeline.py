@@ -29,7 +29,8 @@ from voice.emotions import extract_events
 from voice.errors import VoiceError
 from voice.failures import record_failure
 from voice.layout import VIDEOS
-from voice.media import MediaLimits, VideoInfo
+from voice.limits import MediaLimits
+from voice.media import VideoInfo
 from voice.model import PatientModel
 from voice.poses import MODEL_NAME, PoseTrack, face_hands_model_name, sample_stride
 from voice.profile import load_profile, patient_names
@@ -50,7 +51,7 @@ from voice.storage import Store
 from voice.transcribe import make_transcriber
 from voice.transcript import Transcriber, Transcript, transcribe_chunks
 
-__all__ = ["StageCallback", "process_video"]
+__all__ = ["Hooks", "StageCallback", "process_video"]
 
 log = logging.getLogger("voice")
 
@@ -82,30 +83,41 @@ class _Run:
         self.timings[name] = self.timings.get(name, 0.0) + seconds
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """How a caller takes part in a run: a transcriber it keeps loaded across videos, and a
+    callback told the name of each stage as it starts."""
+
+    transcriber: Transcriber | None = None
+    on_stage: StageCallback | None = None
+
+
 def process_video(
     store: Store,
     key: str,
     *,
     settings: Settings | None = None,
-    transcriber: Transcriber | None = None,
     force: bool = False,
-    on_stage: StageCallback | None = None,
+    version: str | None = None,
+    hooks: Hooks | None = None,
 ) -> dict[str, Any]:
-    """Process the upload at ``videos/<key>``; return its metadata (``docs/design.md``).
+    """Process the upload at ``videos/<key>`` (``version``: that exact object version, where the
+    store keeps versions); return its metadata (``docs/design.md``).
 
     A session that is already complete is not processed again (returns its stored metadata)
     unless ``force``; forced re-runs produce identical bytes, and the first run's metadata
     (with its timings) is kept when nothing but the timings would change.
     """
     settings = settings or get_settings()
+    hooks = hooks or Hooks()
     stage = "validate"
     try:
         upload = layout.parse_upload_key(key)
         stage = "storage"
         _check_size_before_download(store, key, settings)
-        with store.download(VIDEOS, key) as local:
-            run = _Run(store, upload, local, settings, on_stage)
-            return _process(run, transcriber or make_transcriber(settings), force=force)
+        with store.download(VIDEOS, key, version=version) as local:
+            run = _Run(store, upload, local, settings, hooks.on_stage)
+            return _process(run, hooks.transcriber or make_transcriber(settings), force=force)
     except VoiceError as exc:
         record_failure(store, key, exc, stage=exc.stage)
         log.warning("video failed at %s: %s", exc.stage, type(exc).__name__)
