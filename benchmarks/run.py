@@ -91,7 +91,7 @@ def worker_seed(video: Path, workdir: Path) -> dict[str, Any]:
     import numpy as np
     from moviepy import VideoFileClip
 
-    from voice.annotate import Overlay, draw_overlay
+    from voice.drawing import Overlay, draw_overlay
     from voice.emotions import extract_events
     from voice.transcribe_openai import OpenAIDecoding, OpenAIWhisperTranscriber
 

@@ -29,13 +29,14 @@ import sys
 import tempfile
 import wave
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.face_media: the changing face and the hands
 OUT_DIR = ROOT / "voice" / "samples"
 PATIENT = "maria"
 FPS = 25
@@ -244,31 +245,45 @@ def _motion(kind: str, t: np.ndarray) -> np.ndarray:
                 2.5 * np.sin(two_pi * 3.7 * t + 0.8),
             ]
         )
-    if kind == "surprise":  # a sudden jump back (zoom out, up), then hold
+    if kind == "surprise":  # a startled jump back and up, the head out of view for ~0.7 s, then hold
         k = 1 - np.exp(-t / 0.12)
-        return np.stack([z, -14 * k, -0.2 * k, 2 * k])
+        out_of_view = _smoothstep(t / 0.25) * (1 - _smoothstep((t - 0.8) / 0.4))
+        return np.stack([z, -14 * k - 150 * out_of_view, -0.2 * k, 2 * k])
     raise ValueError(kind)
+
+
+def _phases(events: list[dict]) -> list[tuple[float, str]]:
+    starts = [(0.0, "idle")]
+    for ev in events:
+        if not ev["negated"]:
+            starts.append((max(0.0, ev["time_s"] - LEAD_S), ev["emotion"]))
+    return starts
+
+
+def _blend(
+    fn: Callable[[str, np.ndarray], np.ndarray], starts: list[tuple[float, str]], t: np.ndarray
+) -> np.ndarray:
+    """Per-frame values of ``fn`` for each phase, each phase fading in from the last one's end."""
+    rows = fn("idle", np.zeros(1)).shape[0]
+    params = np.zeros((rows, t.size))
+    carry = np.zeros(rows)
+    for i, (t0, kind) in enumerate(starts):
+        t1 = starts[i + 1][0] if i + 1 < len(starts) else np.inf
+        sel = (t >= t0) & (t < t1)
+        tau = t[sel] - t0
+        values = fn(kind, tau)
+        offset = carry - fn(kind, np.zeros(1))[:, 0]
+        values = values + offset[:, None] * np.exp(-tau / 0.15)[None, :]
+        params[:, sel] = values
+        if np.isfinite(t1):
+            carry = values[:, -1] if values.shape[1] else carry
+    return params
 
 
 def motion_track(events: list[dict], n_frames: int, seed: int) -> np.ndarray:
     """Per-frame (dx, dy, dscale, rot) for the whole session: phases with short cross-fades."""
     t = np.arange(n_frames) / FPS
-    starts = [(0.0, "idle")]
-    for ev in events:
-        if not ev["negated"]:
-            starts.append((max(0.0, ev["time_s"] - LEAD_S), ev["emotion"]))
-    params = np.zeros((4, n_frames))
-    carry = np.zeros(4)
-    for i, (t0, kind) in enumerate(starts):
-        t1 = starts[i + 1][0] if i + 1 < len(starts) else np.inf
-        sel = (t >= t0) & (t < t1)
-        tau = t[sel] - t0
-        values = _motion(kind, tau)
-        offset = carry - _motion(kind, np.zeros(1))[:, 0]
-        values = values + offset[:, None] * np.exp(-tau / 0.15)[None, :]
-        params[:, sel] = values
-        if np.isfinite(t1):
-            carry = values[:, -1] if values.shape[1] else carry
+    params = _blend(_motion, _phases(events), t)
     # Deterministic smooth noise, so no motion is perfectly periodic.
     rng = np.random.default_rng(seed)
     scales = np.array([2.5, 2.0, 0.01, 0.8])
@@ -279,42 +294,116 @@ def motion_track(events: list[dict], n_frames: int, seed: int) -> np.ndarray:
     return params
 
 
-def render_frames(session: Session, params: np.ndarray) -> Iterator[np.ndarray]:
-    """The photo on the session's background, moved by each column of ``params``."""
-    import cv2
-    from skimage import data
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return np.asarray(x * x * (3 - 2 * x))
 
-    photo = cv2.resize(data.astronaut(), (PHOTO_SIDE, PHOTO_SIDE), interpolation=cv2.INTER_AREA)
+
+# ----------------------------------------------------------------------------------------------
+# face and hands: (smile, mouth_open, brows, eyes_closed, rx, ry, r_angle, lx, ly, l_angle, spread)
+# per emotion; hand wrists in units of the photo's side, angles in degrees clockwise from up.
+
+MOUTH = (223 / 512, 146 / 512)  # the mouth on the photo, in photo units
+HAND_SIDE = 0.2  # a hand's drawn size, in photo units
+
+
+def _face_hands(kind: str, t: np.ndarray) -> np.ndarray:
+    z, one = np.zeros_like(t), np.ones_like(t)
+    two_pi = 2 * np.pi
+    rest = [0.33 * one, 0.93 * one, -8 * one, 0.62 * one, 0.93 * one, 8 * one]
+    if kind in ("idle", "neutral"):  # resting hands, a still face
+        drift = 0.01 * np.sin(two_pi * 0.2 * t)
+        return np.stack([0.1 * one, 0.1 * one, z, 0.1 * one, *[r + drift for r in rest[:2]], rest[2],
+                         *[r - drift for r in rest[3:5]], rest[5], one])  # fmt: skip
+    if kind == "happiness":  # a smile forms; clapping in front of the chest
+        k = _smoothstep(t / 0.8)
+        gap = 0.1 + 0.08 * (1 + np.cos(two_pi * 1.3 * t)) / 2
+        return np.stack([k, 0.35 * k, 0.25 * k, -0.2 * k, 0.48 - gap, 0.86 * one, -15 * one,
+                         0.48 + gap, 0.86 * one, 15 * one, one])  # fmt: skip
+    if kind == "sadness":  # a frown, lids and brows down; the hands sink out of view
+        k = _smoothstep(t / 1.0)
+        sink = 0.93 + 0.5 * _smoothstep((t - 0.3) / 1.2)
+        return np.stack(
+            [-k, z, -0.4 * k, 0.6 * k, 0.33 * one, sink, -8 * one, 0.62 * one, sink, 8 * one, one]
+        )
+    if kind == "anger":  # a tight frown, brows down; fists shaking up and down
+        k = _smoothstep(t / 0.5)
+        shake = 0.06 * np.sin(two_pi * 3.7 * t)
+        return np.stack([-0.7 * k, 0.15 * k, -k, 0.2 * k, 0.30 * one, 0.84 + shake, -20 * one,
+                         0.66 * one, 0.84 - shake, 20 * one, 1 - 0.4 * k])  # fmt: skip
+    if kind == "surprise":  # mouth and eyes wide, brows up; a hand to the mouth, the other raised
+        k = _smoothstep(t / 0.35)
+        rx, ry = 0.33 + (MOUTH[0] - 0.04 - 0.33) * k, 0.93 + (MOUTH[1] + 0.15 - 0.93) * k
+        return np.stack([z, k, k, -0.5 * k, rx, ry, -25 * k - 8, 0.62 + 0.12 * k, 0.93 - 0.25 * k,
+                         8 + 10 * k, 1 + 0.4 * k])  # fmt: skip
+    raise ValueError(kind)
+
+
+def face_hands_track(events: list[dict], n_frames: int, seed: int) -> np.ndarray:
+    """Per-frame face and hand parameters (rows of :func:`_face_hands`), with a little jitter."""
+    t = np.arange(n_frames) / FPS
+    params = _blend(_face_hands, _phases(events), t)
+    rng = np.random.default_rng(seed + 1)
+    jitter = np.array([0.05, 0.04, 0.05, 0.05, 0.006, 0.006, 2.0, 0.006, 0.006, 2.0, 0.03])
+    for row, scale in enumerate(jitter):
+        f, ph = rng.uniform(0.4, 1.5), rng.uniform(0, 2 * np.pi)
+        params[row] += scale * np.sin(2 * np.pi * f * t + ph)
+    return params
+
+
+def render_frames(session: Session, params: np.ndarray, face_hands: np.ndarray) -> Iterator[np.ndarray]:
+    """The photo (its expression changed) on the session's background, moved by each column of
+    ``params``, with the hands of ``face_hands`` moving with it."""
+    import cv2
+
+    from tests.face_media import expressive_face, paste_hand
+
     cx, cy = WIDTH / 2 - (85 if session.companion else 0), HEIGHT / 2 + 8
     if session.companion is not None and str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # the caregiver comes from tests/scenes.py
-    for i, (dx, dy, ds, rot) in enumerate(params.T):
+    for i, ((dx, dy, ds, rot), fh) in enumerate(zip(params.T.tolist(), face_hands.T.tolist(), strict=True)):
+        smile, mouth, brows, lids, rx, ry, r_angle, lx, ly, l_angle, spread = fh
+        face = expressive_face(smile=smile, mouth_open=mouth, brows=brows, eyes_closed=lids)
+        photo = cv2.resize(face[:, :, ::-1], (PHOTO_SIDE, PHOTO_SIDE), interpolation=cv2.INTER_AREA)
         m = cv2.getRotationMatrix2D((PHOTO_SIDE / 2, PHOTO_SIDE / 2), float(rot), 1.0 + float(ds))
         m[0, 2] += cx - PHOTO_SIDE / 2 + dx
         m[1, 2] += cy - PHOTO_SIDE / 2 + dy
-        if session.companion is None:
-            yield cv2.warpAffine(
-                photo,
-                m,
-                (WIDTH, HEIGHT),
-                flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=session.background,
+        frame = _scene(session, photo, m, i / FPS)
+        size = round(HAND_SIDE * PHOTO_SIDE * (1.0 + float(ds)))
+        for x, y, angle, right in ((rx, ry, r_angle, True), (lx, ly, l_angle, False)):
+            wrist = m @ np.array([x * PHOTO_SIDE, y * PHOTO_SIDE, 1.0])
+            # frames are RGB here: paste the hand's BGR drawing as RGB
+            bgr = paste_hand(
+                frame[:, :, ::-1],
+                (wrist[0], wrist[1]),
+                size=size,
+                angle_deg=angle - rot,
+                right=right,
+                spread=spread,
             )
-            continue
-        yield _with_companion(session, photo, m, i / FPS)
+            frame = bgr[:, :, ::-1]
+        yield np.ascontiguousarray(frame)
 
 
-def _with_companion(session: Session, photo: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
-    """Maria's photo in front of the caregiver (cut out, on the right) while the caregiver is in view."""
+def _scene(session: Session, photo: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """Maria's photo on the session's background, in front of the caregiver (cut out, on the
+    right) while the caregiver is in view."""
     import cv2
 
+    if session.companion is None:
+        return cv2.warpAffine(
+            photo,
+            m,
+            (WIDTH, HEIGHT),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=session.background,
+        )
     # The composited people of the tests: a cut-out astronaut with a blue suit.
     from tests.scenes import paste
 
     canvas = np.empty((HEIGHT, WIDTH, 3), np.uint8)
     canvas[:] = session.background
-    assert session.companion is not None
     start, end = session.companion
     if start <= t < end:
         paste(canvas, "blue", WIDTH - 100 + 4 * np.sin(1.3 * t), HEIGHT / 2 + 22, 230)
@@ -369,6 +458,7 @@ def build_session(session: Session, out_dir: Path) -> dict:
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
 
     params = motion_track(events, n_frames, seed)
+    face_hands = face_hands_track(events, n_frames, seed)
     target = out_dir / session.file
     with tempfile.TemporaryDirectory() as tmp:
         wav_path = Path(tmp) / "narration.wav"
@@ -392,7 +482,7 @@ def build_session(session: Session, out_dir: Path) -> dict:
         ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
         assert proc.stdin is not None
-        for frame in render_frames(session, params):
+        for frame in render_frames(session, params, face_hands):
             proc.stdin.write(frame.tobytes())
         proc.stdin.close()
         if proc.wait() != 0:

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     pose_track_memory_s: float = Field(
         4.0, ge=0, description="A person out of view for less than this keeps their track id."
     )
+    pose_face: bool = Field(True, description="Also find the patient's face (70 OpenPose points).")
+    pose_hands: bool = Field(True, description="Also find the patient's hands (21 points each).")
+    hand_model: str = Field("lite", description="Hand-landmark model: 'lite' or 'full' (README: speed).")
+    hand_search_every: int = Field(
+        5, ge=1, description="A palm detector looks for a lost hand at most every this many pose frames."
+    )
     window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
     window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")

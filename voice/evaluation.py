@@ -21,10 +21,17 @@ import numpy as np
 
 from voice.config import Settings
 from voice.errors import ModelError, NotEnoughDataError
-from voice.features import FEATURE_NAMES
+from voice.feature_groups import FEATURE_NAMES
 from voice.model import PatientModel, build_pipeline, class_order
 
-__all__ = ["BOOTSTRAP_RESAMPLES", "cross_validate", "cv_splits", "promotion", "train_model"]
+__all__ = [
+    "BOOTSTRAP_RESAMPLES",
+    "cross_validate",
+    "cv_balanced_accuracy",
+    "cv_splits",
+    "promotion",
+    "train_model",
+]
 
 BOOTSTRAP_RESAMPLES = 200
 
@@ -199,6 +206,22 @@ def cross_validate(
         },
         **_score(data, oof_all, _bootstrap(data, oof_all, settings.random_seed)),
     }
+
+
+def cv_balanced_accuracy(
+    features: np.ndarray,
+    labels: Sequence[str],
+    groups: Sequence[str],
+    *,
+    settings: Settings,
+    first_repeat_only: bool = False,
+) -> float:
+    """Only the headline score of :func:`cross_validate` (same folds for the same labels and
+    videos); with ``first_repeat_only``, the score of its first repeat (``per_repeat[0]``)."""
+    data = _encode(features, labels, groups)
+    _, _, repeats = cv_splits(data.y, data.g, settings)
+    oof_all, _ = _out_of_fold(data, repeats[:1] if first_repeat_only else repeats, settings)
+    return float(np.mean([_balanced_accuracy(data.y, oof, data.k) for oof in oof_all]))
 
 
 def promotion(metrics: dict[str, Any]) -> tuple[bool, str]:

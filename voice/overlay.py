@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from voice.annotate import Overlay
 from voice.config import Settings
+from voice.drawing import Overlay
 from voice.session import EventWindow
 from voice.transcript import Segment
 

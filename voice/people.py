@@ -22,9 +22,10 @@ from voice.appearance import torso_histogram
 from voice.body25 import Person, PoseFrame, from_mediapipe
 from voice.config import Settings
 from voice.media import Frame
+from voice.mp_quiet import native_stderr_muted
 from voice.patient import PatientChooser
 from voice.pose_bundle import load_bundle
-from voice.poses import PoseTrack, downscaled_rgb, native_stderr_muted
+from voice.poses import PoseTrack, downscaled_rgb, face_hands_estimator
 from voice.smoothing import LandmarkSmoother
 from voice.tracking import PersonTracker, merge_duplicates
 
@@ -177,12 +178,18 @@ class PeoplePass:
         self._estimator = PeopleEstimator(settings)
         self._tracker = PersonTracker(memory_s=settings.pose_track_memory_s)
         self._smooth = LandmarkSmoother()
+        # Face and hands of the patient only (as the chooser names it while the video streams).
+        self._face_hands = face_hands_estimator(settings)
 
     def __enter__(self) -> PeoplePass:
+        if self._face_hands is not None:
+            self._face_hands.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._estimator.close()
+        if self._face_hands is not None:
+            self._face_hands.__exit__(*exc)
 
     def step(self, bgr: np.ndarray, *, frame: int, time_s: float) -> PoseFrame:
         """One sampled frame: everyone in it, and the patient as the chooser sees it so far."""
@@ -194,7 +201,11 @@ class PeoplePass:
         height, width = bgr.shape[:2]
         pose = PoseFrame(frame, time_s, width, height, None, people)
         self.chooser.observe(pose, {i: d.appearance for i, d in zip(ids, found, strict=True)})
-        return pose.with_patient(self.chooser.current())
+        pose = pose.with_patient(self.chooser.current())
+        if self._face_hands is None or pose.keypoints is None:
+            return pose
+        parts = self._face_hands.estimate(bgr, pose.keypoints)
+        return pose.with_patient_parts(parts.face, parts.hand_left, parts.hand_right)
 
 
 def track_people(

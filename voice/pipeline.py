@@ -35,7 +35,7 @@ from voice.model import PatientModel
 from voice.patient_store import absent_patient_reasons, learn_appearance, profile_appearance, read_pin
 from voice.people import MODEL_NAME
 from voice.pin import PersonPin
-from voice.poses import sample_stride
+from voice.poses import face_hands_model_name, sample_stride
 from voice.profile import load_profile, patient_names
 from voice.render import RenderPlan, VideoPassResult, video_pass
 from voice.runs import load_latest_model
@@ -179,7 +179,12 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
         result = video_pass(run.source, info, plan, model=model, settings=run.settings, outputs=outputs)
         for name, seconds in result.timings.items():
             run.add_time(name, seconds)
-        models = {"whisper": transcriber.name, "pose": MODEL_NAME, "patient": _run_id(model)}
+        models = {
+            "whisper": transcriber.name,
+            "pose": MODEL_NAME,
+            "face_hands": face_hands_model_name(run.settings),
+            "patient": _run_id(model),
+        }
         found = _Findings(info, transcript, windows, result, models)
         run.stage("samples")
         doc = _metadata(run, found, _samples(run, windows, result))
@@ -286,6 +291,8 @@ def _metadata(run: _Run, found: _Findings, samples: list[dict[str, Any]]) -> dic
             "frames": len(track.frames),
             "detected": track.detected,
             "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
+            "faces": track.faces,
+            "hands": track.hands,
         },
         "people": [t.to_dict() for t in found.result.people],
         "patient_track": found.result.patient.to_dict(),

@@ -9,54 +9,28 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import os
-import sys
 import time
-import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from voice.body25 import PoseFrame, from_mediapipe
+from voice.mp_quiet import native_stderr_muted
 
 __all__ = [
     "MODEL_NAME",
     "PoseEstimator",
     "PoseTrack",
     "downscaled_rgb",
-    "native_stderr_muted",
+    "face_hands_estimator",
+    "face_hands_model_name",
     "sample_stride",
     "track_poses",
 ]
 
 MODEL_NAME = "mediapipe-0.10.14/full"
-
-# MediaPipe (glog/absl/TFLite) is chatty on stderr; keep it to errors.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# mediapipe 0.10.14 calls a protobuf API that newer protobuf deprecates, once per graph.
-warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated")
-
-
-@contextlib.contextmanager
-def native_stderr_muted() -> Iterator[None]:
-    """Silence file descriptor 2 while MediaPipe builds and starts its graph.
-
-    Its C++ side (absl, TFLite) prints warnings such as "Feedback manager requires a model with
-    a single signature" straight to fd 2 before GLOG settings apply; they say nothing to a user.
-    Python errors still propagate as exceptions.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def downscaled_rgb(bgr: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
@@ -123,23 +97,60 @@ class PoseEstimator:
         return PoseFrame(frame=frame, time_s=time_s, width=width, height=height, keypoints=keypoints)
 
 
+def face_hands_model_name(settings: Any) -> str | None:
+    """What found the face and hands (the metadata's ``models.face_hands``); None when both are off."""
+    parts = []
+    if settings.pose_face:
+        parts.append("face_landmark")
+    if settings.pose_hands:
+        parts.append(f"hand_landmark_{settings.hand_model}")
+    return f"mediapipe-0.10.14/{'+'.join(parts)}+litert" if parts else None
+
+
+def face_hands_estimator(settings: Any) -> Any:
+    """The face/hands estimator the settings ask for, or None when both are off."""
+    if not (settings.pose_face or settings.pose_hands):
+        return None
+    from voice.face_hands import FaceHandsEstimator
+
+    return FaceHandsEstimator(
+        face=settings.pose_face,
+        hands=settings.pose_hands,
+        hand_model=settings.hand_model,
+        search_every=settings.hand_search_every,
+    )
+
+
 def track_poses(
     frames: Iterable[Any], track: PoseTrack, *, stride: int, settings: Any, timer: list[float] | None = None
 ) -> Iterator[Any]:
     """Pass every frame through, after running pose (tracking mode) on every ``stride``-th one.
 
     Poses are appended to ``track`` as they come, so a caller drawing frame ``i`` already has the
-    pose of the latest sampled frame; ``timer[0]`` accumulates the seconds spent in pose.
+    pose of the latest sampled frame; ``timer[0]`` accumulates the seconds spent in pose (with the
+    face and hands, when ``settings.pose_face``/``pose_hands`` are on: :mod:`voice.face_hands`).
     """
-    with PoseEstimator(
-        max_side=settings.pose_max_side,
-        min_detection=settings.pose_min_detection,
-        min_tracking=settings.pose_min_tracking,
-    ) as est:
+    extra = face_hands_estimator(settings)
+    with contextlib.ExitStack() as stack:
+        est = stack.enter_context(
+            PoseEstimator(
+                max_side=settings.pose_max_side,
+                min_detection=settings.pose_min_detection,
+                min_tracking=settings.pose_min_tracking,
+            )
+        )
+        if extra is not None:
+            stack.enter_context(extra)
         for fr in frames:
             if fr.index % stride == 0:
                 t0 = time.perf_counter()
-                track.frames.append(est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s))
+                pose = est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s)
+                if extra is not None:
+                    found = extra.estimate(fr.bgr, pose.keypoints)
+                    pose = replace(
+                        pose, face=found.face, hand_left=found.hand_left, hand_right=found.hand_right
+                    )
+                track.frames.append(pose)
                 if timer is not None:
                     timer[0] += time.perf_counter() - t0
             yield fr
@@ -154,6 +165,18 @@ class PoseTrack:
     @property
     def detected(self) -> int:
         return sum(1 for f in self.frames if f.keypoints is not None)
+
+    @property
+    def faces(self) -> int:
+        """Frames in which the face was found."""
+        return sum(1 for f in self.frames if f.face is not None and f.face[:, 2].any())
+
+    @property
+    def hands(self) -> int:
+        """Hands found, summed over the frames (0–2 per frame)."""
+        return sum(
+            1 for f in self.frames for h in (f.hand_left, f.hand_right) if h is not None and h[:, 2].any()
+        )
 
     def between(self, start: float, end: float) -> list[PoseFrame]:
         times = [f.time_s for f in self.frames]

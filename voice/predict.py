@@ -20,7 +20,7 @@ from voice import layout, media
 from voice.body25 import PoseFrame
 from voice.config import Settings
 from voice.errors import ModelError
-from voice.features import FEATURE_NAMES, extract_features
+from voice.feature_groups import FEATURE_NAMES, extract_features
 from voice.model import PatientModel
 from voice.patient import PatientChooser
 from voice.patient_store import profile_appearance
@@ -58,8 +58,11 @@ def predict_track(
     ends exactly at the last pose; a track shorter than one window gets one window over all of
     it. Windows with fewer than :data:`MIN_DETECTED_PER_WINDOW` detected poses are skipped.
     """
-    if tuple(model.feature_names) != FEATURE_NAMES:
+    unknown = set(model.feature_names) - set(FEATURE_NAMES)
+    if unknown:
         raise ModelError("the model was trained with other features; retrain it with this version of VOICE.")
+    # A model trained before some feature groups existed still predicts from the columns it knows.
+    columns = [FEATURE_NAMES.index(name) for name in model.feature_names]
     train_window = settings.window_before_s + settings.window_after_s
     if abs(settings.predict_window_s - train_window) > 1e-6:
         log.warning(
@@ -88,7 +91,7 @@ def predict_track(
         rows.append(extract_features(chunk))
     if not rows:
         return []
-    proba = model.predict_proba(np.vstack(rows))
+    proba = model.predict_proba(np.vstack(rows)[:, columns])
     out = []
     for (start, end), p in zip(spans, proba, strict=True):
         probs = {c: float(v) for c, v in zip(model.classes, p, strict=True)}

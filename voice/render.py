@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from voice import layout, media
-from voice.annotate import Encoding, H264Writer, Overlay, draw_overlay
+from voice.annotate import Encoding, H264Writer
 from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
+from voice.drawing import Overlay, draw_overlay
 from voice.errors import CorruptMediaError
 from voice.media import Frame, VideoInfo
 from voice.model import PatientModel

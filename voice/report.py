@@ -20,6 +20,7 @@ import numpy as np
 
 from voice import gate, layout
 from voice.config import EMOTIONS, Settings
+from voice.plots import feature_importance_png, figure, png
 from voice.storage import Store
 
 __all__ = [
@@ -42,30 +43,12 @@ EMOTION_COLORS: dict[str, str] = {
 }
 
 
-def _figure(width: float, height: float) -> Any:
-    # The object API with an Agg canvas: no pyplot global state, no display needed.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _png(fig: Any) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    return buf.getvalue()
-
-
 def confusion_matrix_png(matrix: np.ndarray, labels: Sequence[str]) -> bytes:
     """Rows: narrated emotion; columns: predicted. Colour by row share, text the counts."""
     m = np.asarray(matrix, dtype=np.float64)
     share = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
     n = len(labels)
-    fig = _figure(1.2 + 0.9 * n, 1.0 + 0.8 * n)
+    fig = figure(1.2 + 0.9 * n, 1.0 + 0.8 * n)
     ax = fig.add_subplot()
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for i in range(n):
@@ -84,20 +67,7 @@ def confusion_matrix_png(matrix: np.ndarray, labels: Sequence[str]) -> bytes:
     ax.set_ylabel("narrated")
     ax.set_title("Grouped CV confusion matrix")
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of row")
-    return _png(fig)
-
-
-def feature_importance_png(names: Sequence[str], values: Sequence[float], *, top: int = 20) -> bytes:
-    """The ``top`` most important features by name, largest on top."""
-    order = np.argsort(np.asarray(values, dtype=np.float64))[::-1][:top]
-    fig = _figure(7.0, 0.8 + 0.28 * len(order))
-    ax = fig.add_subplot()
-    ax.barh(range(len(order)), [values[i] for i in order], color="#3b6fd8")
-    ax.set_yticks(range(len(order)), [names[i] for i in order])
-    ax.invert_yaxis()
-    ax.set_xlabel("importance (mean decrease in impurity)")
-    ax.set_title(f"Top {len(order)} features")
-    return _png(fig)
+    return png(fig)
 
 
 def timeline_png(
@@ -107,7 +77,7 @@ def timeline_png(
     predicted windows (bars)."""
     from matplotlib.patches import Patch
 
-    fig = _figure(9.0, 2.0)
+    fig = figure(9.0, 2.0)
     ax = fig.add_subplot()
     for p in predictions:
         label = str(p.get("label", ""))
@@ -137,7 +107,7 @@ def timeline_png(
     handles = [Patch(color=EMOTION_COLORS[e], label=e) for e in EMOTIONS if e in used]
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
-    return _png(fig)
+    return png(fig)
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -190,6 +160,27 @@ def _metrics_section(metrics: Mapping[str, Any]) -> str:
     return _table(rows, ["metric", "value"], table_id="metrics") + note
 
 
+def _groups_section(metrics: Mapping[str, Any]) -> str:
+    """What each feature group adds: grouped CV with and without it, on the same folds."""
+    info = metrics.get("feature_groups")
+    if not info:
+        return "<p>This run was trained before feature groups were reported.</p>"
+    rows = [
+        [
+            g,
+            v["features"],
+            f"{v['importance']:.2f}",
+            f"{v['balanced_accuracy_without']:.3f}",
+            f"{v['adds']:+.3f}",
+        ]
+        + ([] if v["has_data"] else ["(no data: never seen)"])
+        for g, v in info["groups"].items()
+    ]
+    head = ["group", "features", "summed importance", "balanced accuracy without it", "adds"]
+    note = f"<p class='note'>With every group: {info['balanced_accuracy_all']:.3f}. {_e(info['method'])}.</p>"
+    return _table(rows, head, table_id="feature-groups") + note
+
+
 def _coverage_section(counts: Mapping[str, int], videos: Mapping[str, int], trained: Sequence[str]) -> str:
     rows = [[e, counts.get(e, 0), videos.get(e, 0), "yes" if e in trained else "no"] for e in EMOTIONS]
     return _table(rows, ["emotion", "samples", "videos", "in the model"], table_id="coverage")
@@ -224,6 +215,7 @@ def render_run_report(
             _coverage_section(gate_info.get("counts", {}), gate_info.get("sessions", {}), metrics["classes"]),
         ),
         ("Training metrics", _metrics_section(metrics)),
+        ("What each feature group adds", _groups_section(metrics)),
     ]
     if "confusion_matrix.png" in files:
         sections.append(("Confusion matrix", _img(files["confusion_matrix.png"], "confusion matrix")))
@@ -320,6 +312,7 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
                 f"<p>Run <code>{_e(run_id)}</code> ({_e(status)}).</p>" + _metrics_section(metrics),
             )
         )
+        sections.append(("What each feature group adds", _groups_section(metrics)))
         for name, title in (
             ("confusion_matrix.png", "Confusion matrix"),
             ("feature_importance.png", "Feature importance"),

@@ -26,7 +26,8 @@ from voice.body25 import PoseFrame, pose_from_json
 from voice.config import Settings
 from voice.errors import StorageError
 from voice.evaluation import train_model
-from voice.features import FEATURE_NAMES, extract_feature_matrix
+from voice.feature_groups import FEATURE_GROUPS, FEATURE_NAMES, extract_feature_matrix, group_of
+from voice.group_ablation import group_contributions
 from voice.model import dump_model
 from voice.report import confusion_matrix_png, feature_importance_png, render_run_report
 from voice.runs import last_run_at, make_run_id, store_run, tarball
@@ -66,6 +67,8 @@ class TrainResult:
     baseline: float | None = None
     artifacts: dict[str, str] = field(default_factory=dict)  # file name → key in the patients bucket
     seconds: float = 0.0
+    #: Feature group → how much it adds to the CV balanced accuracy (with it − without it).
+    group_adds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class TrainResult:
             "baseline": self.baseline,
             "artifacts": dict(self.artifacts),
             "seconds": round(self.seconds, 3),
+            "feature_groups_add": {g: round(v, 4) for g, v in self.group_adds.items()},
         }
 
 
@@ -137,6 +141,25 @@ def _training_sessions(samples: Sequence[Sample]) -> dict[str, Any]:
     }
 
 
+def _run_files(
+    patient: str, metrics: dict[str, Any], model_bytes: bytes, samples: Sequence[Sample], settings: Settings
+) -> dict[str, bytes]:
+    """A run's files (all but the tarball): model, metrics, plots, sessions, report."""
+    cm = metrics["confusion_matrix"]
+    importances = metrics["feature_importance"]["values"]
+    files: dict[str, bytes] = {
+        "model.skops": model_bytes,
+        "metrics.json": json.dumps(metrics, indent=2, sort_keys=False).encode(),
+        "confusion_matrix.png": confusion_matrix_png(np.array(cm["matrix"]), cm["labels"]),
+        "feature_importance.png": feature_importance_png(
+            list(importances), list(importances.values()), groups=[group_of(n) for n in importances]
+        ),
+        "training_sessions.json": json.dumps(_training_sessions(samples), indent=2).encode(),
+    }
+    files["report.html"] = render_run_report(patient, metrics, files, settings=settings).encode()
+    return files
+
+
 def train_patient(
     store: Store,
     patient: str,
@@ -169,18 +192,20 @@ def train_patient(
     metrics = model.metrics
     metrics["gate"] = decision.to_dict()
     metrics["trained_at"] = now.astimezone(UTC).isoformat()
-    metrics["features"] = {"count": len(FEATURE_NAMES), "doc": "docs/features.md"}
-
-    cm = metrics["confusion_matrix"]
-    importances = metrics["feature_importance"]["values"]
-    files: dict[str, bytes] = {
-        "model.skops": dump_model(model),
-        "metrics.json": json.dumps(metrics, indent=2, sort_keys=False).encode(),
-        "confusion_matrix.png": confusion_matrix_png(np.array(cm["matrix"]), cm["labels"]),
-        "feature_importance.png": feature_importance_png(list(importances), list(importances.values())),
-        "training_sessions.json": json.dumps(_training_sessions(samples), indent=2).encode(),
+    metrics["features"] = {
+        "count": len(FEATURE_NAMES),
+        "groups": {g: len(names) for g, names in FEATURE_GROUPS.items()},
+        "doc": "docs/features.md",
     }
-    files["report.html"] = render_run_report(patient, metrics, files, settings=settings).encode()
+    metrics["feature_groups"] = group_contributions(
+        features,
+        labels,
+        groups,
+        settings=settings,
+        feature_names=FEATURE_NAMES,
+        metrics=metrics,
+    )
+    files = _run_files(patient, model.metrics, dump_model(model), samples, settings)
     files["model.tar.gz"] = tarball(files, now.timestamp())
     artifacts, promoted, _reason = store_run(store, patient, run_id, files, now=now)
     log.info("training run %s: %s", run_id, metrics["promotion"]["reason"])
@@ -197,4 +222,5 @@ def train_patient(
         baseline=metrics["baseline"]["balanced_accuracy"],
         artifacts=artifacts,
         seconds=time.perf_counter() - t0,
+        group_adds={g: v["adds"] for g, v in metrics["feature_groups"]["groups"].items()},
     )

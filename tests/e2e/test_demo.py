@@ -73,6 +73,26 @@ def test_demo_ends_with_a_promoted_model_a_prediction_and_a_report(demo: dict[st
     assert meta["models"]["patient"] == training["run_id"]
 
 
+def test_demo_trains_with_every_feature_group_and_the_report_shows_what_each_adds(
+    demo: dict[str, Any],
+) -> None:
+    training = demo["result"]["training"]
+    run = demo["data"] / "patients" / "models" / "maria" / training["run_id"]
+    metrics = json.loads((run / "metrics.json").read_text())
+    groups = metrics["feature_groups"]["groups"]
+    assert set(groups) == {"body", "face", "hands"}
+    assert all(g["has_data"] and g["importance"] > 0 for g in groups.values()), groups
+    assert metrics["features"]["groups"] == {g: v["features"] for g, v in groups.items()}
+    for name, g in groups.items():
+        assert g["adds"] == pytest.approx(
+            metrics["balanced_accuracy"]["per_repeat"][0] - g["balanced_accuracy_without"]
+        )
+        assert training["feature_groups_add"][name] == pytest.approx(g["adds"], abs=1e-4)
+    report = Path(demo["result"]["report"]).read_text()
+    assert 'id="feature-groups"' in report
+    assert "What each feature group adds" in report
+
+
 @contextlib.contextmanager
 def _serve(root: Path) -> Iterator[int]:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))

@@ -9,7 +9,7 @@ import pytest
 
 from voice.config import Settings
 from voice.evaluation import cross_validate
-from voice.features import FEATURE_NAMES, extract_feature_matrix
+from voice.feature_groups import FEATURE_NAMES, extract_feature_matrix
 from voice.storage import LocalStore
 from voice.training import samples_from_store
 

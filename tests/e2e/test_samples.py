@@ -99,6 +99,37 @@ def test_every_pose_file_is_body25(processed_samples: dict[str, Any]) -> None:
     assert with_person >= 0.9 * len(files)
 
 
+def test_pose_files_carry_the_face_and_hands_where_visible(processed_samples: dict[str, Any]) -> None:
+    """Training samples (every pose frame of an event window): OpenPose face and hand arrays."""
+    files = sorted((processed_samples["data"] / "patients").rglob("pose_*.json"))
+    by_emotion: dict[str, list[dict[str, Any]]] = {}
+    for path in files:
+        for person in json.loads(path.read_text())["people"]:
+            by_emotion.setdefault(path.parts[-3], []).append(person)
+    faces = hands = 0
+    for emotion, people in by_emotion.items():
+        for person in people:
+            face = np.asarray(person["face_keypoints_2d"]).reshape(70, 3)
+            faces += bool(face[:, 2].mean() >= 0.5)
+            unseen = face[:, 2] == 0  # not found, or outside the frame: (0, 0, 0) as OpenPose writes it
+            assert not face[unseen].any()
+            for key in ("hand_left_keypoints_2d", "hand_right_keypoints_2d"):
+                hand = np.asarray(person[key]).reshape(21, 3)
+                hands += bool(hand[:, 2].all())
+                if hand.any():
+                    # found hands lie on the lower half of the face or below it (the person's hands)
+                    assert hand[0, 1] > face[30, 1] or not face.any(), (emotion, key)
+        # surprise: the head is out of view for a moment; everywhere else the face is always seen
+        share = np.mean([np.asarray(p["face_keypoints_2d"])[2::3].mean() >= 0.5 for p in people])
+        assert share >= (0.7 if emotion == "surprise" else 0.99), (emotion, share)
+    total = sum(len(p) for p in by_emotion.values())
+    assert faces >= 0.9 * total
+    # hands: both visible in every emotion but sadness (they sink out of view); found in ≥ 30 % of slots
+    assert hands >= 0.3 * 2 * total, (hands, total)
+    sad = by_emotion["sadness"]
+    assert np.mean([np.asarray(p["hand_right_keypoints_2d"]).any() for p in sad]) < 0.5
+
+
 def test_key_frame_keys_carry_no_spoken_words(processed_samples: dict[str, Any]) -> None:
     """Key frames are named by index, time and emotion only: the narration's subject ("Maria",
     "Maria's mom") would put a name into a key outside the patient's folder name."""

@@ -13,7 +13,7 @@ from tests.synthetic import synthetic_dataset
 from voice.config import Settings
 from voice.errors import ModelError, NotEnoughDataError, UntrustedModelError
 from voice.evaluation import cross_validate, cv_splits, promotion, train_model
-from voice.features import FEATURE_NAMES, extract_feature_matrix
+from voice.feature_groups import FEATURE_NAMES, extract_feature_matrix
 from voice.model import MODEL_SCHEMA, PatientModel, dump_model, load_model
 
 SETTINGS = Settings(forest_trees=30, cv_folds=5, cv_repeats=2)

@@ -10,8 +10,8 @@ import pytest
 
 from tests.synthetic import standing
 from voice import layout
-from voice.annotate import EMOTION_COLOURS, OTHERS_COLOUR, Overlay, draw_overlay
 from voice.body25 import Person, PoseFrame, pose_from_json, pose_to_json
+from voice.drawing import EMOTION_COLOURS, OTHERS_COLOUR, Overlay, draw_overlay
 from voice.emotions import EmotionEvent
 from voice.patient import PatientChoice
 from voice.patient_store import (
