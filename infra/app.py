@@ -2,7 +2,9 @@
 
 Context values (``-c key=value``): ``stackName`` (default VoiceStack), ``retainData``
 (default true; ``false`` lets ``cdk destroy`` remove emptied buckets, the table and the key),
-``nag`` (default true: cdk-nag AwsSolutions + HIPAA Security run at synth and fail it on findings).
+``nag`` (default true: cdk-nag AwsSolutions + HIPAA Security run at synth and fail it on findings),
+``baseImage`` (the base of both images, ``python:3.11-slim@sha256:<digest>``; without a digest the
+synth warns and ``cdk deploy --strict`` refuses: docs/cloud.md, "Supply chain").
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ def build_app(app: cdk.App | None = None, *, nag: bool | None = None) -> tuple[c
     stack_name = app.node.try_get_context("stackName") or "VoiceStack"
     account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
     env = cdk.Environment(account=account, region=region) if account and region else None
-    stack = VoiceStack(app, stack_name, retain_data=_flag(app, "retainData", True), env=env)
+    stack = VoiceStack(
+        app,
+        stack_name,
+        retain_data=_flag(app, "retainData", True),
+        base_image=app.node.try_get_context("baseImage") or None,
+        env=env,
+    )
     cdk.Tags.of(app).add("project", "voice")
     acknowledge_findings(stack)
     if nag if nag is not None else _flag(app, "nag", True):

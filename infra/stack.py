@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -12,10 +13,33 @@ from constructs import Construct
 from infra.components import Monitoring, Processing, Storage, Training
 from voice.aws.outputs import STACK_OUTPUTS
 
-__all__ = ["ROOT", "VoiceStack"]
+__all__ = ["BASE_NOT_PINNED", "ROOT", "VoiceStack", "base_image_build_args"]
 
 #: The build context of both images: the repository root (filtered by .dockerignore).
 ROOT = Path(__file__).resolve().parents[1]
+#: The id of the synth warning for a base image without a digest (``cdk deploy --strict`` refuses it).
+BASE_NOT_PINNED = "voice:base-image-not-pinned"
+_DIGEST = re.compile(r"[^\s@]+@sha256:[0-9a-f]{64}")
+
+
+def base_image_build_args(base_image: str | None) -> tuple[dict[str, str] | None, str | None]:
+    """The images' build arguments for ``base_image``, and a warning when it has no digest.
+
+    ``None`` keeps the Dockerfiles' default (``python:3.11-slim``, a tag: it moves); a name without a
+    digest is used as given, with the warning. A value with ``@`` that is not
+    ``NAME[:TAG]@sha256:<64 hex digits>`` raises ``ValueError`` (a typo must not pass as a pin)."""
+    if base_image and "@" in base_image and not _DIGEST.fullmatch(base_image):
+        raise ValueError(f"baseImage {base_image!r} is not NAME[:TAG]@sha256:<64 lowercase hex digits>")
+    args = {"BASE_IMAGE": base_image} if base_image else None
+    if base_image and _DIGEST.fullmatch(base_image):
+        return args, None
+    named = base_image or "python:3.11-slim, the Dockerfiles' default"
+    warning = (
+        f"The images' base ({named}) is not pinned by digest: a tag can move between two deploys. "
+        "Deploy with -c baseImage=python:3.11-slim@sha256:<digest> (docs/cloud.md, 'Supply chain'); "
+        "`cdk deploy --strict` refuses to deploy while this warning stands."
+    )
+    return args, warning
 
 
 class VoiceStack(Stack):
@@ -34,6 +58,7 @@ class VoiceStack(Stack):
         training_cooldown_s: int = 3600,
         training_instance_type: str = "m5.large",
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        base_image: str | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -41,13 +66,17 @@ class VoiceStack(Stack):
         self.node.set_context("@aws-cdk/aws-events:eventsTargetQueueSameAccount", True)
         removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
 
-        # Docker assets are staged at synth and built only by `cdk deploy`.
+        # Docker assets are staged at synth and built only by `cdk deploy`, both on one base.
+        build_args, warning = base_image_build_args(base_image)
+        if warning:
+            Annotations.of(self).add_warning_v2(BASE_NOT_PINNED, warning)
         handler_image = ecr_assets.DockerImageAsset(
             self,
             "HandlerImage",
             directory=str(ROOT),
             file="docker/lambda.Dockerfile",
             platform=ecr_assets.Platform.LINUX_AMD64,
+            build_args=build_args,
         )
         training_image = ecr_assets.DockerImageAsset(
             self,
@@ -55,6 +84,7 @@ class VoiceStack(Stack):
             directory=str(ROOT),
             file="docker/training.Dockerfile",
             platform=ecr_assets.Platform.LINUX_AMD64,
+            build_args=build_args,
         )
 
         self.storage = Storage(self, "Storage", removal_policy=removal)

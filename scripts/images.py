@@ -10,7 +10,8 @@ What differs from the CLI is only what this machine needs (see the README, "Imag
 - podman with ``--runtime runc`` and fixed ulimits (``VOICE_PODMAN_RUNTIME`` overrides runc);
 - ``BASE_IMAGE``: python:3.11-slim cannot be pulled here, so a stand-in made from Debian
   bookworm (the release python:3.11-slim is built on) is built once per machine and cached by
-  name; ``VOICE_BASE_IMAGE`` names another base to use instead (e.g. python:3.11-slim);
+  name; ``VOICE_BASE_IMAGE`` names another base to use instead (e.g. python:3.11-slim). It
+  replaces a base the stack passes (``-c baseImage=...``);
 - the host's CA bundle and pip settings are bind-mounted into the build (``--network host``).
   Mounts exist only while a RUN step runs: nothing of them reaches a layer or the image config.
 """
@@ -235,7 +236,8 @@ def build_command(source: dict[str, object], *, tag: str, base: str, mounts: Seq
     cmd = podman("build", "--format", "docker", "--pull=never", "--network", "host", *ULIMITS, *mounts)
     cmd += ["--tag", tag]
     cmd += ["--file", str(source.get("dockerFile", "Dockerfile"))]
-    build_args = {"BASE_IMAGE": base, **dict(source.get("dockerBuildArgs") or {})}  # type: ignore[call-overload]
+    # This machine's base wins over a deploy's (`-c baseImage=...@sha256:...`): no registry here serves it.
+    build_args = {**dict(source.get("dockerBuildArgs") or {}), "BASE_IMAGE": base}  # type: ignore[call-overload]
     for key, value in build_args.items():
         cmd += ["--build-arg", f"{key}={value}"]
     if source.get("dockerBuildTarget"):

@@ -1,15 +1,22 @@
 """What the built images hold: nothing of this machine's build set-up, one shared dependency layer,
-lean dependencies, and a size Lambda accepts."""
+exactly the hash-checked lock, lean dependencies, and a size Lambda accepts."""
 
 from __future__ import annotations
 
 import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from tests.images.conftest import RESULTS, Images
 from tests.images.sandbox import ULIMITS, podman, run
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NAMES = ("lambda", "training")
 #: Lambda's limit for a container image: 10 GB uncompressed.
@@ -68,3 +75,32 @@ def test_dependencies_are_lean_and_lambda_accepts_the_size(images: Images, name:
     size_mb = images.manifest["images"][name]["size_mb"]
     assert size_mb < LAMBDA_IMAGE_LIMIT_MB
     RESULTS[name]["image_mb"] = size_mb
+
+
+def _lock() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import lock
+    finally:
+        sys.path.pop(0)
+    return lock
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_image_holds_exactly_the_lock(images: Images, name: str) -> None:
+    """What pip installed is the staged docker/requirements.lock at its versions, plus pip and the project;
+    `pip check` misses only what the lock leaves out on purpose (so the lock is complete)."""
+    lock = _lock()
+    tag = images.tag(name)
+    staged = Path(images.manifest["images"][name]["context"]) / "docker" / "requirements.lock"
+    locked, _ = lock.read_lock(staged.read_text())
+    listed = json.loads(in_image(tag, "pip list --format json"))
+    installed = {canonicalize_name(p["name"]): p["version"] for p in listed}
+    assert set(installed) - set(locked) == {"pip", "voice"}
+    assert {n: installed.get(n) for n in locked} == {n: e.version for n, e in locked.items()}
+    check = in_image(tag, "pip check || true").splitlines()
+    missing = [
+        re.fullmatch(r"mediapipe \S+ requires (\S+), which is not installed\.", line) for line in check
+    ]
+    assert all(missing), check
+    assert sorted(m.group(1) for m in missing if m) == sorted(lock.LEFT_OUT)
