@@ -21,7 +21,16 @@ from voice.errors import VoiceError
 from voice.media import ffmpeg_exe
 from voice.transcript import Segment
 
-__all__ = ["EMOTION_COLOURS", "SKELETON", "Encoding", "H264Writer", "Overlay", "draw_overlay", "webvtt"]
+__all__ = [
+    "EMOTION_COLOURS",
+    "NOT_FOUND",
+    "SKELETON",
+    "Encoding",
+    "H264Writer",
+    "Overlay",
+    "draw_overlay",
+    "webvtt",
+]
 
 #: BODY_25 limbs to draw (pairs of slots).
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -106,7 +115,22 @@ def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> n
     if overlay.caption:
         patch = _caption_patch(overlay.caption, w, unit)
         bgr[h - patch.shape[0] :, :] = patch[-h:]
+    if pose is not None and pose.keypoints is None:
+        _mark_not_found(bgr, unit)
     return bgr
+
+
+#: The marker of a frame where pose was sampled but the patient was not found.
+NOT_FOUND = "patient not found"
+
+
+def _mark_not_found(bgr: np.ndarray, unit: float) -> None:
+    """A small text box in the top right corner, so a missing skeleton is never a silent gap."""
+    patch = _label_patch(NOT_FOUND, (90, 90, 255), unit * 0.75)
+    h, w = bgr.shape[:2]
+    pad = round(8 * unit)
+    ph, pw = min(patch.shape[0], max(0, h - pad)), min(patch.shape[1], max(0, w - pad))
+    bgr[pad : pad + ph, w - pad - pw : w - pad] = patch[:ph, :pw]
 
 
 # Text is the costly part of an overlay (anti-aliased Hershey glyphs, ~1 ms a line) and changes

@@ -57,7 +57,17 @@ class Settings(BaseSettings):
     # --- annotated video -----------------------------------------------------------------
     x264_preset: str = Field("superfast", description="x264 preset of the annotated video (README: speed).")
     x264_crf: int = 26
-    annotate_max_side: int = Field(1280, ge=64, description="Annotated video is downscaled above this.")
+    annotate_max_fps: float = Field(
+        30.0, gt=0, description="The annotated video keeps every n-th frame so its rate is at most this."
+    )
+    annotate_max_short_side: int = Field(
+        720, ge=64, description="The annotated video is downscaled so its short side is at most this."
+    )
+    decode_skip_nonref: bool = Field(
+        True,
+        description="When the annotated video drops frames, the decoder skips the dropped ones that no "
+        "other frame refers to (README: speed).",
+    )
 
     # --- gate and training ---------------------------------------------------------------
     gate_min_samples: int = 10

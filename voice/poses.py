@@ -2,7 +2,7 @@
 
 Only ``model_complexity=1`` ships with the wheel; 0 and 2 would download and fail offline.
 Frames larger than ``max_side`` are downscaled before inference (landmarks are normalised, so
-the BODY_25 pixels are still those of the original frame).
+the BODY_25 pixels are still those of the original frame, whatever size the frame source gave).
 """
 
 from __future__ import annotations
@@ -83,10 +83,18 @@ class PoseEstimator:
     def close(self) -> None:
         self._pose.close()
 
-    def estimate(self, bgr: np.ndarray, *, frame: int, time_s: float) -> PoseFrame:
+    def estimate(
+        self, bgr: np.ndarray, *, frame: int, time_s: float, size: tuple[int, int] | None = None
+    ) -> PoseFrame:
+        """The pose in ``bgr``, in pixels of a frame of ``size`` (default: ``bgr``'s own size).
+
+        ``bgr`` may be a downscaled copy of the frame: landmarks are normalised, so the BODY_25
+        pixels are those of the full frame whatever size the model was given.
+        """
         import cv2
 
         height, width = bgr.shape[:2]
+        full = size or (width, height)
         scale = self.max_side / max(height, width)
         small = (
             cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
@@ -105,8 +113,8 @@ class PoseEstimator:
             lm = np.array(
                 [(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64
             )
-            keypoints = from_mediapipe(lm, width, height)
-        return PoseFrame(frame=frame, time_s=time_s, width=width, height=height, keypoints=keypoints)
+            keypoints = from_mediapipe(lm, *full)
+        return PoseFrame(frame=frame, time_s=time_s, width=full[0], height=full[1], keypoints=keypoints)
 
 
 def track_poses(
@@ -114,8 +122,9 @@ def track_poses(
 ) -> Iterator[Any]:
     """Pass every frame through, after running pose (tracking mode) on every ``stride``-th one.
 
-    Poses are appended to ``track`` as they come, so a caller drawing frame ``i`` already has the
-    pose of the latest sampled frame; ``timer[0]`` accumulates the seconds spent in pose.
+    Poses are appended to ``track`` as they come, so a caller handling frame ``i`` already has
+    its pose; ``timer[0]`` accumulates the seconds spent in pose. Frames may be downscaled
+    (:class:`voice.frames.Frame`): poses are in pixels of the full frame (``source_size``).
     """
     with PoseEstimator(
         max_side=settings.pose_max_side,
@@ -125,7 +134,8 @@ def track_poses(
         for fr in frames:
             if fr.index % stride == 0:
                 t0 = time.perf_counter()
-                track.frames.append(est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s))
+                pose = est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+                track.frames.append(pose)
                 if timer is not None:
                     timer[0] += time.perf_counter() - t0
             yield fr

@@ -21,8 +21,10 @@ from voice.body25 import PoseFrame
 from voice.config import Settings
 from voice.errors import ModelError
 from voice.features import FEATURE_NAMES, extract_features
+from voice.frames import frame_plans, iter_frames
+from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import PoseTrack, sample_stride, track_poses
+from voice.poses import PoseTrack, track_poses
 from voice.runs import load_latest_model
 from voice.storage import Store
 
@@ -104,11 +106,18 @@ def prediction_dicts(windows: Sequence[WindowPrediction]) -> list[dict[str, Any]
     ]
 
 
-def pose_track(path: Path, settings: Settings) -> PoseTrack:
-    """Poses over the whole video at ``settings.pose_fps`` (tracking mode), as in processing."""
+def pose_track(
+    path: Path, settings: Settings, *, info: VideoInfo | None = None, timer: list[float] | None = None
+) -> PoseTrack:
+    """Poses over the whole video at ``settings.pose_fps`` (tracking mode), as in processing.
+
+    A pose-only pass: only the pose frames are converted, at the size pose uses.
+    """
+    plan, _ = frame_plans(info or media.probe(path), settings)
     track = PoseTrack([])
-    stride = sample_stride(media.probe(path).fps, settings.pose_fps)
-    for _ in track_poses(media.iter_frames(path), track, stride=stride, settings=settings):
+    for _ in track_poses(
+        iter_frames(path, plan), track, stride=plan.pose_every, settings=settings, timer=timer
+    ):
         pass
     return track
 

@@ -16,22 +16,24 @@ import bisect
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from voice import layout, media
+from voice import layout
 from voice.annotate import Encoding, H264Writer, Overlay, draw_overlay
 from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
 from voice.errors import CorruptMediaError
-from voice.media import Frame, VideoInfo
+from voice.frames import Frame, frame_plans, iter_frames
+from voice.lookahead import Lookahead
+from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import PoseTrack, sample_stride, track_poses
-from voice.predict import predict_track, prediction_dicts
+from voice.poses import PoseTrack, track_poses
+from voice.predict import pose_track, predict_track, prediction_dicts
 from voice.session import EventWindow, SessionOutputs
 from voice.transcript import Segment, Transcript
 
@@ -139,56 +141,34 @@ class KeyFrames:
         return None
 
 
-class _PoseCursor:
-    """The pose to draw on each frame: the latest sampled one (live, or replayed from a track)."""
-
-    def __init__(self, track: PoseTrack, stride: int, *, replay: bool) -> None:
-        self._track = track
-        self._stride = stride
-        self._replay: Iterator[PoseFrame] | None = iter(track.frames) if replay else None
-        self.last: PoseFrame | None = None
-
-    def at(self, index: int) -> PoseFrame | None:
-        if self._replay is not None:
-            if index % self._stride == 0:
-                self.last = next(self._replay, self.last)
-        elif self._track.frames and self._track.frames[-1].frame == index:
-            self.last = self._track.frames[-1]
-        return self.last
-
-    def sampled_here(self, index: int) -> bool:
-        """True on a sampled frame whose own pose is the one drawn."""
-        return index % self._stride == 0 and self.last is not None and self.last.frame == index
-
-
-_DrawItem = tuple[Frame, PoseFrame | None, Overlay, KeyFrame | None]
+_DrawItem = tuple[Frame, Overlay, KeyFrame | None]
 
 
 class _Drawer:
-    """Draws overlays and feeds the encoder in a thread of its own.
+    """Draws overlays and feeds the encoder in a thread of its own, one pose interval behind.
 
-    The main thread decodes and runs pose; this one draws (OpenCV releases the GIL) and blocks on
-    the encoder's pipe, so pose estimation never waits for x264 and x264 never waits for pose.
+    The main thread decodes and runs pose; this one holds each frame until the pose sample after
+    it exists (:class:`~voice.lookahead.Lookahead`), draws the pose interpolated between the two
+    samples (OpenCV releases the GIL) and blocks on the encoder's pipe, so pose estimation never
+    waits for x264 and x264 never waits for pose.
     """
 
     def __init__(
-        self,
-        writer: H264Writer,
-        resize_to: tuple[int, int] | None,
-        on_key_frame: Callable[[Frame, PoseFrame, KeyFrame, np.ndarray], None],
+        self, writer: H264Writer, on_key_frame: Callable[[Frame, PoseFrame, KeyFrame, np.ndarray], None]
     ) -> None:
         self._writer = writer
-        self._resize_to = resize_to
         self._on_key_frame = on_key_frame
-        self._queue: queue.Queue[_DrawItem | None] = queue.Queue(maxsize=16)
+        self._lookahead: Lookahead[_DrawItem] = Lookahead()
+        self._queue: queue.Queue[tuple[_DrawItem, PoseFrame | None] | None] = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="voice-draw", daemon=True)
         self._thread.start()
 
-    def put(self, frame: Frame, pose: PoseFrame | None, overlay: Overlay, key: KeyFrame | None) -> None:
+    def put(self, frame: Frame, sample: PoseFrame | None, overlay: Overlay, key: KeyFrame | None) -> None:
+        """Queue a frame; ``sample`` is the pose sampled on it (None between samples)."""
         if self._error is not None:
             raise self._error
-        self._queue.put((frame, pose, overlay, key))
+        self._queue.put(((frame, overlay, key), sample))
 
     def close(self) -> None:
         self._queue.put(None)
@@ -203,26 +183,29 @@ class _Drawer:
         self._queue.put(None)
         self._thread.join()
 
-    def _draw(self, item: _DrawItem) -> None:
-        import cv2
-
-        frame, pose, overlay, key = item
-        canvas = (
-            frame.bgr
-            if self._resize_to is None
-            else cv2.resize(frame.bgr, self._resize_to, interpolation=cv2.INTER_AREA)
-        )
-        drawn = draw_overlay(canvas, pose, overlay)
-        self._writer.write(drawn)
+    def _draw(self, item: _DrawItem, pose: PoseFrame | None) -> None:
+        frame, overlay, key = item
+        if not frame.shown and key is None:
+            return
+        drawn = draw_overlay(frame.bgr, pose, overlay)
+        if frame.shown:
+            self._writer.write(drawn)
         if key is not None and pose is not None:
             self._on_key_frame(frame, pose, key, drawn)
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while (entry := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # keep draining so the producer never blocks
             try:
-                self._draw(item)
+                for item, pose in self._lookahead.push(entry[0], entry[0][0].time_s, entry[1]):
+                    self._draw(item, pose)
+            except BaseException as exc:
+                self._error = exc
+        if self._error is None:
+            try:
+                for item, pose in self._lookahead.flush():
+                    self._draw(item, pose)
             except BaseException as exc:
                 self._error = exc
 
@@ -245,17 +228,31 @@ def _key_frame_writer(
 
 
 def _feed(
-    frames: Iterable[Frame], drawer: _Drawer, poses: _PoseCursor, timeline: Timeline, keys: KeyFrames
+    frames: Iterable[Frame], drawer: _Drawer, samples: _Samples, timeline: Timeline, keys: KeyFrames
 ) -> tuple[int, float]:
     """Queue every frame for drawing; returns (frames decoded, time of the last one)."""
     decoded, last_t = 0, -1.0
     for fr in frames:
         decoded += 1
         last_t = fr.time_s
-        pose = poses.at(fr.index)
-        key = keys.pick(fr.time_s) if poses.sampled_here(fr.index) else None
-        drawer.put(fr, pose, overlay_at(fr.time_s, timeline), key)
+        sample = samples.at(fr.index)
+        key = keys.pick(fr.time_s) if sample is not None else None
+        drawer.put(fr, sample, overlay_at(fr.time_s, timeline), key)
     return decoded, last_t
+
+
+class _Samples:
+    """The pose sampled on a frame: the one just estimated (live), or replayed from a track."""
+
+    def __init__(self, track: PoseTrack, *, replay: bool) -> None:
+        self._track = track
+        self._by_index = {p.frame: p for p in track.frames} if replay else None
+
+    def at(self, index: int) -> PoseFrame | None:
+        if self._by_index is not None:
+            return self._by_index.get(index)
+        frames = self._track.frames
+        return frames[-1] if frames and frames[-1].frame == index else None
 
 
 def _check_complete(decoded: int, last_t: float, info: VideoInfo) -> None:
@@ -269,11 +266,6 @@ def _check_complete(decoded: int, last_t: float, info: VideoInfo) -> None:
         )
 
 
-def _output_size(info: VideoInfo, settings: Settings) -> tuple[tuple[int, int], bool]:
-    scale = min(1.0, settings.annotate_max_side / max(info.width, info.height))
-    return (round(info.width * scale), round(info.height * scale)), scale < 1.0
-
-
 def video_pass(
     source: Path,
     info: VideoInfo,
@@ -283,39 +275,38 @@ def video_pass(
     settings: Settings,
     outputs: SessionOutputs,
 ) -> VideoPassResult:
-    """Decode once: pose on every ``stride``-th frame, draw overlays, encode H.264, grab key frames."""
-    stride = sample_stride(info.fps, settings.pose_fps)
+    """Decode once: pose on every ``stride``-th frame, draw overlays, encode H.264, grab key frames.
+
+    With a patient model, a pose-only pass comes first (the predictions need the whole track).
+    """
+    _, draw_plan = frame_plans(info, settings)
     track = PoseTrack([])
     pose_timer = [0.0]
     predictions: list[dict[str, Any]] = []
     if model is not None:
-        for _ in track_poses(
-            media.iter_frames(source), track, stride=stride, settings=settings, timer=pose_timer
-        ):
-            pass
+        track = pose_track(source, settings, info=info, timer=pose_timer)
         predictions = prediction_dicts(predict_track(model, track.frames, settings=settings))
     timeline = Timeline(plan.transcript.segments, plan.windows, tuple(predictions))
-    keys = KeyFrames(
-        key_frame_times(plan.windows, info.duration_s, settings), tolerance_s=(stride / info.fps) / 2
-    )
-    frames: Iterable[Frame] = media.iter_frames(source)
+    frames = iter_frames(source, draw_plan)
     if model is None:
-        frames = track_poses(frames, track, stride=stride, settings=settings, timer=pose_timer)
-    poses = _PoseCursor(track, stride, replay=model is not None)
-    out_path = outputs.workdir / "annotated.mp4"
-    out_size, resize = _output_size(info, settings)
+        frames = track_poses(frames, track, stride=draw_plan.pose_every, settings=settings, timer=pose_timer)
     t_enc = time.perf_counter()
+    out_path = outputs.workdir / "annotated.mp4"
     with H264Writer(
         out_path,
-        size=out_size,
-        fps=info.fps,
+        size=draw_plan.size or (info.width, info.height),
+        fps=info.fps / draw_plan.show_every,
         audio_source=source if info.has_audio else None,
         duration_s=info.duration_s,
         encoding=Encoding(settings.x264_preset, settings.x264_crf),
     ) as writer:
-        drawer = _Drawer(writer, out_size if resize else None, _key_frame_writer(plan, outputs))
+        keys = KeyFrames(
+            key_frame_times(plan.windows, info.duration_s, settings),
+            tolerance_s=(draw_plan.pose_every / info.fps) / 2,
+        )
+        drawer = _Drawer(writer, _key_frame_writer(plan, outputs))
         try:
-            decoded, last_t = _feed(frames, drawer, poses, timeline, keys)
+            decoded, last_t = _feed(frames, drawer, _Samples(track, replay=model is not None), timeline, keys)
         except BaseException:
             drawer.abandon()
             raise
