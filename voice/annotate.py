@@ -182,7 +182,7 @@ class Encoding:
 
 
 class H264Writer:
-    """Pipe BGR frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
+    """Pipe frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
 
     def __init__(
         self,
@@ -209,7 +209,7 @@ class H264Writer:
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "bgr24",
+            "yuv420p",
             "-s",
             f"{self.width}x{self.height}",
             "-framerate",
@@ -252,11 +252,15 @@ class H264Writer:
         self.frames = 0
 
     def write(self, bgr: np.ndarray) -> None:
+        """Encode one BGR frame (converted to 4:2:0 here: OpenCV's BT.601 conversion is the same
+        as ffmpeg's and several times faster, and the pipe carries half the bytes)."""
+        import cv2
+
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
             bgr = bgr[: self.height, : self.width]
         assert self._proc.stdin is not None
         try:
-            self._proc.stdin.write(np.ascontiguousarray(bgr).tobytes())
+            self._proc.stdin.write(cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV_I420).data)
         except BrokenPipeError as exc:
             raise VoiceError(f"video encoder stopped: {self._stderr()}", stage="annotate") from exc
         self.frames += 1
