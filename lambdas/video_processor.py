@@ -3,7 +3,9 @@
 Partial batch responses: a failed record is reported back (``batchItemFailures``) and retried
 by SQS up to the queue's maxReceiveCount, then lands in the DLQ; the others are done. The
 pipeline writes the failure record ``videos/failed/<patient>/<file>.json`` before it raises.
-Keys that are not uploads (invalid names) are acknowledged, not retried: retrying cannot fix them.
+Keys that are not uploads (invalid names) and videos too long to finish before the timeout
+(``VideoTooLongError``, checked before any work) are acknowledged, not retried: retrying cannot
+fix them.
 """
 
 from __future__ import annotations
@@ -52,11 +54,11 @@ def upload_key_from_event(body: str) -> str:
     return decode_event_key(event["detail"]["object"]["key"])
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    from voice.errors import InvalidNameError, UnsupportedFormatError
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
+    from voice.errors import InvalidNameError, UnsupportedFormatError, VideoTooLongError
     from voice.failures import record_failure
     from voice.layout import parse_upload_key
-    from voice.pipeline import process_video
+    from voice.pipeline import RunHooks, process_video
 
     key = upload_key_from_event(record.body)
     try:
@@ -69,8 +71,15 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
         return {"status": "rejected", "error_type": type(exc).__name__}
 
     ref = patient_ref(patient)
+    # A video that cannot finish before the timeout fails at once, with its failure record.
+    hooks = RunHooks(time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000)
     try:
-        metadata = process_video(_get_store(), key)
+        metadata = process_video(_get_store(), key, hooks=hooks)
+    except VideoTooLongError as exc:
+        # Retrying cannot make it shorter: acknowledged, not retried (the record says why).
+        logger.warning("video too long for one run", extra={"patient_ref": ref, "error_type": exc.error_type})
+        metrics.add_metric(name="VideosTooLong", unit=MetricUnit.Count, value=1)
+        return {"status": "too_long", "error_type": exc.error_type}
     except Exception as exc:
         logger.warning("video failed", extra={"patient_ref": ref, "error_type": type(exc).__name__})
         metrics.add_metric(name="VideosFailed", unit=MetricUnit.Count, value=1)

@@ -17,7 +17,7 @@ from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
 from voice.failures import record_failure
-from voice.pipeline import process_video
+from voice.pipeline import RunHooks, process_video
 from voice.storage import Store
 from voice.transcribe import make_transcriber
 from voice.transcript import Transcriber
@@ -94,7 +94,7 @@ def process_files(
                 bar.set_postfix_str(f"{name}: {stage}")
 
             meta = process_video(
-                store, key, settings=settings, transcriber=transcriber, force=force, on_stage=on_stage
+                store, key, settings=settings, transcriber=transcriber, force=force, hooks=RunHooks(on_stage)
             )
         except (VoiceError, OSError) as exc:
             results.append(_failed(video, key, exc))

@@ -81,6 +81,19 @@ class Settings(BaseSettings):
     predict_window_s: float = Field(4.0, gt=0, description="Window length for un-narrated prediction.")
     predict_hop_s: float = Field(2.0, gt=0, description="Hop between prediction windows.")
 
+    # --- time budget (docs/cloud.md, "Sizing the video Lambda") ------------------------------
+    budget_rtf: float = Field(
+        0.6,
+        gt=0,
+        description="Conservative real-time factor of process_video where it runs with a deadline "
+        "(the video Lambda): a video needs about duration × this many seconds.",
+    )
+    budget_fixed_s: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds a run needs besides the video itself (downloads, model loads, uploads).",
+    )
+
     # --- cloud ---------------------------------------------------------------------------
     stack_name: str = "VoiceStack"
     history_table: str = ""

@@ -18,6 +18,7 @@ __all__ = [
     "StorageError",
     "UnsupportedFormatError",
     "UntrustedModelError",
+    "VideoTooLongError",
     "VoiceError",
 ]
 
@@ -45,6 +46,12 @@ class InvalidNameError(VoiceError, ValueError):
 
 class UnsupportedFormatError(VoiceError):
     """The file extension is not one of the supported video containers."""
+
+    stage = "validate"
+
+
+class VideoTooLongError(VoiceError):
+    """The video cannot be processed within the time one run has (a Lambda invocation)."""
 
     stage = "validate"
 

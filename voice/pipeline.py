@@ -24,6 +24,7 @@ import numpy as np
 
 from voice import layout, media
 from voice.annotate import webvtt
+from voice.budget import check_time_budget
 from voice.config import Settings, get_settings
 from voice.emotions import extract_events
 from voice.errors import VoiceError
@@ -49,12 +50,24 @@ from voice.storage import Store
 from voice.transcribe import make_transcriber
 from voice.transcript import Transcriber, Transcript, transcribe_chunks
 
-__all__ = ["StageCallback", "process_video"]
+__all__ = ["RunHooks", "StageCallback", "TimeLeft", "process_video"]
 
 log = logging.getLogger("voice")
 
 #: Called with the name of each stage as it starts (the CLI's progress bar shows it).
 StageCallback = Callable[[str], None]
+
+#: Seconds this run has left (a Lambda's ``context.get_remaining_time_in_millis() / 1000``).
+TimeLeft = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class RunHooks:
+    """How a caller follows a run: each stage's name as it starts, and the time the run has left."""
+
+    on_stage: StageCallback | None = None
+    time_left: TimeLeft | None = None
+
 
 _TIMINGS = ("decode", "transcribe", "pose", "annotate", "upload", "total")
 
@@ -67,15 +80,15 @@ class _Run:
     upload: layout.Upload
     source: Path
     settings: Settings
-    on_stage: StageCallback | None
+    hooks: RunHooks
     sha256: str = ""
     session: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> None:
-        if self.on_stage is not None:
-            self.on_stage(name)
+        if self.hooks.on_stage is not None:
+            self.hooks.on_stage(name)
 
     def add_time(self, name: str, seconds: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + seconds
@@ -88,13 +101,15 @@ def process_video(
     settings: Settings | None = None,
     transcriber: Transcriber | None = None,
     force: bool = False,
-    on_stage: StageCallback | None = None,
+    hooks: RunHooks | None = None,
 ) -> dict[str, Any]:
     """Process the upload at ``videos/<key>``; return its metadata (``docs/design.md``).
 
     A session that is already complete is not processed again (returns its stored metadata)
     unless ``force``; forced re-runs produce identical bytes, and the first run's metadata
-    (with its timings) is kept when nothing but the timings would change.
+    (with its timings) is kept when nothing but the timings would change. With
+    ``hooks.time_left``, a video that cannot finish in the time left fails before any work
+    (:mod:`voice.budget`).
     """
     settings = settings or get_settings()
     stage = "validate"
@@ -102,7 +117,7 @@ def process_video(
         upload = layout.parse_upload_key(key)
         stage = "storage"
         with store.download(VIDEOS, key) as local:
-            run = _Run(store, upload, local, settings, on_stage)
+            run = _Run(store, upload, local, settings, hooks or RunHooks())
             return _process(run, transcriber or make_transcriber(settings), force=force)
     except VoiceError as exc:
         record_failure(store, key, exc, stage=exc.stage)
@@ -137,6 +152,8 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
 
     run.stage("probe")
     info = media.probe(run.source)
+    if run.hooks.time_left is not None:
+        check_time_budget(info.duration_s, run.hooks.time_left(), run.settings)
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
     windows = event_windows(extract_events(transcript), info.duration_s, run.settings)

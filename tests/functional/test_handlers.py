@@ -27,6 +27,10 @@ class FakeContext(SimpleNamespace):
     memory_limit_in_mb = 3008
     invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:voice-video-processor"
     aws_request_id = "req-1"
+    remaining_ms = 900_000  # a fresh invocation of the 900 s function
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_ms)
 
 
 def sqs_record(key: str, message_id: str) -> dict[str, Any]:
@@ -151,6 +155,25 @@ def test_keys_that_are_not_uploads_are_acknowledged_not_retried(aws: Any, key: s
     response = handler({"Records": [sqs_record(key, "odd")]}, FakeContext())
     assert response == {"batchItemFailures": []}
     assert not any("/annotated/" in k and k.endswith("_metadata.json") for k in snapshot(aws))
+
+
+def test_a_video_too_long_for_the_time_left_gets_a_failure_record_not_a_timeout(aws: Any) -> None:
+    from lambdas.video_processor import handler
+    from voice.config import get_settings
+
+    settings = get_settings()
+    # 5.6 s of video needs budget_fixed_s + 5.6 × budget_rtf seconds; give it a little less.
+    remaining_s = settings.budget_fixed_s + 5.0 * settings.budget_rtf
+    context = FakeContext(remaining_ms=remaining_s * 1000)
+    response = handler({"Records": [sqs_record(f"{PATIENT}/balloon clip.mp4", "long")]}, context)
+    assert response == {"batchItemFailures": []}, "acknowledged: a retry cannot make it fit"
+    failure = json.loads(
+        aws.get_object(Bucket=VIDEOS, Key=f"failed/{PATIENT}/balloon clip.mp4.json")["Body"].read()
+    )
+    assert failure["error_type"] == "VideoTooLongError"
+    assert failure["stage"] == "validate"
+    assert "at most 0.1 minutes" in failure["message"]
+    assert not any("/annotated/" in k for k in snapshot(aws)), "no work was started"
 
 
 def test_event_keys_are_url_decoded() -> None:
