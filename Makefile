@@ -3,7 +3,7 @@
 PY := .venv/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: lint unit functional infra e2e test
+.PHONY: lint unit functional infra e2e images test
 
 lint:  ## ruff, ruff format --check, mypy (strict)
 	$(PY)/ruff check .
@@ -22,5 +22,9 @@ infra:  ## the CDK template, cdk-nag, the state machine (needs node and the npm 
 e2e:  ## the CLI on the bundled samples, the demo in headless Chromium
 	$(PY)/pytest tests/e2e
 
+images:  ## build both images from the synthesized assets and run them as Lambda/SageMaker do (root, podman)
+	bash scripts/verify-images.sh
+
 test: lint  ## everything, as scripts/test.sh runs it after installing
 	$(PY)/pytest
+	bash scripts/verify-images.sh

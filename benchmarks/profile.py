@@ -108,10 +108,10 @@ def profile(video: Path, transcriber: Any) -> dict[str, float]:
 
 
 def _transcribe(video: Path, transcriber: Any, settings: Any) -> None:
-    from voice import media
+    from voice.audio import iter_audio_chunks
     from voice.transcript import transcribe_chunks
 
-    transcribe_chunks(transcriber, media.iter_audio_chunks(video, chunk_s=settings.transcribe_chunk_s))
+    transcribe_chunks(transcriber, iter_audio_chunks(video, chunk_s=settings.transcribe_chunk_s))
 
 
 def main(argv: list[str]) -> int:

@@ -54,8 +54,9 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     _ack(
         storage.access_logs,
         f"{HIPAA}S3DefaultEncryptionKMS",
-        "S3 server access logging delivers only to SSE-S3 buckets; this bucket holds access logs, "
-        "never patient data, and is private, versioned and TLS-only.",
+        "S3 server access logging delivers only to buckets encrypted with SSE-S3, not SSE-KMS. The "
+        "logs' request lines name object keys (which hold patient names), so the bucket is encrypted "
+        "at rest with SSE-S3, private, TLS-only and versioned, and expires logs after a year.",
     )
     for bucket in (storage.access_logs, storage.videos, storage.patients):
         _ack(
@@ -82,9 +83,10 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         _ack(
             fn,
             f"{HIPAA}LambdaConcurrency",
-            f"The {name} function's concurrency is bounded by its trigger (SQS event-source max "
-            "concurrency, one execution per patient, or EventBridge); reserving concurrency would fail "
-            "deploys in accounts with the default low concurrency quota.",
+            f"The {name} function's concurrency follows its trigger (the video function: the SQS event "
+            "source's maximum concurrency; analyze and promote: one gate-started execution per patient; "
+            "the gate: one event per processed upload); reserving concurrency would fail deploys in "
+            "accounts with the default low concurrency quota.",
         )
         role = fn.role
         assert role is not None
@@ -110,7 +112,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             fn,
             f"{HIPAA}LambdaDLQ",
             "Invoked synchronously by Step Functions: errors return to the state machine, which retries "
-            "and records a failure row; a function DLQ applies to asynchronous invocations only.",
+            "Lambda service errors and records a failure row (and alarms); a function DLQ applies to "
+            "asynchronous invocations only.",
         )
 
     # --- video processor: prefix-scoped S3 access ----------------------------------------------
@@ -197,14 +200,24 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     _ack(
         sm.role,
         f"{AWS}IAM5[Resource::*]",
-        "Log delivery (logs:*LogDelivery, PutResourcePolicy), X-Ray and sagemaker:ListTags have no "
-        "resource-level permissions.",
+        "CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, "
+        "DescribeLogGroups), X-Ray and sagemaker:ListTags have no resource-level permissions.",
     )
     _ack(
         training.table,
         f"{HIPAA}DynamoDBInBackupPlan",
-        "The history table is rebuildable run metadata; point-in-time recovery (35 days) is on. "
-        "Add it to an AWS Backup plan per deployment if the data owner requires it.",
+        "The history table holds run metadata and the gate's locks; the models, metrics and reports it "
+        "points to live in the versioned patients bucket. Point-in-time recovery (35 days) is on; add "
+        "it to an AWS Backup plan per deployment if the data owner requires it.",
+    )
+
+    # --- monitoring -----------------------------------------------------------------------------
+    _ack(
+        stack.monitoring.event_dead_letters,
+        f"{AWS}SQS3",
+        "This queue is itself the dead-letter queue of the EventBridge rule targets (video routing, "
+        "the upload queue, the training gate): events EventBridge cannot deliver after its retries "
+        "land here, and any message in it raises an alarm on the alarm topic.",
     )
 
     # --- inline policies ------------------------------------------------------------------------

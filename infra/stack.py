@@ -9,7 +9,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.components import Processing, Storage, Training
+from infra.components import Monitoring, Processing, Storage, Training
 
 __all__ = ["OUTPUTS", "ROOT", "VoiceStack"]
 
@@ -45,6 +45,8 @@ class VoiceStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        # An encrypted queue target then accepts events from this account's rules only (else any).
+        self.node.set_context("@aws-cdk/aws-events:eventsTargetQueueSameAccount", True)
         removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
 
         # Docker assets are staged at synth and built only by `cdk deploy`.
@@ -64,11 +66,13 @@ class VoiceStack(Stack):
         )
 
         self.storage = Storage(self, "Storage", removal_policy=removal)
+        self.monitoring = Monitoring(self, "Monitoring", key=self.storage.key)
         self.processing = Processing(
             self,
             "Processing",
             storage=self.storage,
             image=handler_image,
+            event_dead_letters=self.monitoring.event_dead_letters,
             memory_mib=video_memory_mib,
             timeout_s=video_timeout_s,
             ephemeral_storage_mib=video_ephemeral_storage_mib,
@@ -82,12 +86,14 @@ class VoiceStack(Stack):
             storage=self.storage,
             image=handler_image,
             training_image=training_image,
+            event_dead_letters=self.monitoring.event_dead_letters,
             cooldown_s=training_cooldown_s,
             instance_type=training_instance_type,
             log_retention=log_retention,
             removal_policy=removal,
         )
 
+        self._watch()
         values = {
             "VideosBucket": self.storage.videos.bucket_name,
             "PatientsBucket": self.storage.patients.bucket_name,
@@ -97,3 +103,22 @@ class VoiceStack(Stack):
         }
         for name, value in values.items():
             CfnOutput(self, name, value=value, description=f"VOICE_{OUTPUTS[name].upper()}")
+        CfnOutput(
+            self,
+            "DataKeyArn",
+            value=self.storage.key.key_arn,
+            description="VOICE data key: voice cloud users need kms:Decrypt/GenerateDataKey (docs/cloud.md)",
+        )
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="VOICE alarms (dead letters, video errors, failed training): subscribe to it",
+        )
+
+    def _watch(self) -> None:
+        watch = self.monitoring
+        watch.watch_dead_letters("UploadDeadLetters", self.processing.dead_letter_queue)
+        watch.watch_dead_letters("GateDeadLetters", self.training.gate_dead_letters)
+        watch.watch_function("VideoProcessor", self.processing.function)
+        watch.watch_state_machine("Training", self.training.state_machine)

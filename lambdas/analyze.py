@@ -1,7 +1,8 @@
 """Step Functions task: is the patient ready for training? ``voice.gate.decide`` over the S3 listing.
 
 Input ``{"input": <execution input: {"patient", "force"?}>, "execution": <execution name>}``.
-Output: the decision, strings ready for the history row, and the SageMaker job's name and URIs.
+Output: the decision, strings ready for the history row, the SageMaker job's name, URIs and
+``force`` hyperparameter, the cooldown, and whether the gate started the execution (``gate``).
 The job name is deterministic in (patient, execution): a retried task asks for the same job.
 """
 
@@ -37,13 +38,17 @@ def analyze(
     from voice.config import get_settings
     from voice.runs import last_run_at
 
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     now = now or datetime.now(UTC)
+    settings = get_settings()
     listing = [obj.key for obj in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     decision = gate.decide(
-        listing, now=now, last_run_at=last_run_at(store, patient), settings=get_settings(), force=force
+        listing, now=now, last_run_at=last_run_at(store, patient), settings=settings, force=force
     )
     return {
+        # For the training job: SageMaker hyperparameters are strings, and train.py reads "true".
+        "force": "true" if force else "false",
+        "cooldown_s": int(settings.gate_cooldown_s),
         "train": decision.train,
         "reasons": list(decision.reasons),
         "reasons_text": "; ".join(decision.reasons),
@@ -53,6 +58,11 @@ def analyze(
         "train_uri": f"s3://{bucket}/{layout.patient_prefix(patient)}",
         "output_uri": f"s3://{bucket}/{layout.models_prefix(patient)}",
     }
+
+
+def _flag(execution_input: dict[str, Any], name: str) -> bool:
+    """``true`` as JSON or as text (a console start); anything else is false."""
+    return str(execution_input.get(name, False)).strip().lower() == "true"
 
 
 @logger.inject_lambda_context
@@ -66,8 +76,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         patient,
         execution=str(event.get("execution", "")),
         bucket=env.patients_bucket,
-        force=bool(execution_input.get("force", False)),
+        force=_flag(execution_input, "force"),
     )
+    # Started by the gate: this execution owns the patient's lock and releases it at its end.
+    result["gate"] = _flag(execution_input, "gate")
     logger.info(
         "training decision",
         extra={"patient_ref": patient_ref(patient), "train": result["train"], "counts": result["counts"]},

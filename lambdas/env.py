@@ -42,7 +42,8 @@ class VideoProcessorEnv(_Env):
 class GateEnv(_Env):
     history_table: str = Field(min_length=3)
     state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
-    gate_cooldown_s: float = Field(3600.0, ge=0)
+    #: How long a lock may live at most: the state machine's timeout (set by the stack).
+    gate_lock_s: float = Field(gt=0)
 
 
 class AnalyzeEnv(_Env):

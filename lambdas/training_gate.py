@@ -1,17 +1,21 @@
-"""EventBridge "Object Created" in the patients bucket → at most one training execution per patient.
+"""New samples → at most one training execution per patient at a time.
 
-The trigger is a session index ``<patient>/.sessions/<session>.json`` (one per processed upload,
-written after its samples). Many events for one patient race for a DynamoDB lock item
-(``patient``, ``sk = LOCK``): a conditional PutItem succeeds only if there is no lock or it
-expired (``lock_until < now``). The winner starts the state machine; the lock then holds for
-the cooldown. A skipped execution releases it (the state machine's ReleaseLock step).
+Triggers: EventBridge "Object Created" of a session index ``<patient>/.sessions/<session>.json``
+(one per processed upload, written after its samples), and the training state machine's
+``Recheck`` event (source ``voice.training``) after it released a lock that uploads found taken.
+
+Many events for one patient race for a DynamoDB lock item (``patient``, ``sk = LOCK``): a
+conditional PutItem succeeds only if there is no lock or it expired. The winner names the
+execution it starts as the lock's ``owner``; the lock expires after the state machine's timeout
+(``VOICE_GATE_LOCK_S``) at the latest, and the execution releases it at its end only if it still
+owns it. A loser marks the lock ``pending_since``, so that the release brings a recheck.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,10 +25,19 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.env import METRICS_NAMESPACE, GateEnv, load_env, patient_ref
-from voice.cloud import LOCK_SORT_KEY
+from voice.cloud import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, TRAINING_EVENT_SOURCE
 from voice.cloud import execution_name as _execution_name
 
-__all__ = ["LOCK_SORT_KEY", "GateResult", "acquire_lock", "handler", "patient_from_key", "start_if_unlocked"]
+__all__ = [
+    "LOCK_SORT_KEY",
+    "GateResult",
+    "acquire_lock",
+    "handler",
+    "mark_pending",
+    "patient_from_event",
+    "patient_from_key",
+    "start_if_unlocked",
+]
 
 logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
@@ -54,9 +67,9 @@ def patient_from_key(raw_key: str) -> str:
 
 
 def acquire_lock(ddb: Any, table: str, patient: str, *, now: float, hold_s: float, owner: str) -> bool:
-    """Conditional PutItem: True if this call now holds the patient's lock."""
-    try:
-        ddb.put_item(
+    """Conditional PutItem: True if ``owner`` (an execution name) now holds the patient's lock."""
+    return _conditionally(
+        lambda: ddb.put_item(
             TableName=table,
             Item={
                 "patient": {"S": patient},
@@ -68,28 +81,44 @@ def acquire_lock(ddb: Any, table: str, patient: str, *, now: float, hold_s: floa
             ConditionExpression="attribute_not_exists(patient) OR lock_until < :now",
             ExpressionAttributeValues={":now": {"N": repr(now)}},
         )
-        return True
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code == "ConditionalCheckFailedException":
-            return False
-        raise
+    )
+
+
+def mark_pending(ddb: Any, table: str, patient: str, *, now: float) -> bool:
+    """Note on the held lock that samples arrived; False if the lock is gone (released meanwhile)."""
+    return _conditionally(
+        lambda: ddb.update_item(
+            TableName=table,
+            Key={"patient": {"S": patient}, "sk": {"S": LOCK_SORT_KEY}},
+            UpdateExpression="SET pending_since = if_not_exists(pending_since, :now)",
+            ConditionExpression="attribute_exists(patient) AND lock_until >= :now",
+            ExpressionAttributeValues={":now": {"N": repr(now)}},
+        )
+    )
 
 
 def release_lock(ddb: Any, table: str, patient: str, *, owner: str) -> None:
     """Delete the lock if this owner still holds it (used when the start itself failed)."""
-    try:
-        ddb.delete_item(
+    _conditionally(
+        lambda: ddb.delete_item(
             TableName=table,
             Key={"patient": {"S": patient}, "sk": {"S": LOCK_SORT_KEY}},
             ConditionExpression="#o = :owner",
             ExpressionAttributeNames={"#o": "owner"},
             ExpressionAttributeValues={":owner": {"S": owner}},
         )
+    )
+
+
+def _conditionally(write: Callable[[], object]) -> bool:
+    """Run one conditional DynamoDB write: True if it was applied, False if its condition failed."""
+    try:
+        write()
     except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code != "ConditionalCheckFailedException":
-            raise
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def execution_name(patient: str, now: float) -> str:
@@ -104,24 +133,38 @@ def start_if_unlocked(  # noqa: PLR0913  (moves to voice/aws with the history ta
     sfn: Any,
     table: str,
     state_machine_arn: str,
-    cooldown_s: float,
+    hold_s: float,
     now: float | None = None,
 ) -> GateResult:
-    """Take the lock, then start one execution with ``{"patient": ...}``; else report who holds it."""
+    """Take the lock for a new execution and start it; else mark the lock pending."""
     now = time.time() if now is None else now
-    owner = uuid.uuid4().hex
-    if not acquire_lock(ddb, table, patient, now=now, hold_s=cooldown_s, owner=owner):
-        return GateResult(False, "locked: an execution started within the cooldown")
+    name = execution_name(patient, now)
+    for _attempt in range(2):  # a lock released between our two calls: take it after all
+        if acquire_lock(ddb, table, patient, now=now, hold_s=hold_s, owner=name):
+            break
+        if mark_pending(ddb, table, patient, now=now):
+            return GateResult(False, "locked: an execution is running; it rechecks when it ends")
+    else:
+        return GateResult(False, "locked: the lock changed hands twice; the next event rechecks")
     try:
         response = sfn.start_execution(
             stateMachineArn=state_machine_arn,
-            name=execution_name(patient, now),
-            input=json.dumps({"patient": patient}),
+            name=name,
+            input=json.dumps({"patient": patient, "force": False, "gate": True}),
         )
     except Exception:
-        release_lock(ddb, table, patient, owner=owner)
+        release_lock(ddb, table, patient, owner=name)
         raise
     return GateResult(True, "started", response["executionArn"])
+
+
+def patient_from_event(event: dict[str, Any]) -> str:
+    """The patient of a session-index event or of the state machine's recheck event."""
+    if event.get("source") == TRAINING_EVENT_SOURCE and event.get("detail-type") == RECHECK_DETAIL_TYPE:
+        from voice.layout import validate_name
+
+        return validate_name(str(event["detail"]["patient"]), what="patient name")
+    return patient_from_key(event["detail"]["object"]["key"])
 
 
 _clients: dict[str, Any] = {}
@@ -139,14 +182,14 @@ def _client(name: str) -> Any:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = load_env(GateEnv)
-    patient = patient_from_key(event["detail"]["object"]["key"])
+    patient = patient_from_event(event)
     result = start_if_unlocked(
         patient,
         ddb=_client("dynamodb"),
         sfn=_client("stepfunctions"),
         table=env.history_table,
         state_machine_arn=env.state_machine_arn,
-        cooldown_s=env.gate_cooldown_s,
+        hold_s=env.gate_lock_s,
     )
     logger.info("training gate", extra={"patient_ref": patient_ref(patient), "started": result.started})
     metrics.add_metric(

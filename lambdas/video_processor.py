@@ -57,7 +57,7 @@ def upload_key_from_event(body: str) -> str:
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
     from voice.errors import InvalidNameError, UnsupportedFormatError, VideoTooLongError
     from voice.failures import record_failure
-    from voice.layout import parse_upload_key
+    from voice.layout import parse_upload_key, session_ref
     from voice.pipeline import RunHooks, process_video
 
     key = upload_key_from_event(record.body)
@@ -88,7 +88,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str
         "video processed",
         extra={
             "patient_ref": ref,
-            "session": metadata.get("session"),
+            "session_ref": session_ref(str(metadata.get("session", ""))),  # the id holds the file stem
             "events": len(metadata.get("events", [])),
             "samples": len(metadata.get("samples", [])),
             "timings_s": metadata.get("timings_s", {}),

@@ -381,7 +381,7 @@ def check(manifest: dict, out_dir: Path) -> bool:
     import cv2
     import mediapipe as mp
 
-    from voice.media import decode_audio
+    from voice.audio import decode_audio
     from voice.transcribe import FasterWhisperTranscriber
 
     transcriber = FasterWhisperTranscriber("tiny.en")

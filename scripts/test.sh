@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (system packages, node tools, Python extras), then run
-# lint (ruff), types (mypy) and every test tier. CI runs exactly this.
+# lint (ruff), types (mypy), every test tier, and (without pytest arguments) the image check
+# scripts/verify-images.sh (builds and runs both images with podman; needs root). CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +24,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+status=0
+.venv/bin/pytest "$@" || status=$?
+if [ $# -eq 0 ]; then
+  bash scripts/verify-images.sh || status=1
+fi
+exit "$status"

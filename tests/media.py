@@ -26,6 +26,7 @@ __all__ = [
     "long_narrated_video",
     "long_video_events",
     "music_only",
+    "narrated",
     "no_person",
     "not_a_video",
     "phone_video",
@@ -173,6 +174,47 @@ def music_only(directory: Path) -> Path:
     ffmpeg(
         *["-i", sample(), "-i", wav_path],
         *["-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "copy", "-c:a", "aac", "-b:a", "48k"],
+        path,
+    )
+    wav_path.unlink()
+    return path
+
+
+def _flite_wav(text: str, voice: str, directory: Path) -> np.ndarray:
+    """One sentence spoken by Debian's flite, as 16 kHz mono int16 samples."""
+    wav = directory / "line.wav"
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(wav)], check=True, capture_output=True)
+    with wave.open(str(wav)) as w:
+        rate, pcm = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    wav.unlink()
+    if rate != 16_000:  # kal16 and the others speak at 16 kHz; resample anything else
+        pcm = np.interp(np.arange(0, len(pcm), rate / 16_000), np.arange(len(pcm)), pcm).astype("<i2")
+    return pcm
+
+
+def narrated(directory: Path, name: str, lines: list[tuple[float, str]], voice: str = "rms") -> Path:
+    """A sample's picture (a person moving) under a flite narration: each line starts at its time.
+
+    The video lasts until 2 s after the last line ends; the picture loops the base sample.
+    """
+    rate = 16_000
+    spoken = [(at, _flite_wav(text, voice, directory)) for at, text in lines]
+    total = max(at + len(pcm) / rate for at, pcm in spoken) + 2.0
+    track = np.zeros(int(total * rate), dtype="<i2")
+    for at, pcm in spoken:
+        start = int(at * rate)
+        track[start : start + len(pcm)] = pcm
+    wav_path = directory / f"{name}.wav"
+    with wave.open(str(wav_path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(track.tobytes())
+    path = directory / f"{name}.mp4"
+    ffmpeg(
+        *["-stream_loop", "-1", "-i", sample(), "-i", wav_path, "-t", f"{total:.2f}"],
+        *["-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        *["-c:a", "aac", "-b:a", "32k"],
         path,
     )
     wav_path.unlink()

@@ -7,8 +7,11 @@ adds a silent AAC track when the source has none. Output is bit-exact across run
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +21,7 @@ import numpy as np
 
 from voice.body25 import PoseFrame
 from voice.errors import VoiceError
-from voice.media import ffmpeg_exe
+from voice.media import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 from voice.transcript import Segment
 
 __all__ = [
@@ -218,9 +221,13 @@ class H264Writer:
             "-",
         ]
         if audio_source is not None:
-            cmd += ["-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
+            # The same demuxer and protocol rules as PyAV's reads (voice.media.DEMUXERS).
+            demuxer = ["-f", demuxer_for(audio_source), "-protocol_whitelist", PROTOCOL_WHITELIST]
+            cmd += [*demuxer, "-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
         else:
+            # Generated silence stops with the video, whatever duration the container claims.
             cmd += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-map", "0:v:0", "-map", "1:a:0"]
+            cmd += ["-shortest"]
         cmd += [
             "-t",
             f"{duration_s:.3f}",
@@ -249,7 +256,17 @@ class H264Writer:
             str(out_path),
         ]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Drain stderr as it comes: a full pipe (64 KiB of messages) would block ffmpeg, and us.
+        self._errors: collections.deque[str] = collections.deque(maxlen=20)
+        self._drain = threading.Thread(target=self._read_errors, name="voice-ffmpeg-stderr", daemon=True)
+        self._drain.start()
         self.frames = 0
+
+    def _read_errors(self) -> None:
+        assert self._proc.stderr is not None
+        with contextlib.suppress(ValueError, OSError):  # the pipe closed under us: the process is gone
+            for line in self._proc.stderr:
+                self._errors.append(line.decode(errors="replace").strip())
 
     def write(self, bgr: np.ndarray) -> None:
         """Encode one BGR frame (converted to 4:2:0 here: OpenCV's BT.601 conversion is the same
@@ -266,19 +283,22 @@ class H264Writer:
         self.frames += 1
 
     def _stderr(self) -> str:
-        err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-        return err.strip().splitlines()[-1] if err.strip() else "no message"
+        self._drain.join(timeout=5)
+        lines = [line for line in self._errors if line]
+        return lines[-1] if lines else "no message"
 
     def close(self) -> None:
         assert self._proc.stdin is not None
         self._proc.stdin.close()
         code = self._proc.wait()
+        self._drain.join(timeout=5)
         if code != 0:
             raise VoiceError(f"video encoder failed ({code}): {self._stderr()}", stage="annotate")
 
     def abort(self) -> None:
         self._proc.kill()
         self._proc.wait()
+        self._drain.join(timeout=5)
 
     def __enter__(self) -> H264Writer:
         return self

@@ -17,6 +17,7 @@ from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
 from voice.failures import record_failure
+from voice.media import MediaLimits
 from voice.pipeline import RunHooks, process_video
 from voice.storage import Store
 from voice.transcribe import make_transcriber
@@ -31,26 +32,31 @@ def stage_upload(store: Store, video: Path, patient: str) -> str:
     A different file already stored under the same name is kept; this one gets the short hash
     of its content appended to its stem.
     """
-    key = f"{patient}/{video.name}"
-    layout.parse_upload_key(key)  # validate before touching the store
+    upload = layout.parse_upload_key(f"{patient}/{video.name}")  # validated, NFC, before any write
+    key = upload.key
     if store.exists(layout.VIDEOS, key):
         sha = layout.sha256_file(str(video))
         with store.download(layout.VIDEOS, key) as existing:
             if layout.sha256_file(str(existing)) == sha:
                 return key
-        key = f"{patient}/{video.stem}-{sha[:8]}{video.suffix}"
+        name = Path(upload.file_name)
+        key = f"{upload.patient}/{name.stem}-{sha[:8]}{name.suffix}"
         if store.exists(layout.VIDEOS, key):
             return key
     store.upload(layout.VIDEOS, key, video)
     return key
 
 
-def _staged(store: Store, video: Path, patient: str) -> str:
-    """Stage ``video``; a file that never reaches the pipeline gets its failure record here."""
+def _staged(store: Store, video: Path, patient: str, settings: Settings) -> str:
+    """Stage ``video``; a file that never reaches the pipeline gets its failure record here.
+
+    The size limit is checked first: a huge file is never copied into the store.
+    """
     key = f"{patient}/{video.name}"
     try:
         if not video.is_file():
             raise FileNotFoundError(f"{video} is not a file")
+        MediaLimits.from_settings(settings).check_bytes(video.stat().st_size)
         return stage_upload(store, video, patient)
     except (VoiceError, OSError) as exc:
         record_failure(store, key, exc, stage=getattr(exc, "stage", "read"))
@@ -86,7 +92,7 @@ def process_files(
     for video in bar:
         key = f"{patient}/{video.name}"
         try:
-            key = _staged(store, video, patient)
+            key = _staged(store, video, patient, settings)
             transcriber = transcriber or make_transcriber(settings)
             name = video.name[:24]
 
@@ -99,7 +105,7 @@ def process_files(
         except (VoiceError, OSError) as exc:
             results.append(_failed(video, key, exc))
             continue
-        annotated = layout.annotated_video_key(patient, meta["session"])
+        annotated = layout.annotated_video_key(meta["patient"], meta["session"])
         results.append(
             {
                 "video": str(video),

@@ -15,7 +15,7 @@ from voice import cloud
 from voice.batch import process_files
 from voice.config import Settings, get_settings
 from voice.demo import run_demo
-from voice.errors import InvalidNameError, VoiceError
+from voice.errors import CloudSetupError, InvalidNameError, VoiceError
 from voice.predict import predict_file
 from voice.report import write_report
 from voice.storage import Store, make_store
@@ -187,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except InvalidNameError as exc:
+    except (InvalidNameError, CloudSetupError) as exc:
         print(f"voice: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except VoiceError as exc:

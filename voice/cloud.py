@@ -4,7 +4,9 @@ Names of the real resources come from :class:`voice.config.Settings` (``VOICE_VI
 ``VOICE_PATIENTS_BUCKET``, ``VOICE_STATE_MACHINE_ARN``, ``VOICE_HISTORY_TABLE``) when set, else
 from the outputs of the CloudFormation stack ``VOICE_STACK_NAME`` (default ``VoiceStack``).
 Every function takes its boto3 client(s) as arguments, so tests pass moto clients; only
-:func:`run_cli` creates real ones. boto3 is imported lazily.
+:func:`run_cli` creates real ones, from :func:`aws_session` (``AWS_REGION`` is honoured). A
+missing region or credentials, a stack that is not deployed and a denied call become one
+:class:`~voice.errors.CloudSetupError` that names what to set. boto3 is imported lazily.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from voice import layout
+from voice.aws_session import aws_errors, aws_session, error_code
 from voice.config import Settings, get_settings
-from voice.errors import ConfigError, ModelError, StorageError
+from voice.errors import CloudSetupError, ConfigError, ModelError, StorageError
 
 __all__ = [
     "LOCK_SORT_KEY",
+    "RECHECK_DETAIL_TYPE",
     "RUN_SORT_PREFIX",
     "STACK_OUTPUTS",
+    "TRAINING_EVENT_SOURCE",
     "CloudNames",
     "download_model",
     "execution_name",
@@ -51,6 +56,9 @@ STACK_OUTPUTS: Mapping[str, str] = {
 #: (``RUN#<execution start>#<execution name>``). Shared by infra/, lambdas/ and this module.
 LOCK_SORT_KEY = "LOCK"
 RUN_SORT_PREFIX = "RUN#"
+#: The event a training execution sends after it released a lock that uploads found taken.
+TRAINING_EVENT_SOURCE = "voice.training"
+RECHECK_DETAIL_TYPE = "Recheck"
 
 #: upload_file switches to multipart above this size, in parts of this size.
 MULTIPART_BYTES = 8 * 1024 * 1024
@@ -83,14 +91,17 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except Exception as exc:
-        raise ConfigError(
-            f"cannot read stack {stack_name!r}: deploy it (npx cdk deploy) or set VOICE_STACK_NAME, "
-            "or set VOICE_VIDEOS_BUCKET/VOICE_PATIENTS_BUCKET/VOICE_STATE_MACHINE_ARN/VOICE_HISTORY_TABLE."
+        if error_code(exc) != "ValidationError":  # access denied etc.: see aws_errors
+            raise
+        region = getattr(getattr(cloudformation, "meta", None), "region_name", "?")
+        raise CloudSetupError(
+            f"stack {stack_name!r} is not deployed in {region}: deploy it (npx cdk deploy), or set "
+            "AWS_REGION to the stack's region and VOICE_STACK_NAME to its name."
         ) from exc
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
 
-def resolve_names(settings: Settings | None = None, *, cloudformation: Any = None) -> CloudNames:
+def resolve_names(settings: Settings | None = None, *, cloudformation: Any) -> CloudNames:
     """Names from explicitly set settings; anything not set comes from the stack outputs."""
     settings = settings or get_settings()
     chosen = {
@@ -100,10 +111,6 @@ def resolve_names(settings: Settings | None = None, *, cloudformation: Any = Non
     }
     missing = [f for f in STACK_OUTPUTS.values() if f not in chosen]
     if missing:
-        if cloudformation is None:
-            import boto3
-
-            cloudformation = boto3.client("cloudformation")
         outputs = stack_outputs(cloudformation, settings.stack_name)
         for output, field in STACK_OUTPUTS.items():
             if field in missing and output in outputs:
@@ -163,7 +170,7 @@ def start_training(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Start one training execution (the gate's per-patient lock is for automatic starts only)."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     name = execution_name(patient, now or datetime.now(UTC))
     response = sfn_client.start_execution(
         stateMachineArn=state_machine_arn, name=name, input=json.dumps({"patient": patient, "force": force})
@@ -190,7 +197,7 @@ def status(
     limit: int = 10,
 ) -> dict[str, Any]:
     """The patient's newest history rows, the gate lock, and the patient's last execution."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     rows = ddb.query(
         TableName=table,
         KeyConditionExpression="patient = :p AND begins_with(sk, :run)",
@@ -222,7 +229,7 @@ def status(
 
 def download_model(patient: str, dest_dir: str | Path, *, s3: Any, bucket: str) -> dict[str, Any]:
     """Download the promoted run (``latest.json`` → ``models/<patient>/<run-id>/``) into ``dest_dir``."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     latest_key = layout.latest_model_key(patient)
     try:
         pointer = json.loads(s3.get_object(Bucket=bucket, Key=latest_key)["Body"].read())
@@ -251,9 +258,14 @@ def download_model(patient: str, dest_dir: str | Path, *, s3: Any, bucket: str) 
 
 def run_cli(args: Any) -> dict[str, Any]:
     """``voice cloud <command>``: real boto3 clients, names from settings or the stack outputs."""
-    import boto3
+    session = aws_session()
+    with aws_errors(session.region_name):
+        names = resolve_names(cloudformation=session.client("cloudformation"))
+        return _run_command(args, session, names)
 
-    names = resolve_names()
+
+def _run_command(args: Any, session: Any, names: CloudNames) -> dict[str, Any]:
+    """One cloud command; its clients come from ``session``."""
     command = args.cloud_command
     if command == "upload":
         from tqdm import tqdm
@@ -266,24 +278,24 @@ def run_cli(args: Any) -> dict[str, Any]:
                 bar.update(sent)
 
             uploaded = upload(
-                paths, args.patient, client=boto3.client("s3"), bucket=names.videos_bucket, progress=advance
+                paths, args.patient, client=session.client("s3"), bucket=names.videos_bucket, progress=advance
             )
         return {"uploaded": uploaded, "bucket": names.videos_bucket}
     if command == "train":
         return start_training(
             args.patient,
-            sfn_client=boto3.client("stepfunctions"),
+            sfn_client=session.client("stepfunctions"),
             state_machine_arn=names.state_machine_arn,
             force=bool(getattr(args, "force", False)),
         )
     if command == "status":
         return status(
             args.patient,
-            ddb=boto3.client("dynamodb"),
+            ddb=session.client("dynamodb"),
             table=names.history_table,
-            sfn_client=boto3.client("stepfunctions"),
+            sfn_client=session.client("stepfunctions"),
             state_machine_arn=names.state_machine_arn,
         )
     if command == "download-model":
-        return download_model(args.patient, args.dest, s3=boto3.client("s3"), bucket=names.patients_bucket)
+        return download_model(args.patient, args.dest, s3=session.client("s3"), bucket=names.patients_bucket)
     raise ConfigError(f"unknown cloud command {command!r}; names: {asdict(names)}")

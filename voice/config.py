@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     videos_bucket: str = Field("videos", description="Real name of the videos bucket (S3).")
     patients_bucket: str = Field("patients", description="Real name of the patients bucket (S3).")
 
+    # --- what an upload may be (checked before any work; MediaLimitError) ----------------
+    max_upload_bytes: int = Field(
+        2 * 1024**3, gt=0, description="Largest upload in bytes (the Lambda's /tmp holds it and the outputs)."
+    )
+    max_frame_pixels: int = Field(
+        4096 * 2304, gt=0, description="Largest frame (width × height): 4K phone video passes, 8K does not."
+    )
+    max_duration_s: float = Field(3 * 3600.0, gt=0, description="Longest video in seconds.")
+    max_fps: float = Field(120.0, gt=0, description="Highest frame rate (slow motion is refused).")
+
     # --- transcription -------------------------------------------------------------------
     transcriber: str = Field("faster-whisper", description="'faster-whisper' or 'openai-whisper'.")
     whisper_model: str = Field(

@@ -57,11 +57,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from voice.clauses import Reading, sentence_frame
 from voice.config import EMOTIONS
+from voice.grammar import Token
+from voice.narration import KeywordSpan, read
 from voice.transcript import Segment, Transcript, Word
 
 __all__ = ["LEXICON", "EmotionEvent", "Keywords", "emotion_of", "extract_events"]
@@ -95,6 +98,9 @@ LEXICON: Mapping[str, Keywords] = MappingProxyType(
                 "gleeful", "smiling", "smiles", "smiled", "grinning", "beaming", "laughing", "laughs",
                 "laughed", "giggling", "giggles", "giggled", "in a good mood", "in good spirits",
                 "over the moon", "cheered up",
+                # care narration: behaviour that signals it
+                "enjoying", "enjoys", "enjoyed", "enjoy", "loving", "loves", "loved", "love",
+                "chuckling", "chuckles", "chuckled", "smile", "laugh", "giggle",
             ),
             idioms=(
                 "happy birthday", "happy new year", "happy holidays", "happy easter", "happy hour",
@@ -107,6 +113,9 @@ LEXICON: Mapping[str, Keywords] = MappingProxyType(
                 "cries", "cried", "cry", "sobbing", "sobbed", "weeping", "wept", "tearful", "teary",
                 "upset", "disappointed", "heartbroken", "gloomy", "glum", "sorrowful", "lonely",
                 "in tears",
+                # care narration
+                "whimpering", "whimpers", "whimpered", "whimper", "whining", "whines", "whined", "whiny",
+                "whinging", "weepy", "sob",
             ),
             weak=("down",),
         ),
@@ -115,6 +124,8 @@ LEXICON: Mapping[str, Keywords] = MappingProxyType(
                 "angry", "angrier", "angriest", "angrily", "mad", "madder", "furious", "annoyed",
                 "irritated", "irritable", "frustrated", "enraged", "livid", "grumpy", "cranky",
                 "agitated", "aggravated", "fed up", "worked up",
+                # care narration
+                "stroppy", "in a bad mood", "in a mood", "huffy",
             ),
             weak=("cross",),
         ),
@@ -129,76 +140,24 @@ LEXICON: Mapping[str, Keywords] = MappingProxyType(
                 "neutral", "calm", "calmer", "calmly", "calmed", "relaxed", "composed", "peaceful",
                 "serene", "tranquil", "expressionless", "impassive", "at ease", "at peace",
                 "calmed down", "calming down", "calms down",
+                # care narration
+                "settled", "settled down", "chilled", "chilled out", "chilling",
             ),
-            weak=("fine", "okay", "ok", "alright", "all right", "normal", "back to normal"),
+            weak=("fine", "okay", "ok", "alright", "all right", "normal", "back to normal", "content"),
         ),
     }
 )  # fmt: skip
 
-# --- the little grammar the parser needs -----------------------------------------------------
+# --- words the tokeniser and the weak-word rule need ---------------------------------------
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_COPULAS = _words(
-    """is 's are 're am 'm was were be been being
-    look looks looked looking feel feels felt feeling seem seems seemed seeming
-    appear appears appeared appearing get gets got gotten getting become becomes became becoming
-    turn turns turned turning grow grows grew growing stay stays stayed staying
-    remain remains remained remaining sound sounds sounded act acts acted acting"""
-)
-_AUXILIARIES = _words(
-    """do does did can could will would shall should may might must has have had 've 'll 'd
-    to going gonna want wants wanted start starts started starting begin begins began beginning
-    tend tends used try tries tried trying need needs"""
-)
-_INTENSIFIERS = _words(
-    """very really so quite too extremely pretty rather a an bit little lot somewhat kind kinda
-    sort sorta of super totally completely absolutely incredibly fairly slightly more most much
-    even still also just all now already always usually often sometimes clearly obviously
-    definitely probably certainly visibly genuinely truly actually suddenly quickly finally
-    again like such longer any at over particularly especially terribly awfully deeply utterly"""
-)
-_NEGATORS = _words("not n't never no neither nor hardly barely cannot")
-#: Only after a negator: "not that happy", "not as sad".
-_AFTER_NEGATOR = frozenset({"that", "as"})
-_CONJUNCTIONS = frozenset({"and", "or", "but", "yet"})
-
-_PERSON_PRONOUNS = frozenset({"he", "she", "they", "everyone", "everybody", "someone", "somebody"})
-_NARRATOR_PRONOUNS = frozenset({"i", "we", "you"})
-_THING_PRONOUNS = _words("it this that these those everything something nothing anything there what which")
-_PERSON_NOUNS = _words(
-    """boy boys girl girls man men woman women child children kid kids baby toddler son daughter
-    brother sister mom mum mommy mother dad daddy father grandma grandpa granny grandmother
-    grandfather patient friend friends person people student students lady guy guys"""
-)
-#: Capitalised at the start of a sentence, yet not a name.
-_NON_PERSON = _words(
-    """thing things stuff all weather day today tonight life food music work school room
-    everything something nothing anything"""
-)
-#: Words that end a subject when walking back from the copula (fillers, conjunctions, verbs).
-_SUBJECT_STOP = _words(
-    """and but or so then now well okay ok alright right oh ah look see saw seeing watch watching
-    yes yeah yep no um uh uhm hmm mm like because cause when whenever while if that which who whom
-    where why how as since although though here there today tonight yesterday tomorrow again
-    also still just finally suddenly think thinks thought know knows guess believe say said
-    says notice noticed hi hey actually maybe perhaps probably let's"""
-)
-_NP_MODIFIERS = _words(
-    "the a an my your his her our their its little young old baby big small sweet poor dear"
-)
-_HUMAN_PRONOUNS = _PERSON_PRONOUNS | _NARRATOR_PRONOUNS
-_ALL_PRONOUNS = _HUMAN_PRONOUNS | _THING_PRONOUNS
 #: After a weak keyword these make it a direction or place ("looks down at", "is down there").
 _WEAK_BLOCKERS = frozenset({"at", "on", "onto", "into", "from", "the", "there", "here", "stairs"})
+#: "I'm fine", "We're okay", "You're okay" (reassurance): filler, not a neutral statement.
+_WEAK_SUBJECTS_NOT = frozenset({"i", "we", "you"})
 
 _CLITICS = ("'s", "'re", "'m", "'ve", "'ll", "'d")
 _NEG_BASES = {"ca": "can", "wo": "will", "ai": "is", "sha": "shall"}
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "prof", "jr", "sr", "vs"})
-_MAX_SUBJECT_TOKENS = 4
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
@@ -210,12 +169,16 @@ _CLAUSE_END = re.compile(rf"[,;:—–][{re.escape(_CLOSERS)}]*$")
 
 @dataclass(frozen=True)
 class EmotionEvent:
-    """One emotion statement in the narration.
+    """One emotion statement in the narration, and how it was read.
 
     ``time``/``end``: the keyword's start and end in seconds. ``keyword``: as heard, lower case,
-    no punctuation. ``subject``: the words before the copula ("Maria", "She"), "" when none.
+    no punctuation. ``subject``: the words naming who feels it ("Maria", "She"), "" when none.
     ``text``: the whole sentence. ``negated``: the statement denies the emotion ("She is not
-    happy"); such events must not become samples of that emotion.
+    happy"). ``who``: patient / narrator / other / thing. ``tense``: present / recent / past /
+    future / habitual. ``mood``: statement / wh-question / ongoing / question / request /
+    conditional / uncertain / wish / hypothetical (see :mod:`voice.narration`). ``ignored``: why
+    the statement is not a label ("question", "past", "narrator", "other person", "thing", ...),
+    ``None`` when it is one. Only events that :attr:`counts` may become samples.
     """
 
     time: float
@@ -225,6 +188,15 @@ class EmotionEvent:
     text: str
     negated: bool
     end: float
+    who: str = "patient"
+    tense: str = "present"
+    mood: str = "statement"
+    ignored: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """A present statement about the patient that names the emotion: a training label."""
+        return not self.negated and self.ignored is None
 
     def to_dict(self) -> dict[str, Any]:
         """The event fields of ``<session>_metadata.json`` (the pipeline adds ``window``)."""
@@ -235,6 +207,10 @@ class EmotionEvent:
             "subject": self.subject,
             "text": self.text,
             "negated": self.negated,
+            "who": self.who,
+            "tense": self.tense,
+            "mood": self.mood,
+            "ignored": self.ignored,
         }
 
 
@@ -325,25 +301,6 @@ class _TimedWord:
     fallback: bool  # the segment had no word timestamps: times are the segment's
 
 
-@dataclass
-class _Token:
-    norm: str
-    display: str
-    word: int  # index into the flattened word list
-    clause_end: bool = False
-    inner: bool = False  # a non-final part of a hyphenated word
-
-
-@dataclass
-class _Match:
-    first: int  # token indices, inclusive
-    last: int
-    entry: _Entry
-    negated: bool
-    has_copula: bool
-    subject: list[_Token] = field(default_factory=list)
-
-
 def _flatten(transcript: Transcript) -> list[_TimedWord]:
     words: list[_TimedWord] = []
     for i, seg in enumerate(transcript.segments):
@@ -419,7 +376,7 @@ def _sentence_text(words: Sequence[_TimedWord], indices: Sequence[int], spaced: 
     return " ".join(out.split())
 
 
-def _word_tokens(raw: str, index: int, singles: frozenset[str]) -> list[_Token]:
+def _word_tokens(raw: str, index: int, singles: frozenset[str]) -> list[Token]:
     text = raw.strip().translate(_APOSTROPHES)
     core = _EDGE_PUNCT.sub("", text)
     if not core:
@@ -427,26 +384,26 @@ def _word_tokens(raw: str, index: int, singles: frozenset[str]) -> list[_Token]:
     low = core.lower()
     lead = _LEADING_PUNCT.match(text)
     if lead is not None and lead.group().endswith("'") and "'" + low in _CLITICS:
-        return [_Token("'" + low, "'" + core, index)]  # a clitic Whisper emitted as its own word
+        return [Token("'" + low, "'" + core, index)]  # a clitic Whisper emitted as its own word
     if low.endswith("n't") and len(low) > 3:
         base = low[:-3]
-        return [_Token(_NEG_BASES.get(base, base), core[:-3], index), _Token("n't", core[-3:], index)]
+        return [Token(_NEG_BASES.get(base, base), core[:-3], index), Token("n't", core[-3:], index)]
     if low != "let's":
         for clitic in _CLITICS:
             if low.endswith(clitic) and len(low) > len(clitic):
                 cut = len(low) - len(clitic)
-                return [_Token(low[:cut], core[:cut], index), _Token(clitic, core[cut:], index)]
+                return [Token(low[:cut], core[:cut], index), Token(clitic, core[cut:], index)]
     if "-" in low and low not in singles:
         joined = low.replace("-", "")
         if joined in singles:
-            return [_Token(joined, core, index)]
+            return [Token(joined, core, index)]
         parts = [(p, d) for p, d in zip(low.split("-"), core.split("-"), strict=True) if p]
-        return [_Token(p, d, index, inner=k < len(parts) - 1) for k, (p, d) in enumerate(parts)]
-    return [_Token(low, core, index)]
+        return [Token(p, d, index, inner=k < len(parts) - 1) for k, (p, d) in enumerate(parts)]
+    return [Token(low, core, index)]
 
 
-def _tokens(words: Sequence[_TimedWord], indices: Sequence[int], singles: frozenset[str]) -> list[_Token]:
-    tokens: list[_Token] = []
+def _tokens(words: Sequence[_TimedWord], indices: Sequence[int], singles: frozenset[str]) -> list[Token]:
+    tokens: list[Token] = []
     for i in indices:
         raw = words[i].word.word
         new = _word_tokens(raw, i, singles)
@@ -460,7 +417,7 @@ def _tokens(words: Sequence[_TimedWord], indices: Sequence[int], singles: frozen
 # --- the grammar walk ------------------------------------------------------------------------
 
 
-def _find_match(tokens: Sequence[_Token], pos: int, table: _Table) -> tuple[int, _Entry] | None:
+def _find_match(tokens: Sequence[Token], pos: int, table: _Table) -> tuple[int, _Entry] | None:
     for length in range(min(table.max_len, len(tokens) - pos), 0, -1):
         span = tokens[pos : pos + length]
         if any(t.clause_end for t in span[:-1]):
@@ -469,105 +426,6 @@ def _find_match(tokens: Sequence[_Token], pos: int, table: _Table) -> tuple[int,
         if entry is not None:
             return length, entry
     return None
-
-
-def _is_capitalised(token: _Token) -> bool:
-    return token.display[:1].isupper() and token.norm != "i"
-
-
-def _subject(tokens: Sequence[_Token], before: int) -> list[_Token]:
-    """The noun phrase that ends just before token ``before`` (walking back), or []."""
-    k = before - 1
-    if k < 0 or tokens[k].clause_end:
-        return []
-    head = tokens[k]
-    if head.norm in _ALL_PRONOUNS:
-        return [head]
-    if head.norm in _SUBJECT_STOP or head.norm in _NP_MODIFIERS or head.norm.startswith("'"):
-        return []
-    subject = [head]
-    k -= 1
-    while k >= 0 and len(subject) < _MAX_SUBJECT_TOKENS:
-        t = tokens[k]
-        if t.clause_end or t.norm in _SUBJECT_STOP or t.norm in _HUMAN_PRONOUNS:
-            break
-        possessor = subject[0].norm == "'s"
-        if not (possessor or t.norm == "'s" or t.norm in _NP_MODIFIERS or _is_capitalised(t)):
-            break
-        subject.insert(0, t)
-        k -= 1
-    while subject and subject[0].norm == "'s":  # a dangling possessive marker is no subject
-        subject.pop(0)
-    return subject
-
-
-def _subject_text(subject: Sequence[_Token]) -> str:
-    out = ""
-    for t in subject:
-        out += t.display if (not out or t.display.startswith("'")) else " " + t.display
-    return out
-
-
-def _is_person(subject: Sequence[_Token]) -> bool:
-    if not subject:
-        return False
-    head = subject[-1]
-    if head.norm in _PERSON_PRONOUNS or head.norm in _PERSON_NOUNS:
-        return True
-    if head.norm in _NARRATOR_PRONOUNS or head.norm in _THING_PRONOUNS or head.norm in _NON_PERSON:
-        return False
-    return _is_capitalised(head)  # a name; Whisper capitalises names (and misspells some)
-
-
-def _analyse(tokens: Sequence[_Token], first: int, last: int, entry: _Entry, prev: _Match | None) -> _Match:
-    negated = False
-    has_copula = False
-    has_verb = False
-    chain_start = first
-    k = first - 1
-    while k >= 0:
-        t = tokens[k]
-        if t.clause_end:
-            break
-        if t.norm in _NEGATORS:
-            negated = has_verb = True
-        elif t.norm in _COPULAS:
-            has_copula = has_verb = True
-        elif t.norm in _AUXILIARIES:
-            has_verb = True
-        elif t.norm in _INTENSIFIERS:
-            pass
-        elif not (t.norm in _AFTER_NEGATOR and k > 0 and tokens[k - 1].norm in _NEGATORS):
-            break
-        chain_start = k
-        k -= 1
-
-    # Coordination with the keyword just before: "sad or angry", "happy, excited", "sad but calm".
-    conjunction = None
-    anchor = k
-    if k >= 0 and tokens[k].norm in _CONJUNCTIONS and not tokens[k].clause_end:
-        conjunction = tokens[k].norm
-        anchor = k - 1
-    if prev is not None and anchor >= 0 and anchor == prev.last:
-        if conjunction in {"and", "or"} and not has_copula:
-            negated = negated or prev.negated
-        return _Match(first, last, entry, negated, has_copula or prev.has_copula, prev.subject)
-
-    subject = _subject(tokens, chain_start) if has_verb else []
-    return _Match(first, last, entry, negated, has_copula, subject)
-
-
-def _counts(match: _Match, tokens: Sequence[_Token]) -> bool:
-    if match.entry.emotion is None:
-        return False
-    head = match.subject[-1].norm if match.subject else ""
-    if not match.entry.weak:
-        return head not in _THING_PRONOUNS
-    if tokens[match.last].inner:
-        return False  # "cross-legged"
-    if match.last + 1 < len(tokens) and tokens[match.last + 1].norm in _WEAK_BLOCKERS:
-        return False
-    return match.has_copula and _is_person(match.subject)
 
 
 def _timing(words: Sequence[_TimedWord], first: int, last: int) -> tuple[float, float]:
@@ -594,49 +452,118 @@ def _timing(words: Sequence[_TimedWord], first: int, last: int) -> tuple[float, 
     return t, t
 
 
+# --- events --------------------------------------------------------------------------------
+
+
+def _subject_text(subject: Sequence[Token]) -> str:
+    out = ""
+    for t in subject:
+        out += t.display if (not out or t.display.startswith("'")) else " " + t.display
+    return out
+
+
+def _weak_counts(tokens: Sequence[Token], last: int, entry: _Entry, reading: Reading) -> bool:
+    """A weak keyword ("fine", "okay") names a feeling only as the predicate of a person."""
+    if tokens[last].inner:
+        return False  # "cross-legged"
+    if last + 1 < len(tokens) and tokens[last + 1].norm in _WEAK_BLOCKERS:
+        return False
+    if not reading.has_copula or not reading.subject:
+        return False
+    if entry.emotion == "neutral" and reading.subject[-1].norm in _WEAK_SUBJECTS_NOT:
+        return False  # "I'm fine", "You're okay, you're okay" (reassurance)
+    return reading.who != "thing"
+
+
+def _keeps(tokens: Sequence[Token], span: KeywordSpan, entry: _Entry, reading: Reading) -> bool:
+    """Whether a keyword match is an emotion event at all (counting or not)."""
+    if entry.emotion is None:
+        return False  # an idiom
+    if entry.weak:
+        return _weak_counts(tokens, span.last, entry, reading)
+    # "Come here, love": a term of endearment, not a feeling.
+    return not (entry.phrase == "love" and not reading.subject)
+
+
+@dataclass(frozen=True)
+class _SentenceEvents:
+    """The keyword matches of one sentence, with their readings."""
+
+    tokens: list[Token]
+    found: list[tuple[KeywordSpan, _Entry, Reading]]
+
+
+def _read_sentence(
+    tokens: list[Token], question: bool, table: _Table, names: frozenset[str] | None
+) -> _SentenceEvents:
+    frame = sentence_frame(tokens, question, names or frozenset())
+    found = []
+    prev: tuple[int, Reading] | None = None
+    pos = 0
+    while pos < len(tokens):
+        match = _find_match(tokens, pos, table)
+        if match is None:
+            pos += 1
+            continue
+        length, entry = match
+        span = KeywordSpan(pos, pos + length - 1, entry.weak)
+        reading = read(tokens, span, frame, names, prev)
+        prev = (span.last, reading)
+        pos += length
+        if _keeps(tokens, span, entry, reading):
+            found.append((span, entry, reading))
+    return _SentenceEvents(tokens, found)
+
+
+def _names(patient_names: Iterable[str] | None) -> frozenset[str] | None:
+    if patient_names is None:
+        return None
+    return frozenset(n.strip().lower() for n in patient_names if n.strip())
+
+
 # --- public ----------------------------------------------------------------------------------
 
 
 def extract_events(
-    transcript: Transcript, lexicon: Mapping[str, Keywords | Iterable[str]] = LEXICON
+    transcript: Transcript,
+    lexicon: Mapping[str, Keywords | Iterable[str]] = LEXICON,
+    *,
+    patient_names: Iterable[str] | None = None,
 ) -> list[EmotionEvent]:
-    """Every emotion statement in the narration, in time order (negated ones included, flagged).
+    """Every emotion statement in the narration, in time order, each with its reading.
 
-    ``lexicon`` maps canonical emotions to :class:`Keywords` (or to plain keyword lists, all
-    strong). See the module docstring for the rules.
+    Negated statements and statements that do not count (questions, requests, the past, the
+    narrator, another person, a thing...) are included and flagged (``negated``, ``ignored``);
+    only events with :attr:`EmotionEvent.counts` are labels. ``lexicon`` maps canonical emotions
+    to :class:`Keywords` (or to plain keyword lists, all strong). ``patient_names``: the patient's
+    name and nicknames; without them (``None``) every named person is taken for the patient.
+    See the module docstring for the rules.
     """
     table = _table_for(lexicon)
+    names = _names(patient_names)
     words = _flatten(transcript)
     spaced = any(tw.word.word[:1].isspace() for tw in words)
     events: list[tuple[float, int, EmotionEvent]] = []
     for indices in _sentences(words):
         tokens = _tokens(words, indices, table.singles)
-        text: str | None = None
-        prev: _Match | None = None
-        pos = 0
-        while pos < len(tokens):
-            found = _find_match(tokens, pos, table)
-            if found is None:
-                pos += 1
-                continue
-            length, entry = found
-            match = _analyse(tokens, pos, pos + length - 1, entry, prev)
-            prev = match
-            pos += length
-            if not _counts(match, tokens) or entry.emotion is None:
-                continue
-            first_word, last_word = tokens[match.first].word, tokens[match.last].word
+        question = words[indices[-1]].word.word.strip().rstrip(_CLOSERS).endswith("?")
+        sentence = _read_sentence(tokens, question, table, names)
+        text = _sentence_text(words, indices, spaced) if sentence.found else ""
+        for span, entry, reading in sentence.found:
+            first_word, last_word = tokens[span.first].word, tokens[span.last].word
             start, end = _timing(words, first_word, last_word)
-            if text is None:
-                text = _sentence_text(words, indices, spaced)
             event = EmotionEvent(
                 time=float(start),
-                emotion=entry.emotion,
+                emotion=str(entry.emotion),
                 keyword=entry.phrase,
-                subject=_subject_text(match.subject),
+                subject=_subject_text(reading.subject),
                 text=text,
-                negated=match.negated,
+                negated=reading.negated,
                 end=float(end),
+                who=reading.who,
+                tense=reading.tense,
+                mood=reading.mood,
+                ignored=reading.ignored,
             )
             events.append((event.time, first_word, event))
     events.sort(key=lambda item: (item[0], item[1]))

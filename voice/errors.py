@@ -9,12 +9,15 @@ Messages say what to do, and never contain transcript text.
 from __future__ import annotations
 
 __all__ = [
+    "CloudSetupError",
     "ConfigError",
     "CorruptMediaError",
     "InvalidNameError",
+    "MediaLimitError",
     "ModelError",
     "NoVideoStreamError",
     "NotEnoughDataError",
+    "ProfileError",
     "StorageError",
     "UnsupportedFormatError",
     "UntrustedModelError",
@@ -66,6 +69,15 @@ class NoVideoStreamError(CorruptMediaError):
     """The container decodes but holds no video stream (for example an audio-only file)."""
 
 
+class MediaLimitError(VoiceError):
+    """The upload is larger than the settings allow (bytes, pixels, frame rate, duration).
+
+    Raised before any decoding; the message names the limit and the setting that holds it.
+    """
+
+    stage = "probe"
+
+
 class StorageError(VoiceError):
     """A read or write on the store failed."""
 
@@ -76,6 +88,13 @@ class ConfigError(VoiceError):
     """A setting is missing or invalid (for example a Whisper model directory that does not exist)."""
 
     stage = "config"
+
+
+class CloudSetupError(ConfigError):
+    """``voice cloud`` cannot reach the deployed stack (no region, no credentials, no stack, access
+    denied). The message names what to set; the CLI prints it as one line and exits 2."""
+
+    stage = "cloud"
 
 
 class ModelError(VoiceError):
@@ -90,3 +109,9 @@ class NotEnoughDataError(ModelError):
 
 class UntrustedModelError(ModelError):
     """A saved model names a type that is not on the trusted list; it was not loaded."""
+
+
+class ProfileError(VoiceError):
+    """A patient profile (``patients/<patient>/profile.json``) is not valid JSON or not a profile."""
+
+    stage = "profile"

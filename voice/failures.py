@@ -40,18 +40,24 @@ def failure_record_key(key: str) -> str:
             return layout.invalid_failure_key(key)
 
 
+def _printable(key: str) -> str:
+    """The key as valid UTF-8: bytes that were not UTF-8 (surrogate escapes) become ``\\xNN``."""
+    return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) -> str:
     """Write the failure record for upload ``key``; returns its key. Never raises."""
-    fkey = failure_record_key(key)
-    doc = {
-        "schema": FAILURE_SCHEMA,
-        "source": {"bucket": VIDEOS, "key": key},
-        "stage": exc.stage if isinstance(exc, VoiceError) else stage,
-        "error_type": type(exc).__name__,
-        "message": str(exc),
-    }
-    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    fkey = layout.invalid_failure_key(key)
     try:
+        fkey = failure_record_key(key)
+        doc = {
+            "schema": FAILURE_SCHEMA,
+            "source": {"bucket": VIDEOS, "key": _printable(key)},
+            "stage": exc.stage if isinstance(exc, VoiceError) else stage,
+            "error_type": type(exc).__name__,
+            "message": _printable(str(exc)),
+        }
+        data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
         store.write(VIDEOS, fkey, data, content_type="application/json")
     except Exception as write_exc:  # the original error matters more than a failed record
         log.error("could not write a failure record (%s)", type(write_exc).__name__)

@@ -62,17 +62,30 @@ def _key(item: object) -> str:
     return item if isinstance(item, str) else str(getattr(item, "key", ""))
 
 
+def _indexed_sessions(keys: list[str]) -> set[tuple[str, str]]:
+    """(patient, session) of every session index ``<patient>/.sessions/<session>.json``."""
+    found = set()
+    for key in keys:
+        parts = key.split("/")
+        if len(parts) == 3 and parts[1] == ".sessions" and parts[2].endswith(".json"):
+            found.add((parts[0], parts[2][: -len(".json")]))
+    return found
+
+
 def samples_from_listing(listing: Iterable[object]) -> list[SampleRef]:
     """Sample folders in a listing of pose keys (strings or objects with a ``key``), sorted.
 
-    Only ``pose_*.json`` files inside ``<patient>/<emotion>/<session>_e<k>/`` count; session
-    indexes, models and stray files are ignored.
+    Only ``pose_*.json`` files inside ``<patient>/<emotion>/<session>_e<k>/`` count, and only of
+    sessions whose index ``<patient>/.sessions/<session>.json`` is in the listing: the index is
+    written after a session's samples, so samples of a run that failed or is being redone
+    never count. Models and stray files are ignored.
     """
+    keys = [_key(item) for item in listing]
+    complete = _indexed_sessions(keys)
     poses: dict[tuple[str, str, str, int], int] = {}
-    for item in listing:
-        key = _key(item)
+    for key in keys:
         parsed = layout.parse_sample_prefix(key)
-        if parsed is None:
+        if parsed is None or (parsed[0], parsed[2]) not in complete:
             continue
         name = key.rsplit("/", 1)[-1]
         if key.count("/") != 3 or not (name.startswith("pose_") and name.endswith(".json")):

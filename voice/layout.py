@@ -33,11 +33,13 @@ __all__ = [
     "model_artifact_key",
     "model_run_prefix",
     "models_prefix",
+    "normalize_name",
     "parse_sample_prefix",
     "parse_upload_key",
     "patient_prefix",
     "patient_report_key",
     "pose_key",
+    "profile_key",
     "sample_pose_key",
     "sample_prefix",
     "session_id",
@@ -57,20 +59,40 @@ PATIENTS = "patients"
 #: Top-level names the layout uses itself; no patient may be called this.
 RESERVED = frozenset({"annotated", "failed", "models", ".sessions"})
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and
+#: marks, zero-width characters and the BOM: invisible or reordering characters have no place in a key.
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f"
+    "\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
+)
+#: Names Windows reserves (with or without an extension): a local data folder must be portable.
+_WINDOWS_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+def normalize_name(name: str) -> str:
+    """Names are compared and stored in Unicode NFC: "José" typed two ways is one patient."""
+    return unicodedata.normalize("NFC", name)
+
+
 def validate_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` if it is one safe path segment, else raise :class:`InvalidNameError`."""
+    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`."""
     if not name or not name.strip():
         raise InvalidNameError(f"{what} is empty; give a non-empty {what}.")
-    if _CONTROL.search(name):
-        raise InvalidNameError(f"{what} contains control characters; remove them.")
+    if _UNSAFE_CHARS.search(name):
+        raise InvalidNameError(
+            f"{what} contains control, invisible or text-direction characters (or bytes that are not "
+            "UTF-8); remove them."
+        )
+    name = normalize_name(name)
     if "/" in name or "\\" in name:
         raise InvalidNameError(f"{what} must be a single path segment (no '/' or '\\').")
     if name in {".", ".."}:
         raise InvalidNameError(f"{what} must not be '.' or '..'.")
+    if name != name.rstrip(". "):
+        raise InvalidNameError(f"{what} must not end with a dot or a space.")
+    if _WINDOWS_RESERVED.match(name):
+        raise InvalidNameError(f"{what} {name!r} is a reserved device name on Windows; choose another.")
     if name.lower() in RESERVED:
         raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
     if len(name.encode()) > 200:
@@ -106,10 +128,14 @@ def session_ref(session: str) -> str:
 
 @dataclass(frozen=True)
 class Upload:
-    """An upload's key split into its parts: ``<patient>/<file>``."""
+    """An upload's key split into its parts: ``<patient>/<file>``, both NFC.
+
+    ``source_key`` is the object's real key (as uploaded, maybe NFD): read the upload with it.
+    """
 
     patient: str
     file_name: str
+    source_key: str = ""
 
     @property
     def key(self) -> str:
@@ -132,10 +158,9 @@ def parse_upload_key(key: str) -> Upload:
     parts = key.split("/")
     if len(parts) != 2:
         raise InvalidNameError("upload key must be '<patient>/<file>.<ext>' (exactly one '/').")
-    patient, file_name = parts
-    validate_name(patient, what="patient name")
-    validate_name(file_name, what="file name")
-    upload = Upload(patient, file_name)
+    patient = validate_name(parts[0], what="patient name")
+    file_name = validate_name(parts[1], what="file name")
+    upload = Upload(patient, file_name, key)
     if upload.extension not in VIDEO_EXTENSIONS:
         raise UnsupportedFormatError(
             f"extension {upload.extension or '(none)'!r} is not supported; "
@@ -171,16 +196,18 @@ def analysis_key(patient: str, session: str) -> str:
     return f"annotated/{patient}/{session}_analysis.csv"
 
 
-def _time_tag(index: int, time_s: float, subject: str, emotion: str) -> str:
-    return f"{index:03d}_at_{time_s:.2f}s_{slug(subject, max_len=20)}_{emotion}"
+def _time_tag(index: int, time_s: float, emotion: str) -> str:
+    # No spoken words in keys: the narration's subject ("maria-s-mom") would put a name in a key.
+    return f"{index:03d}_at_{time_s:.2f}s_{emotion}"
 
 
-def frame_key(patient: str, session: str, index: int, time_s: float, subject: str, emotion: str) -> str:
-    return f"annotated/{patient}/frames/{session}/frame_{_time_tag(index, time_s, subject, emotion)}.jpg"
+def frame_key(patient: str, session: str, index: int, time_s: float, emotion: str) -> str:
+    """A key frame's JPG; ``emotion`` is the event's, or ``none`` for the evenly spaced ones."""
+    return f"annotated/{patient}/frames/{session}/frame_{_time_tag(index, time_s, emotion)}.jpg"
 
 
-def pose_key(patient: str, session: str, index: int, time_s: float, subject: str, emotion: str) -> str:
-    return f"annotated/{patient}/poses/{session}/pose_{_time_tag(index, time_s, subject, emotion)}.json"
+def pose_key(patient: str, session: str, index: int, time_s: float, emotion: str) -> str:
+    return f"annotated/{patient}/poses/{session}/pose_{_time_tag(index, time_s, emotion)}.json"
 
 
 def failure_key(patient: str, file_name: str) -> str:
@@ -239,6 +266,11 @@ def model_artifact_key(patient: str, run_id: str, name: str) -> str:
 def patient_prefix(patient: str) -> str:
     """Everything of one patient in the patients bucket: samples and ``.sessions/``."""
     return f"{patient}/"
+
+
+def profile_key(patient: str) -> str:
+    """The patient's profile (nicknames, ...; :mod:`voice.profile`), in the patients bucket."""
+    return f"{patient}/profile.json"
 
 
 def patient_report_key(patient: str) -> str:

@@ -1,4 +1,4 @@
-"""Media I/O: open and probe a file, decode its audio for Whisper (frames: :mod:`voice.frames`).
+"""Video I/O: open an upload safely, probe it against the limits (frames: :mod:`voice.frames`).
 
 Everything streams: a video is never held in memory whole. PyAV (installed with faster-whisper)
 does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the encoding.
@@ -7,29 +7,27 @@ does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the en
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from voice.errors import CorruptMediaError, NoVideoStreamError
+from voice.config import Settings, get_settings
+from voice.errors import CorruptMediaError, MediaLimitError, NoVideoStreamError, UnsupportedFormatError
 
 __all__ = [
+    "DEMUXERS",
+    "PROTOCOL_WHITELIST",
+    "MediaLimits",
     "VideoInfo",
-    "decode_audio",
+    "demuxer_for",
     "ffmpeg_exe",
-    "iter_audio_chunks",
     "open_container",
     "probe",
     "rotation_of",
 ]
 
 log = logging.getLogger("voice")
-
-WHISPER_RATE = 16_000
 
 
 @dataclass(frozen=True)
@@ -60,24 +58,107 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
+#: The only demuxer each upload extension may be opened with. libav never sniffs the format: a
+#: DASH/HLS manifest or an ffconcat list saved as ``.mp4`` could make it open other local files.
+DEMUXERS: dict[str, str] = {
+    "mp4": "mov",
+    "mov": "mov",
+    "mkv": "matroska",
+    "webm": "matroska",
+    "avi": "avi",
+    "flv": "flv",
+}
+#: Inputs may be read from local files only (no http, no data:, no concat of other protocols).
+PROTOCOL_WHITELIST = "file"
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What an upload may be before any work is done on it (settings ``max_*``)."""
+
+    max_bytes: int
+    max_pixels: int
+    max_duration_s: float
+    max_fps: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> MediaLimits:
+        s = settings or get_settings()
+        return cls(s.max_upload_bytes, s.max_frame_pixels, s.max_duration_s, s.max_fps)
+
+    def check_bytes(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise MediaLimitError(
+                f"the file has {size / 2**30:.2f} GiB; the limit is {self.max_bytes / 2**30:.2f} GiB "
+                "(VOICE_MAX_UPLOAD_BYTES). Split the recording or raise the limit."
+            )
+
+    def check_stream(self, width: int, height: int, fps: float, duration_s: float) -> None:
+        if width * height > self.max_pixels:
+            raise MediaLimitError(
+                f"the video is {width}×{height} ({width * height / 1e6:.1f} MP a frame); the limit is "
+                f"{self.max_pixels / 1e6:.1f} MP (VOICE_MAX_FRAME_PIXELS). Record at 4K or less."
+            )
+        if fps > self.max_fps:
+            raise MediaLimitError(
+                f"the video has {fps:.0f} frames per second; the limit is {self.max_fps:.0f} "
+                "(VOICE_MAX_FPS). Slow-motion recordings are not supported."
+            )
+        if duration_s > self.max_duration_s:
+            raise MediaLimitError(
+                f"the video claims {duration_s / 60:.0f} minutes; the limit is "
+                f"{self.max_duration_s / 60:.0f} minutes (VOICE_MAX_DURATION_S). Split the recording."
+            )
+
+
+def demuxer_for(path: Path) -> str:
+    """The demuxer the file's extension allows (any letter case); others are unsupported."""
+    ext = path.suffix.lower().lstrip(".")
+    if ext not in DEMUXERS:
+        raise UnsupportedFormatError(
+            f"extension {ext or '(none)'!r} is not supported; use one of {', '.join(DEMUXERS)} (any case)."
+        )
+    return DEMUXERS[ext]
+
+
 def open_container(path: Path) -> Any:
+    """Open ``path`` with the demuxer its extension allows, local files only."""
     import av
 
     if not path.exists():
         raise CorruptMediaError(f"file {path.name!r} does not exist.")
     if path.stat().st_size == 0:
         raise CorruptMediaError("the file is empty (0 bytes); upload the complete video again.")
+    fmt = demuxer_for(path)
     try:
-        return av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        container = av.open(str(path), format=fmt, options={"protocol_whitelist": PROTOCOL_WHITELIST})
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as exc:
         raise CorruptMediaError(
-            f"the file cannot be read as a video ({type(exc).__name__}); it may be truncated or "
+            f"the file cannot be read as a {fmt} video ({type(exc).__name__}); it may be truncated or "
             "not a video at all. Upload the complete original file."
         ) from exc
+    if str(container.format.name).split(",")[0] != fmt:
+        container.close()
+        raise CorruptMediaError(f"the file did not open as a {fmt} container; upload the original file.")
+    return container
 
 
-def probe(path: Path) -> VideoInfo:
-    """Container facts, without decoding. Raises CorruptMediaError / NoVideoStreamError."""
+def _duration(container: Any, stream: Any) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return float(container.duration / 1_000_000)
+    return 0.0
+
+
+def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
+    """Container facts, checked against ``limits`` (default: the settings') before any decoding.
+
+    Raises CorruptMediaError / NoVideoStreamError / MediaLimitError / UnsupportedFormatError.
+    """
+    limits = limits or MediaLimits.from_settings()
+    if path.exists():
+        limits.check_bytes(path.stat().st_size)
     container = open_container(path)
     try:
         if not container.streams.video:
@@ -87,14 +168,9 @@ def probe(path: Path) -> VideoInfo:
         stream = container.streams.video[0]
         ctx = stream.codec_context
         width, height = int(ctx.width or 0), int(ctx.height or 0)
-        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
-        fps = float(rate)
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / 1_000_000
-        else:
-            duration = 0.0
+        fps = float(stream.average_rate or stream.guessed_rate or Fraction(25))
+        duration = _duration(container, stream)
+        limits.check_stream(width, height, fps, duration)
         frames = int(stream.frames or round(duration * fps))
         rotation = _first_frame_rotation(container, stream)
         if rotation in (90, 270):
@@ -133,92 +209,3 @@ def _first_frame_rotation(container: Any, stream: Any) -> int:
             f"no frame of the video can be decoded ({type(exc).__name__}); upload the original file."
         ) from exc
     raise CorruptMediaError("the video stream holds no frame; upload the complete original file.")
-
-
-def decode_audio(path: Path) -> np.ndarray:
-    """The first audio stream as 16 kHz mono float32 in [-1, 1] (empty if there is none).
-
-    Decoded in memory with PyAV: no temporary WAV. 60 s of audio is 3.8 MB.
-    """
-    import av
-
-    container = open_container(path)
-    try:
-        if not container.streams.audio:
-            return np.zeros(0, dtype=np.float32)
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=WHISPER_RATE)
-        chunks: list[np.ndarray] = []
-        try:
-            for frame in container.decode(container.streams.audio[0]):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
-        except (av.error.FFmpegError, ValueError) as exc:
-            raise CorruptMediaError(
-                f"the audio track cannot be decoded ({type(exc).__name__}); the file may be damaged."
-            ) from exc
-        if not chunks:
-            return np.zeros(0, dtype=np.float32)
-        return (np.concatenate(chunks).astype(np.float32) / 32768.0).astype(np.float32)
-    finally:
-        container.close()
-
-
-def _quietest_cut(pcm: np.ndarray, lo: int, hi: int, hop: int) -> int:
-    """The start of the quietest ``hop``-sample frame in ``pcm[lo:hi]`` (a pause between words)."""
-    span = pcm[lo:hi].astype(np.float32)
-    n = span.size // hop
-    if n == 0:
-        return hi
-    energy = np.square(span[: n * hop].reshape(n, hop)).mean(axis=1)
-    return lo + int(np.argmin(energy)) * hop
-
-
-def iter_audio_chunks(
-    path: Path, *, chunk_s: float = 60.0, search_s: float = 8.0
-) -> Iterator[tuple[float, np.ndarray]]:
-    """The first audio stream as (offset seconds, 16 kHz mono float32) chunks of about ``chunk_s``.
-
-    Each cut is placed at the quietest 50 ms in the last ``search_s`` seconds of the chunk (a
-    pause, so no word is split), and memory stays that of one chunk whatever the video's length:
-    Whisper's features of a whole 10-minute track alone take ~200 MB.
-    """
-    import av
-
-    container = open_container(path)
-    try:
-        if not container.streams.audio:
-            return
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=WHISPER_RATE)
-        size, lo = int(chunk_s * WHISPER_RATE), int((chunk_s - search_s) * WHISPER_RATE)
-        hop = WHISPER_RATE // 20
-        pending: list[np.ndarray] = []
-        held = 0
-        offset = 0
-
-        def frames() -> Iterator[np.ndarray]:
-            try:
-                for frame in container.decode(container.streams.audio[0]):
-                    for out in resampler.resample(frame):
-                        yield out.to_ndarray().reshape(-1)
-                for out in resampler.resample(None):
-                    yield out.to_ndarray().reshape(-1)
-            except (av.error.FFmpegError, ValueError) as exc:
-                raise CorruptMediaError(
-                    f"the audio track cannot be decoded ({type(exc).__name__}); the file may be damaged."
-                ) from exc
-
-        for pcm in frames():
-            pending.append(pcm)
-            held += pcm.size
-            if held >= size:
-                buf = np.concatenate(pending)
-                cut = _quietest_cut(buf, lo, size, hop)
-                yield offset / WHISPER_RATE, buf[:cut].astype(np.float32) / 32768.0
-                offset += cut
-                pending, held = [buf[cut:]], buf.size - cut
-        if held:
-            yield offset / WHISPER_RATE, np.concatenate(pending).astype(np.float32) / 32768.0
-    finally:
-        container.close()

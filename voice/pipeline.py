@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from voice import layout, media
+from voice import audio, layout, media
 from voice.annotate import webvtt
 from voice.budget import check_time_budget
 from voice.config import Settings, get_settings
@@ -30,9 +30,10 @@ from voice.emotions import extract_events
 from voice.errors import VoiceError
 from voice.failures import record_failure
 from voice.layout import VIDEOS
-from voice.media import VideoInfo
+from voice.media import MediaLimits, VideoInfo
 from voice.model import PatientModel
 from voice.poses import MODEL_NAME, PoseTrack, sample_stride
+from voice.profile import load_profile, patient_names
 from voice.render import RenderPlan, VideoPassResult, video_pass
 from voice.runs import load_latest_model
 from voice.session import (
@@ -116,6 +117,7 @@ def process_video(
     try:
         upload = layout.parse_upload_key(key)
         stage = "storage"
+        _check_size_before_download(store, key, settings)
         with store.download(VIDEOS, key) as local:
             run = _Run(store, upload, local, settings, hooks or RunHooks())
             return _process(run, transcriber or make_transcriber(settings), force=force)
@@ -141,6 +143,13 @@ class _Findings:
     models: dict[str, str | None]
 
 
+def _check_size_before_download(store: Store, key: str, settings: Settings) -> None:
+    """Refuse an upload over the size limit before a byte of it is copied."""
+    size = next((o.size for o in store.list(VIDEOS, key) if o.key == key), None)
+    if size is not None:
+        MediaLimits.from_settings(settings).check_bytes(size)
+
+
 def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, Any]:
     t_total = time.perf_counter()
     run.sha256 = layout.sha256_file(str(run.source))
@@ -151,12 +160,14 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
         return done
 
     run.stage("probe")
-    info = media.probe(run.source)
+    info = media.probe(run.source, MediaLimits.from_settings(run.settings))
     if run.hooks.time_left is not None:
         check_time_budget(info.duration_s, run.hooks.time_left(), run.settings)
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
-    windows = event_windows(extract_events(transcript), info.duration_s, run.settings)
+    names = patient_names(run.upload.patient, load_profile(run.store, run.upload.patient))
+    events = extract_events(transcript, patient_names=names)
+    windows = event_windows(events, info.duration_s, run.settings)
     model = _patient_model(run.store, run.upload.patient)
     with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
         run.stage("pose")
@@ -198,7 +209,7 @@ def _transcribe(run: _Run, info: VideoInfo, transcriber: Transcriber) -> Transcr
     def chunks() -> Iterator[tuple[float, np.ndarray]]:
         # Memory is flat in length: one chunk of audio at a time.
         nonlocal decode_s
-        source = media.iter_audio_chunks(run.source, chunk_s=run.settings.transcribe_chunk_s)
+        source = audio.iter_audio_chunks(run.source, chunk_s=run.settings.transcribe_chunk_s)
         while True:
             t_dec = time.perf_counter()
             item = next(source, None)
@@ -234,7 +245,10 @@ def _samples(run: _Run, windows: list[EventWindow], track: PoseTrack) -> list[di
         run.reasons.append("no person detected in any sampled frame: no training samples")
     samples = write_samples(run.store, run.upload.patient, run.session, windows, track)
     if windows and not samples and track.detected:
-        run.reasons.append("no event window held a detected pose, or every event was negated")
+        run.reasons.append(
+            "no event window held a detected pose, or no event counted "
+            "(negated, or not a present statement about the patient)"
+        )
     return samples
 
 
@@ -245,7 +259,7 @@ def _metadata(run: _Run, found: _Findings, samples: list[dict[str, Any]]) -> dic
         "schema": METADATA_SCHEMA,
         "session": run.session,
         "patient": run.upload.patient,
-        "source": {"bucket": VIDEOS, "key": run.upload.key, "sha256": run.sha256},
+        "source": {"bucket": VIDEOS, "key": run.upload.source_key, "sha256": run.sha256},
         "video": info.to_dict(),
         "transcript": found.transcript.to_dict(),
         "events": [

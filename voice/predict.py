@@ -124,7 +124,7 @@ def pose_track(
 
 def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) -> dict[str, Any]:
     """The emotion timeline of a local video from ``patient``'s promoted model."""
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     model = load_latest_model(store, patient)
     if model is None:
         raise ModelError(

@@ -47,8 +47,8 @@ __all__ = [
     "video_pass",
 ]
 
-#: (index, subject, emotion) of a key frame to save.
-KeyFrame = tuple[int, str, str]
+#: (index, emotion) of a key frame to save.
+KeyFrame = tuple[int, str]
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,9 @@ def _event_label(window: EventWindow) -> tuple[str, str]:
     ev = window.event
     who = f"{ev.subject}: " if ev.subject else ""
     label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
-    return label, "" if ev.negated else ev.emotion
+    if ev.ignored is not None:  # kept, not a label: shown uncoloured with the reason
+        label = f"{label}, not counted: {ev.ignored}"
+    return label, ev.emotion if ev.counts else ""
 
 
 def overlay_at(t: float, timeline: Timeline) -> Overlay:
@@ -116,28 +118,28 @@ def overlay_at(t: float, timeline: Timeline) -> Overlay:
 
 def key_frame_times(
     windows: Sequence[EventWindow], duration: float, settings: Settings
-) -> list[tuple[float, str, str]]:
-    """Event frames first, then ``key_frames_extra`` evenly spaced ones."""
-    times = [(w.event.time, w.event.subject or "someone", w.event.emotion) for w in windows]
+) -> list[tuple[float, str]]:
+    """(time, emotion): event frames first, then ``key_frames_extra`` evenly spaced ones."""
+    times = [(w.event.time, w.event.emotion) for w in windows]
     n = settings.key_frames_extra
     for i in range(n):
-        times.append(((i + 0.5) * duration / n, "frame", "none"))
+        times.append(((i + 0.5) * duration / n, "none"))
     return times
 
 
 class KeyFrames:
     """Picks, among the sampled frames, the one nearest each key time (each key time once)."""
 
-    def __init__(self, times: Sequence[tuple[float, str, str]], *, tolerance_s: float) -> None:
+    def __init__(self, times: Sequence[tuple[float, str]], *, tolerance_s: float) -> None:
         self._times = list(times)
         self._tolerance = tolerance_s + 1e-6
         self._taken: set[int] = set()
 
     def pick(self, time_s: float) -> KeyFrame | None:
-        for k, (kt, subject, emotion) in enumerate(self._times):
+        for k, (kt, emotion) in enumerate(self._times):
             if k not in self._taken and abs(kt - time_s) <= self._tolerance:
                 self._taken.add(k)
-                return (k, subject, emotion)
+                return (k, emotion)
         return None
 
 
@@ -216,11 +218,11 @@ def _key_frame_writer(
     def write(fr: Frame, pose: PoseFrame, key: KeyFrame, drawn: np.ndarray) -> None:
         import cv2
 
-        k, subject, emotion = key
+        k, emotion = key
         ok, jpg = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, 85])
         if ok:
-            frame_key = layout.frame_key(plan.patient, plan.session, k, fr.time_s, subject, emotion)
-            pose_key = layout.pose_key(plan.patient, plan.session, k, fr.time_s, subject, emotion)
+            frame_key = layout.frame_key(plan.patient, plan.session, k, fr.time_s, emotion)
+            pose_key = layout.pose_key(plan.patient, plan.session, k, fr.time_s, emotion)
             outputs.add(frame_key, jpg.tobytes(), "image/jpeg")
             outputs.add(pose_key, pose_to_json(pose, plan.session), "application/json")
 

@@ -103,7 +103,8 @@ def feature_importance_png(names: Sequence[str], values: Sequence[float], *, top
 def timeline_png(
     events: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]], duration_s: float
 ) -> bytes:
-    """One video: narrated events (markers; hollow = negated) above predicted windows (bars)."""
+    """One video: narrated events (markers; hollow = not a label: negated or ignored) above
+    predicted windows (bars)."""
     from matplotlib.patches import Patch
 
     fig = _figure(9.0, 2.0)
@@ -123,7 +124,7 @@ def timeline_png(
     for e in events:
         emotion = str(e.get("emotion", ""))
         color = EMOTION_COLORS.get(emotion, "#444444")
-        negated = bool(e.get("negated", False))
+        negated = bool(e.get("negated", False)) or e.get("ignored") is not None
         ax.plot(
             float(e["time"]), 1, marker="v", markersize=11,
             markerfacecolor="none" if negated else color, markeredgecolor=color, linestyle="none",
@@ -275,7 +276,7 @@ def _timelines_section(store: Store, patient: str) -> str:
         link = _e(session)
         if store.exists(layout.VIDEOS, layout.annotated_video_key(patient, session)):
             link = f'<a href="{_e(quote(session))}.mp4">{_e(session)}</a>'
-        narrated = sum(1 for e in events if not e.get("negated"))
+        narrated = sum(1 for e in events if not e.get("negated") and e.get("ignored") is None)
         parts.append(
             f"<h3>{link}</h3><p class='note'>{narrated} narrated event(s), {len(predictions)} predicted "
             f"window(s){'' if predictions else ' (no promoted model when it was processed)'}.</p>"
@@ -290,7 +291,7 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
     Saved in the videos bucket as ``annotated/<patient>/report.html``, so the relative links to
     the annotated videos (``<session>.mp4``) work both locally and when downloaded from S3.
     """
-    layout.validate_name(patient, what="patient name")
+    patient = layout.validate_name(patient, what="patient name")
     listing = [o.key for o in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     samples = gate.samples_from_listing(listing)
     counts: dict[str, int] = {}

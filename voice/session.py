@@ -102,26 +102,48 @@ def completed_metadata(store: Store, meta_key: str, sha256: str) -> dict[str, An
     return None
 
 
+def _stored_sample_keys(store: Store, patient: str, session: str) -> list[str]:
+    """Every pose file of ``session`` in the patient's sample folders (any emotion, any event)."""
+    keys = []
+    for obj in store.list(PATIENTS, layout.patient_prefix(patient)):
+        parsed = layout.parse_sample_prefix(obj.key)
+        if parsed is not None and parsed[2] == session:
+            keys.append(obj.key)
+    return keys
+
+
 def write_samples(
     store: Store, patient: str, session: str, windows: Sequence[EventWindow], track: PoseTrack
 ) -> list[dict[str, Any]]:
-    """One sample folder per non-negated event whose window holds a detected pose."""
+    """One sample folder per counting event (:attr:`EmotionEvent.counts`: neither negated nor
+    ignored) whose window holds a detected pose.
+
+    The session's samples are replaced as one unit: its index goes first (training ignores a
+    session without one, see :func:`voice.gate.samples_from_listing`), then every sample file an
+    earlier or failed run left, then the new files are written; the caller writes the index
+    once they all are (:func:`write_session_index`).
+    """
+    store.delete(PATIENTS, layout.session_index_key(patient, session))
+    for key in _stored_sample_keys(store, patient, session):
+        store.delete(PATIENTS, key)
     samples = []
     for w in windows:
-        if w.event.negated:
+        if not w.event.counts:
             continue
         frames = track.between(w.start, w.end)
         if not any(f.keypoints is not None for f in frames):
             continue
         prefix = layout.sample_prefix(patient, w.event.emotion, session, w.index)
         for f in frames:
-            store.put_if_absent(PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f, session))
+            store.write(PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f, session))
         samples.append({"emotion": w.event.emotion, "prefix": f"{PATIENTS}/{prefix}", "poses": len(frames)})
     return samples
 
 
 def write_session_index(store: Store, doc: dict[str, Any]) -> None:
-    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload."""
+    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload.
+
+    Written after all of the session's samples: its presence marks them complete."""
     index = {"session": doc["session"], "source": doc["source"], "samples": doc["samples"]}
     store.write(PATIENTS, layout.session_index_key(doc["patient"], doc["session"]), json_bytes(index))
 
@@ -153,7 +175,7 @@ def analysis_csv(
     writer.writerow(
         [
             "session", "kind", "index", "time_s", "start_s", "end_s", "emotion", "keyword", "subject",
-            "negated", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
+            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
         ]
     )  # fmt: skip
     for w in windows:
@@ -161,7 +183,8 @@ def analysis_csv(
         writer.writerow(
             [
                 session, "event", w.index, f"{ev.time:.3f}", f"{w.start:.3f}", f"{w.end:.3f}", ev.emotion,
-                ev.keyword, ev.subject, str(ev.negated).lower(), *_window_counts(track, w.start, w.end),
+                ev.keyword, ev.subject, str(ev.negated).lower(), ev.ignored or "",
+                *_window_counts(track, w.start, w.end),
                 *[""] * len(EMOTIONS),
             ]
         )  # fmt: skip
@@ -169,7 +192,7 @@ def analysis_csv(
         writer.writerow(
             [
                 session, "prediction", i, "", f"{p['start']:.3f}", f"{p['end']:.3f}", p["label"], "", "",
-                "", *_window_counts(track, p["start"], p["end"]),
+                "", "", *_window_counts(track, p["start"], p["end"]),
                 *[f"{p['probabilities'].get(e, 0.0):.4f}" for e in EMOTIONS],
             ]
         )  # fmt: skip

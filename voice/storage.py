@@ -45,6 +45,10 @@ class Store(Protocol):
 
     def exists(self, bucket: str, key: str) -> bool: ...
 
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove the object at ``key`` (no error if there is none)."""
+        ...
+
     def put_if_absent(self, bucket: str, key: str, data: bytes) -> bool:
         """Write only if no object exists at ``key``. Returns True if this call wrote it."""
         ...
@@ -150,6 +154,9 @@ class LocalStore:
     def exists(self, bucket: str, key: str) -> bool:
         return self.path(bucket, key).is_file()
 
+    def delete(self, bucket: str, key: str) -> None:
+        self.path(bucket, key).unlink(missing_ok=True)
+
     @contextlib.contextmanager
     def download(self, bucket: str, key: str) -> Iterator[Path]:
         source = self.path(bucket, key)
@@ -239,6 +246,12 @@ class S3Store:
             if self._error(exc) in {"404", "NoSuchKey", "NotFound"}:
                 return False
             raise StorageError(f"cannot check {bucket}/{key}: {self._error(exc)}") from exc
+
+    def delete(self, bucket: str, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self._bucket(bucket), Key=key)
+        except Exception as exc:
+            raise StorageError(f"cannot delete {bucket}/{key}: {self._error(exc)}") from exc
 
     @contextlib.contextmanager
     def download(self, bucket: str, key: str) -> Iterator[Path]:

@@ -22,7 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.components.runtime import image_function
+from infra.components.runtime import dead_letter_queue, image_function
 from infra.components.storage import Storage
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 
@@ -52,6 +52,7 @@ class Processing(Construct):
         *,
         storage: Storage,
         image: ecr_assets.DockerImageAsset,
+        event_dead_letters: sqs.IQueue,
         memory_mib: int = 3008,
         timeout_s: int = 900,
         ephemeral_storage_mib: int = 4096,
@@ -63,17 +64,10 @@ class Processing(Construct):
         super().__init__(scope, construct_id)
         timeout = Duration.seconds(timeout_s)
         key = storage.key
-        # EventBridge delivers into the encrypted queue and needs the key for that.
-        key.grant(iam.ServicePrincipal("events.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        # EventBridge needs the data key to deliver into the encrypted queues: the queue target
+        # grants it, for this account's rules only (the stack sets eventsTargetQueueSameAccount).
 
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
+        self.dead_letter_queue = dead_letter_queue(self, "DeadLetters", key)
         self.queue = sqs.Queue(
             self,
             "Uploads",
@@ -129,7 +123,7 @@ class Processing(Construct):
                 detail_type=["Object Created"],
                 detail={"bucket": {"name": [storage.videos.bucket_name]}, "object": {"key": extensions}},
             ),
-            targets=[targets.EventBus(self.uploads_bus)],
+            targets=[targets.EventBus(self.uploads_bus, dead_letter_queue=event_dead_letters)],
         )
         self.upload_rule = events.Rule(
             self,
@@ -141,7 +135,7 @@ class Processing(Construct):
                 detail_type=["Object Created"],
                 detail={"bucket": {"name": [storage.videos.bucket_name]}, "object": {"key": not_nested}},
             ),
-            targets=[targets.SqsQueue(self.queue)],
+            targets=[targets.SqsQueue(self.queue, dead_letter_queue=event_dead_letters)],
         )
 
     def _grant_least_privilege(self, storage: Storage) -> None:

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-__all__ = ["POWERTOOLS_NAMESPACE", "image_function"]
+__all__ = ["POWERTOOLS_NAMESPACE", "dead_letter_queue", "image_function"]
 
 POWERTOOLS_NAMESPACE = "VOICE"
 
@@ -80,4 +80,16 @@ def image_function(
             **environment,
         },
         dead_letter_queue=dead_letter_queue,
+    )
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey) -> sqs.Queue:
+    """A dead-letter queue: encrypted with the data key, TLS only, messages kept 14 days."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
     )

@@ -75,7 +75,13 @@ class Storage(Construct):
             enforce_ssl=True,
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(access_log_retention_days))],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(access_log_retention_days),
+                    # Versioned: without this, expired logs would live on as noncurrent versions.
+                    noncurrent_version_expiration=Duration.days(noncurrent_version_retention_days),
+                )
+            ],
             removal_policy=removal_policy,
         )
         noncurrent = Duration.days(noncurrent_version_retention_days)

@@ -1,20 +1,28 @@
 """Training: new samples → gate Lambda (per-patient lock) → Step Functions → SageMaker → promote.
 
-The training state machine (input ``{"patient": "...", "force": false}``)::
+The training state machine (input ``{"patient": "...", "force": false, "gate": true}``)::
 
     Analyze (Lambda: voice.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
                                            │                  → Promote (Lambda: baseline check, latest.json)
-                                           │                  → RecordTrained (DynamoDB) → Trained
-                                           └─ skip ─→ RecordSkipped (DynamoDB) → ReleaseLock → Skipped
-    any task error (after retries) → RecordFailure (DynamoDB) → Failed
+                                           │                  → RecordTrained (DynamoDB)
+                                           │                  → [gate run] Cooldown (wait) → ReleaseLock
+                                           └─ skip ─→ RecordSkipped (DynamoDB) → [gate run] ReleaseLock
+    ReleaseLock (only the lock this execution owns) → uploads arrived meanwhile? → Recheck (event to the gate)
+    any task error or timeout (after retries) → RecordFailure (DynamoDB) → Failed (the lock then expires)
 
 History table: partition key ``patient``, sort key ``sk``: ``LOCK`` for the gate's lock item,
 ``RUN#<execution start>#<execution name>`` for one row per execution.
+
+The lock: the gate takes it for the execution it starts (``owner`` = the execution's name) and
+it expires after the state machine's timeout at the latest, so it never lapses under a running
+execution; the execution releases it at its end, and only if it still owns it (a manual run
+never frees an automatic run's lock). Uploads that find it taken mark it ``pending_since``; the
+release then sends a recheck to the gate, so they are not left waiting for the next upload.
 """
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -28,9 +36,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.components.runtime import image_function
+from infra.components.runtime import dead_letter_queue, image_function
 from infra.components.storage import Storage
-from voice.cloud import LOCK_SORT_KEY, RUN_SORT_PREFIX
+from voice.cloud import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
 
 __all__ = ["LOCK_SORT_KEY", "Training"]
 
@@ -59,6 +67,16 @@ _DYNAMO_TRANSIENT = [
     "DynamoDB.RequestLimitExceeded",
 ]
 _SAGEMAKER_TRANSIENT = ["SageMaker.AmazonSageMakerException", "SageMaker.ThrottlingException"]
+#: The Train step may take this much longer than the job's own limit (instance start, image
+#: pull, channel download, artifact upload) before it times out and is recorded as failed.
+TRAIN_STEP_MARGIN = Duration.minutes(20)
+#: What the rest of an execution may take besides Train and the cooldown (Analyze, Promote, rows).
+EXECUTION_MARGIN = Duration.minutes(30)
+
+
+def execution_timeout(max_training: Duration, cooldown: Duration) -> Duration:
+    """The state machine's timeout: the Train step's, the cooldown wait, and a margin."""
+    return max_training.plus(TRAIN_STEP_MARGIN).plus(cooldown).plus(EXECUTION_MARGIN)
 
 
 class Training(Construct):
@@ -72,6 +90,7 @@ class Training(Construct):
         storage: Storage,
         image: ecr_assets.DockerImageAsset,
         training_image: ecr_assets.DockerImageAsset,
+        event_dead_letters: sqs.IQueue,
         cooldown_s: int = 3600,
         instance_type: str = "m5.large",
         volume_size_gib: int = 10,
@@ -130,24 +149,21 @@ class Training(Construct):
         self._grant_promote(storage)
 
         self.training_role = self._training_role(storage)
+        self.execution_timeout = execution_timeout(
+            Duration.seconds(max_training_s), Duration.seconds(cooldown_s)
+        )
+        train = self._train_step(
+            storage,
+            training_image,
+            instance_type,
+            Size.gibibytes(volume_size_gib),
+            Duration.seconds(max_training_s),
+        )
         self.state_machine = self._state_machine(
-            storage=storage,
-            training_image=training_image,
-            instance_type=instance_type,
-            volume_size=Size.gibibytes(volume_size_gib),
-            max_training_time=Duration.seconds(max_training_s),
-            log_retention=log_retention,
-            removal_policy=removal_policy,
+            train, storage=storage, log_retention=log_retention, removal_policy=removal_policy
         )
 
-        self.gate_dead_letters = sqs.Queue(
-            self,
-            "GateDeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
+        self.gate_dead_letters = dead_letter_queue(self, "GateDeadLetters", key)
         self.gate_function = image_function(
             self,
             "GateFunction",
@@ -157,17 +173,20 @@ class Training(Construct):
             environment={
                 "VOICE_HISTORY_TABLE": self.table.table_name,
                 "VOICE_STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
-                "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
+                # The lock outlives any execution: it never lapses under a running one.
+                "VOICE_GATE_LOCK_S": str(int(self.execution_timeout.to_seconds())),
             },
             dead_letter_queue=self.gate_dead_letters,
             description="VOICE: new samples → take the patient's lock → start one training execution",
             **common,
         )
-        self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:DeleteItem")
+        self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
         self.state_machine.grant_start_execution(self.gate_function)
         for role in (self.gate_function.role, self.state_machine.role):
             assert role is not None
             self._grant_table_key(role, key)
+        assert self.gate_function.role is not None
+        self._grant_dead_letter_key(self.gate_function.role, key)
 
         # One event per processed upload: the session index is written after its samples.
         self.samples_rule = events.Rule(
@@ -182,8 +201,21 @@ class Training(Construct):
                     "object": {"key": [{"wildcard": "*/.sessions/*.json"}]},
                 },
             ),
-            targets=[targets.LambdaFunction(self.gate_function, retry_attempts=4)],
+            targets=[self._gate_target(event_dead_letters)],
         )
+        # The state machine's Recheck after it released a lock that uploads found taken.
+        self.recheck_rule = events.Rule(
+            self,
+            "RecheckRequested",
+            description="VOICE: a training execution released a patient's lock; samples arrived meanwhile",
+            event_pattern=events.EventPattern(
+                source=[TRAINING_EVENT_SOURCE], detail_type=[RECHECK_DETAIL_TYPE]
+            ),
+            targets=[self._gate_target(event_dead_letters)],
+        )
+
+    def _gate_target(self, dead_letters: sqs.IQueue) -> targets.LambdaFunction:
+        return targets.LambdaFunction(self.gate_function, retry_attempts=4, dead_letter_queue=dead_letters)
 
     # --- permissions --------------------------------------------------------------------------
 
@@ -230,6 +262,18 @@ class Training(Construct):
                 conditions={
                     "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}
                 },
+            )
+        )
+
+    def _grant_dead_letter_key(self, role: iam.IRole, key: kms.IKey) -> None:
+        """The gate's dead-letter queue is encrypted with the data key: without it, Lambda cannot
+        put a failed event there (the event is lost, only ``DeadLetterErrors`` counts it)."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DeadLetterQueueKeyViaSQS",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}},
             )
         )
 
@@ -323,12 +367,9 @@ class Training(Construct):
 
     def _state_machine(
         self,
+        train: tasks.SageMakerCreateTrainingJob,
         *,
         storage: Storage,
-        training_image: ecr_assets.DockerImageAsset,
-        instance_type: str,
-        volume_size: Size,
-        max_training_time: Duration,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> sfn.StateMachine:
@@ -338,15 +379,79 @@ class Training(Construct):
             "failed",
             {
                 "error": tasks.DynamoAttributeValue.from_string(s("$.error.Error")),
-                "cause": tasks.DynamoAttributeValue.from_string(s("$.error.Cause")),
+                # The whole error as JSON text: a timeout's error may carry no Cause at all.
+                "cause": tasks.DynamoAttributeValue.from_string(
+                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error"))
+                ),
             },
         ).next(
             sfn.Fail(
                 self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
             )
         )
+        analyze = self._analyze_step()
+        promote = self._promote_step()
+        record_trained = self._history_row(
+            "RecordTrained",
+            "trained",
+            {
+                "promoted": tasks.DynamoAttributeValue.boolean_from_json_path(s("$.promotion.promoted")),
+                "reason": tasks.DynamoAttributeValue.from_string(s("$.promotion.reason")),
+                "run_id": tasks.DynamoAttributeValue.from_string(s("$.promotion.run_id")),
+                "training_job_name": tasks.DynamoAttributeValue.from_string(s("$.training.job_name")),
+            },
+        )
+        record_skipped = self._history_row(
+            "RecordSkipped",
+            "skipped",
+            {
+                "reasons": tasks.DynamoAttributeValue.from_string(s("$.analysis.reasons_text")),
+                "counts": tasks.DynamoAttributeValue.from_string(s("$.analysis.counts_json")),
+            },
+        )
+        release_lock, recheck = self._release_steps()
+        catch = {"errors": ["States.ALL"], "result_path": "$.error"}
+        for task in (analyze, train, promote, record_trained, record_skipped, release_lock, recheck):
+            task.add_catch(record_failure, **catch)
 
-        analyze = tasks.LambdaInvoke(
+        from_gate = sfn.Condition.boolean_equals("$.analysis.gate", True)
+        # A gate-started run that trained holds the patient's lock through the cooldown.
+        cooldown = sfn.Wait(self, "Cooldown", time=sfn.WaitTime.seconds_path("$.analysis.cooldown_s")).next(
+            release_lock
+        )
+        trained = record_trained.next(
+            sfn.Choice(self, "HoldsTheLock?")
+            .when(from_gate, cooldown)
+            .otherwise(sfn.Succeed(self, "Trained"))
+        )
+        # A skipped patient gets no cooldown: the next upload may start a new check at once.
+        skipped = record_skipped.next(
+            sfn.Choice(self, "HoldsTheLockSkipped?")
+            .when(from_gate, release_lock)
+            .otherwise(sfn.Succeed(self, "Skipped"))
+        )
+        definition = analyze.next(
+            sfn.Choice(self, "ReadyToTrain?")
+            .when(sfn.Condition.boolean_equals("$.analysis.train", True), train.next(promote).next(trained))
+            .otherwise(skipped)
+        )
+        return sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            timeout=self.execution_timeout,
+            tracing_enabled=True,
+            # Execution data holds patient names: keep it out of the logs, log every event.
+            logs=sfn.LogOptions(
+                destination=self._log_group(storage, log_retention, removal_policy),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,
+            ),
+        )
+
+    def _analyze_step(self) -> tasks.LambdaInvoke:
+        s = sfn.JsonPath.string_at
+        return tasks.LambdaInvoke(
             self,
             "Analyze",
             lambda_function=self.analyze_function,
@@ -360,11 +465,23 @@ class Training(Construct):
                 "training_job_name": s("$.Payload.training_job_name"),
                 "train_uri": s("$.Payload.train_uri"),
                 "output_uri": s("$.Payload.output_uri"),
+                "force": s("$.Payload.force"),
+                "gate": sfn.JsonPath.string_at("$.Payload.gate"),
+                "cooldown_s": sfn.JsonPath.number_at("$.Payload.cooldown_s"),
             },
             result_path="$.analysis",
             retry_on_service_exceptions=True,
         )
 
+    def _train_step(
+        self,
+        storage: Storage,
+        training_image: ecr_assets.DockerImageAsset,
+        instance_type: str,
+        volume_size: Size,
+        max_training_time: Duration,
+    ) -> tasks.SageMakerCreateTrainingJob:
+        s = sfn.JsonPath.string_at
         train = tasks.SageMakerCreateTrainingJob(
             self,
             "Train",
@@ -401,7 +518,8 @@ class Training(Construct):
                 volume_encryption_key=storage.key,
             ),
             stopping_condition=tasks.StoppingCondition(max_runtime=max_training_time),
-            hyperparameters={"patient": s("$.patient")},
+            # SageMaker passes hyperparameters as strings; force is "true"/"false" (Analyze says which).
+            hyperparameters={"patient": s("$.patient"), "force": s("$.analysis.force")},
             enable_network_isolation=True,
             result_selector={
                 "job_name": s("$.TrainingJobName"),
@@ -409,12 +527,17 @@ class Training(Construct):
                 "model_artifacts": s("$.ModelArtifacts.S3ModelArtifacts"),
             },
             result_path="$.training",
+            # A job stuck before it starts (capacity, quota) times out here and is recorded.
+            task_timeout=sfn.Timeout.duration(max_training_time.plus(TRAIN_STEP_MARGIN)),
         )
         train.add_retry(
             errors=_SAGEMAKER_TRANSIENT, interval=Duration.seconds(30), max_attempts=3, backoff_rate=2
         )
+        return train
 
-        promote = tasks.LambdaInvoke(
+    def _promote_step(self) -> tasks.LambdaInvoke:
+        s = sfn.JsonPath.string_at
+        return tasks.LambdaInvoke(
             self,
             "Promote",
             lambda_function=self.promote_function,
@@ -433,25 +556,11 @@ class Training(Construct):
             result_path="$.promotion",
             retry_on_service_exceptions=True,
         )
-        record_trained = self._history_row(
-            "RecordTrained",
-            "trained",
-            {
-                "promoted": tasks.DynamoAttributeValue.boolean_from_json_path(s("$.promotion.promoted")),
-                "reason": tasks.DynamoAttributeValue.from_string(s("$.promotion.reason")),
-                "run_id": tasks.DynamoAttributeValue.from_string(s("$.promotion.run_id")),
-                "training_job_name": tasks.DynamoAttributeValue.from_string(s("$.training.job_name")),
-            },
-        )
-        record_skipped = self._history_row(
-            "RecordSkipped",
-            "skipped",
-            {
-                "reasons": tasks.DynamoAttributeValue.from_string(s("$.analysis.reasons_text")),
-                "counts": tasks.DynamoAttributeValue.from_string(s("$.analysis.counts_json")),
-            },
-        )
-        # A skipped patient gets no cooldown: the next upload may start a new check at once.
+
+    def _release_steps(self) -> tuple[tasks.DynamoDeleteItem, tasks.EventBridgePutEvents]:
+        """ReleaseLock (only if this execution owns it) → Recheck when uploads found it taken."""
+        s = sfn.JsonPath.string_at
+        released = sfn.Succeed(self, "LockReleased")
         release_lock = tasks.DynamoDeleteItem(
             self,
             "ReleaseLock",
@@ -460,39 +569,54 @@ class Training(Construct):
                 "patient": tasks.DynamoAttributeValue.from_string(s("$.patient")),
                 "sk": tasks.DynamoAttributeValue.from_string(LOCK_SORT_KEY),
             },
-            result_path=sfn.JsonPath.DISCARD,
+            condition_expression="#owner = :me",
+            expression_attribute_names={"#owner": "owner"},
+            expression_attribute_values={
+                ":me": tasks.DynamoAttributeValue.from_string(s("$$.Execution.Name"))
+            },
+            return_values=tasks.DynamoReturnValues.ALL_OLD,
+            result_path="$.released",
         )
         release_lock.add_retry(
             errors=_DYNAMO_TRANSIENT, interval=Duration.seconds(1), max_attempts=5, backoff_rate=2
         )
-
-        catch = {"errors": ["States.ALL"], "result_path": "$.error"}
-        for task in (analyze, train, promote, record_trained, record_skipped, release_lock):
-            task.add_catch(record_failure, **catch)
-
-        definition = analyze.next(
-            sfn.Choice(self, "ReadyToTrain?")
-            .when(
-                sfn.Condition.boolean_equals("$.analysis.train", True),
-                train.next(promote).next(record_trained).next(sfn.Succeed(self, "Trained")),
-            )
-            .otherwise(record_skipped.next(release_lock).next(sfn.Succeed(self, "Skipped")))
+        # Not this execution's lock (it expired and another run took it): nothing to release.
+        release_lock.add_catch(
+            released, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
         )
+        recheck = tasks.EventBridgePutEvents(
+            self,
+            "Recheck",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    source=TRAINING_EVENT_SOURCE,
+                    detail_type=RECHECK_DETAIL_TYPE,
+                    detail=sfn.TaskInput.from_object({"patient": s("$.patient")}),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        # An extra recheck costs one short execution; a lost one leaves uploads waiting.
+        recheck.add_retry(errors=["States.ALL"], interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
+        release_lock.next(
+            sfn.Choice(self, "UploadsWhileLocked?")
+            .when(sfn.Condition.is_present("$.released.Attributes.pending_since"), recheck.next(released))
+            .otherwise(released)
+        )
+        return release_lock, recheck
 
-        log_group = logs.LogGroup(
+    def _log_group(
+        self, storage: Storage, retention: logs.RetentionDays, removal_policy: RemovalPolicy
+    ) -> logs.LogGroup:
+        """Named per stack instance (the stack id's UUID): a retained group of a destroyed stack
+        never blocks a new deployment, and the vended-logs prefix keeps resource policies small."""
+        stack = Stack.of(self)
+        instance = Fn.select(2, Fn.split("/", stack.stack_id))
+        return logs.LogGroup(
             self,
             "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{Stack.of(self).stack_name}-training",
+            log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-training-{instance}",
             encryption_key=storage.key,
-            retention=log_retention,
+            retention=retention,
             removal_policy=removal_policy,
-        )
-        return sfn.StateMachine(
-            self,
-            "StateMachine",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            timeout=max_training_time.plus(Duration.minutes(30)),
-            tracing_enabled=True,
-            # Execution data holds patient names: keep it out of the logs, log every event.
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from tests.conftest import read_metadata
 from voice.cli import main
+from voice.config import EMOTIONS
 
 pytestmark = pytest.mark.slow
 
@@ -95,6 +97,17 @@ def test_every_pose_file_is_body25(processed_samples: dict[str, Any]) -> None:
             assert 0 <= kp[0, 0] <= doc["voice"]["width"]
             assert 0 <= kp[0, 1] <= doc["voice"]["height"]
     assert with_person >= 0.9 * len(files)
+
+
+def test_key_frame_keys_carry_no_spoken_words(processed_samples: dict[str, Any]) -> None:
+    """Key frames are named by index, time and emotion only: the narration's subject ("Maria",
+    "Maria's mom") would put a name into a key outside the patient's folder name."""
+    root = processed_samples["data"] / "videos" / "annotated" / processed_samples["patient"]
+    names = [p.name for p in root.glob("frames/*/*")] + [p.name for p in root.glob("poses/*/*")]
+    assert len(names) >= 2 * 15
+    emotions = "|".join((*EMOTIONS, "none"))
+    pattern = re.compile(rf"(frame|pose)_\d{{3}}_at_\d+\.\d{{2}}s_({emotions})\.(jpg|json)")
+    assert [n for n in names if not pattern.fullmatch(n)] == []
 
 
 def _probe_streams(path: Path) -> dict[str, Any]:

@@ -41,6 +41,8 @@ def _keys(client: Any, bucket: str) -> list[str]:
 
 
 def test_voice_process_against_s3(s3: Any) -> None:
+    # The sample's narrator says "Maria is sad today": Maria must be this patient's name.
+    s3.put_object(Bucket="voice-patients-test", Key="zoë m/profile.json", Body=b'{"nicknames": ["Maria"]}')
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(

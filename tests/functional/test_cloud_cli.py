@@ -227,3 +227,125 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
         code = main(["cloud", "status", "ann", "--json"])
     assert code == 0
     assert json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
+
+
+# --- set-up problems: one line naming what to set, exit code 2 ---------------------------------
+
+COMMANDS = {
+    "status": ["cloud", "status", "ann"],
+    "train": ["cloud", "train", "ann"],
+    "download-model": ["cloud", "download-model", "ann", "/nonexistent/dest"],
+    "upload": ["cloud", "upload", "clip.mp4", "--patient", "ann"],
+}
+
+
+@pytest.fixture
+def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """A new user's machine: no AWS variables, no ~/.aws files, no instance metadata."""
+    from voice.config import get_settings
+
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "VOICE_")) and name != "AWS_CA_BUNDLE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clip.mp4").write_bytes(b"\x00" * 64)
+    get_settings.cache_clear()
+    return monkeypatch
+
+
+def _test_credentials(env: pytest.MonkeyPatch, region: str) -> None:
+    env.setenv("AWS_REGION", region)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from voice.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_region_is_one_line_naming_aws_region(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, err = _cli(COMMANDS[command], capsys)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert "AWS_REGION" in err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_credentials_is_one_line_naming_what_to_set(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    bare_env.setenv("AWS_REGION", "eu-west-1")
+    code, err = _cli(COMMANDS[command], capsys)
+    assert (code, err.count("\n")) == (2, 1), err
+    assert "AWS_PROFILE" in err
+    assert "AWS_ACCESS_KEY_ID" in err
+
+
+def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moto import mock_aws
+
+    _test_credentials(bare_env, "eu-west-1")
+    with mock_aws():
+        code, err = _cli(COMMANDS["status"], capsys)
+        assert (code, err.count("\n")) == (2, 1), err
+        assert "not deployed in eu-west-1" in err
+        assert "npx cdk deploy" in err
+        assert "VOICE_STACK_NAME" in err
+        # Deployed in that region (and only there): the same command works.
+        cfn = boto3.client("cloudformation", region_name="eu-west-1")
+        ddb = boto3.client("dynamodb", region_name="eu-west-1")
+        create_history_table(ddb, "voice-history-eu")
+        outputs = {"VideosBucket": "v", "PatientsBucket": "p", "HistoryTable": "voice-history-eu"}
+        role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        outputs["StateMachineArn"] = boto3.client(
+            "stepfunctions", region_name="eu-west-1"
+        ).create_state_machine(
+            name="voice-training",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=role,
+        )["stateMachineArn"]
+        template = {
+            "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}},
+            "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+        }
+        cfn.create_stack(StackName="VoiceStack", TemplateBody=json.dumps(template))
+        code, err = _cli([*COMMANDS["status"], "--json"], capsys)
+        assert code == 0, err
+
+
+def test_access_denied_is_one_line_pointing_at_the_permissions(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto with IAM checks on: a user with no policy may not read the stack."""
+    from moto import mock_aws
+    from moto.core import set_initial_no_auth_action_count
+
+    _test_credentials(bare_env, "us-east-1")
+
+    @set_initial_no_auth_action_count(2)
+    def as_a_user_without_permissions() -> tuple[int, str]:
+        with mock_aws():
+            iam = boto3.client("iam")
+            iam.create_user(UserName="nurse")
+            key = iam.create_access_key(UserName="nurse")["AccessKey"]
+            bare_env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+            bare_env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+            return _cli(COMMANDS["status"], capsys)
+
+    code, err = as_a_user_without_permissions()
+    assert (code, err.count("\n")) == (2, 1), err
+    assert "access denied (DescribeStacks)" in err
+    assert "docs/cloud.md" in err

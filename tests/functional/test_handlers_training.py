@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.aws import create_history_table
+from tests.aws import create_history_table, load_event, s3_object_created
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
 BUCKET = "voice-patients"
 TABLE = "voice-history"
@@ -33,18 +32,8 @@ class FakeContext(SimpleNamespace):
     aws_request_id = "req-1"
 
 
-def load_event(name: str) -> dict[str, Any]:
-    return dict(json.loads((EVENTS / name).read_text()))
-
-
 def session_index_event(patient: str, session: str) -> dict[str, Any]:
-    from urllib.parse import quote_plus
-
-    event = load_event("eventbridge_s3_object_created.json")
-    event["detail"]["bucket"]["name"] = BUCKET
-    # S3 event keys arrive URL-encoded: "Ann Example" → "Ann+Example".
-    event["detail"]["object"]["key"] = f"{quote_plus(patient)}/.sessions/{session}.json"
-    return event
+    return s3_object_created(BUCKET, f"{patient}/.sessions/{session}.json")
 
 
 @pytest.fixture
@@ -61,6 +50,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         "VOICE_PATIENTS_BUCKET": BUCKET,
         "VOICE_HISTORY_TABLE": TABLE,
         "VOICE_GATE_COOLDOWN_S": "3600",
+        "VOICE_GATE_LOCK_S": "10200",
         "POWERTOOLS_SERVICE_NAME": "voice-test",
         **{f"VOICE_{k.upper()}": v for k, v in FAST.items()},
     }.items():
@@ -131,22 +121,54 @@ def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(
     assert sorted(r["started"] for r in results) == [False] * 7 + [True]
     (execution,) = _executions(aws)
     described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
-    assert json.loads(described["input"]) == {"patient": "Ann Example"}
+    assert json.loads(described["input"]) == {"patient": "Ann Example", "force": False, "gate": True}
     # The execution name identifies the patient only by a hash.
     assert "Ann" not in execution["name"]
     assert "Example" not in execution["name"]
+    # The lock belongs to that execution; the seven that found it taken left a note for its end.
+    lock = _lock(aws, "Ann Example")
+    assert lock["owner"]["S"] == execution["name"]
+    assert "pending_since" in lock
 
 
-def test_lock_expires_after_the_cooldown(aws: dict[str, Any]) -> None:
+def _lock(aws: dict[str, Any], patient: str) -> dict[str, Any]:
+    item = aws["ddb"].get_item(TableName=TABLE, Key={"patient": {"S": patient}, "sk": {"S": "LOCK"}})
+    return dict(item["Item"])
+
+
+def test_the_lock_holds_for_its_hold_time_and_is_owned_by_the_execution(aws: dict[str, Any]) -> None:
     from lambdas.training_gate import start_if_unlocked
 
     kwargs = {"ddb": aws["ddb"], "sfn": aws["sfn"], "table": TABLE, "state_machine_arn": aws["arn"]}
-    first = start_if_unlocked(PATIENT, cooldown_s=3600, now=1_000_000.0, **kwargs)
-    during = start_if_unlocked(PATIENT, cooldown_s=3600, now=1_000_000.0 + 3599, **kwargs)
-    after = start_if_unlocked(PATIENT, cooldown_s=3600, now=1_000_000.0 + 3601, **kwargs)
-    other = start_if_unlocked("bob", cooldown_s=3600, now=1_000_000.0 + 10, **kwargs)
+    hold = 10_200.0  # the state machine's timeout: longer than any execution
+    first = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0, **kwargs)
+    lock = _lock(aws, PATIENT)
+    assert float(lock["lock_until"]["N"]) == 1_000_000.0 + hold
+    assert first.execution_arn
+    assert first.execution_arn.endswith(":" + lock["owner"]["S"])
+    assert "pending_since" not in lock
+    during = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0 + hold - 1, **kwargs)
+    assert "pending_since" in _lock(aws, PATIENT)
+    after = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0 + hold + 1, **kwargs)
+    other = start_if_unlocked("bob", hold_s=hold, now=1_000_000.0 + 10, **kwargs)
     assert (first.started, during.started, after.started, other.started) == (True, False, True, True)
     assert len(_executions(aws)) == 3
+    # A new lock starts clean: the note was for the execution that held the old one.
+    assert "pending_since" not in _lock(aws, PATIENT)
+
+
+def test_a_recheck_event_from_the_state_machine_starts_a_check(aws: dict[str, Any]) -> None:
+    from lambdas.training_gate import handler
+
+    event = {
+        "version": "0",
+        "source": "voice.training",
+        "detail-type": "Recheck",
+        "detail": {"patient": "Ann Example"},
+    }
+    result = handler(event, FakeContext())
+    assert result["started"] is True
+    assert _lock(aws, "Ann Example")["owner"]["S"] == result["execution_arn"].rsplit(":", 1)[1]
 
 
 def test_a_failed_start_releases_the_lock(aws: dict[str, Any]) -> None:
@@ -163,10 +185,10 @@ def test_a_failed_start_releases_the_lock(aws: dict[str, Any]) -> None:
             sfn=BrokenSfn(),
             table=TABLE,
             state_machine_arn=aws["arn"],
-            cooldown_s=3600,
+            hold_s=3600,
         )
     retry = start_if_unlocked(
-        PATIENT, ddb=aws["ddb"], sfn=aws["sfn"], table=TABLE, state_machine_arn=aws["arn"], cooldown_s=3600
+        PATIENT, ddb=aws["ddb"], sfn=aws["sfn"], table=TABLE, state_machine_arn=aws["arn"], hold_s=3600
     )
     assert retry.started
 
@@ -206,6 +228,11 @@ def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: d
     again = handler(copy.deepcopy(event), FakeContext())
     assert first["train"] is True
     assert first["counts"] == {"happiness": 8, "sadness": 8, "anger": 8}
+    # What the state machine needs besides: the job's force hyperparameter (a string), whether
+    # the gate started it (it then owns the lock), and the cooldown it waits out after training.
+    assert (first["force"], first["gate"], first["cooldown_s"]) == ("false", False, 3600)
+    gated = handler({**event, "input": {"patient": PATIENT, "force": True, "gate": True}}, FakeContext())
+    assert (gated["force"], gated["gate"]) == ("true", True)
     assert first["train_uri"] == f"s3://{BUCKET}/{PATIENT}/"
     assert first["output_uri"] == f"s3://{BUCKET}/models/{PATIENT}/"
     assert first["training_job_name"] == again["training_job_name"]

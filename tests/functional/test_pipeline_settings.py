@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -84,3 +85,26 @@ def test_phone_video_stored_sideways_with_a_rotation_is_processed_upright(tmp_pa
     kp = json.loads(first.read_text())["people"][0]["pose_keypoints_2d"]
     assert kp[2 * 3] < kp[5 * 3], "RShoulder left of LShoulder: frontal and upright"
     assert kp[1] < kp[8 * 3 + 1] or kp[8 * 3 + 2] < 0.3, "the nose is above the hips (or the hips are unseen)"
+
+
+def test_a_forced_rerun_replaces_the_sessions_samples_as_one_unit(tmp_path: Path) -> None:
+    """After a settings change, no sample folder mixes old and new frames; leftovers of a failed
+    run (samples without an index) are gone; the session index is back once the samples are."""
+    store = LocalStore(tmp_path)
+    store.upload("videos", "maria/swing.mp4", samples_dir() / "swing.mp4")
+    first = process_video(store, "maria/swing.mp4", settings=Settings(data_dir=tmp_path, pose_fps=2.5))
+    session = first["session"]
+    stray = tmp_path / "patients" / "maria" / "anger" / f"{session}_e7" / "pose_000003.json"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("{}")  # what a run that failed half way could leave
+    again = process_video(
+        store, "maria/swing.mp4", settings=Settings(data_dir=tmp_path, pose_fps=6.25), force=True
+    )
+    assert not stray.exists()
+    files = sorted((tmp_path / "patients" / "maria").glob(f"*/{session}_e*/pose_*.json"))
+    (sample,) = again["samples"]
+    assert len(files) == sample["poses"]
+    times = sorted(json.loads(f.read_text())["voice"]["time_s"] for f in files)
+    steps = {round(b - a, 2) for a, b in itertools.pairwise(times)}
+    assert steps == {0.16}, "only the frames of the 6.25 fps re-run, none of the 2.5 fps ones"
+    assert (tmp_path / "patients" / "maria" / ".sessions" / f"{session}.json").is_file()

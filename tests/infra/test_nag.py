@@ -48,6 +48,7 @@ def test_acknowledged_rules_are_the_expected_few(synth: Synth) -> None:
     }
     assert rules <= {
         "AwsSolutions-IAM5",
+        "AwsSolutions-SQS3",
         "HIPAA.Security-S3BucketReplicationEnabled",
         "HIPAA.Security-S3DefaultEncryptionKMS",
         "HIPAA.Security-IAMNoInlinePolicy",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import Synth, fake_refs, resolve
+from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs, resolve
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 
 
@@ -239,19 +239,6 @@ def test_video_function_reads_the_queue_with_partial_batch_responses(synth: Synt
     assert m["ScalingConfig"]["MaximumConcurrency"] >= 2
 
 
-def test_images_are_staged_from_the_dockerfiles_not_built(synth: Synth) -> None:
-    assets = json.loads(next(synth.outdir.glob("*.assets.json")).read_text())
-    images = {a["source"]["dockerFile"]: a["source"]["directory"] for a in assets["dockerImages"].values()}
-    assert set(images) == {"docker/lambda.Dockerfile", "docker/training.Dockerfile"}
-    for directory in images.values():
-        staged = synth.outdir / directory
-        assert (staged / "pyproject.toml").is_file()
-        assert (staged / "voice" / "layout.py").is_file()
-        assert (staged / "lambdas" / "video_processor.py").is_file()
-        assert not (staged / ".venv").exists()
-        assert not (staged / "node_modules").exists()
-
-
 def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
     commands = {
         k: f["Properties"]["ImageConfig"]["Command"][0]
@@ -315,9 +302,13 @@ def test_train_state_is_a_sync_sagemaker_job_with_retry_and_catch(asl: dict[str,
     assert channel["ChannelName"] == "train"
     assert channel["DataSource"]["S3DataSource"]["S3Uri.$"] == "$.analysis.train_uri"
     assert params["OutputDataConfig"]["S3OutputPath.$"] == "$.analysis.output_uri"
-    assert params["HyperParameters"] == {"patient.$": "$.patient"}
+    # force reaches the job's own gate (train.py), as a string like every SageMaker hyperparameter.
+    assert params["HyperParameters"] == {"patient.$": "$.patient", "force.$": "$.analysis.force"}
     assert params["ResourceConfig"]["InstanceType"] == "ml.m5.large"
     assert params["EnableNetworkIsolation"] is True
+    # The step times out (caught, recorded) before the execution would (no row at all).
+    max_runtime = params["StoppingCondition"]["MaxRuntimeInSeconds"]
+    assert max_runtime < train["TimeoutSeconds"] < asl["TimeoutSeconds"]
 
 
 def test_state_machine_flow(asl: dict[str, Any]) -> None:
@@ -328,16 +319,76 @@ def test_state_machine_flow(asl: dict[str, Any]) -> None:
     assert [states["Train"]["Next"], states["Promote"]["Next"], states["RecordTrained"]["Next"]] == [
         "Promote",
         "RecordTrained",
-        "Trained",
+        "HoldsTheLock?",
     ]
     assert states["RecordTrained"]["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert states["RecordSkipped"]["Parameters"]["Item"]["status"] == {"S": "skipped"}
     assert states["RecordSkipped"]["Parameters"]["Item"]["reasons"] == {"S.$": "$.analysis.reasons_text"}
     assert states["RecordFailure"]["Next"] == "Failed"
     assert states["Failed"]["Type"] == "Fail"
-    for name in ("Analyze", "Train", "Promote", "RecordTrained", "RecordSkipped", "ReleaseLock"):
-        assert states[name]["Catch"][0]["Next"] == "RecordFailure", name
+    for name in ("Analyze", "Train", "Promote", "RecordTrained", "RecordSkipped", "ReleaseLock", "Recheck"):
+        assert states[name]["Catch"][-1]["Next"] == "RecordFailure", name
         assert states[name]["Retry"], name
+    # Only gate-started runs touch the lock: a trained one after the cooldown, a skipped one at once.
+    gate_choice = {"Variable": "$.analysis.gate", "BooleanEquals": True}
+    trained, skipped = states["HoldsTheLock?"], states["HoldsTheLockSkipped?"]
+    assert trained["Choices"] == [{**gate_choice, "Next": "Cooldown"}]
+    assert trained["Default"] == "Trained"
+    assert skipped["Choices"] == [{**gate_choice, "Next": "ReleaseLock"}]
+    assert skipped["Default"] == "Skipped"
+    assert states["Cooldown"] == {
+        "Type": "Wait",
+        "SecondsPath": "$.analysis.cooldown_s",
+        "Next": "ReleaseLock",
+    }
+
+
+def test_release_frees_only_the_executions_own_lock_and_rechecks_waiting_uploads(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    release = states["ReleaseLock"]
+    assert release["Resource"] == "arn:aws:states:::dynamodb:deleteItem"
+    params = release["Parameters"]
+    assert params["ConditionExpression"] == "#owner = :me"
+    assert params["ExpressionAttributeNames"] == {"#owner": "owner"}
+    assert params["ExpressionAttributeValues"] == {":me": {"S.$": "$$.Execution.Name"}}
+    assert params["ReturnValues"] == "ALL_OLD"
+    # Someone else's lock (a newer run's): nothing to release, not a failure.
+    assert release["Catch"][0] == {
+        "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+        "ResultPath": None,
+        "Next": "LockReleased",
+    }
+    assert states["UploadsWhileLocked?"]["Choices"] == [
+        {"Variable": "$.released.Attributes.pending_since", "IsPresent": True, "Next": "Recheck"}
+    ]
+    (entry,) = states["Recheck"]["Parameters"]["Entries"]
+    assert (entry["Source"], entry["DetailType"]) == ("voice.training", "Recheck")
+    assert entry["Detail"] == {"patient.$": "$.patient"}
+
+
+def test_the_gate_lock_outlives_any_execution(synth: Synth, asl: dict[str, Any]) -> None:
+    _, gate = synth.one("AWS::Lambda::Function", "TrainingGateFunction")
+    lock_s = int(gate["Properties"]["Environment"]["Variables"]["VOICE_GATE_LOCK_S"])
+    assert lock_s >= asl["TimeoutSeconds"]
+    _, analyze = synth.one("AWS::Lambda::Function", "TrainingAnalyzeFunction")
+    cooldown = int(analyze["Properties"]["Environment"]["Variables"]["VOICE_GATE_COOLDOWN_S"])
+    # A trained run waits out the cooldown inside the execution; its timeout leaves room for that.
+    assert asl["TimeoutSeconds"] >= asl["States"]["Train"]["TimeoutSeconds"] + cooldown
+
+
+def test_a_recheck_event_reaches_the_gate_with_a_dlq(synth: Synth) -> None:
+    rules = _rules(synth)
+    (rule_id,) = [k for k in rules if k.startswith("TrainingRecheckRequested")]
+    gate_id, _ = synth.one("AWS::Lambda::Function", "TrainingGateFunction")
+    assert rules[rule_id]["EventPattern"] == {"source": ["voice.training"], "detail-type": ["Recheck"]}
+    assert rules[rule_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [gate_id, "Arn"]}
+    # The state machine may put exactly that event on the default bus.
+    refs = fake_refs(synth.template)
+    statements = _statements(synth, "TrainingStateMachineRole")
+    assert _resources_for(statements, "events:PutEvents") == {
+        f"arn:aws:events:{FAKE_REGION}:{FAKE_ACCOUNT}:event-bus/default"
+    }
+    assert refs  # (the fake refs resolve the statement resources above)
 
 
 def test_samples_rule_triggers_the_gate_with_a_dlq(synth: Synth) -> None:
@@ -434,6 +485,8 @@ def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
 
     outputs = synth.template["Outputs"]
     assert set(OUTPUTS) <= set(outputs)
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    assert outputs["DataKeyArn"]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
     assert outputs["StateMachineArn"]["Value"] == {"Ref": sm_id}
     assert outputs["UploadQueueUrl"]["Value"] == {"Ref": synth.one("AWS::SQS::Queue", "ProcessingUploads")[0]}
@@ -444,10 +497,157 @@ def test_table_writers_may_use_the_data_key_only_through_dynamodb(synth: Synth, 
     refs = fake_refs(synth.template)
     key_arn = refs[f"{synth.one('AWS::KMS::Key', 'StorageDataKey')[0]}.Arn"]
     statements = [st for st in _statements(synth, role_prefix) if key_arn in st["Resource"]]
+    services = {resolve(st["Condition"]["StringEquals"]["kms:ViaService"], refs) for st in statements}
+    assert "dynamodb.us-east-1.amazonaws.com" in services
+    # The gate also writes its dead-letter queue (SQS); nothing else may use the key.
+    assert services <= {"dynamodb.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"}
+
+
+def test_every_function_can_write_its_encrypted_dead_letter_queue(synth: Synth) -> None:
+    """Lambda sends a failed asynchronous event to the DLQ with the function's role: for a queue
+    encrypted with the data key, the role needs kms:GenerateDataKey and kms:Decrypt on it."""
+    refs = fake_refs(synth.template)
+    checked = 0
+    for _logical, fn in synth.resources("AWS::Lambda::Function").items():
+        dlq = fn["Properties"].get("DeadLetterConfig", {}).get("TargetArn")
+        if not dlq:
+            continue
+        queue = synth.template["Resources"][dlq["Fn::GetAtt"][0]]["Properties"]
+        key_arn = resolve(queue["KmsMasterKeyId"], refs)
+        role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+        statements = _statements(synth, role_id)
+        assert resolve(dlq, refs) in _resources_for(statements, "sqs:SendMessage")
+        # Usable by SQS: no kms:ViaService condition, or SQS's own (a grant via DynamoDB is not).
+        via_sqs = [
+            st
+            for st in statements
+            if resolve(
+                st.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService", "sqs."), refs
+            ).startswith("sqs.")
+        ]
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            assert key_arn in _resources_for(via_sqs, action), (role_id, action)
+        checked += 1
+    assert checked >= 1
+
+
+def test_queue_targets_and_the_key_take_events_from_this_account_only(synth: Synth) -> None:
+    refs = fake_refs(synth.template)
+    queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in synth.resources("AWS::SQS::QueuePolicy").values()
+        if {"Ref": queue_id} in p["Properties"]["Queues"]
+    ]
+    (events_st,) = [
+        st for st in policy["Statement"] if st.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    assert resolve(events_st["Condition"]["StringEquals"]["aws:SourceAccount"], refs) == FAKE_ACCOUNT
+    # The key: every statement for EventBridge is for this account's rules only. (A rule's ARN
+    # cannot be named in the key policy: the rule → queue → key references would form a cycle.)
+    _, key = synth.one("AWS::KMS::Key", "StorageDataKey")
+    statements = [
+        st
+        for st in key["Properties"]["KeyPolicy"]["Statement"]
+        if st.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
     assert statements
     for st in statements:
-        via = st["Condition"]["StringEquals"]["kms:ViaService"]
-        assert resolve(via, refs) == "dynamodb.us-east-1.amazonaws.com"
+        assert resolve(st["Condition"]["StringEquals"]["aws:SourceAccount"], refs) == FAKE_ACCOUNT
+
+
+def test_every_event_target_has_a_dead_letter_queue(synth: Synth) -> None:
+    dlq_id, _ = synth.one("AWS::SQS::Queue", "MonitoringEventDeadLetters")
+    targets = [t for rule in _rules(synth).values() for t in rule["Targets"]]
+    assert len(targets) == 4
+    for target in targets:
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq_id, "Arn"]}}, target
+
+
+NAME_PROPERTIES = {"BucketName", "TableName", "QueueName", "LogGroupName", "TopicName", "Name", "KeyAlias"}
+
+
+def test_retained_resources_have_no_fixed_names(synth: Synth) -> None:
+    """A retained resource outlives `cdk destroy`; a fixed name would make the next deploy fail
+    with "already exists". Names must be generated or carry the stack instance's id."""
+    retained = {k: r for k, r in synth.template["Resources"].items() if r.get("DeletionPolicy") == "Retain"}
+    assert retained
+    for logical, resource in retained.items():
+        for prop in NAME_PROPERTIES & set(resource.get("Properties", {})):
+            assert "AWS::StackId" in json.dumps(resource["Properties"][prop]), (logical, prop)
+
+
+def test_state_machine_log_group_is_named_per_stack_instance(synth: Synth) -> None:
+    _, group = synth.one("AWS::Logs::LogGroup", "TrainingStateMachineLogs")
+    name = group["Properties"]["LogGroupName"]
+    refs = {**fake_refs(synth.template)}
+    joined = json.dumps(name)
+    assert "/aws/vendedlogs/states/" in joined
+    assert "AWS::StackId" in joined
+    assert refs
+
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+
+def _alarms(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in synth.resources("AWS::CloudWatch::Alarm").items()}
+
+
+def test_alarms_go_to_the_topic_the_stack_outputs(synth: Synth) -> None:
+    topic_id, topic = synth.one("AWS::SNS::Topic", "MonitoringAlarms")
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert synth.template["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": topic_id}
+    alarms = _alarms(synth)
+    assert alarms
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+        assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_alarms_watch_dead_letters_video_errors_and_failed_training(synth: Synth) -> None:
+    watched: set[tuple[str, str, str]] = set()
+    for alarm in _alarms(synth).values():
+        (dimension,) = alarm["Dimensions"]
+        value = dimension["Value"]
+        target = value.get("Fn::GetAtt", [None])[0] or value.get("Ref")
+        watched.add((alarm["Namespace"], alarm["MetricName"], target))
+    queues = [
+        synth.one("AWS::SQS::Queue", p)[0]
+        for p in ("ProcessingDeadLetters", "TrainingGateDeadLetters", "MonitoringEventDeadLetters")
+    ]
+    for queue in queues:
+        assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) in watched
+    video_id, _ = _video_function(synth)
+    assert {("AWS/Lambda", "Errors", video_id), ("AWS/Lambda", "Throttles", video_id)} <= watched
+    sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
+    for metric in ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"):
+        assert ("AWS/States", metric, sm_id) in watched
+
+
+def test_the_alarm_topic_key_statement_is_for_this_accounts_cloudwatch(synth: Synth) -> None:
+    _, key = synth.one("AWS::KMS::Key", "StorageDataKey")
+    (st,) = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert set(st["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert (
+        resolve(st["Condition"]["StringEquals"]["aws:SourceAccount"], fake_refs(synth.template))
+        == FAKE_ACCOUNT
+    )
+
+
+@pytest.mark.parametrize("name", ["Videos", "Patients", "AccessLogs"])
+def test_every_versioned_bucket_expires_noncurrent_versions(synth: Synth, name: str) -> None:
+    _, bucket = _bucket(synth, name)
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert any(r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") for r in rules), rules
 
 
 def test_environment_values_are_keyword_only_and_reach_the_template(tmp_path: Any) -> None:
@@ -475,11 +675,11 @@ def test_environment_values_are_keyword_only_and_reach_the_template(tmp_path: An
         if k.startswith("ProcessingUploads") and r["Type"] == "AWS::SQS::Queue"
     ]
     assert queue["Properties"]["VisibilityTimeout"] == 3600
-    (gate,) = [
+    (analyze,) = [
         r
         for k, r in resources.items()
-        if k.startswith("TrainingGateFunction") and r["Type"].endswith("Function")
+        if k.startswith("TrainingAnalyzeFunction") and r["Type"].endswith("Function")
     ]
-    assert gate["Properties"]["Environment"]["Variables"]["VOICE_GATE_COOLDOWN_S"] == "900"
+    assert analyze["Properties"]["Environment"]["Variables"]["VOICE_GATE_COOLDOWN_S"] == "900"
     buckets = [r for r in resources.values() if r["Type"] == "AWS::S3::Bucket"]
     assert {b["DeletionPolicy"] for b in buckets} == {"Delete"}

@@ -187,6 +187,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         "POWERTOOLS_SERVICE_NAME": "voice-test",
         "POWERTOOLS_METRICS_NAMESPACE": "VOICE",
         **{f"VOICE_{k.upper()}": v for k, v in FAST.items()},
+        "VOICE_GATE_COOLDOWN_S": "1",  # the Cooldown wait of gate runs: one second here
     }.items():
         monkeypatch.setenv(name, value)
     env.load_env.cache_clear()
@@ -251,7 +252,18 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             )["FunctionArn"]
             for name in ("analyze", "promote")
         }
+        sqs = boto3.client("sqs", region_name=FAKE_REGION)
+        recheck_queue = sqs.create_queue(QueueName="rechecks")["QueueUrl"]
+        events = boto3.client("events", region_name=FAKE_REGION)
+        events.put_rule(
+            Name="rechecks",
+            EventPattern=json.dumps({"source": ["voice.training"], "detail-type": ["Recheck"]}),
+        )
+        queue_arn = sqs.get_queue_attributes(QueueUrl=recheck_queue, AttributeNames=["QueueArn"])
+        events.put_targets(Rule="rechecks", Targets=[{"Id": "q", "Arn": queue_arn["Attributes"]["QueueArn"]}])
         yield {
+            "sqs": sqs,
+            "recheck_queue": recheck_queue,
             "s3": s3,
             "ddb": ddb,
             "sfn": boto3.client("stepfunctions", region_name=FAKE_REGION),
@@ -265,7 +277,34 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     get_settings.cache_clear()
 
 
-def _create_state_machine(synth: Synth, aws: dict[str, Any]) -> str:
+def _lock(aws: dict[str, Any]) -> dict[str, Any] | None:
+    item = aws["ddb"].get_item(TableName=TABLE, Key={"patient": {"S": PATIENT}, "sk": {"S": "LOCK"}})
+    return item.get("Item")
+
+
+def _take_lock(aws: dict[str, Any], owner: str, *, pending: bool = False) -> None:
+    """The lock item as the gate writes it (plus ``pending_since`` when uploads found it taken)."""
+    item = {
+        "patient": {"S": PATIENT},
+        "sk": {"S": "LOCK"},
+        "lock_until": {"N": "9e12"},
+        "owner": {"S": owner},
+    }
+    if pending:
+        item["pending_since"] = {"N": "1764000000"}
+    aws["ddb"].put_item(TableName=TABLE, Item=item)
+
+
+def _rechecks(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Recheck events the state machine sent (a rule on the default bus copies them to a queue)."""
+    received = aws["sqs"].receive_message(QueueUrl=aws["recheck_queue"], MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in received.get("Messages", [])]
+
+
+def _create_state_machine(
+    synth: Synth, aws: dict[str, Any], edit: Callable[[dict[str, Any]], None] | None = None
+) -> str:
+    """The synthesized definition in moto; ``edit`` may change the rendered ASL first."""
     template = synth.template
     refs = {}
     for logical, res in template["Resources"].items():
@@ -279,6 +318,8 @@ def _create_state_machine(synth: Synth, aws: dict[str, Any]) -> str:
         elif logical.startswith("TrainingSageMakerRole") and res["Type"] == "AWS::IAM::Role":
             refs[f"{logical}.Arn"] = aws["role"]
     asl = state_machine_definition(template, fake_refs(template, refs))
+    if edit is not None:
+        edit(asl)
     return str(
         aws["sfn"].create_state_machine(
             name="voice-training", definition=json.dumps(asl), roleArn=aws["role"]
@@ -286,9 +327,10 @@ def _create_state_machine(synth: Synth, aws: dict[str, Any]) -> str:
     )
 
 
-def _run(aws: dict[str, Any], arn: str, name: str) -> dict[str, Any]:
+def _run(aws: dict[str, Any], arn: str, name: str, **execution_input: Any) -> dict[str, Any]:
+    """Run one execution to its end; ``gate=True`` starts it as the gate does."""
     execution = aws["sfn"].start_execution(
-        stateMachineArn=arn, name=name, input=json.dumps({"patient": PATIENT})
+        stateMachineArn=arn, name=name, input=json.dumps({"patient": PATIENT, **execution_input})
     )
     deadline = time.monotonic() + 240  # a guard against a hung interpreter, not a performance check
     while True:
@@ -355,7 +397,7 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
     assert channel["ChannelName"] == "train"
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{BUCKET}/{PATIENT}/"
     assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/models/{PATIENT}/"
-    assert job["HyperParameters"] == {"patient": PATIENT}
+    assert job["HyperParameters"] == {"patient": PATIENT, "force": "false"}
     assert job["RoleArn"] == aws["role"]
 
     (row,) = _history(aws)
@@ -374,13 +416,45 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
         aws["s3"].head_object(Bucket=BUCKET, Key=latest["model"])
 
 
-def test_skip_path_writes_a_skipped_row_with_the_reasons(synth: Synth, aws: dict[str, Any]) -> None:
-    _write_samples(aws, sessions_per_emotion=1)
-    aws["ddb"].put_item(
-        TableName=TABLE, Item={"patient": {"S": PATIENT}, "sk": {"S": "LOCK"}, "lock_until": {"N": "9e12"}}
-    )
+def test_force_reaches_the_training_job_as_a_hyperparameter(synth: Synth, aws: dict[str, Any]) -> None:
+    """`voice cloud train --force` (input force=true): the job's own gate is forced too, so two
+    videos per emotion (below the minimums) train."""
+    from lambdas.analyze import training_job_name
+
+    _write_samples(aws, sessions_per_emotion=2)
     arn = _create_state_machine(synth, aws)
-    done = _run(aws, arn, "exec-skip")
+    done = _run(aws, arn, "exec-force", force=True)
+    assert done["status"] == "SUCCEEDED", json.dumps(_history(aws), default=str)[:3000]
+    job = aws["sagemaker"].describe_training_job(TrainingJobName=training_job_name(PATIENT, "exec-force"))
+    assert job["HyperParameters"] == {"patient": PATIENT, "force": "true"}
+    (row,) = _history(aws)
+    assert row["status"] == "trained"
+
+
+def test_a_gate_run_waits_out_the_cooldown_then_releases_its_lock_and_rechecks(
+    synth: Synth, aws: dict[str, Any]
+) -> None:
+    _write_samples(aws, sessions_per_emotion=4)
+    _take_lock(aws, "exec-gate", pending=True)  # an upload arrived while this execution ran
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-gate", gate=True)
+    assert done["status"] == "SUCCEEDED", json.dumps(_history(aws), default=str)[:3000]
+    events = [
+        e["type"] for e in aws["sfn"].get_execution_history(executionArn=done["executionArn"])["events"]
+    ]
+    assert "WaitStateEntered" in events  # the Cooldown
+    assert _lock(aws) is None
+    (recheck,) = _rechecks(aws)
+    assert recheck["source"] == "voice.training"
+    assert recheck["detail-type"] == "Recheck"
+    assert recheck["detail"] == {"patient": PATIENT}
+
+
+def test_skip_path_writes_a_skipped_row_and_releases_its_own_lock(synth: Synth, aws: dict[str, Any]) -> None:
+    _write_samples(aws, sessions_per_emotion=1)
+    _take_lock(aws, "exec-skip")
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-skip", gate=True)
     assert done["status"] == "SUCCEEDED", done
 
     (row,) = _history(aws)
@@ -389,9 +463,23 @@ def test_skip_path_writes_a_skipped_row_with_the_reasons(synth: Synth, aws: dict
     assert "sample" in row["reasons"].lower()
     assert json.loads(row["counts"])
     assert aws["sagemaker"].list_training_jobs()["TrainingJobSummaries"] == []
-    # The lock is released so that the next upload may check again.
-    lock = aws["ddb"].get_item(TableName=TABLE, Key={"patient": {"S": PATIENT}, "sk": {"S": "LOCK"}})
-    assert "Item" not in lock
+    # The lock is released so that the next upload may check again; nobody waited: no recheck.
+    assert _lock(aws) is None
+    assert _rechecks(aws) == []
+
+
+@pytest.mark.parametrize("gate", [False, True])
+def test_a_run_never_frees_a_lock_it_does_not_own(synth: Synth, aws: dict[str, Any], gate: bool) -> None:
+    """A manual run (no gate), or a gate run whose lock expired and was taken by a newer run."""
+    _write_samples(aws, sessions_per_emotion=1)
+    _take_lock(aws, "exec-newer", pending=True)
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-older", gate=gate)
+    assert done["status"] == "SUCCEEDED", done
+    lock = _lock(aws)
+    assert lock is not None
+    assert lock["owner"] == {"S": "exec-newer"}
+    assert _rechecks(aws) == []
 
 
 def test_failed_training_job_records_a_failure_and_fails_the_execution(
@@ -416,8 +504,37 @@ def test_failed_training_job_records_a_failure_and_fails_the_execution(
     (row,) = _history(aws)
     assert row["status"] == "failed"
     assert row["error"] == "States.TaskFailed"
-    assert json.loads(row["cause"])["TrainingJobStatus"] == "Failed"
+    error = json.loads(row["cause"])
+    assert error["Error"] == "States.TaskFailed"
+    assert json.loads(error["Cause"])["TrainingJobStatus"] == "Failed"
     assert not _latest_exists(aws)
+
+
+def test_a_training_job_that_never_ends_times_out_and_is_recorded(
+    synth: Synth, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Train step's own timeout (not the execution's) fires, so the failure row is written."""
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.create_training_job
+
+    def create_stuck(self: Any, *args: Any, **kwargs: Any) -> Any:
+        job = original(self, *args, **kwargs)
+        job.training_job_status = "InProgress"
+        return job
+
+    def shorten(asl: dict[str, Any]) -> None:
+        assert asl["States"]["Train"]["TimeoutSeconds"] < asl["TimeoutSeconds"]
+        asl["States"]["Train"]["TimeoutSeconds"] = 2
+
+    monkeypatch.setattr(SageMakerModelBackend, "create_training_job", create_stuck)
+    _write_samples(aws, sessions_per_emotion=4)
+    arn = _create_state_machine(synth, aws, shorten)
+    done = _run(aws, arn, "exec-stuck")
+    assert done["status"] == "FAILED", done
+    (row,) = _history(aws)
+    assert (row["status"], row["error"]) == ("failed", "States.Timeout")
+    assert json.loads(row["cause"])["Error"] == "States.Timeout"
 
 
 def test_queued_lambda_results_drive_the_choice(synth: Synth, aws: dict[str, Any]) -> None:
@@ -433,6 +550,9 @@ def test_queued_lambda_results_drive_the_choice(synth: Synth, aws: dict[str, Any
                 "training_job_name": "voice-queued",
                 "train_uri": f"s3://{BUCKET}/{PATIENT}/",
                 "output_uri": f"s3://{BUCKET}/models/{PATIENT}/",
+                "force": "false",
+                "gate": False,
+                "cooldown_s": 3600,
             }
         )
     )

@@ -249,7 +249,6 @@ def test_coordinated_keywords_share_subject_and_negation(
         "She looks down at the floor.",
         "She is cross-legged.",
         "Let's cross the road.",
-        "It's sad.",
         "That is amazing.",
         "Happy birthday, Maria!",
         "She plays with the ball.",
@@ -438,7 +437,18 @@ def test_to_dict_has_the_metadata_event_fields() -> None:
     seg = _segment("Maria is happy.", 1.0 / 3.0)
     (event,) = extract_events(_transcript(seg))
     d = event.to_dict()
-    assert set(d) == {"time", "emotion", "keyword", "subject", "text", "negated"}
+    assert set(d) == {
+        "time",
+        "emotion",
+        "keyword",
+        "subject",
+        "text",
+        "negated",
+        "who",
+        "tense",
+        "mood",
+        "ignored",
+    }
     assert d["time"] == round(_time_of(seg, "happy"), 3)
     assert (d["emotion"], d["keyword"], d["subject"], d["text"], d["negated"]) == (
         "happiness",
@@ -447,6 +457,12 @@ def test_to_dict_has_the_metadata_event_fields() -> None:
         "Maria is happy.",
         False,
     )
+    assert (d["who"], d["tense"], d["mood"], d["ignored"]) == ("patient", "present", "statement", None)
+
+
+def test_a_strong_word_about_a_thing_is_kept_and_ignored() -> None:
+    (event,) = _events("It's sad.")
+    assert (event.emotion, event.who, event.ignored, event.counts) == ("sadness", "thing", "thing", False)
 
 
 def test_deterministic_and_pure() -> None:

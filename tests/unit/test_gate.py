@@ -15,7 +15,10 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 SETTINGS = Settings()  # gate_min_samples=10, gate_min_emotions=2, gate_min_per_emotion=3, cooldown 1 h
 
 
-def keys(patient: str, emotion: str, videos: int, per_video: int, poses: int = 3) -> list[str]:
+def keys(
+    patient: str, emotion: str, videos: int, per_video: int, poses: int = 3, *, indexed: bool = True
+) -> list[str]:
+    """Sample keys as processing writes them: pose files, then the session's index (if complete)."""
     out = []
     for v in range(videos):
         session = layout.session_id(
@@ -24,7 +27,20 @@ def keys(patient: str, emotion: str, videos: int, per_video: int, poses: int = 3
         for k in range(per_video):
             prefix = layout.sample_prefix(patient, emotion, session, k)
             out += [layout.sample_pose_key(prefix, f) for f in range(poses)]
+        if indexed:
+            out.append(layout.session_index_key(patient, session))
     return out
+
+
+def test_samples_of_a_session_without_its_index_do_not_count() -> None:
+    """A run that failed after writing samples, or a forced re-run half way, has no index yet."""
+    complete = keys("ann", "happiness", 3, 2) + keys("ann", "sadness", 4, 1)
+    unfinished = keys("ann", "anger", 4, 2, indexed=False)
+    refs = samples_from_listing(complete + unfinished)
+    assert {r.emotion for r in refs} == {"happiness", "sadness"}
+    d = decide(complete + unfinished, now=NOW, last_run_at=None, settings=SETTINGS)
+    assert "anger" not in d.counts
+    assert d.emotions == ["happiness", "sadness"]
 
 
 def test_enough_data_trains_and_says_why() -> None:

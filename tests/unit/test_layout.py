@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
+from pathlib import Path
+
 import pytest
 
 from voice import layout
@@ -36,6 +40,23 @@ def test_unsupported_extensions(key: str) -> None:
         "FAILED/clip.mp4",
         ".sessions/clip.mp4",
         " /clip.mp4",
+        # C1 controls, line/paragraph separators, bidi overrides and isolates, zero-width, BOM
+        "maria/clip\x85.mp4",
+        "maria/clip\u2028.mp4",
+        "maria/clip\u2029.mp4",
+        "maria/\u202egnp.mp4",
+        "ma\u2066ria/clip.mp4",
+        "ma\u200bria/clip.mp4",
+        "maria/\ufeffclip.mp4",
+        # trailing dots and spaces, Windows device names
+        "maria./clip.mp4",
+        "maria /clip.mp4",
+        "CON/clip.mp4",
+        "maria/nul.mp4",
+        "maria/COM1.mov",
+        "lpt9/clip.mp4",
+        # bytes that were not UTF-8 (Python keeps them as surrogate escapes)
+        "maria/clip\udcff.mp4",
     ],
 )
 def test_unsafe_names_are_refused(key: str) -> None:
@@ -71,3 +92,35 @@ def test_invalid_failure_key_never_contains_the_unsafe_name() -> None:
     assert key.startswith("failed/_invalid/")
     assert ".." not in key
     assert "passwd" not in key
+
+
+def test_names_are_nfc_so_one_name_typed_two_ways_is_one_patient() -> None:
+    nfc, nfd = unicodedata.normalize("NFC", "José"), unicodedata.normalize("NFD", "José")
+    assert nfc != nfd
+    a = layout.parse_upload_key(f"{nfc}/Café.mp4")
+    b = layout.parse_upload_key(f"{nfd}/{unicodedata.normalize('NFD', 'Café')}.mp4")
+    assert (a.patient, a.file_name, a.key) == (b.patient, b.file_name, b.key)
+    assert b.patient == nfc
+    assert b.source_key != b.key, "the upload is still read under the key it was stored with"
+    assert layout.validate_name(nfd, what="patient name") == nfc
+
+
+def test_a_name_that_is_not_utf8_gets_its_failure_record_instead_of_stopping(tmp_path: Path) -> None:
+    from voice.failures import record_failure
+    from voice.storage import LocalStore
+
+    raw = b"maria/clip-\xff\xfe.mp4".decode("utf-8", "surrogateescape")  # as os.listdir returns it
+    store = LocalStore(tmp_path)
+    key = record_failure(store, raw, InvalidNameError("bad bytes"), stage="validate")
+    assert key.startswith("failed/_invalid/")
+    doc = json.loads((tmp_path / "videos" / key).read_text())
+    assert doc["source"]["key"] == "maria/clip-\\xff\\xfe.mp4"
+    assert doc["error_type"] == "InvalidNameError"
+
+
+def test_a_failure_record_that_cannot_be_written_does_not_raise(tmp_path: Path) -> None:
+    from voice.failures import record_failure
+    from voice.storage import LocalStore
+
+    (tmp_path / "videos").write_text("a file where the bucket folder should be")
+    assert record_failure(LocalStore(tmp_path), "maria/x.mp4", ValueError("boom"), stage="probe")

@@ -1,0 +1,55 @@
+"""The training image run as SageMaker runs it: ``IMAGE train``, /opt/ml/{input,model,output}
+mounted, hyperparameters as strings, no network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.images.conftest import FAST, PATIENT, RESULTS, Images, TrainingRun, run_training_job, write_channel
+
+
+def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) -> None:
+    assert trained.returncode == 0, trained.output[-3000:]
+    assert sorted(p.name for p in trained.model_dir.iterdir()) == [
+        "latest.json", "metrics.json", "model.skops", "training_sessions.json",
+    ]  # fmt: skip
+    data = trained.output_dir / "data"
+    assert sorted(p.name for p in data.iterdir()) == [
+        "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "report.html",
+    ]  # fmt: skip
+    assert not (trained.output_dir / "failure").exists()
+    metrics = json.loads((trained.model_dir / "metrics.json").read_text())
+    assert metrics["run_id"]
+    assert sorted(metrics["classes"]) == ["anger", "happiness", "sadness"]
+    # The string hyperparameters reached the settings: 20 trees, not the default 100.
+    from voice.model import load_model
+
+    model = load_model((trained.model_dir / "model.skops").read_bytes())
+    assert model.pipeline.named_steps["forest"].n_estimators == 20
+    RESULTS["training"]["ok"] = True
+
+
+def test_unusable_data_writes_the_failure_file_and_exits_non_zero(images: Images, tmp_path: Path) -> None:
+    channel = write_channel(tmp_path / "bucket", PATIENT, sessions_per_emotion=4, emotions=("happiness",))
+    job = run_training_job(images.tag("training"), tmp_path / "opt-ml", {"patient": PATIENT, **FAST}, channel)
+    assert job.returncode != 0, job.output[-2000:]
+    reason = (job.output_dir / "failure").read_text()
+    assert reason.startswith("NotEnoughDataError: the training gate said no"), reason
+    assert not (job.model_dir / "model.skops").exists()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_the_force_hyperparameter_reaches_the_gate(images: Images, tmp_path: Path, force: bool) -> None:
+    """`voice cloud train --force` → the state machine passes force="true": below the minimums
+    (2 videos per emotion) the job trains only then."""
+    channel = write_channel(
+        tmp_path / "bucket", PATIENT, sessions_per_emotion=2, emotions=("happiness", "anger")
+    )
+    hps = {"patient": PATIENT, "force": force, **FAST}
+    job = run_training_job(images.tag("training"), tmp_path / "opt-ml", hps, channel)
+    assert (job.returncode == 0) is force, job.output[-2000:]
+    assert (job.model_dir / "model.skops").exists() is force
+    assert (job.output_dir / "failure").exists() is not force
