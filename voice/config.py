@@ -93,10 +93,15 @@ class Settings(BaseSettings):
 
     # --- time budget (docs/cloud.md, "Sizing the video Lambda") ------------------------------
     budget_rtf: float = Field(
-        0.6,
+        0.2,
         gt=0,
         description="Conservative real-time factor of process_video where it runs with a deadline "
-        "(the video Lambda): a video needs about duration × this many seconds.",
+        "(the video Lambda), for a video of no pixels; budget_rtf_per_mpx_s adds the decoding.",
+    )
+    budget_rtf_per_mpx_s: float = Field(
+        0.003,
+        ge=0,
+        description="Real-time factor added per megapixel per second of video (width × height × fps).",
     )
     budget_fixed_s: float = Field(
         60.0,

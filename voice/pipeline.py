@@ -162,7 +162,8 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
     run.stage("probe")
     info = media.probe(run.source, MediaLimits.from_settings(run.settings))
     if run.hooks.time_left is not None:
-        check_time_budget(info.duration_s, run.hooks.time_left(), run.settings)
+        rate = info.width * info.height * info.fps / 1e6
+        check_time_budget(info.duration_s, run.hooks.time_left(), run.settings, mpx_per_s=rate)
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
     names = patient_names(run.upload.patient, load_profile(run.store, run.upload.patient))

@@ -155,11 +155,12 @@ def test_keys_that_are_not_uploads_are_acknowledged_not_retried(aws: Any, key: s
 
 def test_a_video_too_long_for_the_time_left_gets_a_failure_record_not_a_timeout(aws: Any) -> None:
     from lambdas.video_processor import handler
+    from voice.budget import budget_rtf
     from voice.config import get_settings
 
     settings = get_settings()
-    # 5.6 s of video needs budget_fixed_s + 5.6 × budget_rtf seconds; give it a little less.
-    remaining_s = settings.budget_fixed_s + 5.0 * settings.budget_rtf
+    # 5.6 s of 480×360 25 fps video needs budget_fixed_s + 5.6 × its RTF seconds; give it less.
+    remaining_s = settings.budget_fixed_s + 5.0 * budget_rtf(settings, 480 * 360 * 25 / 1e6)
     context = FakeContext(remaining_ms=remaining_s * 1000)
     response = handler({"Records": [sqs_record(f"{PATIENT}/balloon clip.mp4", "long")]}, context)
     assert response == {"batchItemFailures": []}, "acknowledged: a retry cannot make it fit"
