@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-LAMBDA_GB = 3.0  # configured memory of the video Lambda (infra), for the cost column
+LAMBDA_GB = 3538 / 1024  # configured memory of the video Lambda (infra), for the cost column
 PRICE_GB_S = 0.0000166667
 STACKS = ("seed", "voice", "voice-base")
 

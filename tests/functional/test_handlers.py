@@ -25,7 +25,7 @@ boto3 = pytest.importorskip("boto3")
 
 class FakeContext(SimpleNamespace):
     function_name = "voice-video-processor"
-    memory_limit_in_mb = 3008
+    memory_limit_in_mb = 3538
     invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:voice-video-processor"
     aws_request_id = "req-1"
     remaining_ms = 900_000  # a fresh invocation of the 900 s function
