@@ -40,13 +40,13 @@ def _measure(fn: Callable[[], Any]) -> float:
 
 def _decode_only(video: Path, plan: Any) -> None:
     """Decode as the pass does (skipping what it may skip), converting nothing."""
-    from voice.frames import _decoded
+    from voice.frames import iter_decoded
     from voice.media import open_container
 
     container = open_container(video)
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
-    for _ in _decoded(container, stream, plan):
+    for _ in iter_decoded(container, stream, plan):
         pass
     container.close()
 

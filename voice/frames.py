@@ -29,7 +29,7 @@ from voice.errors import CorruptMediaError
 from voice.media import VideoInfo, open_container, rotation_of
 from voice.poses import sample_stride
 
-__all__ = ["Frame", "FramePlan", "even_size", "frame_plans", "iter_frames"]
+__all__ = ["Frame", "FramePlan", "even_size", "frame_plans", "iter_decoded", "iter_frames"]
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class _Clock:
         return round((pts * self.time_base - self.start) * self.fps)
 
 
-def _decoded(container: Any, stream: Any, plan: FramePlan) -> Iterator[tuple[int, float, Any]]:
+def iter_decoded(container: Any, stream: Any, plan: FramePlan) -> Iterator[tuple[int, float, Any]]:
     """(index, time, frame) of every decoded frame, in presentation order.
 
     Without skipping, the index counts decoded frames. With ``plan.skip_nonref`` the decoder is
@@ -174,7 +174,7 @@ def iter_frames(path: Path, plan: FramePlan | None = None, *, buffer: int = 8) -
     def work() -> None:
         try:
             source: tuple[int, int] | None = None
-            for i, t, frame in _decoded(container, stream, plan):
+            for i, t, frame in iter_decoded(container, stream, plan):
                 if stop.is_set():
                     break
                 if not plan.needs(i):

@@ -199,9 +199,10 @@ class _Drawer:
         while (entry := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # keep draining so the producer never blocks
+            item, sample = entry
             try:
-                for item, pose in self._lookahead.push(entry[0], entry[0][0].time_s, entry[1]):
-                    self._draw(item, pose)
+                for held, pose in self._lookahead.push(item, item[0].time_s, sample):
+                    self._draw(held, pose)
             except BaseException as exc:
                 self._error = exc
         if self._error is None:

@@ -19,7 +19,7 @@ from tests.synthetic import moving_skeleton
 from voice import render
 from voice.body25 import PoseFrame
 from voice.config import Settings
-from voice.frames import FramePlan, _decoded, iter_frames
+from voice.frames import FramePlan, iter_decoded, iter_frames
 from voice.media import open_container, probe
 from voice.pipeline import process_video
 from voice.render import RenderPlan, video_pass
@@ -82,7 +82,7 @@ def test_skipping_non_reference_frames_never_loses_a_needed_frame(iphone_clip: P
         try:
             stream = container.streams.video[0]
             p = FramePlan(plan.show_every, plan.pose_every, plan.size, skip_nonref=skip)
-            return [(i, t) for i, t, _ in _decoded(container, stream, p)]
+            return [(i, t) for i, t, _ in iter_decoded(container, stream, p)]
         finally:
             container.close()
 
