@@ -59,10 +59,11 @@ def _frames(video: Path, plan: Any) -> Iterator[Any]:
 
 def profile(video: Path, transcriber: Any) -> dict[str, float]:
     from tests.synthetic import moving_skeleton
-    from voice.annotate import Encoding, H264Writer, Overlay, draw_overlay
+    from voice.annotate import Overlay, draw_overlay
     from voice.body25 import PoseFrame
     from voice.config import Settings
     from voice.frames import frame_plans
+    from voice.h264 import Encoding, H264Writer
     from voice.media import probe
     from voice.poses import PoseEstimator
 

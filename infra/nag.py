@@ -134,8 +134,16 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     _iam5(
         video_role,
         [f"{patients}/*/{emotion}/*" for emotion in EMOTIONS] + [f"{patients}/*/.sessions/*"],
-        "Reads and writes training samples only: patients/<patient>/<emotion>/... for the five canonical "
-        "emotions and the session index patients/<patient>/.sessions/; never models/.",
+        "Reads, writes and (to replace a session's samples as one unit) deletes training samples: "
+        "patients/<patient>/<emotion>/... for the five canonical emotions and the session index "
+        "patients/<patient>/.sessions/. IAM's * spans '/', so these also match models/<p>/<emotion>/...: "
+        "an explicit Deny on patients/models/* for writes and deletes closes that.",
+    )
+    _iam5(
+        video_role,
+        [f"{patients}/*/profile.json"],
+        "Reads the patient's profile (nicknames) and writes its appearance after a pinned video: "
+        "patients/<patient>/profile.json only; <patient> is known only at run time.",
     )
 
     _iam5(
@@ -201,7 +209,9 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         sm.role,
         f"{AWS}IAM5[Resource::*]",
         "CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, "
-        "DescribeLogGroups), X-Ray and sagemaker:ListTags have no resource-level permissions.",
+        "DescribeLogGroups) and X-Ray have no resource-level permissions. sagemaker:ListTags on * is the "
+        "statement the CDK SageMaker .sync task generates (AWS's documented policy for the Step "
+        "Functions integration); it reads tags only, and this account's training jobs carry none.",
     )
     _ack(
         training.table,
@@ -210,6 +220,17 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "points to live in the versioned patients bucket. Point-in-time recovery (35 days) is on; add "
         "it to an AWS Backup plan per deployment if the data owner requires it.",
     )
+
+    # --- the patient-reference key -------------------------------------------------------------
+    for rule in (f"{AWS}SMG4", f"{HIPAA}SecretsManagerRotationEnabled"):
+        _ack(
+            stack.storage.ref_secret,
+            rule,
+            "The secret is the HMAC key of the patient references in logs, execution names and history "
+            "rows; they must stay stable to correlate a patient's runs, so rotating it would re-key "
+            "every reference. It never leaves the account: read by the gate and video functions (and "
+            "voice cloud users) only, encrypted with the data key.",
+        )
 
     # --- monitoring -----------------------------------------------------------------------------
     _ack(

@@ -10,20 +10,12 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.components import Monitoring, Processing, Storage, Training
+from voice.aws.outputs import STACK_OUTPUTS
 
-__all__ = ["OUTPUTS", "ROOT", "VoiceStack"]
+__all__ = ["ROOT", "VoiceStack"]
 
 #: The build context of both images: the repository root (filtered by .dockerignore).
 ROOT = Path(__file__).resolve().parents[1]
-
-#: Stack output name → the Settings field (``VOICE_<FIELD>``) it fills in voice.cloud.
-OUTPUTS = {
-    "VideosBucket": "videos_bucket",
-    "PatientsBucket": "patients_bucket",
-    "StateMachineArn": "state_machine_arn",
-    "HistoryTable": "history_table",
-    "UploadQueueUrl": "upload_queue_url",
-}
 
 
 class VoiceStack(Stack):
@@ -99,22 +91,15 @@ class VoiceStack(Stack):
             "PatientsBucket": self.storage.patients.bucket_name,
             "StateMachineArn": self.training.state_machine.state_machine_arn,
             "HistoryTable": self.training.table.table_name,
+            "RefKeySecretArn": self.storage.ref_secret.secret_arn,
             "UploadQueueUrl": self.processing.queue.queue_url,
+            "DataKeyArn": self.storage.key.key_arn,
+            "AlarmTopicArn": self.monitoring.topic.topic_arn,
         }
-        for name, value in values.items():
-            CfnOutput(self, name, value=value, description=f"VOICE_{OUTPUTS[name].upper()}")
-        CfnOutput(
-            self,
-            "DataKeyArn",
-            value=self.storage.key.key_arn,
-            description="VOICE data key: voice cloud users need kms:Decrypt/GenerateDataKey (docs/cloud.md)",
-        )
-        CfnOutput(
-            self,
-            "AlarmTopicArn",
-            value=self.monitoring.topic.topic_arn,
-            description="VOICE alarms (dead letters, video errors, failed training): subscribe to it",
-        )
+        # One list of outputs (voice.aws.outputs), read by `voice cloud` too.
+        for output in STACK_OUTPUTS:
+            setting = f" (VOICE_{output.setting.upper()})" if output.setting else ""
+            CfnOutput(self, output.name, value=values[output.name], description=output.description + setting)
 
     def _watch(self) -> None:
         watch = self.monitoring

@@ -1,9 +1,10 @@
 """Step Functions task: is the patient ready for training? ``voice.gate.decide`` over the S3 listing.
 
-Input ``{"input": <execution input: {"patient", "force"?}>, "execution": <execution name>}``.
-Output: the decision, strings ready for the history row, the SageMaker job's name, URIs and
-``force`` hyperparameter, the cooldown, and whether the gate started the execution (``gate``).
-The job name is deterministic in (patient, execution): a retried task asks for the same job.
+Input :class:`voice.aws.flow.AnalyzeEvent` (the execution input and name), output
+:class:`voice.aws.flow.AnalyzeOutput`: the decision, strings ready for the history row, the
+SageMaker job's name, URIs and ``force`` hyperparameter, the cooldown, and whether the gate
+started the execution. The job name is deterministic in the execution: a retried task asks for
+the same job. Nothing returned or logged names the patient.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import METRICS_NAMESPACE, AnalyzeEnv, load_env, patient_ref, patients_store
+from lambdas.edge import clean_errors
+from lambdas.env import METRICS_NAMESPACE, AnalyzeEnv, load_env, patients_store
+from voice import gate, layout
+from voice.aws.flow import AnalyzeEvent, AnalyzeOutput
+from voice.config import get_settings
+from voice.storage import Store
 
 __all__ = ["analyze", "handler", "training_job_name"]
 
@@ -25,66 +31,55 @@ logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
-def training_job_name(patient: str, execution: str) -> str:
+def training_job_name(ref: str, execution: str) -> str:
     """``voice-<patient ref>-<execution hash>``: ≤ 63 characters of [a-z0-9-], no patient name."""
-    digest = hashlib.sha256(f"{patient}\n{execution}".encode()).hexdigest()[:20]
-    return f"voice-{patient_ref(patient)[:8]}-{digest}"
+    digest = hashlib.sha256(execution.encode()).hexdigest()[:20]
+    return f"voice-{ref[:16]}-{digest}"
 
 
-def analyze(
-    store: Any, patient: str, *, execution: str, bucket: str, force: bool = False, now: datetime | None = None
-) -> dict[str, Any]:
-    from voice import gate, layout
-    from voice.config import get_settings
-    from voice.runs import last_run_at
+def analyze(store: Store, event: AnalyzeEvent, *, bucket: str, now: datetime | None = None) -> AnalyzeOutput:
+    from voice.runs import last_run_at  # numpy and the model code: kept off the handler's import
 
-    patient = layout.validate_name(patient, what="patient name")
-    now = now or datetime.now(UTC)
+    run = event.input
+    patient = layout.validate_name(run.patient, what="patient name")
     settings = get_settings()
     listing = [obj.key for obj in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     decision = gate.decide(
-        listing, now=now, last_run_at=last_run_at(store, patient), settings=settings, force=force
+        listing,
+        now=now or datetime.now(UTC),
+        last_run_at=last_run_at(store, patient),
+        settings=settings,
+        force=run.force,
     )
-    return {
-        # For the training job: SageMaker hyperparameters are strings, and train.py reads "true".
-        "force": "true" if force else "false",
-        "cooldown_s": int(settings.gate_cooldown_s),
-        "train": decision.train,
-        "reasons": list(decision.reasons),
-        "reasons_text": "; ".join(decision.reasons),
-        "counts": dict(decision.counts),
-        "counts_json": json.dumps(decision.counts, sort_keys=True),
-        "training_job_name": training_job_name(patient, execution),
-        "train_uri": f"s3://{bucket}/{layout.patient_prefix(patient)}",
-        "output_uri": f"s3://{bucket}/{layout.models_prefix(patient)}",
-    }
+    return AnalyzeOutput(
+        train=decision.train,
+        reasons_text="; ".join(decision.reasons),
+        counts_json=json.dumps(decision.counts, sort_keys=True),
+        training_job_name=training_job_name(run.patient_ref, event.execution),
+        train_uri=f"s3://{bucket}/{layout.patient_prefix(patient)}",
+        output_uri=f"s3://{bucket}/{layout.models_prefix(patient)}",
+        force="true" if run.force else "false",
+        gate=run.gate,
+        cooldown_s=int(settings.gate_cooldown_s),
+    )
 
 
-def _flag(execution_input: dict[str, Any], name: str) -> bool:
-    """``true`` as JSON or as text (a console start); anything else is false."""
-    return str(execution_input.get(name, False)).strip().lower() == "true"
+def _ref(event: dict[str, Any], *_: object) -> str:
+    return str(event["input"]["patient_ref"])
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
+@clean_errors(logger, _ref)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = load_env(AnalyzeEnv)
-    execution_input = event.get("input") or {}
-    patient = str(execution_input.get("patient", ""))
-    result = analyze(
-        patients_store(env.patients_bucket),
-        patient,
-        execution=str(event.get("execution", "")),
-        bucket=env.patients_bucket,
-        force=_flag(execution_input, "force"),
-    )
-    # Started by the gate: this execution owns the patient's lock and releases it at its end.
-    result["gate"] = _flag(execution_input, "gate")
+    parsed = AnalyzeEvent.model_validate(event)
+    result = analyze(patients_store(env.patients_bucket), parsed, bucket=env.patients_bucket)
     logger.info(
         "training decision",
-        extra={"patient_ref": patient_ref(patient), "train": result["train"], "counts": result["counts"]},
+        extra={"patient_ref": parsed.input.patient_ref, "train": result.train, "counts": result.counts_json},
     )
     metrics.add_metric(
-        name="TrainingReady" if result["train"] else "TrainingSkipped", unit=MetricUnit.Count, value=1
+        name="TrainingReady" if result.train else "TrainingSkipped", unit=MetricUnit.Count, value=1
     )
-    return result
+    return result.model_dump()

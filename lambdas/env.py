@@ -1,4 +1,5 @@
-"""The environment of each handler as a small pydantic model, read and validated once per cold start.
+"""The environment of each handler as a small pydantic model, read and validated once per cold start,
+and the per-container store and patient references built from it.
 
 Variable names are the core's (``VOICE_*``, see :class:`voice.config.Settings`), so the core's own
 settings see the same values.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from voice.cloud import patient_ref
+from voice.aws import clients
+from voice.aws.refs import RefKeys
+from voice.aws.s3 import S3Store
 
 __all__ = [
     "METRICS_NAMESPACE",
@@ -22,7 +25,9 @@ __all__ = [
     "PromoteEnv",
     "VideoProcessorEnv",
     "load_env",
-    "patient_ref",
+    "patients_store",
+    "ref_keys",
+    "video_store",
 ]
 
 
@@ -37,6 +42,7 @@ class _Env(BaseSettings):
 class VideoProcessorEnv(_Env):
     videos_bucket: str = Field(min_length=3)
     patients_bucket: str = Field(min_length=3)
+    ref_secret_arn: str = Field(min_length=3)
 
 
 class GateEnv(_Env):
@@ -44,6 +50,7 @@ class GateEnv(_Env):
     state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
     #: How long a lock may live at most: the state machine's timeout (set by the stack).
     gate_lock_s: float = Field(gt=0)
+    ref_secret_arn: str = Field(min_length=3)
 
 
 class AnalyzeEnv(_Env):
@@ -64,10 +71,18 @@ def load_env(model: type[E]) -> E:
 
 
 @cache
-def patients_store(bucket: str) -> Any:
+def patients_store(bucket: str) -> S3Store:
     """An S3Store over the patients bucket only (analyze and promote never touch videos)."""
-    import boto3
+    return S3Store(clients.s3(), videos_bucket="unused", patients_bucket=bucket)
 
-    from voice.storage import S3Store
 
-    return S3Store(boto3.client("s3"), videos_bucket="unused", patients_bucket=bucket)
+@cache
+def video_store(videos_bucket: str, patients_bucket: str) -> S3Store:
+    """Both buckets (the video processor reads uploads and writes samples)."""
+    return S3Store(clients.s3(), videos_bucket=videos_bucket, patients_bucket=patients_bucket)
+
+
+@cache
+def ref_keys(secret_arn: str) -> RefKeys:
+    """Patient references under the stack's key (read from Secrets Manager once per container)."""
+    return RefKeys(clients.secretsmanager(), secret_arn)

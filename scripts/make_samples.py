@@ -73,6 +73,9 @@ class Session:
     voice: str = "rms"
     held_out: bool = False
     background: tuple[int, int, int] = (214, 208, 196)
+    # Seconds (from, to) when a second person (a caregiver: the blue look of tests/scenes.py)
+    # stands on the right; Maria then stands left of centre.
+    companion: tuple[float, float] | None = None
 
 
 def _l(at: float, text: str, keyword: str | None = None, negated: bool = False) -> Line:
@@ -155,6 +158,14 @@ SESSIONS: tuple[Session, ...] = (
         7.0,
         (_l(0.2, "We watch the news."), _l(2.0, "Maria looks neutral.", "neutral")),
         background=(226, 214, 200),
+    ),
+    # two people: her mother is in view for the first 4.5 s; Maria, in view throughout, is the patient
+    Session(
+        "kitchen.mp4",
+        7.5,
+        (_l(0.2, "Her mother is here."), _l(2.2, "Maria looks sad.", "sad")),
+        background=(206, 222, 200),
+        companion=(0.0, 4.5),
     ),
 )
 
@@ -274,19 +285,43 @@ def render_frames(session: Session, params: np.ndarray) -> Iterator[np.ndarray]:
     from skimage import data
 
     photo = cv2.resize(data.astronaut(), (PHOTO_SIDE, PHOTO_SIDE), interpolation=cv2.INTER_AREA)
-    cx, cy = WIDTH / 2, HEIGHT / 2 + 8
-    for dx, dy, ds, rot in params.T:
+    cx, cy = WIDTH / 2 - (85 if session.companion else 0), HEIGHT / 2 + 8
+    if session.companion is not None and str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the caregiver comes from tests/scenes.py
+    for i, (dx, dy, ds, rot) in enumerate(params.T):
         m = cv2.getRotationMatrix2D((PHOTO_SIDE / 2, PHOTO_SIDE / 2), float(rot), 1.0 + float(ds))
         m[0, 2] += cx - PHOTO_SIDE / 2 + dx
         m[1, 2] += cy - PHOTO_SIDE / 2 + dy
-        yield cv2.warpAffine(
-            photo,
-            m,
-            (WIDTH, HEIGHT),
-            flags=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_CONSTANT,
-            borderValue=session.background,
-        )
+        if session.companion is None:
+            yield cv2.warpAffine(
+                photo,
+                m,
+                (WIDTH, HEIGHT),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=session.background,
+            )
+            continue
+        yield _with_companion(session, photo, m, i / FPS)
+
+
+def _with_companion(session: Session, photo: np.ndarray, m: np.ndarray, t: float) -> np.ndarray:
+    """Maria's photo in front of the caregiver (cut out, on the right) while the caregiver is in view."""
+    import cv2
+
+    # The composited people of the tests: a cut-out astronaut with a blue suit.
+    from tests.scenes import paste
+
+    canvas = np.empty((HEIGHT, WIDTH, 3), np.uint8)
+    canvas[:] = session.background
+    assert session.companion is not None
+    start, end = session.companion
+    if start <= t < end:
+        paste(canvas, "blue", WIDTH - 100 + 4 * np.sin(1.3 * t), HEIGHT / 2 + 22, 230)
+    cv2.warpAffine(
+        photo, m, (WIDTH, HEIGHT), dst=canvas, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT
+    )
+    return canvas
 
 
 # ----------------------------------------------------------------------------------------------
@@ -370,6 +405,7 @@ def build_session(session: Session, out_dir: Path) -> dict:
         "voice": f"flite/{session.voice}",
         "events": events,
         "sentences": sentences,
+        **({"companion_s": list(session.companion)} if session.companion else {}),
     }
 
 

@@ -33,19 +33,101 @@ def load_event(name: str) -> dict[str, Any]:
     return dict(json.loads((EVENTS / name).read_text()))
 
 
-def s3_object_created(bucket: str, key: str) -> dict[str, Any]:
-    """The EventBridge "Object Created" event for ``bucket/key``; S3 URL-encodes the key in it."""
+def s3_object_created(bucket: str, key: str, *, version: str | None = None) -> dict[str, Any]:
+    """The EventBridge "Object Created" event for ``bucket/key``; S3 URL-encodes the key in it.
+    ``version-id`` is there only for a versioned bucket's object (``version``)."""
     event = load_event("eventbridge_s3_object_created.json")
     event["detail"]["bucket"]["name"] = bucket
     event["resources"] = [f"arn:aws:s3:::{bucket}"]
     event["detail"]["object"]["key"] = "/".join(quote_plus(part) for part in key.split("/"))
+    event["detail"]["object"].pop("version-id")
+    if version is not None:
+        event["detail"]["object"]["version-id"] = version
     return event
 
 
-def sqs_record(bucket: str, key: str, message_id: str) -> dict[str, Any]:
+def sqs_record(bucket: str, key: str, message_id: str, *, version: str | None = None) -> dict[str, Any]:
     """An SQS record as the upload rule's queue target delivers it: the event as the body."""
     record = load_event("sqs_record.json")
     record["messageId"] = message_id
-    record["body"] = json.dumps(s3_object_created(bucket, key))
+    record["body"] = json.dumps(s3_object_created(bucket, key, version=version))
     record["md5OfBody"] = hashlib.md5(record["body"].encode()).hexdigest()
     return record
+
+
+#: The patient-reference key the tests' fake stacks hold in Secrets Manager.
+REF_KEY = "test-patient-ref-key-0123456789abcdef"
+
+
+def create_ref_secret(secretsmanager: Any, name: str = "voice-patient-ref-key") -> str:
+    """The stack's patient-reference secret (``voice.aws.refs``); returns its ARN."""
+    return str(secretsmanager.create_secret(Name=name, SecretString=REF_KEY)["ARN"])
+
+
+def ref(patient: str) -> str:
+    """A patient's reference under :data:`REF_KEY`, as the handlers compute it."""
+    from voice.refs import patient_ref
+
+    return patient_ref(patient, REF_KEY.encode())
+
+
+def clear_handler_caches() -> None:
+    """Forget every per-container cache of the handlers (environment, clients, stores, keys)."""
+    from lambdas import env
+    from voice.aws import clients
+    from voice.config import get_settings
+
+    for cached in (
+        env.load_env,
+        env.patients_store,
+        env.video_store,
+        env.ref_keys,
+        clients.s3,
+        clients.dynamodb,
+        clients.stepfunctions,
+        clients.secretsmanager,
+        get_settings,
+    ):
+        cached.cache_clear()
+
+
+#: The names of the fake stack's resources (``moto_stack``).
+VIDEOS_BUCKET = "voice-videos"
+PATIENTS_BUCKET = "voice-patients"
+HISTORY_TABLE = "voice-history"
+
+
+def moto_stack(monkeypatch: Any, region: str = "us-east-1") -> dict[str, Any]:
+    """Inside ``mock_aws()``: the stack's buckets, history table, a do-nothing training state
+    machine and the patient-reference secret, with the handlers' environment pointing at them
+    (and their per-container caches cleared). Returns the clients and names."""
+    import boto3
+
+    for name, value in {
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_SERVICE_NAME": "voice-test",
+        "VOICE_VIDEOS_BUCKET": VIDEOS_BUCKET,
+        "VOICE_PATIENTS_BUCKET": PATIENTS_BUCKET,
+        "VOICE_HISTORY_TABLE": HISTORY_TABLE,
+        "VOICE_GATE_LOCK_S": "10200",
+    }.items():
+        monkeypatch.setenv(name, value)
+    s3 = boto3.client("s3", region_name=region)
+    for bucket in (VIDEOS_BUCKET, PATIENTS_BUCKET):
+        s3.create_bucket(Bucket=bucket)
+    ddb = boto3.client("dynamodb", region_name=region)
+    create_history_table(ddb, HISTORY_TABLE)
+    role = boto3.client("iam", region_name=region).create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")
+    sfn = boto3.client("stepfunctions", region_name=region)
+    arn = sfn.create_state_machine(
+        name="voice-training",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        roleArn=role["Role"]["Arn"],
+    )["stateMachineArn"]
+    secret = create_ref_secret(boto3.client("secretsmanager", region_name=region))
+    monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", arn)
+    monkeypatch.setenv("VOICE_REF_SECRET_ARN", secret)
+    clear_handler_caches()
+    return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "ref_secret_arn": secret}

@@ -25,6 +25,7 @@ __all__ = [
     "SessionStyle",
     "SyntheticSample",
     "moving_skeleton",
+    "standing",
     "synthetic_dataset",
     "synthetic_sample",
     "synthetic_track",
@@ -66,6 +67,15 @@ _LEGS = [9, 10, 11, 12, 13, 14, 19, 21, 22, 24]
 _NO_LANDMARK = [20, 23]
 _ARM_R = [3, 4]
 _ARM_L = [6, 7]
+
+
+def standing(x: float, y: float, shoulder: float = 60.0, confidence: float = 0.9) -> np.ndarray:
+    """A standing person's BODY_25 (pixels, confidence) with the neck at ``(x, y)``."""
+    kp = np.zeros((25, 3))
+    kp[:, :2] = _TEMPLATE * shoulder + (x, y)
+    kp[:, 2] = confidence
+    kp[_NO_LANDMARK] = 0.0
+    return kp
 
 
 @dataclass(frozen=True)
@@ -299,7 +309,4 @@ def write_samples(store: Store, patient: str, samples: Sequence[SyntheticSample]
 
 def moving_skeleton(time_s: float, *, speed_px_s: float = 600.0, scale: float = 80.0) -> np.ndarray:
     """A standing skeleton (BODY_25, confidence 0.9) moving right at ``speed_px_s`` pixels/s."""
-    xy = _TEMPLATE * scale + (100.0 + speed_px_s * time_s, 60.0)
-    out = np.column_stack([xy, np.full(len(xy), 0.9)])
-    out[[20, 23]] = 0.0  # MediaPipe has no small toes
-    return out
+    return standing(100.0 + speed_px_s * time_s, 60.0, shoulder=scale)

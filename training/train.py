@@ -4,19 +4,22 @@ Contract (SageMaker training toolkit environment):
 
 - ``SM_CHANNEL_TRAIN``: a local copy of ``patients/<patient>/`` — ``<emotion>/<session>_e<k>/pose_*.json``
   directly under it, plus ``.sessions/``.
-- Patient name: hyperparameter ``patient`` in ``SM_HPS`` (JSON), else ``VOICE_PATIENT``. Other
-  hyperparameters whose names are :class:`voice.config.Settings` fields (``forest_trees``,
-  ``cv_folds``, …) override the settings; ``force`` (true/false) skips the cooldown and sample
-  minimums as ``voice train --force`` does.
+- The patient is known by reference only: hyperparameter ``patient_ref`` in ``SM_HPS`` (JSON),
+  else ``VOICE_PATIENT_REF`` (:mod:`voice.refs`; a job's hyperparameters and logs leave the
+  buckets, a name must not). Other hyperparameters whose names are :class:`voice.config.Settings`
+  fields (``forest_trees``, ``cv_folds``, …) override the settings; ``force`` (true/false) skips
+  the cooldown and sample minimums as ``voice train --force`` does.
 - ``SM_MODEL_DIR``: ``model.skops``, ``metrics.json``, ``training_sessions.json`` and
   ``latest.json`` when the run is promoted (SageMaker tars this directory into model.tar.gz).
 - ``SM_OUTPUT_DATA_DIR``: ``confusion_matrix.png``, ``feature_importance.png``, ``report.html``,
   and the run's own ``model.tar.gz``.
 - On failure the reason goes to ``/opt/ml/output/failure`` (``VOICE_FAILURE_FILE`` overrides the
   path) and the exit status is non-zero. There is never a fallback model.
+- Standard output (the job's log) gets the run id, the decision and the scores only.
 
 The code path is the one of ``voice train``: :func:`voice.training.train_patient` over a
-:class:`~voice.storage.LocalStore` whose patients bucket holds the channel as ``<patient>/``.
+:class:`~voice.storage.LocalStore` whose patients bucket holds the channel as ``<patient ref>/``
+(the channel's own keys are relative: the name is not needed).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ log = logging.getLogger("voice")
 DEFAULT_FAILURE_FILE = "/opt/ml/output/failure"
 MODEL_FILES = ("model.skops", "metrics.json", "training_sessions.json")
 OUTPUT_FILES = ("confusion_matrix.png", "feature_importance.png", "report.html", "model.tar.gz")
+#: What the job prints on success: ids and scores, no keys (the training log leaves the buckets).
+LOGGED = ("run_id", "trained", "promoted", "balanced_accuracy", "baseline", "counts", "seconds")
 
 
 class EntryError(Exception):
@@ -102,10 +107,10 @@ def run(env: Mapping[str, str]) -> dict[str, Any]:
     from voice.training import train_patient
 
     hps = _hyperparameters(env)
-    patient = str(hps.get("patient") or env.get("VOICE_PATIENT") or "")
-    if not patient:
-        raise EntryError("no patient: pass the hyperparameter 'patient' or set VOICE_PATIENT.")
-    layout.validate_name(patient, what="patient name")
+    ref = str(hps.get("patient_ref") or env.get("VOICE_PATIENT_REF") or "")
+    if not ref:
+        raise EntryError("no patient: pass the hyperparameter 'patient_ref' or set VOICE_PATIENT_REF.")
+    patient = layout.validate_name(ref, what="patient reference")  # the channel's folder name here
     channel = _require_dir(env, "SM_CHANNEL_TRAIN", create=False)
     model_dir = _require_dir(env, "SM_MODEL_DIR", create=True)
     output_dir = _require_dir(env, "SM_OUTPUT_DATA_DIR", create=True)
@@ -150,7 +155,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except Exception as exc:  # the edge: every failure becomes the failure file + exit 1
         _write_failure(env, f"{type(exc).__name__}: {exc}")
         return 1
-    print(json.dumps(result, indent=2))
+    print(json.dumps({k: result.get(k) for k in LOGGED}, indent=2))
     return 0
 
 

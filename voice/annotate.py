@@ -1,35 +1,24 @@
-"""The annotated video: overlays drawn with OpenCV, encoded to H.264 + AAC by the bundled ffmpeg.
+"""The annotated video's overlays, drawn with OpenCV, and its WebVTT transcript.
 
-OpenCV's own VideoWriter cannot write H.264 here (only mp4v, which browsers do not play), so
-frames are piped raw into ffmpeg, which also copies the source's audio (re-encoded to AAC) or
-adds a silent AAC track when the source has none. Output is bit-exact across runs.
+The frames go to the H.264 encoder in :mod:`voice.h264`.
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import functools
-import subprocess
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 
 from voice.body25 import PoseFrame
-from voice.errors import VoiceError
-from voice.media import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 from voice.transcript import Segment
 
 __all__ = [
     "EMOTION_COLOURS",
     "NOT_FOUND",
+    "OTHERS_COLOUR",
     "SKELETON",
-    "Encoding",
-    "H264Writer",
     "Overlay",
     "draw_overlay",
     "webvtt",
@@ -87,34 +76,65 @@ def _wrap(text: str, fits: Callable[[str], bool], max_lines: int = 3) -> list[st
     return lines
 
 
-def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
-    """Draw skeleton, emotion label and narration caption onto ``bgr`` (in place) and return it."""
+#: Colour of the people who are not the patient.
+OTHERS_COLOUR = (150, 150, 150)
+
+
+def _paste(bgr: np.ndarray, patch: np.ndarray, x: int, y: int) -> None:
+    """Copy ``patch`` onto ``bgr`` with its top-left corner at (x, y), clipped to the frame."""
+    h, w = bgr.shape[:2]
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(w, x + patch.shape[1]), min(h, y + patch.shape[0])
+    if x0 < x1 and y0 < y1:
+        bgr[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
+
+
+def _draw_person(bgr: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int], thick: int) -> None:
     import cv2
 
+    for a, b in SKELETON:
+        if pts[a, 2] >= MIN_CONFIDENCE and pts[b, 2] >= MIN_CONFIDENCE:
+            pa, pb = (round(pts[a, 0]), round(pts[a, 1])), (round(pts[b, 0]), round(pts[b, 1]))
+            cv2.line(bgr, pa, pb, colour, thick, cv2.LINE_AA)
+    joints = (255, 255, 255) if colour != OTHERS_COLOUR else OTHERS_COLOUR
+    for x, y, c in pts:
+        if c >= MIN_CONFIDENCE:
+            cv2.circle(bgr, (round(x), round(y)), thick + 1, joints, -1, cv2.LINE_AA)
+
+
+def _draw_people(bgr: np.ndarray, pose: PoseFrame, patient_colour: tuple[int, int, int], unit: float) -> None:
+    """The patient's skeleton in ``patient_colour``, everyone else's in grey, each with its id."""
+    h, w = bgr.shape[:2]
+    scale = np.array([w / pose.width if pose.width else 1.0, h / pose.height if pose.height else 1.0, 1.0])
+    thick = max(1, round(2 * unit))
+    people = [(p.person_id, p.keypoints) for p in pose.people]
+    if not people and pose.keypoints is not None:
+        people = [(-1, pose.keypoints)]
+    # Others first, so the patient's skeleton is drawn on top.
+    for person_id, keypoints in sorted(people, key=lambda p: p[0] == pose.patient_id):
+        is_patient = person_id == pose.patient_id or person_id == -1
+        colour = patient_colour if is_patient else OTHERS_COLOUR
+        pts = keypoints * scale
+        _draw_person(bgr, pts, colour, thick if is_patient else max(1, thick - 1))
+        seen = pts[pts[:, 2] >= MIN_CONFIDENCE]
+        if person_id >= 0 and len(seen):
+            tag = _label_patch(f"#{person_id}{' patient' if is_patient else ''}", colour, unit * 0.8)
+            _paste(bgr, tag, round(seen[:, 0].min()), round(seen[:, 1].min()) - tag.shape[0] - 2)
+
+
+def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
+    """Draw skeletons, emotion label and narration caption onto ``bgr`` (in place) and return it."""
     h, w = bgr.shape[:2]
     unit = max(h, w) / 640.0
-    thick = max(1, round(2 * unit))
-    if pose is not None and pose.keypoints is not None:
-        sx = w / pose.width if pose.width else 1.0
-        sy = h / pose.height if pose.height else 1.0
-        pts = pose.keypoints
-        colour = EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0))
-        for a, b in SKELETON:
-            if pts[a, 2] >= MIN_CONFIDENCE and pts[b, 2] >= MIN_CONFIDENCE:
-                pa = (round(pts[a, 0] * sx), round(pts[a, 1] * sy))
-                pb = (round(pts[b, 0] * sx), round(pts[b, 1] * sy))
-                cv2.line(bgr, pa, pb, colour, thick, cv2.LINE_AA)
-        for x, y, c in pts:
-            if c >= MIN_CONFIDENCE:
-                cv2.circle(bgr, (round(x * sx), round(y * sy)), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+    if pose is not None:
+        _draw_people(bgr, pose, EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0)), unit)
     pad = round(8 * unit)
     y = pad
     for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
         if text:
             patch = _label_patch(text, EMOTION_COLOURS.get(emotion, (255, 255, 255)), unit)
-            ph, pw = patch.shape[:2]
-            bgr[y : y + ph, pad : pad + pw] = patch[: max(0, h - y), : max(0, w - pad)]
-            y += ph + pad
+            _paste(bgr, patch, pad, y)
+            y += patch.shape[0] + pad
     if overlay.caption:
         patch = _caption_patch(overlay.caption, w, unit)
         bgr[h - patch.shape[0] :, :] = patch[-h:]
@@ -130,10 +150,8 @@ NOT_FOUND = "patient not found"
 def _mark_not_found(bgr: np.ndarray, unit: float) -> None:
     """A small text box in the top right corner, so a missing skeleton is never a silent gap."""
     patch = _label_patch(NOT_FOUND, (90, 90, 255), unit * 0.75)
-    h, w = bgr.shape[:2]
     pad = round(8 * unit)
-    ph, pw = min(patch.shape[0], max(0, h - pad)), min(patch.shape[1], max(0, w - pad))
-    bgr[pad : pad + ph, w - pad - pw : w - pad] = patch[:ph, :pw]
+    _paste(bgr, patch, bgr.shape[1] - pad - patch.shape[1], pad)
 
 
 # Text is the costly part of an overlay (anti-aliased Hershey glyphs, ~1 ms a line) and changes
@@ -174,142 +192,6 @@ def _caption_patch(caption: str, width: int, unit: float) -> np.ndarray:
             patch, line, (2 * pad, pad + ch + i * line_h), _FONT, scale, (255, 255, 255), thick, cv2.LINE_AA
         )
     return patch
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """x264 settings of the annotated video (README, "Speed and memory")."""
-
-    preset: str = "veryfast"
-    crf: int = 26
-
-
-class H264Writer:
-    """Pipe frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
-
-    def __init__(
-        self,
-        out_path: Path,
-        *,
-        size: tuple[int, int],
-        fps: float,
-        audio_source: Path | None,
-        duration_s: float,
-        encoding: Encoding | None = None,
-    ) -> None:
-        width, height = size
-        encoding = encoding or Encoding()
-        # x264 needs even dimensions for yuv420p.
-        self.width, self.height = width - width % 2, height - height % 2
-        self.src_width, self.src_height = width, height
-        self.out_path = out_path
-        cmd = [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-s",
-            f"{self.width}x{self.height}",
-            "-framerate",
-            f"{fps:.6f}",
-            "-i",
-            "-",
-        ]
-        if audio_source is not None:
-            # The same demuxer and protocol rules as PyAV's reads (voice.media.DEMUXERS).
-            demuxer = ["-f", demuxer_for(audio_source), "-protocol_whitelist", PROTOCOL_WHITELIST]
-            cmd += [*demuxer, "-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
-        else:
-            # Generated silence stops with the video, whatever duration the container claims.
-            cmd += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-map", "0:v:0", "-map", "1:a:0"]
-            cmd += ["-shortest"]
-        cmd += [
-            "-t",
-            f"{duration_s:.3f}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            encoding.preset,
-            "-crf",
-            str(encoding.crf),
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "96k",
-            "-map_metadata",
-            "-1",
-            "-fflags",
-            "+bitexact",
-            "-flags:v",
-            "+bitexact",
-            "-flags:a",
-            "+bitexact",
-            "-movflags",
-            "+faststart",
-            str(out_path),
-        ]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        # Drain stderr as it comes: a full pipe (64 KiB of messages) would block ffmpeg, and us.
-        self._errors: collections.deque[str] = collections.deque(maxlen=20)
-        self._drain = threading.Thread(target=self._read_errors, name="voice-ffmpeg-stderr", daemon=True)
-        self._drain.start()
-        self.frames = 0
-
-    def _read_errors(self) -> None:
-        assert self._proc.stderr is not None
-        with contextlib.suppress(ValueError, OSError):  # the pipe closed under us: the process is gone
-            for line in self._proc.stderr:
-                self._errors.append(line.decode(errors="replace").strip())
-
-    def write(self, bgr: np.ndarray) -> None:
-        """Encode one BGR frame (converted to 4:2:0 here: OpenCV's BT.601 conversion is the same
-        as ffmpeg's and several times faster, and the pipe carries half the bytes)."""
-        import cv2
-
-        if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
-            bgr = bgr[: self.height, : self.width]
-        assert self._proc.stdin is not None
-        try:
-            self._proc.stdin.write(cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV_I420).data)
-        except BrokenPipeError as exc:
-            raise VoiceError(f"video encoder stopped: {self._stderr()}", stage="annotate") from exc
-        self.frames += 1
-
-    def _stderr(self) -> str:
-        self._drain.join(timeout=5)
-        lines = [line for line in self._errors if line]
-        return lines[-1] if lines else "no message"
-
-    def close(self) -> None:
-        assert self._proc.stdin is not None
-        self._proc.stdin.close()
-        code = self._proc.wait()
-        self._drain.join(timeout=5)
-        if code != 0:
-            raise VoiceError(f"video encoder failed ({code}): {self._stderr()}", stage="annotate")
-
-    def abort(self) -> None:
-        self._proc.kill()
-        self._proc.wait()
-        self._drain.join(timeout=5)
-
-    def __enter__(self) -> H264Writer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 def _vtt_time(t: float) -> str:

@@ -17,8 +17,10 @@ from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
 from voice.failures import record_failure
-from voice.media import MediaLimits
-from voice.pipeline import RunHooks, process_video
+from voice.limits import MediaLimits
+from voice.patient_store import write_pin
+from voice.pin import PersonPin
+from voice.pipeline import Hooks, process_video
 from voice.storage import Store
 from voice.transcribe import make_transcriber
 from voice.transcript import Transcriber
@@ -74,7 +76,7 @@ def _failed(video: Path, key: str, exc: VoiceError | OSError) -> dict[str, Any]:
     }
 
 
-def process_files(
+def process_files(  # noqa: PLR0913 - keyword-only: each is one flag of ``voice process``
     videos: Sequence[Path],
     patient: str,
     *,
@@ -82,8 +84,13 @@ def process_files(
     settings: Settings,
     force: bool = False,
     progress: bool = True,
+    pin: PersonPin | None = None,
 ) -> list[dict[str, Any]]:
-    """Process local files for one patient; one result per file, failures included."""
+    """Process local files for one patient; one result per file, failures included.
+
+    ``pin`` (``--person``) is stored next to each staged upload as its ``.person.json`` and stays
+    with it: later runs of that upload use it too.
+    """
     from tqdm import tqdm
 
     transcriber: Transcriber | None = None
@@ -93,6 +100,8 @@ def process_files(
         key = f"{patient}/{video.name}"
         try:
             key = _staged(store, video, patient, settings)
+            if pin is not None:
+                write_pin(store, layout.parse_upload_key(key), pin)
             transcriber = transcriber or make_transcriber(settings)
             name = video.name[:24]
 
@@ -100,7 +109,7 @@ def process_files(
                 bar.set_postfix_str(f"{name}: {stage}")
 
             meta = process_video(
-                store, key, settings=settings, transcriber=transcriber, force=force, hooks=RunHooks(on_stage)
+                store, key, settings=settings, force=force, hooks=Hooks(transcriber, on_stage)
             )
         except (VoiceError, OSError) as exc:
             results.append(_failed(video, key, exc))

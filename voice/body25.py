@@ -9,17 +9,20 @@ importing MediaPipe.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 __all__ = [
     "BODY25",
+    "BODY25_MIDPOINTS",
     "MP_TO_BODY25",
+    "Person",
     "PoseFrame",
     "from_mediapipe",
     "pose_from_json",
     "pose_to_json",
+    "with_midpoints",
 ]
 
 BODY25: tuple[str, ...] = (
@@ -53,7 +56,20 @@ MP_TO_BODY25: dict[int, int] = {
     22: 32,  # RBigToe (foot_index)
     24: 30,  # RHeel
 }
-_MIDPOINTS = {1: (11, 12), 8: (23, 24)}  # Neck: shoulders; MidHip: hips
+
+
+#: BODY_25 slots that are midpoints of two others: Neck of the shoulders, MidHip of the hips.
+BODY25_MIDPOINTS: dict[int, tuple[int, int]] = {1: (2, 5), 8: (9, 12)}
+
+
+def with_midpoints(keypoints: np.ndarray) -> np.ndarray:
+    """``keypoints`` with Neck and MidHip set again from the joints they are the midpoints of
+    (after anything that moves joints one by one, such as smoothing)."""
+    out = keypoints.copy()
+    for slot, (a, b) in BODY25_MIDPOINTS.items():
+        out[slot, :2] = (out[a, :2] + out[b, :2]) / 2.0
+        out[slot, 2] = min(out[a, 2], out[b, 2])
+    return out
 
 
 def from_mediapipe(landmarks: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -67,58 +83,112 @@ def from_mediapipe(landmarks: np.ndarray, width: int, height: int) -> np.ndarray
     out = np.zeros((25, 3), dtype=np.float64)
     for slot, mp_index in MP_TO_BODY25.items():
         out[slot] = px[mp_index]
-    for slot, (a, b) in _MIDPOINTS.items():
-        out[slot, :2] = (px[a, :2] + px[b, :2]) / 2.0
-        out[slot, 2] = min(px[a, 2], px[b, 2])
-    return out
+    return with_midpoints(out)
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person in one frame: the track id (``person_id``, -1 when untracked) and BODY_25."""
+
+    person_id: int
+    keypoints: np.ndarray
 
 
 @dataclass(frozen=True)
 class PoseFrame:
-    """One frame's BODY_25 pose. ``keypoints`` is (25, 3) or None when no person was detected."""
+    """One frame's poses.
+
+    ``keypoints`` is the patient's BODY_25 (25, 3), or None when the patient is not in this frame
+    (or no patient is chosen); ``people`` is everyone detected, the patient included, and
+    ``patient_id`` the patient's track id (None when no patient is chosen).
+    """
 
     frame: int
     time_s: float
     width: int
     height: int
     keypoints: np.ndarray | None
+    people: tuple[Person, ...] = ()
+    patient_id: int | None = None
+
+    def with_patient(self, patient_id: int | None) -> PoseFrame:
+        """This frame with ``patient_id`` as the patient (``keypoints`` are that person's, if here)."""
+        keypoints = next((p.keypoints for p in self.people if p.person_id == patient_id), None)
+        return replace(self, keypoints=keypoints, patient_id=patient_id)
+
+    def patient_only(self) -> PoseFrame:
+        """This frame with the patient as the only person (what a training sample holds)."""
+        kept = tuple(p for p in self.people if p.person_id == self.patient_id and self.keypoints is not None)
+        return replace(self, people=kept)
+
+
+def _flat(keypoints: np.ndarray) -> list[float]:
+    return [round(float(v), 3) for v in keypoints.reshape(-1)]
 
 
 def pose_to_json(pose: PoseFrame, session: str) -> bytes:
-    """The OpenPose-compatible file, byte-stable (rounded floats, sorted nothing, fixed order)."""
-    people = []
-    if pose.keypoints is not None:
-        values = [round(float(v), 3) for v in pose.keypoints.reshape(-1)]
-        people.append({"person_id": [-1], "pose_keypoints_2d": values})
-    doc = {
-        "version": 1.3,
-        "people": people,
-        "voice": {
-            "session": session,
-            "frame": pose.frame,
-            "time_s": round(pose.time_s, 4),
-            "width": pose.width,
-            "height": pose.height,
-        },
+    """The OpenPose-compatible file, byte-stable (rounded floats, people by id, fixed order).
+
+    Every person is listed with ``person_id`` = their track id; the patient carries
+    ``"patient": true`` and ``voice.patient_id`` names it (null: nobody was chosen). A frame
+    without tracked people but with keypoints is written as one person with id -1.
+    """
+    people: list[dict[str, object]] = []
+    if pose.people:
+        for p in sorted(pose.people, key=lambda p: p.person_id):
+            people.append(
+                {
+                    "person_id": [p.person_id],
+                    "pose_keypoints_2d": _flat(p.keypoints),
+                    "patient": p.person_id == pose.patient_id,
+                }
+            )
+    elif pose.keypoints is not None:
+        people.append({"person_id": [-1], "pose_keypoints_2d": _flat(pose.keypoints)})
+    meta: dict[str, object] = {
+        "session": session,
+        "frame": pose.frame,
+        "time_s": round(pose.time_s, 4),
+        "width": pose.width,
+        "height": pose.height,
     }
+    if pose.people:
+        meta["patient_id"] = pose.patient_id
+    doc = {"version": 1.3, "people": people, "voice": meta}
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
+def _keypoints(person: dict[str, object]) -> np.ndarray:
+    flat = np.asarray(person["pose_keypoints_2d"], dtype=np.float64)
+    if flat.size != 75:
+        raise ValueError(f"pose_keypoints_2d has {flat.size} values, expected 75")
+    return flat.reshape(25, 3)
+
+
 def pose_from_json(data: bytes | str) -> PoseFrame:
-    """Read a pose file written by :func:`pose_to_json` (or a plain OpenPose file, less ``voice``)."""
+    """Read a pose file written by :func:`pose_to_json` (or a plain OpenPose file, less ``voice``).
+
+    The patient is the person ``voice.patient_id`` names; a file without that field (older
+    VOICE files, plain OpenPose) has its first person as the patient.
+    """
     doc = json.loads(data)
     meta = doc.get("voice", {})
-    people = doc.get("people") or []
-    keypoints = None
-    if people:
-        flat = np.asarray(people[0]["pose_keypoints_2d"], dtype=np.float64)
-        if flat.size != 75:
-            raise ValueError(f"pose_keypoints_2d has {flat.size} values, expected 75")
-        keypoints = flat.reshape(25, 3)
+    listed = doc.get("people") or []
+    people = tuple(Person(int((p.get("person_id") or [-1])[0]), _keypoints(p)) for p in listed)
+    if "patient_id" in meta:
+        patient_id = None if meta["patient_id"] is None else int(meta["patient_id"])
+        keypoints = next((p.keypoints for p in people if p.person_id == patient_id), None)
+    else:  # one untracked person (older VOICE files) stays untracked; else the first is the patient
+        keypoints = people[0].keypoints if people else None
+        patient_id = people[0].person_id if people else None
+        if len(people) == 1 and patient_id == -1:
+            people, patient_id = (), None
     return PoseFrame(
         frame=int(meta.get("frame", 0)),
         time_s=float(meta.get("time_s", 0.0)),
         width=int(meta.get("width", 0)),
         height=int(meta.get("height", 0)),
         keypoints=keypoints,
+        people=people,
+        patient_id=patient_id,
     )

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from voice import cloud
 from voice.batch import process_files
 from voice.config import Settings, get_settings
 from voice.demo import run_demo
 from voice.errors import CloudSetupError, InvalidNameError, VoiceError
+from voice.pin import PersonPin, PersonPinError
 from voice.predict import predict_file
 from voice.report import write_report
-from voice.storage import Store, make_store
+from voice.storage import LocalStore, Store
 from voice.training import train_patient
 
 __all__ = ["main"]
@@ -29,7 +29,13 @@ log = logging.getLogger("voice")
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return make_store(args.store, data_dir=args.data_dir)
+    """The local folder, or with ``--store s3`` the buckets the settings name."""
+    settings = get_settings()
+    if args.store == "s3":
+        from voice.aws.s3 import S3Store  # the AWS SDK loads only for commands that need AWS
+
+        return S3Store.from_settings(settings)
+    return LocalStore(args.data_dir if args.data_dir is not None else settings.data_dir)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -56,6 +62,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         settings=settings,
         force=args.force,
         progress=not args.json,
+        pin=args.person,
     )
     failed = [r for r in results if r["status"] != "ok"]
     lines = []
@@ -90,7 +97,9 @@ def _describe_training(p: dict[str, Any]) -> str:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    payload = predict_file(_store(args), Path(args.video), args.patient, settings=_settings(args))
+    payload = predict_file(
+        _store(args), Path(args.video), args.patient, settings=_settings(args), pin=args.person
+    )
     lines = [f"model {payload['model']}; windows of {payload['window_s']}s:"]
     for w in payload["windows"]:
         probs = " ".join(f"{k}={v:.2f}" for k, v in w["probabilities"].items())
@@ -114,9 +123,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
-    result = cloud.run_cli(args)
+    from voice.aws.cli import run_cli  # the AWS SDK loads only for commands that need AWS
+
+    result = run_cli(args)
     _emit(args, result, json.dumps(result, indent=2, default=str))
     return EXIT_OK
+
+
+_PERSON_HELP = (
+    "the patient is the person under this point (pixels of the upright frame) at T seconds "
+    "(default 0); stored with the upload as <file>.person.json"
+)
+
+
+def _pin(text: str) -> PersonPin:
+    try:
+        return PersonPin.parse(text)
+    except PersonPinError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("videos", nargs="+", metavar="VIDEO")
     p.add_argument("--patient", required=True)
     p.add_argument("--force", action="store_true", help="re-process sessions that are already complete")
+    p.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
     p.set_defaults(func=cmd_process)
 
     p = sub.add_parser("train", parents=[common], help="gate, then train the patient's model")
@@ -147,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", parents=[common], help="emotion timeline of a video from the latest model")
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("--patient", required=True)
+    p.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("report", parents=[common], help="write the patient's HTML report; prints its path")
@@ -163,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("upload", parents=[common], help="upload videos to videos/<patient>/ (multipart)")
     c.add_argument("videos", nargs="+", metavar="VIDEO")
     c.add_argument("--patient", required=True)
+    c.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
     c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
     c.add_argument("patient", metavar="PATIENT")
     c.add_argument("--force", action="store_true", help="the gate skips its minimums and cooldown")

@@ -59,7 +59,15 @@ class Settings(BaseSettings):
     pose_fps: float = Field(5.0, gt=0, description="Pose sample rate over the whole video.")
     pose_max_side: int = Field(640, ge=64, description="Frames larger than this are downscaled for pose.")
     pose_min_detection: float = 0.5
+    pose_min_presence: float = Field(0.5, description="Multi-person: a tracked pose below this is dropped.")
     pose_min_tracking: float = 0.5
+    pose_max_people: int = Field(4, ge=1, description="At most this many people are followed per frame.")
+    pose_discover_s: float = Field(
+        2.0, gt=0, description="Multi-person: how often the whole frame is searched for newcomers."
+    )
+    pose_track_memory_s: float = Field(
+        4.0, ge=0, description="A person out of view for less than this keeps their track id."
+    )
     window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
     window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
@@ -113,6 +121,7 @@ class Settings(BaseSettings):
     stack_name: str = "VoiceStack"
     history_table: str = ""
     state_machine_arn: str = ""
+    ref_secret_arn: str = Field("", description="Secret holding the key of the patient references.")
 
 
 @lru_cache(maxsize=1)

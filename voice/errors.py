@@ -27,9 +27,14 @@ __all__ = [
 
 
 class VoiceError(Exception):
-    """Base of all VOICE errors. ``stage`` names the pipeline step that failed."""
+    """Base of all VOICE errors. ``stage`` names the pipeline step that failed.
+
+    ``permanent``: trying the same input again cannot succeed (a bad file, an unsafe name, a
+    limit); a queue acknowledges such failures after their record instead of retrying them.
+    """
 
     stage: str = "pipeline"
+    permanent: bool = False
 
     def __init__(self, message: str, *, stage: str | None = None) -> None:
         super().__init__(message)
@@ -45,24 +50,28 @@ class InvalidNameError(VoiceError, ValueError):
     """A patient, file or key name is unsafe (``..``, absolute, control characters, reserved)."""
 
     stage = "validate"
+    permanent = True
 
 
 class UnsupportedFormatError(VoiceError):
     """The file extension is not one of the supported video containers."""
 
     stage = "validate"
+    permanent = True
 
 
 class VideoTooLongError(VoiceError):
     """The video cannot be processed within the time one run has (a Lambda invocation)."""
 
     stage = "validate"
+    permanent = True  # every retry has the same time
 
 
 class CorruptMediaError(VoiceError):
     """The file cannot be decoded: empty, truncated, or not a video at all."""
 
     stage = "probe"
+    permanent = True
 
 
 class NoVideoStreamError(CorruptMediaError):
@@ -76,6 +85,7 @@ class MediaLimitError(VoiceError):
     """
 
     stage = "probe"
+    permanent = True
 
 
 class StorageError(VoiceError):

@@ -38,6 +38,7 @@ __all__ = [
     "parse_upload_key",
     "patient_prefix",
     "patient_report_key",
+    "person_pin_key",
     "pose_key",
     "profile_key",
     "sample_pose_key",
@@ -271,6 +272,12 @@ def patient_prefix(patient: str) -> str:
 def profile_key(patient: str) -> str:
     """The patient's profile (nicknames, ...; :mod:`voice.profile`), in the patients bucket."""
     return f"{patient}/profile.json"
+
+
+def person_pin_key(upload: Upload) -> str:
+    """Who the patient is in one upload (``voice process --person``; :mod:`voice.patient`), in the
+    videos bucket next to it: ``<patient>/<file>.person.json`` (not a video: it starts nothing)."""
+    return f"{upload.patient}/{upload.file_name}.person.json"
 
 
 def patient_report_key(patient: str) -> str:

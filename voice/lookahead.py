@@ -45,10 +45,11 @@ def _points(value: object) -> bool:
 
 
 def interpolate(a: PoseFrame, b: PoseFrame, time_s: float) -> PoseFrame:
-    """The pose at ``time_s`` between samples ``a`` (earlier) and ``b`` (later), both detected.
+    """The pose at ``time_s`` between samples ``a`` (earlier) and ``b`` (later).
 
-    Every (N, 3) point array the two samples both hold (BODY_25 keypoints, and face or hand
-    points where present) is interpolated; the rest is the nearer sample's.
+    Every (N, 3) point array the two samples both hold (the patient's BODY_25, face or hand
+    points where present) is interpolated, and so is every person in both (same track id); the
+    rest is the nearer sample's.
     """
     span = b.time_s - a.time_s
     f = 0.0 if span <= 0 else min(1.0, max(0.0, (time_s - a.time_s) / span))
@@ -58,6 +59,14 @@ def interpolate(a: PoseFrame, b: PoseFrame, time_s: float) -> PoseFrame:
         va, vb = getattr(a, field.name), getattr(b, field.name)
         if _points(va) and _points(vb) and va.shape == vb.shape:
             changes[field.name] = _lerp_points(va, vb, f)
+    later = {p.person_id: p.keypoints for p in b.people}
+    earlier = {p.person_id: p.keypoints for p in a.people}
+    changes["people"] = tuple(
+        replace(p, keypoints=_lerp_points(earlier[p.person_id], later[p.person_id], f))
+        if p.person_id in earlier and p.person_id in later
+        else p
+        for p in nearer.people
+    )
     return replace(nearer, **changes)  # type: ignore[arg-type]
 
 

@@ -30,9 +30,13 @@ from voice.emotions import extract_events
 from voice.errors import VoiceError
 from voice.failures import record_failure
 from voice.layout import VIDEOS
-from voice.media import MediaLimits, VideoInfo
+from voice.limits import MediaLimits
+from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import MODEL_NAME, PoseTrack, sample_stride
+from voice.patient_store import absent_patient_reasons, learn_appearance, profile_appearance, read_pin
+from voice.people import MODEL_NAME
+from voice.pin import PersonPin
+from voice.poses import sample_stride
 from voice.profile import load_profile, patient_names
 from voice.render import RenderPlan, VideoPassResult, video_pass
 from voice.runs import load_latest_model
@@ -51,7 +55,7 @@ from voice.storage import Store
 from voice.transcribe import make_transcriber
 from voice.transcript import Transcriber, Transcript, transcribe_chunks
 
-__all__ = ["RunHooks", "StageCallback", "TimeLeft", "process_video"]
+__all__ = ["Hooks", "StageCallback", "TimeLeft", "process_video"]
 
 log = logging.getLogger("voice")
 
@@ -60,15 +64,6 @@ StageCallback = Callable[[str], None]
 
 #: Seconds this run has left (a Lambda's ``context.get_remaining_time_in_millis() / 1000``).
 TimeLeft = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class RunHooks:
-    """How a caller follows a run: each stage's name as it starts, and the time the run has left."""
-
-    on_stage: StageCallback | None = None
-    time_left: TimeLeft | None = None
-
 
 _TIMINGS = ("decode", "transcribe", "pose", "annotate", "upload", "total")
 
@@ -81,18 +76,30 @@ class _Run:
     upload: layout.Upload
     source: Path
     settings: Settings
-    hooks: RunHooks
+    on_stage: StageCallback | None
+    time_left: TimeLeft | None = None
     sha256: str = ""
     session: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> None:
-        if self.hooks.on_stage is not None:
-            self.hooks.on_stage(name)
+        if self.on_stage is not None:
+            self.on_stage(name)
 
     def add_time(self, name: str, seconds: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + seconds
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """How a caller takes part in a run: a transcriber it keeps loaded across videos, a
+    callback told the name of each stage as it starts, and the seconds the run has left (a
+    video that cannot finish in them fails before any work: :mod:`voice.budget`)."""
+
+    transcriber: Transcriber | None = None
+    on_stage: StageCallback | None = None
+    time_left: TimeLeft | None = None
 
 
 def process_video(
@@ -100,27 +107,27 @@ def process_video(
     key: str,
     *,
     settings: Settings | None = None,
-    transcriber: Transcriber | None = None,
     force: bool = False,
-    hooks: RunHooks | None = None,
+    version: str | None = None,
+    hooks: Hooks | None = None,
 ) -> dict[str, Any]:
-    """Process the upload at ``videos/<key>``; return its metadata (``docs/design.md``).
+    """Process the upload at ``videos/<key>`` (``version``: that exact object version, where the
+    store keeps versions); return its metadata (``docs/design.md``).
 
     A session that is already complete is not processed again (returns its stored metadata)
     unless ``force``; forced re-runs produce identical bytes, and the first run's metadata
-    (with its timings) is kept when nothing but the timings would change. With
-    ``hooks.time_left``, a video that cannot finish in the time left fails before any work
-    (:mod:`voice.budget`).
+    (with its timings) is kept when nothing but the timings would change.
     """
     settings = settings or get_settings()
+    hooks = hooks or Hooks()
     stage = "validate"
     try:
         upload = layout.parse_upload_key(key)
         stage = "storage"
         _check_size_before_download(store, key, settings)
-        with store.download(VIDEOS, key) as local:
-            run = _Run(store, upload, local, settings, hooks or RunHooks())
-            return _process(run, transcriber or make_transcriber(settings), force=force)
+        with store.download(VIDEOS, key, version=version) as local:
+            run = _Run(store, upload, local, settings, hooks.on_stage, hooks.time_left)
+            return _process(run, hooks.transcriber or make_transcriber(settings), force=force)
     except VoiceError as exc:
         record_failure(store, key, exc, stage=exc.stage)
         log.warning("video failed at %s: %s", exc.stage, type(exc).__name__)
@@ -155,32 +162,40 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
     run.sha256 = layout.sha256_file(str(run.source))
     run.session = layout.session_id(run.upload.file_name, run.sha256)
     meta_key = layout.metadata_key(run.upload.patient, run.session)
-    if not force and (done := completed_metadata(run.store, meta_key, run.sha256)) is not None:
+    pin = read_pin(run.store, run.upload)
+    done = None if force else completed_metadata(run.store, meta_key, run.sha256)
+    if done is not None and _pin_of(done) == pin:
         log.info("session %s already processed; skipping", layout.session_ref(run.session))
         return done
 
     run.stage("probe")
     info = media.probe(run.source, MediaLimits.from_settings(run.settings))
-    if run.hooks.time_left is not None:
+    if run.time_left is not None:
         rate = info.width * info.height * info.fps / 1e6
-        check_time_budget(info.duration_s, run.hooks.time_left(), run.settings, mpx_per_s=rate)
+        check_time_budget(info.duration_s, run.time_left(), run.settings, mpx_per_s=rate)
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
-    names = patient_names(run.upload.patient, load_profile(run.store, run.upload.patient))
+    profile = load_profile(run.store, run.upload.patient)
+    names = patient_names(run.upload.patient, profile)
     events = extract_events(transcript, patient_names=names)
     windows = event_windows(events, info.duration_s, run.settings)
     model = _patient_model(run.store, run.upload.patient)
     with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
         run.stage("pose")
         outputs = SessionOutputs(Path(work))
-        plan = RenderPlan(run.upload.patient, run.session, transcript, tuple(windows))
+        plan = RenderPlan(
+            run.upload.patient, run.session, transcript, tuple(windows), pin, profile_appearance(profile)
+        )
         result = video_pass(run.source, info, plan, model=model, settings=run.settings, outputs=outputs)
         for name, seconds in result.timings.items():
             run.add_time(name, seconds)
         models = {"whisper": transcriber.name, "pose": MODEL_NAME, "patient": _run_id(model)}
         found = _Findings(info, transcript, windows, result, models)
         run.stage("samples")
-        doc = _metadata(run, found, _samples(run, windows, result.track))
+        doc = _metadata(run, found, _samples(run, windows, result))
+        doc["patient_track"]["pin"] = None if pin is None else pin.to_dict()
+        if result.patient.rule == "pinned" and result.appearance is not None:
+            learn_appearance(run.store, run.upload.patient, result.appearance)
         _write_outputs(run, doc, found, outputs)
         run.timings["total"] = time.perf_counter() - t_total
         doc["timings_s"] = {k: round(run.timings.get(k, 0.0), 3) for k in _TIMINGS}
@@ -241,9 +256,19 @@ def _run_id(model: PatientModel | None) -> str | None:
     return model.run_id if model is not None else None
 
 
-def _samples(run: _Run, windows: list[EventWindow], track: PoseTrack) -> list[dict[str, Any]]:
-    if track.detected == 0:
+def _pin_of(metadata: dict[str, Any]) -> PersonPin | None:
+    """The pin a finished session was processed with (a new pin means processing it again)."""
+    pin = (metadata.get("patient_track") or {}).get("pin")
+    return None if pin is None else PersonPin.from_dict(pin)
+
+
+def _samples(run: _Run, windows: list[EventWindow], result: VideoPassResult) -> list[dict[str, Any]]:
+    track = result.track
+    if not any(f.people or f.keypoints is not None for f in track.frames):
         run.reasons.append("no person detected in any sampled frame: no training samples")
+    elif result.patient.track_id is None:
+        run.reasons.append(f"no patient: {result.patient.reason}")
+    run.reasons.extend(absent_patient_reasons(windows, track, result.patient))
     samples = write_samples(run.store, run.upload.patient, run.session, windows, track)
     if windows and not samples and track.detected:
         run.reasons.append(
@@ -272,6 +297,8 @@ def _metadata(run: _Run, found: _Findings, samples: list[dict[str, Any]]) -> dic
             "detected": track.detected,
             "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
         },
+        "people": [t.to_dict() for t in found.result.people],
+        "patient_track": found.result.patient.to_dict(),
         "samples": samples,
         "predictions": found.result.predictions,
         "models": found.models,

@@ -21,7 +21,15 @@ import numpy as np
 
 from voice.body25 import PoseFrame, from_mediapipe
 
-__all__ = ["MODEL_NAME", "PoseEstimator", "PoseTrack", "sample_stride", "track_poses"]
+__all__ = [
+    "MODEL_NAME",
+    "PoseEstimator",
+    "PoseTrack",
+    "downscaled_rgb",
+    "native_stderr_muted",
+    "sample_stride",
+    "track_poses",
+]
 
 MODEL_NAME = "mediapipe-0.10.14/full"
 
@@ -33,7 +41,7 @@ warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is 
 
 
 @contextlib.contextmanager
-def _native_stderr_muted() -> Iterator[None]:
+def native_stderr_muted() -> Iterator[None]:
     """Silence file descriptor 2 while MediaPipe builds and starts its graph.
 
     Its C++ side (absl, TFLite) prints warnings such as "Feedback manager requires a model with
@@ -51,6 +59,20 @@ def _native_stderr_muted() -> Iterator[None]:
         os.close(saved)
 
 
+def downscaled_rgb(bgr: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """The frame as RGB, downscaled so its longer side is at most ``max_side``; and the scale."""
+    import cv2
+
+    height, width = bgr.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    small = (
+        cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        if scale < 1.0
+        else bgr
+    )
+    return cv2.cvtColor(small, cv2.COLOR_BGR2RGB), scale
+
+
 def sample_stride(video_fps: float, pose_fps: float) -> int:
     """Every ``stride``-th frame is a pose frame: the nearest integer stride to the wanted rate."""
     return max(1, round(video_fps / pose_fps))
@@ -64,7 +86,7 @@ class PoseEstimator:
 
         self.max_side = max_side
         self._warmup = 3  # first calls start the detector and then the landmark model
-        with _native_stderr_muted():
+        with native_stderr_muted():
             self._pose: Any = mp.solutions.pose.Pose(
                 static_image_mode=False,
                 model_complexity=1,
@@ -91,21 +113,13 @@ class PoseEstimator:
         ``bgr`` may be a downscaled copy of the frame: landmarks are normalised, so the BODY_25
         pixels are those of the full frame whatever size the model was given.
         """
-        import cv2
-
         height, width = bgr.shape[:2]
         full = size or (width, height)
-        scale = self.max_side / max(height, width)
-        small = (
-            cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-            if scale < 1.0
-            else bgr
-        )
-        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        rgb, _ = downscaled_rgb(bgr, self.max_side)
         if self._warmup <= 0:
             result = self._pose.process(rgb)
         else:  # the graph's models start on the first frames and log before any config applies
-            with _native_stderr_muted():
+            with native_stderr_muted():
                 result = self._pose.process(rgb)
             self._warmup -= 1
         keypoints = None

@@ -24,7 +24,12 @@ from voice.features import FEATURE_NAMES, extract_features
 from voice.frames import frame_plans, iter_frames
 from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import PoseTrack, track_poses
+from voice.patient import PatientChooser
+from voice.patient_store import profile_appearance
+from voice.people import patient_track, track_people
+from voice.pin import PersonPin
+from voice.poses import PoseTrack
+from voice.profile import load_profile
 from voice.runs import load_latest_model
 from voice.storage import Store
 
@@ -107,23 +112,31 @@ def prediction_dicts(windows: Sequence[WindowPrediction]) -> list[dict[str, Any]
 
 
 def pose_track(
-    path: Path, settings: Settings, *, info: VideoInfo | None = None, timer: list[float] | None = None
+    path: Path,
+    settings: Settings,
+    chooser: PatientChooser | None = None,
+    *,
+    info: VideoInfo | None = None,
+    timer: list[float] | None = None,
 ) -> PoseTrack:
-    """Poses over the whole video at ``settings.pose_fps`` (tracking mode), as in processing.
-
-    A pose-only pass: only the pose frames are converted, at the size pose uses.
-    """
-    plan, _ = frame_plans(info or media.probe(path), settings)
+    """The patient's poses over the whole video at ``settings.pose_fps``, as in processing
+    (everyone found and tracked; the patient chosen by ``chooser``, by default the one in view
+    longest). A pose-only pass: only the pose frames are converted, at the size pose uses."""
+    info = info or media.probe(path)
+    chooser = chooser or PatientChooser((info.width, info.height))
+    plan, _ = frame_plans(info, settings)
     track = PoseTrack([])
-    for _ in track_poses(
-        iter_frames(path, plan), track, stride=plan.pose_every, settings=settings, timer=timer
-    ):
+    frames = iter_frames(path, plan)
+    for _ in track_people(frames, track, chooser, stride=plan.pose_every, settings=settings, timer=timer):
         pass
-    return track
+    return patient_track(track, chooser.final().track_id)
 
 
-def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) -> dict[str, Any]:
-    """The emotion timeline of a local video from ``patient``'s promoted model."""
+def predict_file(
+    store: Store, path: Path, patient: str, *, settings: Settings, pin: PersonPin | None = None
+) -> dict[str, Any]:
+    """The emotion timeline of a local video from ``patient``'s promoted model; the patient is
+    chosen as in processing (``pin``, the profile's colours, in view longest)."""
     patient = layout.validate_name(patient, what="patient name")
     model = load_latest_model(store, patient)
     if model is None:
@@ -132,7 +145,10 @@ def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) 
             "(a model is promoted only when it beats the majority baseline)."
         )
     t0 = time.perf_counter()
-    track = pose_track(path, settings)
+    info = media.probe(path)
+    colours = profile_appearance(load_profile(store, patient))
+    chooser = PatientChooser((info.width, info.height), pin=pin, appearance=colours)
+    track = pose_track(path, settings, chooser)
     windows = predict_track(model, track.frames, settings=settings)
     return {
         "video": str(path),
@@ -140,6 +156,7 @@ def predict_file(store: Store, path: Path, patient: str, *, settings: Settings) 
         "window_s": settings.predict_window_s,
         "hop_s": settings.predict_hop_s,
         "poses": {"frames": len(track.frames), "detected": track.detected},
+        "patient_track": chooser.final().to_dict(),
         "windows": prediction_dicts(windows),
         "seconds": round(time.perf_counter() - t0, 3),
     }

@@ -1,12 +1,15 @@
 """The patient profile: what the pipeline may know about a patient beyond their folder name.
 
 Stored as ``patients/<patient>/profile.json`` (key from :func:`voice.layout.profile_key`), written
-by people, never by the pipeline. Today it lists the names the narrator uses for the patient::
+by people; the pipeline only adds ``appearance`` (below). It lists the names the narrator uses for
+the patient::
 
     {"nicknames": ["Mia", "Ria"]}
 
-Other fields are allowed and kept (another part of VOICE adds its own, e.g. an appearance for
-picking the patient out of a multi-person video).
+``appearance`` holds the colours of the patient's torso (:mod:`voice.appearance`), averaged over
+the videos where the user pointed at the patient (``voice process --person``); later videos with
+several people use it to pick the patient (:mod:`voice.patient`). Other fields are allowed and
+kept.
 
 A missing profile means the defaults (no nicknames). A profile that is not valid JSON or not a
 valid profile is **not** fatal: :func:`load_profile` logs a warning (the error type only, no
@@ -19,26 +22,49 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from voice import layout
+from voice.appearance import BINS
 from voice.errors import ProfileError
 from voice.storage import Store
 
-__all__ = ["PatientProfile", "load_profile", "parse_profile", "patient_names"]
+__all__ = ["Appearance", "PatientProfile", "load_profile", "parse_profile", "patient_names"]
 
 log = logging.getLogger("voice")
 _NAME_PARTS = re.compile(r"[^\W\d_]+")
 
 
+class Appearance(BaseModel):
+    """The patient's torso colours: an HSV histogram (:data:`voice.appearance.BINS`, sums to 1),
+    the mean over ``videos`` videos where they were pinned. Other keys people add are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    torso_hsv: list[float]
+    videos: int = Field(1, ge=1)
+
+    @field_validator("torso_hsv")
+    @classmethod
+    def _histogram(cls, value: list[float]) -> list[float]:
+        if len(value) != math.prod(BINS) or min(value) < 0 or not math.isclose(sum(value), 1.0, abs_tol=1e-3):
+            raise ValueError(f"torso_hsv must be {math.prod(BINS)} non-negative numbers summing to 1")
+        return value
+
+
 class PatientProfile(BaseModel):
-    """A patient's profile. ``nicknames``: other names the narrator calls the patient."""
+    """A patient's profile. ``nicknames``: other names the narrator calls the patient;
+    ``appearance``: their torso colours, learnt from pinned videos."""
 
     model_config = ConfigDict(extra="allow")
 
     nicknames: list[str] = []
+    #: Anything else written under ``appearance`` is kept as it is (and not used to pick anyone).
+    appearance: Appearance | dict[str, Any] | None = Field(None, union_mode="left_to_right")
 
     @field_validator("nicknames")
     @classmethod

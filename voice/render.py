@@ -1,22 +1,29 @@
-"""The video pass: decode once, run pose, draw the overlays, encode the annotated H.264 video.
+"""The video pass: decode once, find everyone, draw the overlays, encode the annotated H.264 video.
 
-One decode of the upload feeds three things at once: MediaPipe pose on every ``stride``-th frame
-(the pose track), the overlay drawn on every frame (:func:`overlay_at`: narration caption,
-narrated emotion, model prediction, skeleton), and the key frames (JPG + BODY_25 JSON at each
-event and a few evenly spaced times). Drawing and encoding run in a thread of their own
-(:class:`_Drawer`) so pose never waits for x264.
+One decode of the upload feeds three things at once: multi-person pose on every ``stride``-th
+frame (:func:`voice.people.track_people`: everyone, with track ids, and the patient as known so
+far), the overlay drawn on every frame (:func:`voice.overlay.overlay_at`: narration caption,
+narrated emotion, model prediction; the patient's skeleton in the emotion's colour, others in
+grey with their ids), and the key frames (JPG + BODY_25 JSON at each event and a few evenly
+spaced times). Frames come small and upright from :mod:`voice.frames` (the annotated video is a
+review copy: at most ``annotate_max_fps`` and ``annotate_max_short_side``). Drawing and encoding
+run in a thread of their own (:class:`_Drawer`) so pose never waits for x264; that thread holds
+each frame until the pose sample after it exists and draws the skeleton interpolated between the
+two (:mod:`voice.lookahead`).
 
-With a patient model the predicted label must be drawn too, which needs the whole pose track
-first: poses then come from a first pass and the second pass only draws and encodes.
+Who the patient is is final only at the end (:mod:`voice.patient`). The single pass draws with
+the choice as it stands on each frame; when the final choice differs on a frame where it shows,
+the video is drawn again from the stored poses (a second decode, no pose). With a patient model
+the predicted label must be drawn too, which needs the whole pose track first: poses then come
+from a first pass and the second pass only draws and encodes.
 """
 
 from __future__ import annotations
 
-import bisect
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,123 +31,67 @@ from typing import Any
 import numpy as np
 
 from voice import layout
-from voice.annotate import Encoding, H264Writer, Overlay, draw_overlay
+from voice.annotate import Overlay, draw_overlay
 from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
 from voice.errors import CorruptMediaError
-from voice.frames import Frame, frame_plans, iter_frames
+from voice.frames import Frame, FramePlan, frame_plans, iter_frames
+from voice.h264 import Encoding, H264Writer
 from voice.lookahead import Lookahead
 from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.poses import PoseTrack, track_poses
-from voice.predict import pose_track, predict_track, prediction_dicts
+from voice.overlay import KeyFrame, KeyFrames, Timeline, key_frame_times, overlay_at
+from voice.patient import PatientChoice, PatientChooser
+from voice.people import drawn_patient_differs, patient_track, track_people
+from voice.pin import PersonPin
+from voice.poses import PoseTrack
+from voice.predict import predict_track, prediction_dicts
 from voice.session import EventWindow, SessionOutputs
-from voice.transcript import Segment, Transcript
+from voice.track_stats import TrackStats
+from voice.transcript import Transcript
 
-__all__ = [
-    "KeyFrames",
-    "RenderPlan",
-    "Timeline",
-    "VideoPassResult",
-    "key_frame_times",
-    "overlay_at",
-    "video_pass",
-]
-
-#: (index, emotion) of a key frame to save.
-KeyFrame = tuple[int, str]
+__all__ = ["RenderPlan", "VideoPassResult", "video_pass"]
 
 
 @dataclass(frozen=True)
 class RenderPlan:
-    """What the video pass needs to know about the session besides the video itself."""
+    """What the video pass needs to know about the session besides the video itself: who the
+    patient is (``pin``: the user's point on them; ``appearance``: their profile's torso colours)."""
 
     patient: str
     session: str
     transcript: Transcript
     windows: tuple[EventWindow, ...]
+    pin: PersonPin | None = None
+    appearance: np.ndarray | None = None
 
 
 @dataclass
 class VideoPassResult:
+    """The pose track (the patient's keypoints on each frame, everyone in ``people``), the
+    people's tracks, the patient's track and why, their torso colours, predictions, timings."""
+
     track: PoseTrack
     predictions: list[dict[str, Any]]
     timings: dict[str, float]
+    people: list[TrackStats] = field(default_factory=list)
+    patient: PatientChoice = field(default_factory=lambda: PatientChoice(None, "none", "not run"))
+    appearance: np.ndarray | None = None
+    redrawn: bool = False
 
 
-@dataclass(frozen=True)
-class Timeline:
-    """What the overlay shows over time: narration segments, event windows, model predictions."""
+class _Samples:
+    """The pose sampled on a frame: the one just estimated (live), or replayed from a track."""
 
-    segments: tuple[Segment, ...] = ()
-    windows: tuple[EventWindow, ...] = ()
-    predictions: tuple[dict[str, Any], ...] = ()
-    _segment_ends: list[float] = field(init=False, repr=False, compare=False)
-    _prediction_ends: list[float] = field(init=False, repr=False, compare=False)
+    def __init__(self, track: PoseTrack, *, replay: bool) -> None:
+        self._track = track
+        self._by_index = {p.frame: p for p in track.frames} if replay else None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_segment_ends", [s.end for s in self.segments])
-        object.__setattr__(self, "_prediction_ends", [float(p["end"]) for p in self.predictions])
-
-
-def _event_label(window: EventWindow) -> tuple[str, str]:
-    ev = window.event
-    who = f"{ev.subject}: " if ev.subject else ""
-    label = f"{who}{'NOT ' if ev.negated else ''}{ev.emotion} ({ev.keyword})"
-    if ev.ignored is not None:  # kept, not a label: shown uncoloured with the reason
-        label = f"{label}, not counted: {ev.ignored}"
-    return label, ev.emotion if ev.counts else ""
-
-
-def overlay_at(t: float, timeline: Timeline) -> Overlay:
-    """The overlay of the frame shown at ``t`` seconds (pure: no state between frames).
-
-    Caption: the first segment not yet ended, once it has started. Label: the first event window
-    holding ``t``. Prediction: the first prediction window not yet ended (or the last one),
-    once it has started.
-    """
-    caption = ""
-    i = bisect.bisect_left(timeline._segment_ends, t)
-    if i < len(timeline.segments) and timeline.segments[i].start <= t:
-        caption = timeline.segments[i].text
-    label, label_emotion = "", ""
-    active = next((w for w in timeline.windows if w.start <= t <= w.end), None)
-    if active is not None:
-        label, label_emotion = _event_label(active)
-    predicted = ""
-    if timeline.predictions:
-        j = min(bisect.bisect_left(timeline._prediction_ends, t), len(timeline.predictions) - 1)
-        p = timeline.predictions[j]
-        if p["start"] <= t:
-            predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
-    return Overlay(caption, label, label_emotion, predicted)
-
-
-def key_frame_times(
-    windows: Sequence[EventWindow], duration: float, settings: Settings
-) -> list[tuple[float, str]]:
-    """(time, emotion): event frames first, then ``key_frames_extra`` evenly spaced ones."""
-    times = [(w.event.time, w.event.emotion) for w in windows]
-    n = settings.key_frames_extra
-    for i in range(n):
-        times.append(((i + 0.5) * duration / n, "none"))
-    return times
-
-
-class KeyFrames:
-    """Picks, among the sampled frames, the one nearest each key time (each key time once)."""
-
-    def __init__(self, times: Sequence[tuple[float, str]], *, tolerance_s: float) -> None:
-        self._times = list(times)
-        self._tolerance = tolerance_s + 1e-6
-        self._taken: set[int] = set()
-
-    def pick(self, time_s: float) -> KeyFrame | None:
-        for k, (kt, emotion) in enumerate(self._times):
-            if k not in self._taken and abs(kt - time_s) <= self._tolerance:
-                self._taken.add(k)
-                return (k, emotion)
-        return None
+    def at(self, index: int) -> PoseFrame | None:
+        if self._by_index is not None:
+            return self._by_index.get(index)
+        frames = self._track.frames
+        return frames[-1] if frames and frames[-1].frame == index else None
 
 
 _DrawItem = tuple[Frame, Overlay, KeyFrame | None]
@@ -244,20 +195,6 @@ def _feed(
     return decoded, last_t
 
 
-class _Samples:
-    """The pose sampled on a frame: the one just estimated (live), or replayed from a track."""
-
-    def __init__(self, track: PoseTrack, *, replay: bool) -> None:
-        self._track = track
-        self._by_index = {p.frame: p for p in track.frames} if replay else None
-
-    def at(self, index: int) -> PoseFrame | None:
-        if self._by_index is not None:
-            return self._by_index.get(index)
-        frames = self._track.frames
-        return frames[-1] if frames and frames[-1].frame == index else None
-
-
 def _check_complete(decoded: int, last_t: float, info: VideoInfo) -> None:
     if decoded == 0:
         raise CorruptMediaError("no frame could be decoded; the video stream is damaged.")
@@ -269,6 +206,49 @@ def _check_complete(decoded: int, last_t: float, info: VideoInfo) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One video pass's fixed inputs."""
+
+    source: Path
+    info: VideoInfo
+    plan: RenderPlan
+    settings: Settings
+    outputs: SessionOutputs
+    pose_plan: FramePlan  # the pose-only pass
+    draw_plan: FramePlan  # the pass that draws the annotated video
+
+    @property
+    def stride(self) -> int:
+        return self.draw_plan.pose_every
+
+
+def _encode(job: _Pass, frames: Iterable[Frame], samples: _Samples, timeline: Timeline) -> None:
+    """Draw every frame (overlay, skeletons) and encode the annotated video; keep the key frames."""
+    info, settings, plan = job.info, job.settings, job.draw_plan
+    keys = KeyFrames(
+        key_frame_times(job.plan.windows, info.duration_s, settings), tolerance_s=(job.stride / info.fps) / 2
+    )
+    out_path = job.outputs.workdir / "annotated.mp4"
+    with H264Writer(
+        out_path,
+        size=plan.size or (info.width, info.height),
+        fps=info.fps / plan.show_every,
+        audio_source=job.source if info.has_audio else None,
+        duration_s=info.duration_s,
+        encoding=Encoding(settings.x264_preset, settings.x264_crf),
+    ) as writer:
+        drawer = _Drawer(writer, _key_frame_writer(job.plan, job.outputs))
+        try:
+            decoded, last_t = _feed(frames, drawer, samples, timeline, keys)
+        except BaseException:
+            drawer.abandon()
+            raise
+        drawer.close()
+    _check_complete(decoded, last_t, info)
+    job.outputs.add(layout.annotated_video_key(job.plan.patient, job.plan.session), out_path, "video/mp4")
+
+
 def video_pass(
     source: Path,
     info: VideoInfo,
@@ -278,45 +258,35 @@ def video_pass(
     settings: Settings,
     outputs: SessionOutputs,
 ) -> VideoPassResult:
-    """Decode once: pose on every ``stride``-th frame, draw overlays, encode H.264, grab key frames.
-
-    With a patient model, a pose-only pass comes first (the predictions need the whole track).
-    """
-    _, draw_plan = frame_plans(info, settings)
+    """Decode once: everyone's pose on every ``stride``-th frame, the patient among them, overlays,
+    H.264, key frames (module notes: when it decodes twice)."""
+    job = _Pass(source, info, plan, settings, outputs, *frame_plans(info, settings))
+    chooser = PatientChooser((info.width, info.height), pin=plan.pin, appearance=plan.appearance)
     track = PoseTrack([])
     pose_timer = [0.0]
+
+    def people(frames: Iterable[Frame]) -> Iterator[Frame]:
+        return track_people(frames, track, chooser, stride=job.stride, settings=settings, timer=pose_timer)
+
     predictions: list[dict[str, Any]] = []
+    live = model is None
     if model is not None:
-        track = pose_track(source, settings, info=info, timer=pose_timer)
-        predictions = prediction_dicts(predict_track(model, track.frames, settings=settings))
+        for _ in people(iter_frames(source, job.pose_plan)):
+            pass
+        chosen = patient_track(track, chooser.final().track_id)
+        predictions = prediction_dicts(predict_track(model, chosen.frames, settings=settings))
+        track = chosen
     timeline = Timeline(plan.transcript.segments, plan.windows, tuple(predictions))
-    frames = iter_frames(source, draw_plan)
-    if model is None:
-        frames = track_poses(frames, track, stride=draw_plan.pose_every, settings=settings, timer=pose_timer)
     t_enc = time.perf_counter()
-    out_path = outputs.workdir / "annotated.mp4"
-    with H264Writer(
-        out_path,
-        size=draw_plan.size or (info.width, info.height),
-        fps=info.fps / draw_plan.show_every,
-        audio_source=source if info.has_audio else None,
-        duration_s=info.duration_s,
-        encoding=Encoding(settings.x264_preset, settings.x264_crf),
-    ) as writer:
-        keys = KeyFrames(
-            key_frame_times(plan.windows, info.duration_s, settings),
-            tolerance_s=(draw_plan.pose_every / info.fps) / 2,
-        )
-        drawer = _Drawer(writer, _key_frame_writer(plan, outputs))
-        try:
-            decoded, last_t = _feed(frames, drawer, _Samples(track, replay=model is not None), timeline, keys)
-        except BaseException:
-            drawer.abandon()
-            raise
-        drawer.close()
+    frames = iter_frames(source, job.draw_plan)
+    _encode(job, people(frames) if live else frames, _Samples(track, replay=not live), timeline)
+    choice = chooser.final()
+    redraw = live and drawn_patient_differs(track, choice.track_id)
+    track = patient_track(track, choice.track_id)
+    if redraw:
+        _encode(job, iter_frames(source, job.draw_plan), _Samples(track, replay=True), timeline)
     # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
-    annotate_s = time.perf_counter() - t_enc - (0.0 if model is not None else pose_timer[0])
-    _check_complete(decoded, last_t, info)
-    outputs.add(layout.annotated_video_key(plan.patient, plan.session), out_path, "video/mp4")
+    annotate_s = time.perf_counter() - t_enc - (pose_timer[0] if live else 0.0)
     timings = {"pose": pose_timer[0], "annotate": max(0.0, annotate_s), "decode": 0.0}
-    return VideoPassResult(track, predictions, timings)
+    colours = None if choice.track_id is None else chooser.appearance(choice.track_id)
+    return VideoPassResult(track, predictions, timings, chooser.stats(), choice, colours, redraw)

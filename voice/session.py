@@ -135,7 +135,10 @@ def write_samples(
             continue
         prefix = layout.sample_prefix(patient, w.event.emotion, session, w.index)
         for f in frames:
-            store.write(PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f, session))
+            # The patient only: a sample never holds anyone else's pose.
+            store.write(
+                PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f.patient_only(), session)
+            )
         samples.append({"emotion": w.event.emotion, "prefix": f"{PATIENTS}/{prefix}", "poses": len(frames)})
     return samples
 

@@ -3,9 +3,11 @@
 Routing is two EventBridge rules in a row, because one pattern cannot put two conditions on
 the same field (``object.key``): the rule on the default bus keeps video extensions in any
 letter case (``suffix`` + ``equals-ignore-case``); it forwards to a small ``uploads`` bus whose
-rule drops every key with two or more ``/``, which is everything the pipeline writes
-(``annotated/<patient>/...``, ``failed/<patient>/...``). An upload key is exactly
-``<patient>/<file>``. The handler re-validates each key with :func:`voice.layout.parse_upload_key`.
+rule drops the annotated videos the pipeline writes (``annotated/...``; everything else it writes,
+``failed/...`` records and key frames, has no video extension). An upload key is exactly
+``<patient>/<file>``; the handler re-validates each key with
+:func:`voice.layout.parse_upload_key`, so a nested upload (``alice/2024/clip.mp4``) reaches it
+and gets a failure record (``failed/_invalid/<hash>.json``) instead of being dropped unseen.
 """
 
 from __future__ import annotations
@@ -35,11 +37,10 @@ VISIBILITY_FACTOR = 6
 
 
 def upload_key_filters() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The two ``object.key`` filters: (video extension in any case, not below a top-level prefix)."""
+    """The two ``object.key`` filters: (video extension in any case, not an annotated output)."""
     extensions = [{"suffix": {"equals-ignore-case": f".{ext}"}} for ext in VIDEO_EXTENSIONS]
-    # "*" matches "/" too: "*/*/*" is any key with two or more slashes (annotated/..., failed/...).
-    not_nested = [{"anything-but": {"wildcard": "*/*/*"}}]
-    return extensions, not_nested
+    not_output = [{"anything-but": {"prefix": "annotated/"}}]
+    return extensions, not_output
 
 
 class Processing(Construct):
@@ -94,6 +95,7 @@ class Processing(Construct):
                 "VOICE_STORE": "s3",
                 "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
                 "VOICE_PATIENTS_BUCKET": storage.patients.bucket_name,
+                "VOICE_REF_SECRET_ARN": storage.ref_secret.secret_arn,
                 # The image's file system is read-only outside /tmp (matplotlib, caches).
                 "HOME": "/tmp",
                 "MPLCONFIGDIR": "/tmp/matplotlib",
@@ -103,6 +105,7 @@ class Processing(Construct):
             description="VOICE: process one uploaded video (transcribe, poses, annotate, samples)",
         )
         self._grant_least_privilege(storage)
+        storage.ref_secret.grant_read(self.function)
         self.function.add_event_source(
             sources.SqsEventSource(
                 self.queue,
@@ -129,7 +132,7 @@ class Processing(Construct):
             self,
             "UploadToQueue",
             event_bus=self.uploads_bus,
-            description="VOICE: keep uploads <patient>/<file>, drop annotated/ and failed/ outputs",
+            description="VOICE: uploads (nested ones too, to record them as invalid); not annotated/ outputs",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
@@ -144,6 +147,8 @@ class Processing(Construct):
         videos, patients = storage.videos, storage.patients
         sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
         sessions = f"{patients.bucket_arn}/*/.sessions/*"
+        # The profile: nicknames read; the patient's colours learnt from a pinned video written.
+        profiles = f"{patients.bucket_arn}/*/profile.json"
         role = self.function.role
         assert role is not None
         role.add_to_principal_policy(
@@ -156,11 +161,13 @@ class Processing(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadVideosSamplesAndModels",
-                actions=["s3:GetObject"],
+                # GetObjectVersion: the exact upload version the event names is processed.
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
                 resources=[
                     videos.arn_for_objects("*"),
                     *sample_prefixes,
                     sessions,
+                    profiles,
                     patients.arn_for_objects("models/*"),
                 ],
             )
@@ -174,7 +181,24 @@ class Processing(Construct):
                     videos.arn_for_objects("failed/*"),
                     *sample_prefixes,
                     sessions,
+                    profiles,
                 ],
+            )
+        )
+        # A forced re-run replaces a session's samples as one unit: index first, then old files.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReplaceSamples", actions=["s3:DeleteObject"], resources=[*sample_prefixes, sessions]
+            )
+        )
+        # IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches models/<p>/happiness/...
+        # The processor never writes or deletes below models/, whatever a run id is called.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="NeverWriteModels",
+                effect=iam.Effect.DENY,
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[patients.arn_for_objects("models/*")],
             )
         )
         role.add_to_principal_policy(

@@ -6,6 +6,7 @@ from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 __all__ = ["Storage"]
@@ -87,6 +88,18 @@ class Storage(Construct):
         noncurrent = Duration.days(noncurrent_version_retention_days)
         self.videos = self._data_bucket("Videos", "videos/", removal_policy, noncurrent)
         self.patients = self._data_bucket("Patients", "patients/", removal_policy, noncurrent)
+        # The key of the patient references (voice.refs): what logs, execution names and the
+        # history table show instead of a name. Kept with the data: a new key changes every ref.
+        self.ref_secret = secretsmanager.Secret(
+            self,
+            "PatientRefKey",
+            description="VOICE: HMAC key of the patient references in logs, names and history rows",
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=removal_policy,
+        )
 
     def _data_bucket(
         self, construct_id: str, log_prefix: str, removal_policy: RemovalPolicy, noncurrent: Duration

@@ -1,6 +1,7 @@
 """Training: new samples → gate Lambda (per-patient lock) → Step Functions → SageMaker → promote.
 
-The training state machine (input ``{"patient": "...", "force": false, "gate": true}``)::
+The training state machine (input :class:`voice.aws.flow.ExecutionInput`:
+``{"patient", "patient_ref", "force", "gate"}``; encrypted with the data key)::
 
     Analyze (Lambda: voice.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
                                            │                  → Promote (Lambda: baseline check, latest.json)
@@ -10,8 +11,11 @@ The training state machine (input ``{"patient": "...", "force": false, "gate": t
     ReleaseLock (only the lock this execution owns) → uploads arrived meanwhile? → Recheck (event to the gate)
     any task error or timeout (after retries) → RecordFailure (DynamoDB) → Failed (the lock then expires)
 
-History table: partition key ``patient``, sort key ``sk``: ``LOCK`` for the gate's lock item,
-``RUN#<execution start>#<execution name>`` for one row per execution.
+History table (:mod:`voice.aws.history`): partition key ``patient`` holding the patient's keyed
+reference (never the name), sort key ``sk``: ``LOCK`` for the gate's lock item,
+``RUN#<execution start>#<execution name>`` for one row per execution. A failure row records the
+error's name only: its cause (a SageMaker job description, a handler's message) may name the
+patient.
 
 The lock: the gate takes it for the execution it starts (``owner`` = the execution's name) and
 it expires after the state machine's timeout at the latest, so it never lapses under a running
@@ -22,6 +26,8 @@ release then sends a recheck to the gate, so they are not left waiting for the n
 
 from __future__ import annotations
 
+import functools
+
 from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
@@ -30,6 +36,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -38,7 +45,8 @@ from constructs import Construct
 
 from infra.components.runtime import dead_letter_queue, image_function
 from infra.components.storage import Storage
-from voice.cloud import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
+from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
+from voice.aws.history import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
 
 __all__ = ["LOCK_SORT_KEY", "Training"]
 
@@ -67,6 +75,29 @@ _DYNAMO_TRANSIENT = [
     "DynamoDB.RequestLimitExceeded",
 ]
 _SAGEMAKER_TRANSIENT = ["SageMaker.AmazonSageMakerException", "SageMaker.ThrottlingException"]
+#: The patient's keyed reference in the execution input (the history table's partition key).
+_REF = sfn.JsonPath.string_at(path(ExecutionInput, "patient_ref"))
+
+
+def _analysis(field: str) -> str:
+    """The path of one field of Analyze's result (``$.analysis.<field>``)."""
+    return path(AnalyzeOutput, field, at="$.analysis")
+
+
+def _promote_input() -> dict[str, str]:
+    """The Promote task's payload: exactly the fields of :class:`voice.aws.flow.PromoteInput`."""
+    s = sfn.JsonPath.string_at
+    payload = {
+        "patient": s(path(ExecutionInput, "patient")),
+        "patient_ref": _REF,
+        "training_job_name": s("$.training.job_name"),
+        "model_artifacts": s("$.training.model_artifacts"),
+    }
+    if set(payload) != set(PromoteInput.model_fields):
+        raise ValueError("the Promote payload and voice.aws.flow.PromoteInput disagree")
+    return payload
+
+
 #: The Train step may take this much longer than the job's own limit (instance start, image
 #: pull, channel download, artifact upload) before it times out and is recorded as failed.
 TRAIN_STEP_MARGIN = Duration.minutes(20)
@@ -115,14 +146,15 @@ class Training(Construct):
             removal_policy=removal_policy,
         )
 
-        common = {
-            "image": image,
-            "key": key,
-            "log_retention": log_retention,
-            "removal_policy": removal_policy,
-        }
-        self.analyze_function = image_function(
+        function = functools.partial(
+            image_function,
             self,
+            image=image,
+            key=key,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.analyze_function = function(
             "AnalyzeFunction",
             handler="lambdas.analyze.handler",
             memory_mib=512,
@@ -132,10 +164,8 @@ class Training(Construct):
                 "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
             },
             description="VOICE: is a patient ready for training? (voice.gate.decide over the samples)",
-            **common,
         )
-        self.promote_function = image_function(
-            self,
+        self.promote_function = function(
             "PromoteFunction",
             handler="lambdas.promote.handler",
             memory_mib=1024,
@@ -143,7 +173,6 @@ class Training(Construct):
             ephemeral_storage_mib=1024,
             environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name},
             description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
-            **common,
         )
         self._grant_analyze(storage)
         self._grant_promote(storage)
@@ -164,8 +193,7 @@ class Training(Construct):
         )
 
         self.gate_dead_letters = dead_letter_queue(self, "GateDeadLetters", key)
-        self.gate_function = image_function(
-            self,
+        self.gate_function = function(
             "GateFunction",
             handler="lambdas.training_gate.handler",
             memory_mib=512,
@@ -175,13 +203,15 @@ class Training(Construct):
                 "VOICE_STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
                 # The lock outlives any execution: it never lapses under a running one.
                 "VOICE_GATE_LOCK_S": str(int(self.execution_timeout.to_seconds())),
+                "VOICE_REF_SECRET_ARN": storage.ref_secret.secret_arn,
             },
             dead_letter_queue=self.gate_dead_letters,
             description="VOICE: new samples → take the patient's lock → start one training execution",
-            **common,
         )
         self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+        storage.ref_secret.grant_read(self.gate_function)
         self.state_machine.grant_start_execution(self.gate_function)
+        self._grant_execution_data_key(self.gate_function, key)
         for role in (self.gate_function.role, self.state_machine.role):
             assert role is not None
             self._grant_table_key(role, key)
@@ -265,6 +295,20 @@ class Training(Construct):
             )
         )
 
+    def _grant_execution_data_key(self, starter: lambda_.IFunction, key: kms.IKey) -> None:
+        """The state machine is encrypted with the data key: whoever starts an execution encrypts
+        its input, for this state machine only."""
+        assert starter.role is not None
+        context = {"kms:EncryptionContext:aws:states:stateMachineArn": self.state_machine.state_machine_arn}
+        starter.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ExecutionInputKey",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={"StringEquals": context},
+            )
+        )
+
     def _grant_dead_letter_key(self, role: iam.IRole, key: kms.IKey) -> None:
         """The gate's dead-letter queue is encrypted with the data key: without it, Lambda cannot
         put a failed event there (the event is lost, only ``DeadLetterErrors`` counts it)."""
@@ -341,7 +385,7 @@ class Training(Construct):
         self, construct_id: str, status: str, extra: dict[str, tasks.DynamoAttributeValue]
     ) -> tasks.DynamoPutItem:
         item = {
-            "patient": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.patient")),
+            "patient": tasks.DynamoAttributeValue.from_string(_REF),
             "sk": tasks.DynamoAttributeValue.from_string(
                 sfn.JsonPath.format(
                     RUN_SORT_PREFIX + "{}#{}",
@@ -377,13 +421,9 @@ class Training(Construct):
         record_failure = self._history_row(
             "RecordFailure",
             "failed",
-            {
-                "error": tasks.DynamoAttributeValue.from_string(s("$.error.Error")),
-                # The whole error as JSON text: a timeout's error may carry no Cause at all.
-                "cause": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error"))
-                ),
-            },
+            # The error's name only (States.Timeout, HandlerError, SageMaker.…): its cause may
+            # name the patient (a job description's S3 paths, a handler's message).
+            {"error": tasks.DynamoAttributeValue.from_string(s("$.error.Error"))},
         ).next(
             sfn.Fail(
                 self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
@@ -395,9 +435,15 @@ class Training(Construct):
             "RecordTrained",
             "trained",
             {
-                "promoted": tasks.DynamoAttributeValue.boolean_from_json_path(s("$.promotion.promoted")),
-                "reason": tasks.DynamoAttributeValue.from_string(s("$.promotion.reason")),
-                "run_id": tasks.DynamoAttributeValue.from_string(s("$.promotion.run_id")),
+                "promoted": tasks.DynamoAttributeValue.boolean_from_json_path(
+                    s(path(PromoteOutput, "promoted", at="$.promotion"))
+                ),
+                "reason": tasks.DynamoAttributeValue.from_string(
+                    s(path(PromoteOutput, "reason", at="$.promotion"))
+                ),
+                "run_id": tasks.DynamoAttributeValue.from_string(
+                    s(path(PromoteOutput, "run_id", at="$.promotion"))
+                ),
                 "training_job_name": tasks.DynamoAttributeValue.from_string(s("$.training.job_name")),
             },
         )
@@ -405,18 +451,17 @@ class Training(Construct):
             "RecordSkipped",
             "skipped",
             {
-                "reasons": tasks.DynamoAttributeValue.from_string(s("$.analysis.reasons_text")),
-                "counts": tasks.DynamoAttributeValue.from_string(s("$.analysis.counts_json")),
+                "reasons": tasks.DynamoAttributeValue.from_string(s(_analysis("reasons_text"))),
+                "counts": tasks.DynamoAttributeValue.from_string(s(_analysis("counts_json"))),
             },
         )
         release_lock, recheck = self._release_steps()
-        catch = {"errors": ["States.ALL"], "result_path": "$.error"}
         for task in (analyze, train, promote, record_trained, record_skipped, release_lock, recheck):
-            task.add_catch(record_failure, **catch)
+            task.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
 
-        from_gate = sfn.Condition.boolean_equals("$.analysis.gate", True)
+        from_gate = sfn.Condition.boolean_equals(_analysis("gate"), True)
         # A gate-started run that trained holds the patient's lock through the cooldown.
-        cooldown = sfn.Wait(self, "Cooldown", time=sfn.WaitTime.seconds_path("$.analysis.cooldown_s")).next(
+        cooldown = sfn.Wait(self, "Cooldown", time=sfn.WaitTime.seconds_path(_analysis("cooldown_s"))).next(
             release_lock
         )
         trained = record_trained.next(
@@ -432,15 +477,20 @@ class Training(Construct):
         )
         definition = analyze.next(
             sfn.Choice(self, "ReadyToTrain?")
-            .when(sfn.Condition.boolean_equals("$.analysis.train", True), train.next(promote).next(trained))
+            .when(sfn.Condition.boolean_equals(_analysis("train"), True), train.next(promote).next(trained))
             .otherwise(skipped)
         )
         return sfn.StateMachine(
             self,
             "StateMachine",
+            # Named, so the key's encryption-context condition can name it (CDK cannot resolve a
+            # generated name into that condition).
+            state_machine_name=f"{Stack.of(self).stack_name}-training",
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             timeout=self.execution_timeout,
             tracing_enabled=True,
+            # The input names the patient: execution data is encrypted with the data key.
+            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(storage.key),
             # Execution data holds patient names: keep it out of the logs, log every event.
             logs=sfn.LogOptions(
                 destination=self._log_group(storage, log_retention, removal_policy),
@@ -458,16 +508,9 @@ class Training(Construct):
             payload=sfn.TaskInput.from_object(
                 {"input": sfn.JsonPath.entire_payload, "execution": s("$$.Execution.Name")}
             ),
+            # Every field of voice.aws.flow.AnalyzeOutput, as the handler returns it.
             result_selector={
-                "train": sfn.JsonPath.string_at("$.Payload.train"),
-                "reasons_text": s("$.Payload.reasons_text"),
-                "counts_json": s("$.Payload.counts_json"),
-                "training_job_name": s("$.Payload.training_job_name"),
-                "train_uri": s("$.Payload.train_uri"),
-                "output_uri": s("$.Payload.output_uri"),
-                "force": s("$.Payload.force"),
-                "gate": sfn.JsonPath.string_at("$.Payload.gate"),
-                "cooldown_s": sfn.JsonPath.number_at("$.Payload.cooldown_s"),
+                f: s(path(AnalyzeOutput, f, at="$.Payload")) for f in AnalyzeOutput.model_fields
             },
             result_path="$.analysis",
             retry_on_service_exceptions=True,
@@ -486,7 +529,7 @@ class Training(Construct):
             self,
             "Train",
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            training_job_name=s("$.analysis.training_job_name"),
+            training_job_name=s(_analysis("training_job_name")),
             role=self.training_role,
             algorithm_specification=tasks.AlgorithmSpecification(
                 training_image=tasks.DockerImage.from_ecr_repository(
@@ -499,7 +542,7 @@ class Training(Construct):
                     channel_name="train",
                     data_source=tasks.DataSource(
                         s3_data_source=tasks.S3DataSource(
-                            s3_location=_RuntimeS3Location("$.analysis.train_uri"),
+                            s3_location=_RuntimeS3Location(_analysis("train_uri")),
                             s3_data_type=tasks.S3DataType.S3_PREFIX,
                             s3_data_distribution_type=tasks.S3DataDistributionType.FULLY_REPLICATED,
                         )
@@ -507,7 +550,7 @@ class Training(Construct):
                 )
             ],
             output_data_config=tasks.OutputDataConfig(
-                s3_output_location=_RuntimeS3Location("$.analysis.output_uri"),
+                s3_output_location=_RuntimeS3Location(_analysis("output_uri")),
                 encryption_key=storage.key,
             ),
             resource_config=tasks.ResourceConfig(
@@ -519,7 +562,8 @@ class Training(Construct):
             ),
             stopping_condition=tasks.StoppingCondition(max_runtime=max_training_time),
             # SageMaker passes hyperparameters as strings; force is "true"/"false" (Analyze says which).
-            hyperparameters={"patient": s("$.patient"), "force": s("$.analysis.force")},
+            # The job knows the patient by reference only: hyperparameters show in its description.
+            hyperparameters={"patient_ref": _REF, "force": s(_analysis("force"))},
             enable_network_isolation=True,
             result_selector={
                 "job_name": s("$.TrainingJobName"),
@@ -541,17 +585,9 @@ class Training(Construct):
             self,
             "Promote",
             lambda_function=self.promote_function,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "patient": s("$.patient"),
-                    "training_job_name": s("$.training.job_name"),
-                    "model_artifacts": s("$.training.model_artifacts"),
-                }
-            ),
+            payload=sfn.TaskInput.from_object(_promote_input()),
             result_selector={
-                "promoted": s("$.Payload.promoted"),
-                "reason": s("$.Payload.reason"),
-                "run_id": s("$.Payload.run_id"),
+                f: s(path(PromoteOutput, f, at="$.Payload")) for f in PromoteOutput.model_fields
             },
             result_path="$.promotion",
             retry_on_service_exceptions=True,
@@ -566,7 +602,7 @@ class Training(Construct):
             "ReleaseLock",
             table=self.table,
             key={
-                "patient": tasks.DynamoAttributeValue.from_string(s("$.patient")),
+                "patient": tasks.DynamoAttributeValue.from_string(_REF),
                 "sk": tasks.DynamoAttributeValue.from_string(LOCK_SORT_KEY),
             },
             condition_expression="#owner = :me",
@@ -591,7 +627,7 @@ class Training(Construct):
                 tasks.EventBridgePutEventsEntry(
                     source=TRAINING_EVENT_SOURCE,
                     detail_type=RECHECK_DETAIL_TYPE,
-                    detail=sfn.TaskInput.from_object({"patient": s("$.patient")}),
+                    detail=sfn.TaskInput.from_object({"patient": s(path(ExecutionInput, "patient"))}),
                 )
             ],
             result_path=sfn.JsonPath.DISCARD,

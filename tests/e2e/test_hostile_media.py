@@ -15,9 +15,9 @@ import pytest
 
 from tests import hostile
 from tests.media import sample
-from voice.annotate import H264Writer
 from voice.cli import main
 from voice.errors import CorruptMediaError, VoiceError
+from voice.h264 import H264Writer
 from voice.media import probe
 
 PATIENT = "maria"

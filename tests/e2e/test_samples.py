@@ -184,7 +184,7 @@ def test_metadata_has_every_required_field(processed_samples: dict[str, Any]) ->
     assert meta["status"] == "ok"
     assert meta["poses"]["sampled_fps"] == pytest.approx(5.0, abs=0.5)
     assert meta["poses"]["detection_rate"] > 0.9
-    assert meta["models"]["pose"] == "mediapipe-0.10.14/full"
+    assert meta["models"]["pose"] == "mediapipe-0.10.14/full-multi"
     words = [w for s in meta["transcript"]["segments"] for w in s["words"]]
     assert words
     assert all({"word", "start", "end", "probability"} <= set(w) for w in words)

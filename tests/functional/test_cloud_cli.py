@@ -1,4 +1,5 @@
-"""voice.cloud over moto: names from stack outputs, multipart upload, training start, status, download."""
+"""voice cloud over moto: names from stack outputs, multipart upload that never overwrites, training
+start, status by patient reference, download; set-up problems as one line."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.aws import create_history_table
+from tests.aws import create_history_table, create_ref_secret, ref
 
 REGION = "us-east-1"
 STACK = "VoiceStackTest"
@@ -32,6 +32,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         "VOICE_PATIENTS_BUCKET",
         "VOICE_STATE_MACHINE_ARN",
         "VOICE_HISTORY_TABLE",
+        "VOICE_REF_SECRET_ARN",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -59,6 +60,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             "PatientsBucket": "voice-patients-x1",
             "StateMachineArn": arn,
             "HistoryTable": "voice-history-x1",
+            "RefKeySecretArn": create_ref_secret(boto3.client("secretsmanager", region_name=REGION)),
             "UploadQueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/voice-uploads",
         }
         template = {
@@ -74,7 +76,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> None:
-    from voice.cloud import resolve_names
+    from voice.aws.outputs import resolve_names
     from voice.config import Settings
 
     names = resolve_names(Settings(), cloudformation=aws["cfn"])
@@ -86,7 +88,7 @@ def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> No
 
 
 def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, Any]) -> None:
-    from voice.cloud import resolve_names
+    from voice.aws.outputs import resolve_names
     from voice.config import Settings
     from voice.errors import ConfigError
 
@@ -95,7 +97,7 @@ def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, A
 
 
 def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any], tmp_path: Path) -> None:
-    from voice.cloud import upload
+    from voice.aws.cli import upload
 
     big = tmp_path / "Long Visit.MOV"
     big.write_bytes(os.urandom(9 * 1024 * 1024 + 123))
@@ -113,13 +115,32 @@ def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any]
     assert head["ContentType"] == "video/quicktime"
 
 
+def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    from voice import layout
+    from voice.aws.cli import upload
+    from voice.aws.s3 import S3Store
+    from voice.patient_store import read_pin
+    from voice.pin import PersonPin
+
+    video = tmp_path / "visit.mp4"
+    video.write_bytes(b"\x00" * 100)
+    pin = PersonPin(320, 180, 2.5)
+    upload([video], "ann", client=aws["s3"], bucket="voice-videos-x1", pin=pin)
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket="voice-videos-x1")["Contents"]]
+    assert sorted(keys) == ["ann/visit.mp4", "ann/visit.mp4.person.json"]
+    store = S3Store(aws["s3"], videos_bucket="voice-videos-x1", patients_bucket="unused")
+    assert read_pin(store, layout.parse_upload_key("ann/visit.mp4")) == pin
+
+
 @pytest.mark.parametrize(
     ("patient", "name"), [("../x", "a.mp4"), ("annotated", "a.mp4"), ("ann", "notes.txt")]
 )
 def test_upload_refuses_bad_names_before_sending_anything(
     aws: dict[str, Any], tmp_path: Path, patient: str, name: str
 ) -> None:
-    from voice.cloud import upload
+    from voice.aws.cli import upload
     from voice.errors import VoiceError
 
     good, bad = tmp_path / "ok.mp4", tmp_path / name
@@ -131,52 +152,73 @@ def test_upload_refuses_bad_names_before_sending_anything(
 
 
 def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
-    from voice.cloud import patient_ref, start_training, status
+    """The history table and the execution names know the patient by keyed reference only."""
+    from voice.aws.cli import start_training, status
 
-    started = start_training(
-        "Ann Example",
-        sfn_client=aws["sfn"],
-        state_machine_arn=aws["arn"],
-        now=datetime(2026, 11, 21, tzinfo=UTC),
-    )
-    assert started["name"].startswith(patient_ref("Ann Example") + "-20261121T000000-manual-")
+    ann = ref("Ann Example")
+    started = start_training("Ann Example", sfn=aws["sfn"], state_machine_arn=aws["arn"], ref=ann)
+    assert started["name"].startswith(ann + "-")
+    assert "-manual-" in started["name"]
     described = aws["sfn"].describe_execution(executionArn=started["execution_arn"])
-    assert json.loads(described["input"]) == {"patient": "Ann Example", "force": False}
+    assert json.loads(described["input"]) == {
+        "patient": "Ann Example",
+        "patient_ref": ann,
+        "force": False,
+        "gate": False,
+    }
 
     for sk, state in [("RUN#2026-11-20T10:00:00Z#a", "skipped"), ("RUN#2026-11-21T10:00:00Z#b", "trained")]:
         aws["ddb"].put_item(
             TableName="voice-history-x1",
-            Item={
-                "patient": {"S": "Ann Example"},
-                "sk": {"S": sk},
-                "status": {"S": state},
-                "cause": {"S": "{}"},
-            },
+            Item={"patient": {"S": ann}, "sk": {"S": sk}, "status": {"S": state}},
         )
     aws["ddb"].put_item(
         TableName="voice-history-x1",
-        Item={"patient": {"S": "Ann Example"}, "sk": {"S": "LOCK"}, "lock_until": {"N": "1764000000"}},
+        Item={"patient": {"S": ann}, "sk": {"S": "LOCK"}, "lock_until": {"N": "1764000000"}},
     )
     aws["ddb"].put_item(
         TableName="voice-history-x1",
-        Item={"patient": {"S": "bob"}, "sk": {"S": "RUN#x"}, "status": {"S": "failed"}},
+        Item={"patient": {"S": ref("bob")}, "sk": {"S": "RUN#x"}, "status": {"S": "failed"}},
     )
     report = status(
         "Ann Example",
         ddb=aws["ddb"],
         table="voice-history-x1",
-        sfn_client=aws["sfn"],
+        sfn=aws["sfn"],
         state_machine_arn=aws["arn"],
+        ref=ann,
     )
     assert [r["status"] for r in report["runs"]] == ["trained", "skipped"]
-    assert all("cause" not in r for r in report["runs"])
     assert report["lock"]["lock_until"] == 1764000000.0
     assert report["last_execution"]["name"] == started["name"]
 
 
+def test_upload_never_overwrites_a_different_file_of_the_same_name(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two phones, one name: both videos are kept; the same file again is not sent twice."""
+    from voice.aws.cli import upload
+
+    first, second = tmp_path / "a" / "IMG_0001.MOV", tmp_path / "b" / "IMG_0001.MOV"
+    for path, body in ((first, b"first phone"), (second, b"second phone")):
+        path.parent.mkdir()
+        path.write_bytes(body)
+    (a,) = upload([first], "ann", client=aws["s3"], bucket="voice-videos-x1")
+    (b,) = upload([second], "ann", client=aws["s3"], bucket="voice-videos-x1")
+    (again,) = upload([first], "ann", client=aws["s3"], bucket="voice-videos-x1")
+    assert a["key"] == "ann/IMG_0001.MOV"
+    assert b["key"].startswith("ann/IMG_0001-")
+    assert b["key"].endswith(".MOV")
+    assert again == {**a, "already_uploaded": True}
+    body = aws["s3"].get_object(Bucket="voice-videos-x1", Key="ann/IMG_0001.MOV")["Body"].read()
+    assert body == b"first phone"
+    versions = aws["s3"].list_object_versions(Bucket="voice-videos-x1").get("Versions", [])
+    assert len(versions) == 2, "nothing was written over"
+
+
 def test_download_model_fetches_the_promoted_run(aws: dict[str, Any], tmp_path: Path) -> None:
     from voice import layout
-    from voice.cloud import download_model
+    from voice.aws.cli import download_model
     from voice.errors import ModelError
 
     with pytest.raises(ModelError, match="no promoted model"):
@@ -308,7 +350,12 @@ def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
         cfn = boto3.client("cloudformation", region_name="eu-west-1")
         ddb = boto3.client("dynamodb", region_name="eu-west-1")
         create_history_table(ddb, "voice-history-eu")
-        outputs = {"VideosBucket": "v", "PatientsBucket": "p", "HistoryTable": "voice-history-eu"}
+        outputs = {
+            "VideosBucket": "v",
+            "PatientsBucket": "p",
+            "HistoryTable": "voice-history-eu",
+            "RefKeySecretArn": create_ref_secret(boto3.client("secretsmanager", region_name="eu-west-1")),
+        }
         role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         outputs["StateMachineArn"] = boto3.client(
             "stepfunctions", region_name="eu-west-1"

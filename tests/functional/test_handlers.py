@@ -1,4 +1,4 @@
-"""The video-processor Lambda over moto S3 with the real pipeline: a batch with a good and a corrupt video."""
+"""The video-processor Lambda over moto S3 with the real pipeline: good, corrupt, transient, nested."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from tests import aws as aws_events
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
-VIDEOS = "voice-videos"
-PATIENTS = "voice-patients"
+VIDEOS = aws_events.VIDEOS_BUCKET
+PATIENTS = aws_events.PATIENTS_BUCKET
 PATIENT = "maria"
 
 boto3 = pytest.importorskip("boto3")
@@ -54,53 +54,39 @@ def snapshot(s3: Any) -> dict[str, str]:
 def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
     from moto import mock_aws
 
-    from lambdas import env, video_processor
-    from voice.config import get_settings
-
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "VOICE_VIDEOS_BUCKET": VIDEOS,
-        "VOICE_PATIENTS_BUCKET": PATIENTS,
-        "POWERTOOLS_SERVICE_NAME": "voice-video-processor",
-    }.items():
-        monkeypatch.setenv(name, value)
-    env.load_env.cache_clear()
-    get_settings.cache_clear()
-    monkeypatch.setattr(video_processor, "_store", None)
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        for bucket in (VIDEOS, PATIENTS):
-            s3.create_bucket(Bucket=bucket)
+        s3 = aws_events.moto_stack(monkeypatch, REGION)["s3"]
         s3.upload_file(str(samples_dir / "balloon.mp4"), VIDEOS, f"{PATIENT}/balloon clip.mp4")
         s3.put_object(
             Bucket=VIDEOS, Key=f"{PATIENT}/broken.MP4", Body=b"\x00\x00\x00\x18ftypmp42" + b"\x17" * 4000
         )
         yield s3
-    env.load_env.cache_clear()
-    get_settings.cache_clear()
+    aws_events.clear_handler_caches()
 
 
-def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(
+def test_batch_processes_the_good_video_and_acknowledges_the_corrupt_one_after_its_record(
     aws: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A corrupt upload can never succeed: it gets its failure record and is not retried (no DLQ
+    page for a user's bad file); a missing object may appear later, so that one is retried."""
     from lambdas.video_processor import handler
 
     event = {
         "Records": [
             sqs_record(f"{PATIENT}/balloon clip.mp4", "good"),
             sqs_record(f"{PATIENT}/broken.MP4", "bad"),
+            sqs_record(f"{PATIENT}/not-there-yet.mp4", "transient"),
         ]
     }
     with caplog.at_level("INFO"):  # the deployed level (POWERTOOLS_LOG_LEVEL=INFO)
         response = handler(event, FakeContext())
-    assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
-    # Logs name the patient and the session by hash only, and carry no transcript text: neither
-    # in messages nor in the structured fields (``extra``) Powertools prints with them.
+    assert response == {"batchItemFailures": [{"itemIdentifier": "transient"}]}
+    # Logs name the patient and the session by reference only, and carry no transcript text:
+    # neither in messages nor in the structured fields (``extra``) Powertools prints with them.
     logged = " ".join(f"{k}={v}" for record in caplog.records for k, v in vars(record).items()).lower()
     assert "video processed" in logged
-    for secret in (PATIENT, "balloon", "surprised"):
+    assert aws_events.ref(PATIENT) in logged
+    for secret in (PATIENT, "balloon", "surprised", "broken", "not-there"):
         assert secret not in logged, secret
 
     keys = set(snapshot(aws))
@@ -130,8 +116,44 @@ def test_batch_processes_the_good_video_and_reports_only_the_corrupt_one(
 def test_a_batch_of_only_failures_reports_them_without_raising(aws: Any) -> None:
     from lambdas.video_processor import handler
 
-    response = handler({"Records": [sqs_record(f"{PATIENT}/broken.MP4", "only")]}, FakeContext())
+    response = handler({"Records": [sqs_record(f"{PATIENT}/missing.mp4", "only")]}, FakeContext())
     assert response == {"batchItemFailures": [{"itemIdentifier": "only"}]}
+
+
+def test_an_upload_over_the_size_limit_is_refused_from_the_event_before_any_download(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas.video_processor import handler
+
+    record = sqs_record(f"{PATIENT}/balloon clip.mp4", "big")
+    body = json.loads(record["body"])
+    body["detail"]["object"]["size"] = 3 * 2**30
+    record["body"] = json.dumps(body)
+    downloads: list[str] = []
+    monkeypatch.setattr(aws, "download_file", lambda *a, **k: downloads.append(a[1]))
+    assert handler({"Records": [record]}, FakeContext()) == {"batchItemFailures": []}
+    assert downloads == []
+    failure = json.loads(
+        aws.get_object(Bucket=VIDEOS, Key=f"failed/{PATIENT}/balloon clip.mp4.json")["Body"].read()
+    )
+    assert failure["error_type"] == "MediaLimitError"
+
+
+def test_the_exact_version_the_event_names_is_processed(aws: Any, samples_dir: Path) -> None:
+    """A second upload under the same name (versioned bucket) never replaces the first one's run."""
+    from lambdas.video_processor import handler
+
+    aws.put_bucket_versioning(Bucket=VIDEOS, VersioningConfiguration={"Status": "Enabled"})
+    first = aws.put_object(
+        Bucket=VIDEOS, Key=f"{PATIENT}/IMG_0001.mp4", Body=(samples_dir / "rain.mp4").read_bytes()
+    )
+    aws.put_object(Bucket=VIDEOS, Key=f"{PATIENT}/IMG_0001.mp4", Body=(samples_dir / "bath.mp4").read_bytes())
+    record = aws_events.sqs_record(VIDEOS, f"{PATIENT}/IMG_0001.mp4", "v1", version=first["VersionId"])
+    assert handler({"Records": [record]}, FakeContext()) == {"batchItemFailures": []}
+    keys = [k for k in snapshot(aws) if k.endswith("_metadata.json")]
+    (key,) = keys
+    meta = json.loads(aws.get_object(Bucket=VIDEOS, Key=key.split("/", 1)[1])["Body"].read())
+    assert meta["source"]["sha256"] == hashlib.sha256((samples_dir / "rain.mp4").read_bytes()).hexdigest()
 
 
 def test_the_same_message_twice_gives_identical_outputs(aws: Any) -> None:
@@ -144,13 +166,19 @@ def test_the_same_message_twice_gives_identical_outputs(aws: Any) -> None:
     assert snapshot(aws) == first
 
 
-@pytest.mark.parametrize("key", [f"annotated/{PATIENT}/x.mp4", f"{PATIENT}/sub/x.mp4", "models/x.mp4"])
-def test_keys_that_are_not_uploads_are_acknowledged_not_retried(aws: Any, key: str) -> None:
+@pytest.mark.parametrize("key", [f"annotated/{PATIENT}/x.mp4", f"{PATIENT}/2024/x.mp4", "models/x.mp4"])
+def test_keys_that_are_not_uploads_get_a_failure_record_and_are_not_retried(aws: Any, key: str) -> None:
+    """A nested upload (alice/2024/clip.mp4) reaches the handler and is recorded as invalid."""
     from lambdas.video_processor import handler
 
     response = handler({"Records": [sqs_record(key, "odd")]}, FakeContext())
     assert response == {"batchItemFailures": []}
-    assert not any("/annotated/" in k and k.endswith("_metadata.json") for k in snapshot(aws))
+    keys = snapshot(aws)
+    assert not any("/annotated/" in k and k.endswith("_metadata.json") for k in keys)
+    records = [k for k in keys if k.startswith(f"{VIDEOS}/failed/_invalid/")]
+    assert len(records) == 1
+    doc = json.loads(aws.get_object(Bucket=VIDEOS, Key=records[0].split("/", 1)[1])["Body"].read())
+    assert doc["error_type"] == "InvalidNameError"
 
 
 def test_a_video_too_long_for_the_time_left_gets_a_failure_record_not_a_timeout(aws: Any) -> None:
@@ -174,7 +202,10 @@ def test_a_video_too_long_for_the_time_left_gets_a_failure_record_not_a_timeout(
 
 
 def test_event_keys_are_url_decoded() -> None:
-    from lambdas.video_processor import upload_key_from_event
+    from lambdas.video_processor import UploadRecord
+    from voice.layout import decode_event_key
 
-    body = json.dumps({"detail": {"object": {"key": "Ann+Example/holiday+%281%29.MOV"}}})
-    assert upload_key_from_event(body) == "Ann Example/holiday (1).MOV"
+    record = aws_events.sqs_record(VIDEOS, "Ann Example/holiday (1).MOV", "m")
+    parsed = UploadRecord.model_validate(record)
+    assert parsed.body.detail.object.key == "Ann+Example/holiday+%281%29.MOV"
+    assert decode_event_key(parsed.body.detail.object.key) == "Ann Example/holiday (1).MOV"

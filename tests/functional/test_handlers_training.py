@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
-import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +12,20 @@ from typing import Any
 
 import pytest
 
-from tests.aws import create_history_table, load_event, s3_object_created
+from tests.aws import (
+    HISTORY_TABLE,
+    PATIENTS_BUCKET,
+    clear_handler_caches,
+    load_event,
+    moto_stack,
+    ref,
+    s3_object_created,
+)
+from voice.runs import tarball
 
 REGION = "us-east-1"
-BUCKET = "voice-patients"
-TABLE = "voice-history"
+BUCKET = PATIENTS_BUCKET
+TABLE = HISTORY_TABLE
 PATIENT = "maria"
 FAST = {"forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
 
@@ -40,43 +47,12 @@ def session_index_event(patient: str, session: str) -> dict[str, Any]:
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     from moto import mock_aws
 
-    from lambdas import env, training_gate
-    from voice.config import get_settings
-
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "VOICE_PATIENTS_BUCKET": BUCKET,
-        "VOICE_HISTORY_TABLE": TABLE,
-        "VOICE_GATE_COOLDOWN_S": "3600",
-        "VOICE_GATE_LOCK_S": "10200",
-        "POWERTOOLS_SERVICE_NAME": "voice-test",
-        **{f"VOICE_{k.upper()}": v for k, v in FAST.items()},
-    }.items():
-        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("VOICE_GATE_COOLDOWN_S", "3600")
+    for name, value in FAST.items():
+        monkeypatch.setenv(f"VOICE_{name.upper()}", value)
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        create_history_table(ddb, TABLE)
-        iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        arn = sfn.create_state_machine(
-            name="voice-training",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-            roleArn=role,
-        )["stateMachineArn"]
-        monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", arn)
-        env.load_env.cache_clear()
-        get_settings.cache_clear()
-        env.patients_store.cache_clear()
-        monkeypatch.setattr(training_gate, "_clients", {})
-        yield {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn}
-    env.load_env.cache_clear()
-    env.patients_store.cache_clear()
-    get_settings.cache_clear()
+        yield moto_stack(monkeypatch, REGION)
+    clear_handler_caches()
 
 
 def _executions(aws: dict[str, Any]) -> list[dict[str, Any]]:
@@ -121,40 +97,52 @@ def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(
     assert sorted(r["started"] for r in results) == [False] * 7 + [True]
     (execution,) = _executions(aws)
     described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
-    assert json.loads(described["input"]) == {"patient": "Ann Example", "force": False, "gate": True}
-    # The execution name identifies the patient only by a hash.
+    ann = ref("Ann Example")
+    assert json.loads(described["input"]) == {
+        "patient": "Ann Example",
+        "patient_ref": ann,
+        "force": False,
+        "gate": True,
+    }
+    # The execution name identifies the patient only by the keyed reference.
+    assert execution["name"].startswith(ann + "-")
     assert "Ann" not in execution["name"]
     assert "Example" not in execution["name"]
-    # The lock belongs to that execution; the seven that found it taken left a note for its end.
-    lock = _lock(aws, "Ann Example")
+    # The lock (keyed by reference) belongs to that execution; the seven that found it taken left
+    # a note for its end.
+    lock = _lock(aws, ann)
     assert lock["owner"]["S"] == execution["name"]
     assert "pending_since" in lock
 
 
-def _lock(aws: dict[str, Any], patient: str) -> dict[str, Any]:
-    item = aws["ddb"].get_item(TableName=TABLE, Key={"patient": {"S": patient}, "sk": {"S": "LOCK"}})
+def _lock(aws: dict[str, Any], patient_ref: str) -> dict[str, Any]:
+    item = aws["ddb"].get_item(TableName=TABLE, Key={"patient": {"S": patient_ref}, "sk": {"S": "LOCK"}})
     return dict(item["Item"])
 
 
-def test_the_lock_holds_for_its_hold_time_and_is_owned_by_the_execution(aws: dict[str, Any]) -> None:
-    from lambdas.training_gate import start_if_unlocked
+def _gate(aws: dict[str, Any], sfn: Any = None, hold_s: float = 3600.0) -> Any:
+    from voice.aws.history import Gate
 
-    kwargs = {"ddb": aws["ddb"], "sfn": aws["sfn"], "table": TABLE, "state_machine_arn": aws["arn"]}
+    return Gate(aws["ddb"], sfn or aws["sfn"], TABLE, aws["arn"], hold_s)
+
+
+def test_the_lock_holds_for_its_hold_time_and_is_owned_by_the_execution(aws: dict[str, Any]) -> None:
     hold = 10_200.0  # the state machine's timeout: longer than any execution
-    first = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0, **kwargs)
-    lock = _lock(aws, PATIENT)
+    gate, me = _gate(aws, hold_s=hold), ref(PATIENT)
+    first = gate.start_if_unlocked(PATIENT, ref=me, now=1_000_000.0)
+    lock = _lock(aws, me)
     assert float(lock["lock_until"]["N"]) == 1_000_000.0 + hold
     assert first.execution_arn
     assert first.execution_arn.endswith(":" + lock["owner"]["S"])
     assert "pending_since" not in lock
-    during = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0 + hold - 1, **kwargs)
-    assert "pending_since" in _lock(aws, PATIENT)
-    after = start_if_unlocked(PATIENT, hold_s=hold, now=1_000_000.0 + hold + 1, **kwargs)
-    other = start_if_unlocked("bob", hold_s=hold, now=1_000_000.0 + 10, **kwargs)
+    during = gate.start_if_unlocked(PATIENT, ref=me, now=1_000_000.0 + hold - 1)
+    assert "pending_since" in _lock(aws, me)
+    after = gate.start_if_unlocked(PATIENT, ref=me, now=1_000_000.0 + hold + 1)
+    other = gate.start_if_unlocked("bob", ref=ref("bob"), now=1_000_000.0 + 10)
     assert (first.started, during.started, after.started, other.started) == (True, False, True, True)
     assert len(_executions(aws)) == 3
     # A new lock starts clean: the note was for the execution that held the old one.
-    assert "pending_since" not in _lock(aws, PATIENT)
+    assert "pending_since" not in _lock(aws, me)
 
 
 def test_a_recheck_event_from_the_state_machine_starts_a_check(aws: dict[str, Any]) -> None:
@@ -168,29 +156,19 @@ def test_a_recheck_event_from_the_state_machine_starts_a_check(aws: dict[str, An
     }
     result = handler(event, FakeContext())
     assert result["started"] is True
-    assert _lock(aws, "Ann Example")["owner"]["S"] == result["execution_arn"].rsplit(":", 1)[1]
+    assert _lock(aws, ref("Ann Example"))["owner"]["S"] == result["execution_arn"].rsplit(":", 1)[1]
 
 
 def test_a_failed_start_releases_the_lock(aws: dict[str, Any]) -> None:
-    from lambdas.training_gate import start_if_unlocked
+    from botocore.exceptions import ClientError
 
     class BrokenSfn:
         def start_execution(self, **_: Any) -> dict[str, Any]:
-            raise RuntimeError("throttled")
+            raise ClientError({"Error": {"Code": "ThrottlingException"}}, "StartExecution")
 
-    with pytest.raises(RuntimeError):
-        start_if_unlocked(
-            PATIENT,
-            ddb=aws["ddb"],
-            sfn=BrokenSfn(),
-            table=TABLE,
-            state_machine_arn=aws["arn"],
-            hold_s=3600,
-        )
-    retry = start_if_unlocked(
-        PATIENT, ddb=aws["ddb"], sfn=aws["sfn"], table=TABLE, state_machine_arn=aws["arn"], hold_s=3600
-    )
-    assert retry.started
+    with pytest.raises(ClientError):
+        _gate(aws, sfn=BrokenSfn()).start_if_unlocked(PATIENT, ref=ref(PATIENT))
+    assert _gate(aws).start_if_unlocked(PATIENT, ref=ref(PATIENT)).started
 
 
 @pytest.mark.parametrize("key", ["annotated/.sessions/x.json", "../x/.sessions/y.json", "no-slash.json"])
@@ -207,7 +185,7 @@ def test_gate_refuses_keys_without_a_valid_patient(key: str) -> None:
 
 def _write_samples(aws: dict[str, Any], sessions_per_emotion: int) -> None:
     from tests.synthetic import synthetic_dataset, write_samples
-    from voice.storage import S3Store
+    from voice.aws.s3 import S3Store
 
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)
     samples = synthetic_dataset(
@@ -227,11 +205,12 @@ def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: d
     first = handler(event, FakeContext())
     again = handler(copy.deepcopy(event), FakeContext())
     assert first["train"] is True
-    assert first["counts"] == {"happiness": 8, "sadness": 8, "anger": 8}
+    assert json.loads(first["counts_json"]) == {"happiness": 8, "sadness": 8, "anger": 8}
     # What the state machine needs besides: the job's force hyperparameter (a string), whether
     # the gate started it (it then owns the lock), and the cooldown it waits out after training.
     assert (first["force"], first["gate"], first["cooldown_s"]) == ("false", False, 3600)
-    gated = handler({**event, "input": {"patient": PATIENT, "force": True, "gate": True}}, FakeContext())
+    gated_input = {**event["input"], "force": True, "gate": True}
+    gated = handler({**event, "input": gated_input}, FakeContext())
     assert (gated["force"], gated["gate"]) == ("true", True)
     assert first["train_uri"] == f"s3://{BUCKET}/{PATIENT}/"
     assert first["output_uri"] == f"s3://{BUCKET}/models/{PATIENT}/"
@@ -240,7 +219,6 @@ def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: d
     assert PATIENT not in first["training_job_name"]
     other = handler({**event, "execution": "another-execution"}, FakeContext())
     assert other["training_job_name"] != first["training_job_name"]
-    assert json.loads(first["counts_json"]) == first["counts"]
 
 
 def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]) -> None:
@@ -249,8 +227,27 @@ def test_analyze_says_skip_with_reasons_when_samples_are_few(aws: dict[str, Any]
     _write_samples(aws, sessions_per_emotion=1)
     result = handler(load_event("sfn_analyze.json"), FakeContext())
     assert result["train"] is False
-    assert result["reasons"]
-    assert result["reasons_text"] == "; ".join(result["reasons"])
+    assert "need at least" in result["reasons_text"]
+
+
+def test_handler_errors_leave_with_their_type_and_the_patient_reference_only(
+    aws: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A core error's message holds keys (``cannot list patients/<name>/``); what leaves the
+    handler (Lambda error log, Step Functions history, the history row) must not."""
+    from lambdas.analyze import handler
+    from lambdas.edge import HandlerError
+
+    aws["s3"].delete_bucket(Bucket=BUCKET)  # listing now fails with NoSuchBucket
+    event = load_event("sfn_analyze.json")
+    with caplog.at_level("INFO"), pytest.raises(HandlerError) as raised:
+        handler(event, FakeContext())
+    message = str(raised.value)
+    assert message == f"StorageError (patient {event['input']['patient_ref']})"
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
+    logged = " ".join(f"{k}={v}" for r in caplog.records for k, v in vars(r).items())
+    assert PATIENT not in logged
 
 
 # --- promote ------------------------------------------------------------------------------------
@@ -271,7 +268,7 @@ def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_samples(store, PATIENT, samples)
     run(
         {
-            "SM_HPS": json.dumps({"patient": PATIENT, **FAST}),
+            "SM_HPS": json.dumps({"patient_ref": ref(PATIENT), **FAST}),
             "SM_CHANNEL_TRAIN": str(root / "data" / "patients" / PATIENT),
             "SM_MODEL_DIR": str(root / "model"),
             "SM_OUTPUT_DATA_DIR": str(root / "output"),
@@ -280,25 +277,15 @@ def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _tarball(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def _upload_job_output(
     aws: dict[str, Any], model_files: dict[str, bytes], output_files: dict[str, bytes]
 ) -> str:
     event = load_event("sfn_promote.json")
     key = event["model_artifacts"].split("/", 3)[3]
-    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=_tarball(model_files))
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=tarball(model_files, 0))
     if output_files:
         aws["s3"].put_object(
-            Bucket=BUCKET, Key=key.replace("model.tar.gz", "output.tar.gz"), Body=_tarball(output_files)
+            Bucket=BUCKET, Key=key.replace("model.tar.gz", "output.tar.gz"), Body=tarball(output_files, 0)
         )
     return key
 
@@ -312,8 +299,8 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
 ) -> None:
     from lambdas.promote import handler
     from voice import layout
+    from voice.aws.s3 import S3Store
     from voice.runs import load_latest_model
-    from voice.storage import S3Store
 
     model_files = _read_dir(trained_model_dir / "model")
     _upload_job_output(aws, model_files, _read_dir(trained_model_dir / "output"))
@@ -344,7 +331,7 @@ def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
 ) -> None:
     from lambdas.promote import handler
     from voice import layout
-    from voice.storage import S3Store
+    from voice.aws.s3 import S3Store
 
     model_files = _read_dir(trained_model_dir / "model")
     metrics = json.loads(model_files["metrics.json"])
@@ -361,11 +348,11 @@ def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
 
 
 def test_promote_refuses_artifacts_outside_the_patients_models_prefix(aws: dict[str, Any]) -> None:
+    from lambdas.edge import HandlerError
     from lambdas.promote import handler
-    from voice.errors import ModelError
 
     event = {**load_event("sfn_promote.json"), "model_artifacts": f"s3://{BUCKET}/bob/evil/model.tar.gz"}
-    with pytest.raises(ModelError):
+    with pytest.raises(HandlerError, match=r"^ModelError \(patient [0-9a-f]{16}\)$"):
         handler(event, FakeContext())
 
 

@@ -18,6 +18,8 @@ from voice.storage import LocalStore
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "training" / "train.py"
 PATIENT = "ann"
+#: What the job knows of the patient (the state machine passes the keyed reference).
+REF = "5f1d2c3b4a596877"
 
 
 def entry() -> ModuleType:
@@ -54,7 +56,7 @@ def sm_env(tmp_path: Path, channel: Path, hps: dict[str, object]) -> dict[str, s
 
 def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     channel = channel_with(tmp_path, sessions_per_emotion=3)
-    env = sm_env(tmp_path, channel, {"patient": PATIENT, "forest_trees": "20"})
+    env = sm_env(tmp_path, channel, {"patient_ref": REF, "forest_trees": "20"})
     assert entry().main([], env) == 0
     model_dir, output = tmp_path / "model", tmp_path / "output"
     assert sorted(p.name for p in model_dir.iterdir()) == [
@@ -70,13 +72,23 @@ def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureF
     printed = json.loads(capsys.readouterr().out)
     assert printed["trained"] is True
     assert printed["run_id"] == model.run_id
+    # The job's log (CloudWatch, outside the buckets) gets ids and scores only: no keys.
+    assert set(printed) <= {
+        "run_id",
+        "trained",
+        "promoted",
+        "balanced_accuracy",
+        "baseline",
+        "counts",
+        "seconds",
+    }
     # The channel is input only: nothing was written into it.
     assert not any(p.name == "models" for p in channel.rglob("*"))
 
 
 def test_unusable_data_writes_the_failure_file(tmp_path: Path) -> None:
     channel = channel_with(tmp_path, sessions_per_emotion=1)  # one video per emotion
-    env = sm_env(tmp_path, channel, {"patient": PATIENT})
+    env = sm_env(tmp_path, channel, {"patient_ref": REF})
     assert entry().main([], env) == 1
     reason = (tmp_path / "failure").read_text()
     assert reason.startswith("NotEnoughDataError: the training gate said no")
@@ -88,8 +100,8 @@ def test_unusable_data_writes_the_failure_file(tmp_path: Path) -> None:
     ("hps", "env_extra", "message"),
     [
         ({}, {}, "no patient"),
-        ({"patient": "../etc"}, {}, "InvalidNameError: patient name must be a single path segment"),
-        ({}, {"SM_CHANNEL_TRAIN": "/nonexistent/channel", "VOICE_PATIENT": PATIENT}, "is not a directory"),
+        ({"patient_ref": "../etc"}, {}, "InvalidNameError: patient reference must be a single path segment"),
+        ({}, {"SM_CHANNEL_TRAIN": "/nonexistent/channel", "VOICE_PATIENT_REF": REF}, "is not a directory"),
     ],
 )
 def test_usage_errors_fail_loudly(
@@ -105,7 +117,7 @@ def test_runs_as_a_script_with_script_mode_arguments(tmp_path: Path) -> None:
     env = sm_env(tmp_path, channel, {})
     env.pop("SM_HPS")
     proc = subprocess.run(
-        [sys.executable, str(ENTRY), "--patient", PATIENT, "--forest_trees", "10", "--cv_repeats", "1"],
+        [sys.executable, str(ENTRY), "--patient_ref", REF, "--forest_trees", "10", "--cv_repeats", "1"],
         env={**env, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

@@ -9,8 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from voice.aws.s3 import S3Store
 from voice.errors import StorageError
-from voice.storage import LocalStore, S3Store, Store
+from voice.storage import LocalStore, Store
 
 KEYS = [
     "maria/IMG 0001.MOV",  # space

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.aws import ref
 from tests.images.sandbox import REGION, HostLink, isolated_network, podman, run
 
 MANIFEST_ENV = "VOICE_IMAGES_MANIFEST"
@@ -108,7 +109,7 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
     """Clients of the moto server, and the resources the template's functions name."""
     import boto3
 
-    from tests.aws import create_history_table
+    from tests.aws import create_history_table, create_ref_secret
 
     kwargs = {
         "endpoint_url": moto_endpoint,
@@ -116,7 +117,8 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
         "aws_access_key_id": "test",
         "aws_secret_access_key": "test",
     }
-    clients = {name: boto3.client(name, **kwargs) for name in ("s3", "dynamodb", "stepfunctions", "iam")}  # type: ignore[call-overload]
+    names = ("s3", "dynamodb", "stepfunctions", "iam", "secretsmanager")
+    clients = {name: boto3.client(name, **kwargs) for name in names}  # type: ignore[call-overload]
     for bucket in (VIDEOS_BUCKET, PATIENTS_BUCKET):
         clients["s3"].create_bucket(Bucket=bucket)
     create_history_table(clients["dynamodb"], TABLE)
@@ -126,7 +128,8 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
         definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
         roleArn=role,
     )["stateMachineArn"]
-    return {**clients, "state_machine_arn": machine, "endpoint": moto_endpoint}
+    secret = create_ref_secret(clients["secretsmanager"])
+    return {**clients, "state_machine_arn": machine, "ref_secret_arn": secret, "endpoint": moto_endpoint}
 
 
 @pytest.fixture(scope="session")
@@ -143,6 +146,8 @@ def refs(images: Images, aws: dict[str, Any]) -> dict[str, str]:
             out[logical] = TABLE
         elif kind == "AWS::StepFunctions::StateMachine":
             out[logical] = aws["state_machine_arn"]
+        elif kind == "AWS::SecretsManager::Secret":
+            out[logical] = aws["ref_secret_arn"]
     return out
 
 
@@ -229,7 +234,9 @@ def trained(images: Images, tmp_path_factory: pytest.TempPathFactory) -> Trainin
     channel = write_channel(
         base / "bucket", PATIENT, sessions_per_emotion=4, emotions=("happiness", "sadness", "anger")
     )
-    result = run_training_job(images.tag("training"), base / "opt-ml", {"patient": PATIENT, **FAST}, channel)
+    result = run_training_job(
+        images.tag("training"), base / "opt-ml", {"patient_ref": ref(PATIENT), **FAST}, channel
+    )
     RESULTS["training"]["train_s"] = result.seconds
     return result
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws import load_event, s3_object_created, sqs_record
+from tests.aws import load_event, ref, s3_object_created, sqs_record
 from tests.images.conftest import (
     PATIENT,
     PATIENTS_BUCKET,
@@ -78,13 +78,20 @@ def keys(s3: Any, bucket: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def video(images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]) -> Invoked:
-    """The video processor on an SQS batch: one bundled sample and one corrupt upload."""
+    """The video processor on an SQS batch: one bundled sample, one corrupt upload (it can never
+    succeed: recorded and acknowledged) and one whose object is not there (retried)."""
     from voice.demo import samples_dir
 
     good, bad = f"{PATIENT}/{SAMPLE}", f"{PATIENT}/broken upload.MP4"
     aws["s3"].upload_file(str(samples_dir() / SAMPLE), VIDEOS_BUCKET, good)
     aws["s3"].put_object(Bucket=VIDEOS_BUCKET, Key=bad, Body=b"\x00\x00\x00\x18ftypmp42" + b"\x17" * 4000)
-    event = {"Records": [sqs_record(VIDEOS_BUCKET, good, "m-good"), sqs_record(VIDEOS_BUCKET, bad, "m-bad")]}
+    missing = f"{PATIENT}/still uploading.mp4"
+    records = [
+        sqs_record(VIDEOS_BUCKET, good, "m-good"),
+        sqs_record(VIDEOS_BUCKET, bad, "m-bad"),
+        sqs_record(VIDEOS_BUCKET, missing, "m-missing"),
+    ]
+    event = {"Records": records}
     return invoke(images, "lambdas.video_processor.handler", event, link=link, refs=refs, aws=aws)
 
 
@@ -92,8 +99,10 @@ def test_the_sandbox_reaches_nothing_but_this_host(images: Images, link: HostLin
     assert cannot_reach_outside(images.tag("lambda"), link) == "OSError 101"  # ENETUNREACH
 
 
-def test_a_batch_is_processed_and_the_corrupt_upload_reported(video: Invoked, aws: dict[str, Any]) -> None:
-    assert video.response == {"batchItemFailures": [{"itemIdentifier": "m-bad"}]}
+def test_a_batch_is_processed_the_corrupt_upload_recorded_and_the_missing_one_retried(
+    video: Invoked, aws: dict[str, Any]
+) -> None:
+    assert video.response == {"batchItemFailures": [{"itemIdentifier": "m-missing"}]}
     videos, patients = keys(aws["s3"], VIDEOS_BUCKET), keys(aws["s3"], PATIENTS_BUCKET)
     (metadata_key,) = [k for k in videos if k.endswith("_metadata.json")]
     metadata = json.loads(aws["s3"].get_object(Bucket=VIDEOS_BUCKET, Key=metadata_key)["Body"].read())
@@ -143,7 +152,8 @@ def test_the_gate_takes_the_lock_and_starts_one_execution(
     assert gate.response["started"] is True, gate.response
     executions = aws["stepfunctions"].list_executions(stateMachineArn=aws["state_machine_arn"])["executions"]
     assert [e["executionArn"] for e in executions] == [gate.response["execution_arn"]]
-    lock = aws["dynamodb"].get_item(TableName=TABLE, Key={"patient": {"S": PATIENT}, "sk": {"S": "LOCK"}})
+    key = {"patient": {"S": ref(PATIENT)}, "sk": {"S": "LOCK"}}  # the table knows references only
+    lock = aws["dynamodb"].get_item(TableName=TABLE, Key=key)
     assert lock["Item"]["owner"]["S"]
 
 
@@ -151,11 +161,11 @@ def test_analyze_decides_over_the_processed_samples(
     video: Invoked, images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]
 ) -> None:
     event = load_event("sfn_analyze.json")
-    event["input"]["patient"] = PATIENT
+    event["input"].update({"patient": PATIENT, "patient_ref": ref(PATIENT)})
     analyze = invoke(images, "lambdas.analyze.handler", event, link=link, refs=refs, aws=aws)
     result = analyze.response
     assert result["train"] is False, result
-    assert result["counts"] == {"happiness": 1}, result
+    assert json.loads(result["counts_json"]) == {"happiness": 1}, result
     assert "sample" in result["reasons_text"]
     assert result["train_uri"] == f"s3://{PATIENTS_BUCKET}/{PATIENT}/"
 
@@ -180,7 +190,9 @@ def test_promote_takes_the_training_image_output(
     aws["s3"].put_object(Bucket=PATIENTS_BUCKET, Key=key, Body=_tar(trained.model_dir))
     output = key.replace("model.tar.gz", "output.tar.gz")
     aws["s3"].put_object(Bucket=PATIENTS_BUCKET, Key=output, Body=_tar(trained.output_dir / "data"))
-    event.update({"patient": PATIENT, "model_artifacts": f"s3://{PATIENTS_BUCKET}/{key}"})
+    event.update(
+        {"patient": PATIENT, "patient_ref": ref(PATIENT), "model_artifacts": f"s3://{PATIENTS_BUCKET}/{key}"}
+    )
     promote = invoke(images, "lambdas.promote.handler", event, link=link, refs=refs, aws=aws)
     result = promote.response
     assert result["promoted"] is True, result

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.aws import ref
 from tests.images.conftest import FAST, PATIENT, RESULTS, Images, TrainingRun, run_training_job, write_channel
 
 
@@ -34,7 +35,9 @@ def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) ->
 
 def test_unusable_data_writes_the_failure_file_and_exits_non_zero(images: Images, tmp_path: Path) -> None:
     channel = write_channel(tmp_path / "bucket", PATIENT, sessions_per_emotion=4, emotions=("happiness",))
-    job = run_training_job(images.tag("training"), tmp_path / "opt-ml", {"patient": PATIENT, **FAST}, channel)
+    job = run_training_job(
+        images.tag("training"), tmp_path / "opt-ml", {"patient_ref": ref(PATIENT), **FAST}, channel
+    )
     assert job.returncode != 0, job.output[-2000:]
     reason = (job.output_dir / "failure").read_text()
     assert reason.startswith("NotEnoughDataError: the training gate said no"), reason
@@ -48,7 +51,7 @@ def test_the_force_hyperparameter_reaches_the_gate(images: Images, tmp_path: Pat
     channel = write_channel(
         tmp_path / "bucket", PATIENT, sessions_per_emotion=2, emotions=("happiness", "anger")
     )
-    hps = {"patient": PATIENT, "force": force, **FAST}
+    hps = {"patient_ref": ref(PATIENT), "force": force, **FAST}
     job = run_training_job(images.tag("training"), tmp_path / "opt-ml", hps, channel)
     assert (job.returncode == 0) is force, job.output[-2000:]
     assert (job.model_dir / "model.skops").exists() is force

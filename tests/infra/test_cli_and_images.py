@@ -126,7 +126,9 @@ def test_training_image_entry_runs_train_py_from_sagemaker_files(tmp_path: Path)
     write_samples(store, "maria", samples)
     hyperparameters = tmp_path / "hyperparameters.json"
     hyperparameters.write_text(
-        json.dumps({"patient": "maria", "forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"})
+        json.dumps(
+            {"patient_ref": "0123456789abcdef", "forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
+        )
     )
     env = {
         **os.environ,

@@ -113,14 +113,14 @@ def test_video_rule_matches_every_video_extension_ignoring_case(synth: Synth) ->
     assert rules[video_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
 
 
-def test_upload_rule_drops_annotated_and_failed_and_feeds_the_queue(synth: Synth) -> None:
+def test_upload_rule_drops_annotated_outputs_and_feeds_the_queue(synth: Synth) -> None:
     rules = _rules(synth)
     (upload_id,) = [k for k in rules if k.startswith("ProcessingUploadToQueue")]
     bus_id, _ = synth.one("AWS::Events::EventBus", "ProcessingUploadsBus")
     queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
     assert rules[upload_id]["EventBusName"] == {"Ref": bus_id}
     assert rules[upload_id]["EventPattern"]["detail"]["object"]["key"] == [
-        {"anything-but": {"wildcard": "*/*/*"}}
+        {"anything-but": {"prefix": "annotated/"}}
     ]
     assert rules[upload_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
 
@@ -149,8 +149,9 @@ KEYS_ROUTED = {
     "ann/x.flv": True,
     "annotated/ann/clip-0123456789.mp4": False,
     "failed/ann/clip.mp4.json": False,
-    "failed/ann/clip.mp4": False,
-    "ann/sub/clip.mp4": False,
+    # Not an upload, but not the pipeline's either: the handler records it as invalid.
+    "failed/ann/clip.mp4": True,
+    "ann/sub/clip.mp4": True,
     "ann/notes.txt": False,
     "ann/clip.mp4.json": False,
     "ann/clip.jpg": False,
@@ -303,7 +304,8 @@ def test_train_state_is_a_sync_sagemaker_job_with_retry_and_catch(asl: dict[str,
     assert channel["DataSource"]["S3DataSource"]["S3Uri.$"] == "$.analysis.train_uri"
     assert params["OutputDataConfig"]["S3OutputPath.$"] == "$.analysis.output_uri"
     # force reaches the job's own gate (train.py), as a string like every SageMaker hyperparameter.
-    assert params["HyperParameters"] == {"patient.$": "$.patient", "force.$": "$.analysis.force"}
+    # The job knows the patient by reference only: hyperparameters are part of its description.
+    assert params["HyperParameters"] == {"patient_ref.$": "$.patient_ref", "force.$": "$.analysis.force"}
     assert params["ResourceConfig"]["InstanceType"] == "ml.m5.large"
     assert params["EnableNetworkIsolation"] is True
     # The step times out (caught, recorded) before the execution would (no row at all).
@@ -406,6 +408,11 @@ def test_samples_rule_triggers_the_gate_with_a_dlq(synth: Synth) -> None:
 # --- IAM ----------------------------------------------------------------------------------------
 
 
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
 def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None:
     refs = fake_refs(synth.template)
     videos = refs[f"{_bucket(synth, 'Videos')[0]}.Arn"]
@@ -416,20 +423,30 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
         f"{videos}/failed/*",
         *(f"{patients}/*/{e}/*" for e in EMOTIONS),
         f"{patients}/*/.sessions/*",
+        f"{patients}/*/profile.json",  # the patient's colours, learnt from a pinned video
     }
-    actions = {a for st in statements for a in st["Action"]}
-    assert not {
-        a
-        for a in actions
-        if a.startswith("s3:") and a not in {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    # Deleting is for replacing a session's samples as one unit (index, then old files).
+    assert _resources_for(statements, "s3:DeleteObject") == {
+        *(f"{patients}/*/{e}/*" for e in EMOTIONS),
+        f"{patients}/*/.sessions/*",
     }
+    allowed = {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
+    actions = {a for st in statements if st["Effect"] == "Allow" for a in _actions(st)}
+    assert not {a for a in actions if a.startswith("s3:") and a not in allowed}
     for st in statements:
-        if any(a.startswith("s3:") for a in st["Action"]):
-            assert "*" not in st["Resource"]
-        if any(a in {"s3:PutObject", "s3:DeleteObject"} for a in st["Action"]):
-            assert not any("models" in r for r in st["Resource"]), st
+        if any(a.startswith("s3:") for a in _actions(st)):
+            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            assert "*" not in resources
+        if st["Effect"] == "Allow" and any(a in {"s3:PutObject", "s3:DeleteObject"} for a in _actions(st)):
+            assert not any("/models" in r for r in st["Resource"]), st
+    # IAM's "*" spans "/": <bucket>/*/happiness/* also matches models/<p>/happiness/... An explicit
+    # Deny keeps writes and deletes away from models/ whatever a run id is called.
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
+    assert set(_actions(deny)) == {"s3:PutObject", "s3:DeleteObject"}
+    assert deny["Resource"] == [f"{patients}/models/*"]
     # Reading the promoted model (predictions in the metadata) is allowed; nothing else of models/.
     assert f"{patients}/models/*" in _resources_for(statements, "s3:GetObject")
+    assert f"{patients}/*/profile.json" in _resources_for(statements, "s3:GetObject")
 
 
 def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:
@@ -481,10 +498,15 @@ def test_no_wildcard_actions_and_star_resources_only_where_no_scope_exists(synth
 
 
 def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
-    from infra.stack import OUTPUTS
+    """One list of outputs: the stack declares exactly voice.aws.outputs.STACK_OUTPUTS, and every
+    name the cloud CLI resolves is one of them."""
+    from dataclasses import fields
+
+    from voice.aws.outputs import STACK_OUTPUTS, CloudNames
 
     outputs = synth.template["Outputs"]
-    assert set(OUTPUTS) <= set(outputs)
+    assert set(outputs) == {o.name for o in STACK_OUTPUTS}
+    assert {f.name for f in fields(CloudNames)} <= {o.setting for o in STACK_OUTPUTS}
     key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
     assert outputs["DataKeyArn"]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
@@ -497,10 +519,16 @@ def test_table_writers_may_use_the_data_key_only_through_dynamodb(synth: Synth, 
     refs = fake_refs(synth.template)
     key_arn = refs[f"{synth.one('AWS::KMS::Key', 'StorageDataKey')[0]}.Arn"]
     statements = [st for st in _statements(synth, role_prefix) if key_arn in st["Resource"]]
-    services = {resolve(st["Condition"]["StringEquals"]["kms:ViaService"], refs) for st in statements}
+    via = [st for st in statements if "kms:ViaService" in st["Condition"].get("StringEquals", {})]
+    services = {resolve(st["Condition"]["StringEquals"]["kms:ViaService"], refs) for st in via}
     assert "dynamodb.us-east-1.amazonaws.com" in services
-    # The gate also writes its dead-letter queue (SQS); nothing else may use the key.
+    # The gate also writes its dead-letter queue (SQS); nothing else may use the key that way.
     assert services <= {"dynamodb.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"}
+    # The rest is the encrypted state machine's own data, bound to it by the encryption context.
+    for st in statements:
+        if st not in via:
+            (context_key,) = st["Condition"]["StringEquals"]
+            assert context_key.startswith("kms:EncryptionContext:"), st
 
 
 def test_every_function_can_write_its_encrypted_dead_letter_queue(synth: Synth) -> None:

@@ -84,3 +84,22 @@ def test_modules_stay_readable(name: str) -> None:
     rel = path.relative_to(ROOT).as_posix()
     lines = len(path.read_text().splitlines())
     assert rel in LONG_ALLOWED or lines <= MAX_LINES, f"{rel} has {lines} lines; split it by concern"
+
+
+def test_only_voice_aws_imports_the_aws_sdk() -> None:
+    """boto3/botocore stay behind one boundary: voice/aws/ (the Lambdas use its clients)."""
+    offenders = []
+    for folder in ("voice", "lambdas", "training", "infra"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith("voice/aws/"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [f"{rel}: {n}" for n in names if n.split(".")[0] in {"boto3", "botocore"}]
+    assert offenders == []
+    assert (ROOT / "voice" / "aws" / "s3.py").read_text().count("import boto3") == 1, "the check sees imports"

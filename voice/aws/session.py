@@ -3,7 +3,6 @@ problems (no region, no credentials, credentials AWS refuses, access denied, no 
 into one :class:`~voice.errors.CloudSetupError` whose message names what to set.
 
 ``AWS_REGION`` is honoured (the SDK itself reads only ``AWS_DEFAULT_REGION`` and the profile).
-boto3 and botocore are imported lazily.
 """
 
 from __future__ import annotations
@@ -11,7 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+
+import boto3
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 
 from voice.errors import CloudSetupError
 
@@ -41,11 +47,9 @@ NO_CREDENTIALS = (
 )
 
 
-def aws_session(environ: Mapping[str, str] | None = None) -> Any:
+def aws_session(environ: Mapping[str, str] | None = None) -> boto3.Session:
     """A boto3 session in ``AWS_REGION`` (else the SDK's own choice: ``AWS_DEFAULT_REGION``, the
     profile), with credentials; a :class:`CloudSetupError` names what is missing."""
-    import boto3
-
     environ = os.environ if environ is None else environ
     session = boto3.session.Session(region_name=environ.get("AWS_REGION") or None)
     if not session.region_name:
@@ -58,14 +62,15 @@ def aws_session(environ: Mapping[str, str] | None = None) -> Any:
 
 
 def error_code(exc: BaseException) -> str | None:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return str(code) if code else None
+    """The AWS error code of a failed call (``NoSuchKey``, ``AccessDenied``, …), else None."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
 
 
 def _setup_problem(exc: BaseException, region: str) -> CloudSetupError | None:
     """The setup problem behind ``exc`` (or an exception it was raised from), if there is one."""
-    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, PartialCredentialsError
-
     seen: BaseException | None = exc
     while seen is not None:
         code = error_code(seen)

@@ -1,0 +1,57 @@
+"""A SageMaker training job's output → a run in ``models/<patient>/<run-id>/``, promoted if it
+beats the baseline (the promote step of the training flow; the same layout ``voice train`` writes)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from datetime import UTC, datetime
+from typing import Any
+
+from voice import layout
+from voice.errors import ModelError
+from voice.runs import ARTIFACTS, store_run
+from voice.storage import Store
+
+__all__ = ["promote_training_output", "run_files"]
+
+
+def run_files(archive: bytes) -> dict[str, bytes]:
+    """Regular files at a tar.gz's top level whose names are run files (no paths, no links)."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            name = member.name.removeprefix("./")
+            if member.isfile() and name in ARTIFACTS:
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    files[name] = extracted.read()
+    return files
+
+
+def promote_training_output(
+    store: Store, patient: str, *, model_key: str, job_name: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Unpack a SageMaker job's ``model.tar.gz`` (and its ``output.tar.gz`` beside it) into the run
+    layout and promote the run if it beats the baseline (see :func:`store_run`)."""
+    patient = layout.validate_name(patient, what="patient name")
+    if not model_key.startswith(layout.models_prefix(patient)):
+        raise ModelError("the training output is not under this patient's models/ prefix; not promoted.")
+    files = run_files(store.read(layout.PATIENTS, model_key))
+    output_key = model_key.rsplit("/", 1)[0] + "/output.tar.gz"
+    if store.exists(layout.PATIENTS, output_key):
+        for name, data in run_files(store.read(layout.PATIENTS, output_key)).items():
+            files.setdefault(name, data)
+    if "metrics.json" not in files:
+        raise ModelError(f"training job {job_name} left no metrics.json; not promoted.")
+    run_id = str(json.loads(files["metrics.json"]).get("run_id") or job_name)
+    _, promoted, reason = store_run(
+        store,
+        patient,
+        run_id,
+        files,
+        now=now or datetime.now(UTC),
+        pointer_extra={"training_job_name": job_name},
+    )
+    return {"promoted": promoted, "reason": reason, "run_id": run_id}

@@ -1,0 +1,127 @@
+"""Two real S3 buckets behind :class:`voice.storage.Store` (same keys as the local folder)."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from voice.aws.session import error_code
+from voice.config import Settings
+from voice.errors import StorageError
+from voice.layout import PATIENTS, VIDEOS
+from voice.storage import ObjectInfo, ProgressCallback, check_bucket
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["S3Store"]
+
+
+class S3Store:
+    """Two real S3 buckets behind the same interface. ``client`` is a boto3 S3 client."""
+
+    def __init__(self, client: S3Client, *, videos_bucket: str, patients_bucket: str) -> None:
+        self.client = client
+        self.buckets = {VIDEOS: videos_bucket, PATIENTS: patients_bucket}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3Store:
+        """The buckets ``VOICE_VIDEOS_BUCKET`` and ``VOICE_PATIENTS_BUCKET`` name."""
+        return cls(
+            boto3.client("s3"), videos_bucket=settings.videos_bucket, patients_bucket=settings.patients_bucket
+        )
+
+    def _bucket(self, bucket: str) -> str:
+        check_bucket(bucket)
+        return self.buckets[bucket]
+
+    def _error(self, exc: ClientError | BotoCoreError) -> str:
+        return error_code(exc) or type(exc).__name__
+
+    def read(self, bucket: str, key: str) -> bytes:
+        try:
+            body = self.client.get_object(Bucket=self._bucket(bucket), Key=key)["Body"]
+            return body.read()
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot read {bucket}/{key}: {self._error(exc)}") from exc
+
+    def write(self, bucket: str, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        try:
+            if content_type:
+                self.client.put_object(
+                    Bucket=self._bucket(bucket), Key=key, Body=data, ContentType=content_type
+                )
+            else:
+                self.client.put_object(Bucket=self._bucket(bucket), Key=key, Body=data)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot write {bucket}/{key}: {self._error(exc)}") from exc
+
+    def put_if_absent(self, bucket: str, key: str, data: bytes) -> bool:
+        # S3 conditional writes: If-None-Match: * fails with 412 when the key exists.
+        try:
+            self.client.put_object(Bucket=self._bucket(bucket), Key=key, Body=data, IfNoneMatch="*")
+            return True
+        except (ClientError, BotoCoreError) as exc:
+            if self._error(exc) in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
+                return False
+            raise StorageError(f"cannot write {bucket}/{key}: {self._error(exc)}") from exc
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self._bucket(bucket), Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    yield ObjectInfo(obj["Key"], int(obj["Size"]), obj["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot list {bucket}/{prefix}: {self._error(exc)}") from exc
+
+    def exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self._bucket(bucket), Key=key)
+            return True
+        except (ClientError, BotoCoreError) as exc:
+            if self._error(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise StorageError(f"cannot check {bucket}/{key}: {self._error(exc)}") from exc
+
+    def delete(self, bucket: str, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self._bucket(bucket), Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot delete {bucket}/{key}: {self._error(exc)}") from exc
+
+    @contextlib.contextmanager
+    def download(self, bucket: str, key: str, *, version: str | None = None) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="voice-") as tmp:
+            local = Path(tmp) / (Path(key).name or "object")
+            extra = {"VersionId": version} if version else None
+            try:
+                self.client.download_file(self._bucket(bucket), key, str(local), ExtraArgs=extra)
+            except (ClientError, BotoCoreError) as exc:
+                raise StorageError(f"cannot download {bucket}/{key}: {self._error(exc)}") from exc
+            yield local
+
+    def upload(
+        self,
+        bucket: str,
+        key: str,
+        path: Path,
+        *,
+        content_type: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        extra = {"ContentType": content_type} if content_type else None
+        try:
+            # upload_file switches to multipart above 8 MB and calls back with bytes sent.
+            self.client.upload_file(str(path), self._bucket(bucket), key, ExtraArgs=extra, Callback=progress)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot upload {bucket}/{key}: {self._error(exc)}") from exc
+
+    def describe(self, bucket: str, key: str) -> str:
+        return f"s3://{self._bucket(bucket)}/{key}"
