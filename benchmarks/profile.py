@@ -5,8 +5,9 @@
 Each component of the job runs alone over the whole input, in one process, and is measured in
 CPU seconds (all threads, plus child processes for the encoder), which a busy machine inflates
 far less than wall time: decoding the frames the pass needs (with the non-reference skipping the
-settings allow), scaling + converting + rotating them, pose on the pose frames, drawing the
-overlays, x264 + AAC in ffmpeg, Whisper, and process start-up with the model loads. On two
+settings allow), scaling + converting + rotating them, pose on the pose frames (everyone,
+tracked), drawing the overlays, x264 + AAC in ffmpeg, Whisper, and process start-up with the
+model loads. On two
 cores the pass overlaps them; the sum divided by two is a floor for the wall time.
 """
 
@@ -65,7 +66,8 @@ def profile(video: Path, transcriber: Any) -> dict[str, float]:
     from voice.frames import frame_plans
     from voice.h264 import Encoding, H264Writer
     from voice.media import probe
-    from voice.poses import PoseEstimator
+    from voice.patient import PatientChooser
+    from voice.people import PeoplePass
 
     settings = Settings()
     info = probe(video)
@@ -75,10 +77,11 @@ def profile(video: Path, transcriber: Any) -> dict[str, float]:
     out["convert"] = _measure(lambda: sum(1 for _ in _frames(video, plan))) - out["decode"]
 
     def pose() -> None:
-        with PoseEstimator(max_side=settings.pose_max_side) as est:
+        chooser = PatientChooser((info.width, info.height))
+        with PeoplePass(settings, chooser) as people:
             for fr in _frames(video, plan):
                 if fr.index % plan.pose_every == 0:
-                    est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+                    people.step(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
 
     out["pose"] = _measure(pose) - out["decode"] - out["convert"]
     shown = [fr for _, fr in zip(range(300), (f for f in _frames(video, plan) if f.shown), strict=False)]
@@ -142,13 +145,14 @@ def _warm_start() -> Any:
     import numpy as np
 
     from voice.config import Settings
-    from voice.poses import PoseEstimator
+    from voice.patient import PatientChooser
+    from voice.people import PeoplePass
     from voice.transcribe import make_transcriber
 
     transcriber = make_transcriber(Settings())
     transcriber.transcribe(np.zeros(16000, dtype=np.float32))
-    with PoseEstimator() as est:
-        est.estimate(np.zeros((64, 64, 3), np.uint8), frame=0, time_s=0.0)
+    with PeoplePass(Settings(), PatientChooser((64, 64))) as people:
+        people.step(np.zeros((64, 64, 3), np.uint8), frame=0, time_s=0.0)
     return transcriber
 
 
