@@ -50,6 +50,11 @@ class H264Writer:
         self.width, self.height = width - width % 2, height - height % 2
         self.src_width, self.src_height = width, height
         self.out_path = out_path
+        # Frames go in as 4:2:0 (OpenCV's BT.601 conversion is ffmpeg's, several times faster, and
+        # the pipe carries half the bytes), except over generated silence: there ``-shortest``
+        # sometimes let the silence run to the duration a broken container claims when the
+        # video needed no conversion (tests/e2e/test_hostile_media.py); BGR keeps it reliable.
+        self._i420 = audio_source is not None
         cmd = [
             ffmpeg_exe(),
             "-hide_banner",
@@ -59,7 +64,7 @@ class H264Writer:
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "yuv420p",
+            "yuv420p" if self._i420 else "bgr24",
             "-s",
             f"{self.width}x{self.height}",
             "-framerate",
@@ -116,15 +121,17 @@ class H264Writer:
                 self._errors.append(line.decode(errors="replace").strip())
 
     def write(self, bgr: np.ndarray) -> None:
-        """Encode one BGR frame (converted to 4:2:0 here: OpenCV's BT.601 conversion is the same
-        as ffmpeg's and several times faster, and the pipe carries half the bytes)."""
+        """Encode one BGR frame."""
         import cv2
 
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
             bgr = bgr[: self.height, : self.width]
+        frame = np.ascontiguousarray(bgr)
         assert self._proc.stdin is not None
         try:
-            self._proc.stdin.write(cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV_I420).data)
+            self._proc.stdin.write(
+                cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).data if self._i420 else frame.data
+            )
         except BrokenPipeError as exc:
             raise VoiceError(f"video encoder stopped: {self._stderr()}", stage="annotate") from exc
         self.frames += 1

@@ -7,12 +7,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from tests import aws as aws_events
+from tests.aws import LambdaContext
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
@@ -23,15 +23,7 @@ PATIENT = "maria"
 boto3 = pytest.importorskip("boto3")
 
 
-class FakeContext(SimpleNamespace):
-    function_name = "voice-video-processor"
-    memory_limit_in_mb = 3538
-    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:voice-video-processor"
-    aws_request_id = "req-1"
-    remaining_ms = 900_000  # a fresh invocation of the 900 s function
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int(self.remaining_ms)
+FakeContext = LambdaContext
 
 
 def sqs_record(key: str, message_id: str) -> dict[str, Any]:
