@@ -98,12 +98,53 @@ PATIENTS_BUCKET = "voice-patients"
 HISTORY_TABLE = "voice-history"
 
 
-def moto_stack(monkeypatch: Any, region: str = "us-east-1") -> dict[str, Any]:
+def fake_stack(region: str = "us-east-1") -> dict[str, Any]:
     """Inside ``mock_aws()``: the stack's buckets, history table, a do-nothing training state
-    machine and the patient-reference secret, with the handlers' environment pointing at them
-    (and their per-container caches cleared). Returns the clients and names."""
+    machine and the patient-reference secret. Returns the clients and names."""
     import boto3
 
+    s3 = boto3.client("s3", region_name=region)
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    for bucket in (VIDEOS_BUCKET, PATIENTS_BUCKET):
+        s3.create_bucket(Bucket=bucket, **where)
+    ddb = boto3.client("dynamodb", region_name=region)
+    create_history_table(ddb, HISTORY_TABLE)
+    role = boto3.client("iam", region_name=region).create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")
+    sfn = boto3.client("stepfunctions", region_name=region)
+    arn = sfn.create_state_machine(
+        name="voice-training",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        roleArn=role["Role"]["Arn"],
+    )["stateMachineArn"]
+    secret = create_ref_secret(boto3.client("secretsmanager", region_name=region))
+    return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "ref_secret_arn": secret}
+
+
+def publish_outputs(stack: dict[str, Any], region: str, stack_name: str) -> dict[str, str]:
+    """Deploy a CloudFormation stack whose outputs name ``stack``'s resources (as VoiceStack's do)."""
+    import boto3
+
+    outputs = {
+        "VideosBucket": VIDEOS_BUCKET,
+        "PatientsBucket": PATIENTS_BUCKET,
+        "StateMachineArn": stack["arn"],
+        "HistoryTable": HISTORY_TABLE,
+        "RefKeySecretArn": stack["ref_secret_arn"],
+        "UploadQueueUrl": f"https://sqs.{region}.amazonaws.com/123456789012/voice-uploads",
+    }
+    template = {
+        "Resources": {"Uploads": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "voice-uploads"}}},
+        "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=region).create_stack(
+        StackName=stack_name, TemplateBody=json.dumps(template)
+    )
+    return outputs
+
+
+def moto_stack(monkeypatch: Any, region: str = "us-east-1") -> dict[str, Any]:
+    """:func:`fake_stack` with the handlers' environment pointing at it (and their per-container
+    caches cleared), inside ``mock_aws()``."""
     for name, value in {
         "AWS_DEFAULT_REGION": region,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -115,23 +156,11 @@ def moto_stack(monkeypatch: Any, region: str = "us-east-1") -> dict[str, Any]:
         "VOICE_GATE_LOCK_S": "10200",
     }.items():
         monkeypatch.setenv(name, value)
-    s3 = boto3.client("s3", region_name=region)
-    for bucket in (VIDEOS_BUCKET, PATIENTS_BUCKET):
-        s3.create_bucket(Bucket=bucket)
-    ddb = boto3.client("dynamodb", region_name=region)
-    create_history_table(ddb, HISTORY_TABLE)
-    role = boto3.client("iam", region_name=region).create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")
-    sfn = boto3.client("stepfunctions", region_name=region)
-    arn = sfn.create_state_machine(
-        name="voice-training",
-        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        roleArn=role["Role"]["Arn"],
-    )["stateMachineArn"]
-    secret = create_ref_secret(boto3.client("secretsmanager", region_name=region))
-    monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", arn)
-    monkeypatch.setenv("VOICE_REF_SECRET_ARN", secret)
+    stack = fake_stack(region)
+    monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", stack["arn"])
+    monkeypatch.setenv("VOICE_REF_SECRET_ARN", stack["ref_secret_arn"])
     clear_handler_caches()
-    return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "ref_secret_arn": secret}
+    return stack
 
 
 class LambdaContext(SimpleNamespace):

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.aws import create_history_table, create_ref_secret, ref
+from tests.aws import (
+    HISTORY_TABLE,
+    PATIENTS_BUCKET,
+    VIDEOS_BUCKET,
+    fake_stack,
+    publish_outputs,
+    ref,
+)
 
 REGION = "us-east-1"
 STACK = "VoiceStackTest"
@@ -41,37 +48,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("VOICE_STACK_NAME", STACK)
     get_settings.cache_clear()
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        for bucket in ("voice-videos-x1", "voice-patients-x1"):
-            s3.create_bucket(Bucket=bucket)
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        create_history_table(ddb, "voice-history-x1")
-        role = boto3.client("iam", region_name=REGION).create_role(
-            RoleName="sfn", AssumeRolePolicyDocument="{}"
-        )
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        arn = sfn.create_state_machine(
-            name="voice-training",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-            roleArn=role["Role"]["Arn"],
-        )["stateMachineArn"]
-        outputs = {
-            "VideosBucket": "voice-videos-x1",
-            "PatientsBucket": "voice-patients-x1",
-            "StateMachineArn": arn,
-            "HistoryTable": "voice-history-x1",
-            "RefKeySecretArn": create_ref_secret(boto3.client("secretsmanager", region_name=REGION)),
-            "UploadQueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/voice-uploads",
-        }
-        template = {
-            "Resources": {
-                "Uploads": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "voice-uploads"}}
-            },
-            "Outputs": {k: {"Value": v} for k, v in outputs.items()},
-        }
+        stack = fake_stack(REGION)
+        outputs = publish_outputs(stack, REGION, STACK)
         cfn = boto3.client("cloudformation", region_name=REGION)
-        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
-        yield {"s3": s3, "ddb": ddb, "sfn": sfn, "cfn": cfn, "arn": arn, "outputs": outputs}
+        yield {**stack, "cfn": cfn, "outputs": outputs}
     get_settings.cache_clear()
 
 
@@ -80,11 +60,11 @@ def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> No
     from voice.config import Settings
 
     names = resolve_names(Settings(), cloudformation=aws["cfn"])
-    assert names.videos_bucket == "voice-videos-x1"
+    assert names.videos_bucket == VIDEOS_BUCKET
     assert names.state_machine_arn == aws["arn"]
     mixed = resolve_names(Settings(videos_bucket="my-own-videos"), cloudformation=aws["cfn"])
     assert mixed.videos_bucket == "my-own-videos"
-    assert mixed.history_table == "voice-history-x1"
+    assert mixed.history_table == HISTORY_TABLE
 
 
 def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, Any]) -> None:
@@ -104,12 +84,10 @@ def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any]
     small = tmp_path / "short.mp4"
     small.write_bytes(b"\x00" * 1000)
     sent: list[int] = []
-    done = upload(
-        [big, small], "Ann Example", client=aws["s3"], bucket="voice-videos-x1", progress=sent.append
-    )
+    done = upload([big, small], "Ann Example", client=aws["s3"], bucket=VIDEOS_BUCKET, progress=sent.append)
     assert [d["key"] for d in done] == ["Ann Example/Long Visit.MOV", "Ann Example/short.mp4"]
     assert sum(sent) == big.stat().st_size + small.stat().st_size
-    head = aws["s3"].head_object(Bucket="voice-videos-x1", Key="Ann Example/Long Visit.MOV")
+    head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="Ann Example/Long Visit.MOV")
     assert head["ContentLength"] == big.stat().st_size
     assert head["ETag"].strip('"').endswith("-2")  # two parts: a multipart upload
     assert head["ContentType"] == "video/quicktime"
@@ -127,10 +105,10 @@ def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
     video = tmp_path / "visit.mp4"
     video.write_bytes(b"\x00" * 100)
     pin = PersonPin(320, 180, 2.5)
-    upload([video], "ann", client=aws["s3"], bucket="voice-videos-x1", pin=pin)
-    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket="voice-videos-x1")["Contents"]]
+    upload([video], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET, pin=pin)
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=VIDEOS_BUCKET)["Contents"]]
     assert sorted(keys) == ["ann/visit.mp4", "ann/visit.mp4.person.json"]
-    store = S3Store(aws["s3"], videos_bucket="voice-videos-x1", patients_bucket="unused")
+    store = S3Store(aws["s3"], videos_bucket=VIDEOS_BUCKET, patients_bucket="unused")
     assert read_pin(store, layout.parse_upload_key("ann/visit.mp4")) == pin
 
 
@@ -147,8 +125,8 @@ def test_upload_refuses_bad_names_before_sending_anything(
     good.write_bytes(b"1")
     bad.write_bytes(b"1")
     with pytest.raises(VoiceError):
-        upload([good, bad], patient, client=aws["s3"], bucket="voice-videos-x1")
-    assert aws["s3"].list_objects_v2(Bucket="voice-videos-x1").get("KeyCount", 0) == 0
+        upload([good, bad], patient, client=aws["s3"], bucket=VIDEOS_BUCKET)
+    assert aws["s3"].list_objects_v2(Bucket=VIDEOS_BUCKET).get("KeyCount", 0) == 0
 
 
 def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
@@ -169,21 +147,21 @@ def test_start_training_then_status_shows_the_execution_and_history(aws: dict[st
 
     for sk, state in [("RUN#2026-11-20T10:00:00Z#a", "skipped"), ("RUN#2026-11-21T10:00:00Z#b", "trained")]:
         aws["ddb"].put_item(
-            TableName="voice-history-x1",
+            TableName=HISTORY_TABLE,
             Item={"patient": {"S": ann}, "sk": {"S": sk}, "status": {"S": state}},
         )
     aws["ddb"].put_item(
-        TableName="voice-history-x1",
+        TableName=HISTORY_TABLE,
         Item={"patient": {"S": ann}, "sk": {"S": "LOCK"}, "lock_until": {"N": "1764000000"}},
     )
     aws["ddb"].put_item(
-        TableName="voice-history-x1",
+        TableName=HISTORY_TABLE,
         Item={"patient": {"S": ref("bob")}, "sk": {"S": "RUN#x"}, "status": {"S": "failed"}},
     )
     report = status(
         "Ann Example",
         ddb=aws["ddb"],
-        table="voice-history-x1",
+        table=HISTORY_TABLE,
         sfn=aws["sfn"],
         state_machine_arn=aws["arn"],
         ref=ann,
@@ -203,16 +181,16 @@ def test_upload_never_overwrites_a_different_file_of_the_same_name(
     for path, body in ((first, b"first phone"), (second, b"second phone")):
         path.parent.mkdir()
         path.write_bytes(body)
-    (a,) = upload([first], "ann", client=aws["s3"], bucket="voice-videos-x1")
-    (b,) = upload([second], "ann", client=aws["s3"], bucket="voice-videos-x1")
-    (again,) = upload([first], "ann", client=aws["s3"], bucket="voice-videos-x1")
+    (a,) = upload([first], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
+    (b,) = upload([second], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
+    (again,) = upload([first], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
     assert a["key"] == "ann/IMG_0001.MOV"
     assert b["key"].startswith("ann/IMG_0001-")
     assert b["key"].endswith(".MOV")
     assert again == {**a, "already_uploaded": True}
-    body = aws["s3"].get_object(Bucket="voice-videos-x1", Key="ann/IMG_0001.MOV")["Body"].read()
+    body = aws["s3"].get_object(Bucket=VIDEOS_BUCKET, Key="ann/IMG_0001.MOV")["Body"].read()
     assert body == b"first phone"
-    versions = aws["s3"].list_object_versions(Bucket="voice-videos-x1").get("Versions", [])
+    versions = aws["s3"].list_object_versions(Bucket=VIDEOS_BUCKET).get("Versions", [])
     assert len(versions) == 2, "nothing was written over"
 
 
@@ -222,26 +200,26 @@ def test_download_model_fetches_the_promoted_run(aws: dict[str, Any], tmp_path: 
     from voice.errors import ModelError
 
     with pytest.raises(ModelError, match="no promoted model"):
-        download_model("ann", tmp_path / "none", s3=aws["s3"], bucket="voice-patients-x1")
+        download_model("ann", tmp_path / "none", s3=aws["s3"], bucket=PATIENTS_BUCKET)
 
     run = "20261121T120000Z-0123abcd"
     for name, body in {"model.skops": b"model", "metrics.json": b"{}", "report.html": b"<html>"}.items():
         aws["s3"].put_object(
-            Bucket="voice-patients-x1", Key=layout.model_artifact_key("ann", run, name), Body=body
+            Bucket=PATIENTS_BUCKET, Key=layout.model_artifact_key("ann", run, name), Body=body
         )
     aws["s3"].put_object(
-        Bucket="voice-patients-x1",
+        Bucket=PATIENTS_BUCKET,
         Key=layout.model_artifact_key("ann", "20200101T000000Z-old", "model.skops"),
         Body=b"x",
     )
     aws["s3"].put_object(
-        Bucket="voice-patients-x1",
+        Bucket=PATIENTS_BUCKET,
         Key=layout.latest_model_key("ann"),
         Body=json.dumps(
             {"run_id": run, "model": layout.model_artifact_key("ann", run, "model.skops")}
         ).encode(),
     )
-    got = download_model("ann", tmp_path / "model", s3=aws["s3"], bucket="voice-patients-x1")
+    got = download_model("ann", tmp_path / "model", s3=aws["s3"], bucket=PATIENTS_BUCKET)
     assert got["run_id"] == run
     assert got["files"] == ["latest.json", "metrics.json", "model.skops", "report.html"]
     assert (tmp_path / "model" / "model.skops").read_bytes() == b"model"
@@ -347,28 +325,7 @@ def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
         assert "npx cdk deploy" in err
         assert "VOICE_STACK_NAME" in err
         # Deployed in that region (and only there): the same command works.
-        cfn = boto3.client("cloudformation", region_name="eu-west-1")
-        ddb = boto3.client("dynamodb", region_name="eu-west-1")
-        create_history_table(ddb, "voice-history-eu")
-        outputs = {
-            "VideosBucket": "v",
-            "PatientsBucket": "p",
-            "HistoryTable": "voice-history-eu",
-            "RefKeySecretArn": create_ref_secret(boto3.client("secretsmanager", region_name="eu-west-1")),
-        }
-        role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        outputs["StateMachineArn"] = boto3.client(
-            "stepfunctions", region_name="eu-west-1"
-        ).create_state_machine(
-            name="voice-training",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-            roleArn=role,
-        )["stateMachineArn"]
-        template = {
-            "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}},
-            "Outputs": {k: {"Value": v} for k, v in outputs.items()},
-        }
-        cfn.create_stack(StackName="VoiceStack", TemplateBody=json.dumps(template))
+        publish_outputs(fake_stack("eu-west-1"), "eu-west-1", "VoiceStack")
         code, err = _cli([*COMMANDS["status"], "--json"], capsys)
         assert code == 0, err
 
