@@ -43,10 +43,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.media import long_narrated_video
-from voice import media
 from voice.body25 import from_mediapipe
 from voice.face_hands import FaceHandsEstimator
 from voice.face_layout import face70_from_mesh
+from voice.frames import iter_frames
 from voice.poses import PoseEstimator
 
 CHUNK = 25  # sampled frames a candidate runs before the next one takes its turn
@@ -147,7 +147,7 @@ def run(seconds: float) -> dict[str, Any]:
         video = long_narrated_video(Path(tmp) / "bench.mp4", seconds)
         with native_stderr_muted():
             steps = {name: make() for name, make in CANDIDATES.items()}
-        frames = [(fr.index, fr.bgr) for fr in media.iter_frames(video) if fr.index % 5 == 0]
+        frames = [(fr.index, fr.bgr) for fr in iter_frames(video) if fr.index % 5 == 0]
     times: dict[str, list[float]] = {name: [] for name in steps}
     cpu: dict[str, list[float]] = {name: [] for name in steps}
     faces: dict[str, list[np.ndarray | None]] = {name: [] for name in steps}

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests import scenes
 from voice.body25 import PoseFrame
 from voice.config import Settings
-from voice.media import iter_frames
+from voice.frames import iter_frames
 from voice.patient import PatientChooser, longest_in_view
 from voice.people import PeoplePass
 from voice.pin import PersonPin

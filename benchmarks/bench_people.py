@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests import scenes
 from voice.config import Settings
 from voice.demo import load_manifest, samples_dir
-from voice.media import Frame, iter_frames
+from voice.frames import Frame, iter_frames
 from voice.patient import PatientChooser
 from voice.people import PeoplePass
 from voice.poses import PoseEstimator, sample_stride

@@ -51,7 +51,7 @@ class VoiceStack(Stack):
         construct_id: str,
         *,
         retain_data: bool = True,
-        video_memory_mib: int = 3008,
+        video_memory_mib: int = 3538,  # 2 vCPU: docs/cloud.md, "Sizing the video Lambda"
         video_timeout_s: int = 900,
         video_ephemeral_storage_mib: int = 4096,
         video_max_concurrency: int = 5,

@@ -3,8 +3,9 @@
 Partial batch responses: a record that failed for a reason that may pass (storage, throttling, a
 timeout) is reported back (``batchItemFailures``) and retried by SQS up to the queue's
 maxReceiveCount, then lands in the DLQ. A record that can never succeed (a corrupt or unsupported
-file, an unsafe name, a limit: :attr:`voice.errors.VoiceError.permanent`) is acknowledged once
-its failure record ``videos/failed/...`` is written. The exact object version the event names is
+file, an unsafe name, a limit, a video too long to finish before the timeout:
+:attr:`voice.errors.VoiceError.permanent`) is acknowledged once its failure record
+``videos/failed/...`` is written. The exact object version the event names is
 processed, so a later upload under the same name never replaces it.
 """
 
@@ -53,8 +54,8 @@ def _acknowledged(exc: VoiceError, ref: str) -> dict[str, Any]:
     return {"status": "failed", "error_type": type(exc).__name__}
 
 
-def record_handler(record: UploadRecord) -> dict[str, Any]:
-    from voice.pipeline import process_video  # the models and media stack: loaded on first use
+def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[str, Any]:
+    from voice.pipeline import Hooks, process_video  # the models and media stack: loaded on first use
 
     env = load_env(VideoProcessorEnv)
     store = video_store(env.videos_bucket, env.patients_bucket)
@@ -66,7 +67,9 @@ def record_handler(record: UploadRecord) -> dict[str, Any]:
         ref = ref_keys(env.ref_secret_arn).ref(upload.patient)
         if obj.size is not None:  # before a byte is downloaded
             MediaLimits.from_settings(get_settings()).check_bytes(int(obj.size))
-        metadata = process_video(store, key, version=obj.version_id)
+        # A video that cannot finish before the timeout fails at once (VideoTooLongError, permanent).
+        hooks = Hooks(time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000)
+        metadata = process_video(store, key, version=obj.version_id, hooks=hooks)
     except VoiceError as exc:
         if not exc.permanent:
             raise  # the pipeline wrote the record; SQS retries

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -160,3 +161,17 @@ def moto_stack(monkeypatch: Any, region: str = "us-east-1") -> dict[str, Any]:
     monkeypatch.setenv("VOICE_REF_SECRET_ARN", stack["ref_secret_arn"])
     clear_handler_caches()
     return stack
+
+
+class LambdaContext(SimpleNamespace):
+    """What a handler reads from Lambda's context object; a fresh invocation of a 900 s function
+    (``remaining_ms``: set it lower to simulate a run that has less time left)."""
+
+    function_name = "voice-video-processor"
+    memory_limit_in_mb = 3538
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:voice-video-processor"
+    aws_request_id = "req-1"
+    remaining_ms = 900_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_ms)

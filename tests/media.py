@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from voice.demo import load_manifest, samples_dir
 from voice.media import ffmpeg_exe
 
 __all__ = [
+    "PHONE_FORMATS",
+    "PhoneFormat",
     "audio_only",
     "long_narrated_video",
     "long_video_events",
@@ -26,6 +29,7 @@ __all__ = [
     "narrated",
     "no_person",
     "not_a_video",
+    "phone_video",
     "sample",
     "silence",
     "stream_kinds",
@@ -271,4 +275,101 @@ def long_narrated_video(
         )
     finally:
         listing.unlink(missing_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# phone formats (benchmarks/run.py and the render tests)
+
+
+@dataclass(frozen=True)
+class PhoneFormat:
+    """How a phone stores video: size as stored, frame rate, codec, bitrate, display rotation."""
+
+    name: str
+    width: int  # as stored (an iPhone stores portrait video landscape, plus a rotation)
+    height: int
+    fps: int
+    codec: str  # "hevc" or "h264"
+    bitrate_mbps: float
+    rotation: int = 0  # display rotation in degrees, counter-clockwise (iPhone portrait: -90)
+    suffix: str = ".mp4"
+
+    @property
+    def upright(self) -> tuple[int, int]:
+        """(width, height) as a viewer sees it."""
+        return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
+
+
+#: The formats the benchmark and the tests use (ENVIRONMENT.md, "Phone formats").
+PHONE_FORMATS: dict[str, PhoneFormat] = {
+    f.name: f
+    for f in (
+        PhoneFormat("iphone-1080p60-hevc-portrait", 1920, 1080, 60, "hevc", 12.0, -90, ".MOV"),
+        PhoneFormat("android-1080p30-h264", 1920, 1080, 30, "h264", 8.0),
+        PhoneFormat("4k30-hevc", 3840, 2160, 30, "hevc", 20.0, 0, ".MOV"),
+    )
+}
+
+
+def _phone_filter(fmt: PhoneFormat, grain: int) -> str:
+    """Samples (480×360, 4:3) → the format's upright picture, with film grain, then stored sideways."""
+    w, h = fmt.upright
+    if h > w:  # portrait: the middle 3:4 of the picture (the person), letterboxed to 9:16
+        inner_h = w * 4 // 3
+        fit = f"crop=270:360,scale={w}:{inner_h}:flags=bicubic,pad={w}:{h}:0:{(h - inner_h) // 2}"
+    else:  # landscape: the whole 4:3 picture, pillarboxed to 16:9
+        inner_w = h * 4 // 3
+        fit = f"scale={inner_w}:{h}:flags=bicubic,pad={w}:{h}:{(w - inner_w) // 2}:0"
+    # Temporal grain keeps the encoder busy, as sensor noise does: phone-like bitrates, not the
+    # tiny files a clean upscale gives. Rotation -90 (shown clockwise) means stored anticlockwise.
+    turn = ",transpose=cclock" if fmt.rotation == -90 else ""
+    return f"{fit}:color=0xd0ccc4,noise=alls={grain}:allf=t+u{turn},setsar=1,fps={fmt.fps}"
+
+
+def _phone_codec(fmt: PhoneFormat, preset: str) -> list[str]:
+    rate = f"{fmt.bitrate_mbps:g}M"
+    limits = [
+        "-b:v",
+        rate,
+        "-maxrate",
+        f"{fmt.bitrate_mbps * 1.25:g}M",
+        "-bufsize",
+        f"{fmt.bitrate_mbps * 2:g}M",
+    ]
+    if fmt.codec == "hevc":
+        # One B-frame between references: every other frame is non-reference, the structure a
+        # 60 fps stream needs to be playable at 30 fps by dropping frames (temporal sub-layers).
+        params = f"log-level=error:keyint={fmt.fps}:bframes=1:b-adapt=0:open-gop=0"
+        return ["-c:v", "libx265", "-preset", preset, "-x265-params", params, "-tag:v", "hvc1", *limits]
+    return ["-c:v", "libx264", "-preset", preset, "-g", str(fmt.fps), "-profile:v", "high", *limits]
+
+
+def phone_video(
+    path: Path, fmt: PhoneFormat, seconds: float, *, preset: str = "ultrafast", grain: int = 10
+) -> Path:
+    """A ``seconds``-long narrated video as ``fmt`` records it (the samples back to back, upscaled).
+
+    Stored size, frame rate, codec, bitrate and display rotation are the format's; audio is AAC
+    48 kHz stereo. x265 at 1080p60 encodes at ~25 frames/s on two cores: a minute takes minutes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listing = path.with_name(path.name + ".concat.txt")
+    listing.write_text("".join(f"file '{samples_dir() / e['file']}'\n" for e in _playlist(seconds)))
+    plain = path.with_name(path.stem + ".norot" + path.suffix) if fmt.rotation else path
+    try:
+        ffmpeg(
+            *["-f", "concat", "-safe", "0", "-i", listing, "-t", f"{seconds:.3f}"],
+            *["-vf", _phone_filter(fmt, grain), *_phone_codec(fmt, preset), "-pix_fmt", "yuv420p"],
+            *["-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart"],
+            plain,
+        )
+        if fmt.rotation:
+            ffmpeg(
+                "-display_rotation", fmt.rotation, "-i", plain, "-c", "copy", "-movflags", "+faststart", path
+            )
+    finally:
+        listing.unlink(missing_ok=True)
+        if plain != path:
+            plain.unlink(missing_ok=True)
     return path

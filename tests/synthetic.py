@@ -24,6 +24,7 @@ from voice.storage import Store
 __all__ = [
     "SessionStyle",
     "SyntheticSample",
+    "moving_skeleton",
     "standing",
     "synthetic_dataset",
     "synthetic_sample",
@@ -304,3 +305,8 @@ def write_samples(store: Store, patient: str, samples: Sequence[SyntheticSample]
         doc = {"session": session, "source_key": f"{patient}/{session}.mp4", "samples": entries}
         store.write(layout.PATIENTS, layout.session_index_key(patient, session), json.dumps(doc).encode())
     return prefixes
+
+
+def moving_skeleton(time_s: float, *, speed_px_s: float = 600.0, scale: float = 80.0) -> np.ndarray:
+    """A standing skeleton (BODY_25, confidence 0.9) moving right at ``speed_px_s`` pixels/s."""
+    return standing(100.0 + speed_px_s * time_s, 60.0, shoulder=scale)

@@ -81,7 +81,17 @@ class Settings(BaseSettings):
     # --- annotated video -----------------------------------------------------------------
     x264_preset: str = Field("superfast", description="x264 preset of the annotated video (README: speed).")
     x264_crf: int = 26
-    annotate_max_side: int = Field(1280, ge=64, description="Annotated video is downscaled above this.")
+    annotate_max_fps: float = Field(
+        30.0, gt=0, description="The annotated video keeps every n-th frame so its rate is at most this."
+    )
+    annotate_max_short_side: int = Field(
+        720, ge=64, description="The annotated video is downscaled so its short side is at most this."
+    )
+    decode_skip_nonref: bool = Field(
+        True,
+        description="When the annotated video drops frames, the decoder skips the dropped ones that no "
+        "other frame refers to (README: speed).",
+    )
 
     # --- gate and training ---------------------------------------------------------------
     gate_min_samples: int = 10
@@ -94,6 +104,24 @@ class Settings(BaseSettings):
     random_seed: int = 0
     predict_window_s: float = Field(4.0, gt=0, description="Window length for un-narrated prediction.")
     predict_hop_s: float = Field(2.0, gt=0, description="Hop between prediction windows.")
+
+    # --- time budget (docs/cloud.md, "Sizing the video Lambda") ------------------------------
+    budget_rtf: float = Field(
+        0.2,
+        gt=0,
+        description="Conservative real-time factor of process_video where it runs with a deadline "
+        "(the video Lambda), for a video of no pixels; budget_rtf_per_mpx_s adds the decoding.",
+    )
+    budget_rtf_per_mpx_s: float = Field(
+        0.003,
+        ge=0,
+        description="Real-time factor added per megapixel per second of video (width × height × fps).",
+    )
+    budget_fixed_s: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds a run needs besides the video itself (downloads, model loads, uploads).",
+    )
 
     # --- cloud ---------------------------------------------------------------------------
     stack_name: str = "VoiceStack"

@@ -13,7 +13,7 @@ import numpy as np
 
 from voice.body25 import PoseFrame
 
-__all__ = ["EMOTION_COLOURS", "OTHERS_COLOUR", "SKELETON", "Overlay", "draw_overlay"]
+__all__ = ["EMOTION_COLOURS", "NOT_FOUND", "OTHERS_COLOUR", "SKELETON", "Overlay", "draw_overlay"]
 
 #: BODY_25 limbs to draw (pairs of slots).
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -142,7 +142,20 @@ def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> n
     if overlay.caption:
         patch = _caption_patch(overlay.caption, w, unit)
         bgr[h - patch.shape[0] :, :] = patch[-h:]
+    if pose is not None and pose.keypoints is None:
+        _mark_not_found(bgr, unit)
     return bgr
+
+
+#: The marker of a frame where pose was sampled but the patient was not found.
+NOT_FOUND = "patient not found"
+
+
+def _mark_not_found(bgr: np.ndarray, unit: float) -> None:
+    """A small text box in the top right corner, so a missing skeleton is never a silent gap."""
+    patch = _label_patch(NOT_FOUND, (90, 90, 255), unit * 0.75)
+    pad = round(8 * unit)
+    _paste(bgr, patch, bgr.shape[1] - pad - patch.shape[1], pad)
 
 
 def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float]) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "StorageError",
     "UnsupportedFormatError",
     "UntrustedModelError",
+    "VideoTooLongError",
     "VoiceError",
 ]
 
@@ -57,6 +58,13 @@ class UnsupportedFormatError(VoiceError):
 
     stage = "validate"
     permanent = True
+
+
+class VideoTooLongError(VoiceError):
+    """The video cannot be processed within the time one run has (a Lambda invocation)."""
+
+    stage = "validate"
+    permanent = True  # every retry has the same time
 
 
 class CorruptMediaError(VoiceError):

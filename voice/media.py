@@ -1,4 +1,4 @@
-"""Video I/O: open an upload safely, probe it against the limits, stream its frames upright.
+"""Video I/O: open an upload safely, probe it against the limits (frames: :mod:`voice.frames`).
 
 Everything streams: a video is never held in memory whole. PyAV (installed with faster-whisper)
 does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the encoding.
@@ -6,17 +6,11 @@ does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the en
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import queue
-import threading
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from voice.errors import CorruptMediaError, NoVideoStreamError, UnsupportedFormatError
 from voice.limits import MediaLimits
@@ -24,13 +18,12 @@ from voice.limits import MediaLimits
 __all__ = [
     "DEMUXERS",
     "PROTOCOL_WHITELIST",
-    "Frame",
     "VideoInfo",
     "demuxer_for",
     "ffmpeg_exe",
-    "iter_frames",
     "open_container",
     "probe",
+    "rotation_of",
 ]
 
 log = logging.getLogger("voice")
@@ -56,13 +49,6 @@ class VideoInfo:
             "height": d["height"],
             "has_audio": d["has_audio"],
         }
-
-
-@dataclass(frozen=True)
-class Frame:
-    index: int
-    time_s: float
-    bgr: np.ndarray
 
 
 def ffmpeg_exe() -> str:
@@ -167,7 +153,7 @@ def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
         container.close()
 
 
-def _rotation(frame: Any) -> int:
+def rotation_of(frame: Any) -> int:
     """Counter-clockwise display rotation in degrees (0, 90, 180, 270) from the frame's display matrix."""
     return round(float(getattr(frame, "rotation", 0) or 0) / 90.0) % 4 * 90
 
@@ -177,68 +163,9 @@ def _first_frame_rotation(container: Any, stream: Any) -> int:
 
     try:
         for frame in container.decode(stream):
-            return _rotation(frame)
+            return rotation_of(frame)
     except (av.error.FFmpegError, ValueError) as exc:
         raise CorruptMediaError(
             f"no frame of the video can be decoded ({type(exc).__name__}); upload the original file."
         ) from exc
     raise CorruptMediaError("the video stream holds no frame; upload the complete original file.")
-
-
-def _upright(frame: Any) -> np.ndarray:
-    """BGR pixels as the viewer sees them: phones store portrait video sideways plus a rotation."""
-    bgr = frame.to_ndarray(format="bgr24")
-    k = _rotation(frame) // 90
-    return np.ascontiguousarray(np.rot90(bgr, k)) if k else bgr
-
-
-def iter_frames(path: Path, *, buffer: int = 8) -> Iterator[Frame]:
-    """Every frame in decode order as BGR arrays, decoded in a background thread.
-
-    The thread releases the GIL in libav, so decoding overlaps with the caller's work; the queue
-    is bounded, so at most ``buffer`` frames are in memory. A decode error part-way raises
-    CorruptMediaError at that point.
-    """
-    import av
-
-    container = open_container(path)
-    stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
-    time_base = float(stream.time_base) if stream.time_base is not None else 0.0
-    start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
-    fps = float(stream.average_rate or stream.guessed_rate or 25)
-    out: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=buffer)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for i, frame in enumerate(container.decode(stream)):
-                if stop.is_set():
-                    break
-                t = (frame.pts * time_base - start) if frame.pts is not None else i / fps
-                out.put(Frame(i, max(0.0, float(t)), _upright(frame)))
-            out.put(None)
-        except (av.error.FFmpegError, ValueError) as exc:
-            out.put(
-                CorruptMediaError(f"decoding failed part-way ({type(exc).__name__}); the file is damaged.")
-            )
-        except BaseException as exc:  # surfaced to the caller below
-            out.put(exc)
-
-    thread = threading.Thread(target=work, name="voice-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = out.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                out.get(timeout=0.05)
-        thread.join()
-        container.close()

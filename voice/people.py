@@ -21,11 +21,11 @@ import numpy as np
 from voice.appearance import torso_histogram
 from voice.body25 import Person, PoseFrame, from_mediapipe
 from voice.config import Settings
-from voice.media import Frame
+from voice.frames import Frame
 from voice.mp_quiet import native_stderr_muted
 from voice.patient import PatientChooser
 from voice.pose_bundle import load_bundle
-from voice.poses import PoseTrack, downscaled_rgb, face_hands_estimator
+from voice.poses import PoseTrack, downscaled_rgb, face_hands_estimator, patient_parts
 from voice.smoothing import LandmarkSmoother
 from voice.tracking import PersonTracker, merge_duplicates
 
@@ -143,12 +143,18 @@ class PeopleEstimator:
         self._resize(len(found), time_s)
         return found
 
-    def estimate(self, bgr: np.ndarray, *, time_s: float) -> list[Detection]:
-        """The people in ``bgr`` (frames must come in time order, as from one video)."""
+    def estimate(
+        self, bgr: np.ndarray, *, time_s: float, size: tuple[int, int] | None = None
+    ) -> list[Detection]:
+        """The people in ``bgr`` (frames must come in time order, as from one video), in pixels
+        of a frame of ``size`` (default: ``bgr``'s own; ``bgr`` may be a downscaled copy)."""
         import mediapipe as mp
 
         height, width = bgr.shape[:2]
         rgb, scale = downscaled_rgb(bgr, self.max_side)
+        if size is not None:
+            scale *= width / size[0]  # model-input pixels per full-frame pixel
+            width, height = size
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         found: list[np.ndarray] = []
         if time_s - self._last_discovery >= self.discover_s or self._follower is None:
@@ -191,21 +197,23 @@ class PeoplePass:
         if self._face_hands is not None:
             self._face_hands.__exit__(*exc)
 
-    def step(self, bgr: np.ndarray, *, frame: int, time_s: float) -> PoseFrame:
-        """One sampled frame: everyone in it, and the patient as the chooser sees it so far."""
-        found = self._estimator.estimate(bgr, time_s=time_s)
+    def step(
+        self, bgr: np.ndarray, *, frame: int, time_s: float, size: tuple[int, int] | None = None
+    ) -> PoseFrame:
+        """One sampled frame: everyone in it, and the patient as the chooser sees it so far
+        (pixels of a frame of ``size``, by default ``bgr``'s own)."""
+        found = self._estimator.estimate(bgr, time_s=time_s, size=size)
         ids = self._tracker.update(time_s, [d.keypoints for d in found], [d.appearance for d in found])
         people = tuple(
             Person(i, self._smooth(i, time_s, d.keypoints)) for i, d in zip(ids, found, strict=True)
         )
-        height, width = bgr.shape[:2]
+        width, height = size or (bgr.shape[1], bgr.shape[0])
         pose = PoseFrame(frame, time_s, width, height, None, people)
         self.chooser.observe(pose, {i: d.appearance for i, d in zip(ids, found, strict=True)})
         pose = pose.with_patient(self.chooser.current())
         if self._face_hands is None or pose.keypoints is None:
             return pose
-        parts = self._face_hands.estimate(bgr, pose.keypoints)
-        return pose.with_patient_parts(parts.face, parts.hand_left, parts.hand_right)
+        return pose.with_patient_parts(*patient_parts(self._face_hands, bgr, pose.keypoints, (width, height)))
 
 
 def track_people(
@@ -226,7 +234,8 @@ def track_people(
         for fr in frames:
             if fr.index % stride == 0:
                 t0 = time.perf_counter()
-                track.frames.append(people.step(fr.bgr, frame=fr.index, time_s=fr.time_s))
+                pose = people.step(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+                track.frames.append(pose)
                 if timer is not None:
                     timer[0] += time.perf_counter() - t0
             yield fr

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from voice import audio, layout, media
-from voice.annotate import webvtt
+from voice.budget import check_time_budget
 from voice.config import Settings, get_settings
 from voice.emotions import extract_events
 from voice.errors import VoiceError
@@ -52,14 +52,17 @@ from voice.session import (
 )
 from voice.storage import Store
 from voice.transcribe import make_transcriber
-from voice.transcript import Transcriber, Transcript, transcribe_chunks
+from voice.transcript import Transcriber, Transcript, transcribe_chunks, webvtt
 
-__all__ = ["Hooks", "StageCallback", "process_video"]
+__all__ = ["Hooks", "StageCallback", "TimeLeft", "process_video"]
 
 log = logging.getLogger("voice")
 
 #: Called with the name of each stage as it starts (the CLI's progress bar shows it).
 StageCallback = Callable[[str], None]
+
+#: Seconds this run has left (a Lambda's ``context.get_remaining_time_in_millis() / 1000``).
+TimeLeft = Callable[[], float]
 
 _TIMINGS = ("decode", "transcribe", "pose", "annotate", "upload", "total")
 
@@ -73,6 +76,7 @@ class _Run:
     source: Path
     settings: Settings
     on_stage: StageCallback | None
+    time_left: TimeLeft | None = None
     sha256: str = ""
     session: str = ""
     timings: dict[str, float] = field(default_factory=dict)
@@ -88,11 +92,13 @@ class _Run:
 
 @dataclass(frozen=True)
 class Hooks:
-    """How a caller takes part in a run: a transcriber it keeps loaded across videos, and a
-    callback told the name of each stage as it starts."""
+    """How a caller takes part in a run: a transcriber it keeps loaded across videos, a
+    callback told the name of each stage as it starts, and the seconds the run has left (a
+    video that cannot finish in them fails before any work: :mod:`voice.budget`)."""
 
     transcriber: Transcriber | None = None
     on_stage: StageCallback | None = None
+    time_left: TimeLeft | None = None
 
 
 def process_video(
@@ -119,7 +125,7 @@ def process_video(
         stage = "storage"
         _check_size_before_download(store, key, settings)
         with store.download(VIDEOS, key, version=version) as local:
-            run = _Run(store, upload, local, settings, hooks.on_stage)
+            run = _Run(store, upload, local, settings, hooks.on_stage, hooks.time_left)
             return _process(run, hooks.transcriber or make_transcriber(settings), force=force)
     except VoiceError as exc:
         record_failure(store, key, exc, stage=exc.stage)
@@ -163,6 +169,9 @@ def _process(run: _Run, transcriber: Transcriber, *, force: bool) -> dict[str, A
 
     run.stage("probe")
     info = media.probe(run.source, MediaLimits.from_settings(run.settings))
+    if run.time_left is not None:
+        rate = info.width * info.height * info.fps / 1e6
+        check_time_budget(info.duration_s, run.time_left(), run.settings, mpx_per_s=rate)
     run.stage("transcribe")
     transcript = _transcribe(run, info, transcriber)
     profile = load_profile(run.store, run.upload.patient)

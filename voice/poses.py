@@ -2,7 +2,7 @@
 
 Only ``model_complexity=1`` ships with the wheel; 0 and 2 would download and fail offline.
 Frames larger than ``max_side`` are downscaled before inference (landmarks are normalised, so
-the BODY_25 pixels are still those of the original frame).
+the BODY_25 pixels are still those of the original frame, whatever size the frame source gave).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "downscaled_rgb",
     "face_hands_estimator",
     "face_hands_model_name",
+    "patient_parts",
     "sample_stride",
     "track_poses",
 ]
@@ -79,8 +80,16 @@ class PoseEstimator:
     def close(self) -> None:
         self._pose.close()
 
-    def estimate(self, bgr: np.ndarray, *, frame: int, time_s: float) -> PoseFrame:
+    def estimate(
+        self, bgr: np.ndarray, *, frame: int, time_s: float, size: tuple[int, int] | None = None
+    ) -> PoseFrame:
+        """The pose in ``bgr``, in pixels of a frame of ``size`` (default: ``bgr``'s own size).
+
+        ``bgr`` may be a downscaled copy of the frame: landmarks are normalised, so the BODY_25
+        pixels are those of the full frame whatever size the model was given.
+        """
         height, width = bgr.shape[:2]
+        full = size or (width, height)
         rgb, _ = downscaled_rgb(bgr, self.max_side)
         if self._warmup <= 0:
             result = self._pose.process(rgb)
@@ -93,8 +102,8 @@ class PoseEstimator:
             lm = np.array(
                 [(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64
             )
-            keypoints = from_mediapipe(lm, width, height)
-        return PoseFrame(frame=frame, time_s=time_s, width=width, height=height, keypoints=keypoints)
+            keypoints = from_mediapipe(lm, *full)
+        return PoseFrame(frame=frame, time_s=time_s, width=full[0], height=full[1], keypoints=keypoints)
 
 
 def face_hands_model_name(settings: Any) -> str | None:
@@ -121,14 +130,44 @@ def face_hands_estimator(settings: Any) -> Any:
     )
 
 
+def _rescaled(points: np.ndarray | None, sx: float, sy: float) -> np.ndarray | None:
+    """Points found on a scaled image, in the full frame's pixels (not-found zeros stay zeros)."""
+    if points is None:
+        return None
+    out = np.array(points, dtype=np.float64)
+    found = out[:, 2] > 0
+    out[found, 0] /= sx
+    out[found, 1] /= sy
+    return out
+
+
+def patient_parts(
+    estimator: Any, bgr: np.ndarray, keypoints: np.ndarray, size: tuple[int, int]
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """The face and hands of the person whose BODY_25 is ``keypoints`` (pixels of a frame of
+    ``size``), found on ``bgr`` (that frame, maybe scaled down); in pixels of the full frame."""
+    height, width = bgr.shape[:2]
+    sx, sy = width / size[0], height / size[1]
+    body = np.array(keypoints, dtype=np.float64)
+    body[:, 0] *= sx
+    body[:, 1] *= sy
+    found = estimator.estimate(bgr, body)
+    return (
+        _rescaled(found.face, sx, sy),
+        _rescaled(found.hand_left, sx, sy),
+        _rescaled(found.hand_right, sx, sy),
+    )
+
+
 def track_poses(
     frames: Iterable[Any], track: PoseTrack, *, stride: int, settings: Any, timer: list[float] | None = None
 ) -> Iterator[Any]:
     """Pass every frame through, after running pose (tracking mode) on every ``stride``-th one.
 
-    Poses are appended to ``track`` as they come, so a caller drawing frame ``i`` already has the
-    pose of the latest sampled frame; ``timer[0]`` accumulates the seconds spent in pose (with the
-    face and hands, when ``settings.pose_face``/``pose_hands`` are on: :mod:`voice.face_hands`).
+    Poses are appended to ``track`` as they come, so a caller handling frame ``i`` already has
+    its pose; ``timer[0]`` accumulates the seconds spent in pose (with the face and hands, when
+    ``settings.pose_face``/``pose_hands`` are on: :mod:`voice.face_hands`). Frames may be
+    downscaled (:class:`voice.frames.Frame`): poses are in pixels of the full frame (``source_size``).
     """
     extra = face_hands_estimator(settings)
     with contextlib.ExitStack() as stack:
@@ -144,12 +183,10 @@ def track_poses(
         for fr in frames:
             if fr.index % stride == 0:
                 t0 = time.perf_counter()
-                pose = est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s)
-                if extra is not None:
-                    found = extra.estimate(fr.bgr, pose.keypoints)
-                    pose = replace(
-                        pose, face=found.face, hand_left=found.hand_left, hand_right=found.hand_right
-                    )
+                pose = est.estimate(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+                if extra is not None and pose.keypoints is not None:
+                    face, left, right = patient_parts(extra, fr.bgr, pose.keypoints, fr.source_size)
+                    pose = replace(pose, face=face, hand_left=left, hand_right=right)
                 track.frames.append(pose)
                 if timer is not None:
                     timer[0] += time.perf_counter() - t0

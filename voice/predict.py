@@ -21,12 +21,14 @@ from voice.body25 import PoseFrame
 from voice.config import Settings
 from voice.errors import ModelError
 from voice.feature_groups import FEATURE_NAMES, extract_features
+from voice.frames import frame_plans, iter_frames
+from voice.media import VideoInfo
 from voice.model import PatientModel
 from voice.patient import PatientChooser
 from voice.patient_store import profile_appearance
 from voice.people import patient_track, track_people
 from voice.pin import PersonPin
-from voice.poses import PoseTrack, sample_stride
+from voice.poses import PoseTrack
 from voice.profile import load_profile
 from voice.runs import load_latest_model
 from voice.storage import Store
@@ -112,15 +114,23 @@ def prediction_dicts(windows: Sequence[WindowPrediction]) -> list[dict[str, Any]
     ]
 
 
-def pose_track(path: Path, settings: Settings, chooser: PatientChooser | None = None) -> PoseTrack:
+def pose_track(
+    path: Path,
+    settings: Settings,
+    chooser: PatientChooser | None = None,
+    *,
+    info: VideoInfo | None = None,
+    timer: list[float] | None = None,
+) -> PoseTrack:
     """The patient's poses over the whole video at ``settings.pose_fps``, as in processing
     (everyone found and tracked; the patient chosen by ``chooser``, by default the one in view
-    longest)."""
-    info = media.probe(path)
+    longest). A pose-only pass: only the pose frames are converted, at the size pose uses."""
+    info = info or media.probe(path)
     chooser = chooser or PatientChooser((info.width, info.height))
+    plan, _ = frame_plans(info, settings)
     track = PoseTrack([])
-    stride = sample_stride(info.fps, settings.pose_fps)
-    for _ in track_people(media.iter_frames(path), track, chooser, stride=stride, settings=settings):
+    frames = iter_frames(path, plan)
+    for _ in track_people(frames, track, chooser, stride=plan.pose_every, settings=settings, timer=timer):
         pass
     return patient_track(track, chooser.final().track_id)
 

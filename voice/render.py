@@ -5,8 +5,11 @@ frame (:func:`voice.people.track_people`: everyone, with track ids, and the pati
 far), the overlay drawn on every frame (:func:`voice.overlay.overlay_at`: narration caption,
 narrated emotion, model prediction; the patient's skeleton in the emotion's colour, others in
 grey with their ids), and the key frames (JPG + BODY_25 JSON at each event and a few evenly
-spaced times). Drawing and encoding run in a thread of their own (:class:`_Drawer`) so pose
-never waits for x264.
+spaced times). Frames come small and upright from :mod:`voice.frames` (the annotated video is a
+review copy: at most ``annotate_max_fps`` and ``annotate_max_short_side``). Drawing and encoding
+run in a thread of their own (:class:`_Drawer`) so pose never waits for x264; that thread holds
+each frame until the pose sample after it exists and draws the skeleton interpolated between the
+two (:mod:`voice.lookahead`).
 
 Who the patient is is final only at the end (:mod:`voice.patient`). The single pass draws with
 the choice as it stands on each frame; when the final choice differs on a frame where it shows,
@@ -27,19 +30,21 @@ from typing import Any
 
 import numpy as np
 
-from voice import layout, media
-from voice.annotate import Encoding, H264Writer
+from voice import layout
 from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
 from voice.drawing import Overlay, draw_overlay
 from voice.errors import CorruptMediaError
-from voice.media import Frame, VideoInfo
+from voice.frames import Frame, FramePlan, frame_plans, iter_frames
+from voice.h264 import Encoding, H264Writer
+from voice.lookahead import Lookahead
+from voice.media import VideoInfo
 from voice.model import PatientModel
 from voice.overlay import KeyFrame, KeyFrames, Timeline, key_frame_times, overlay_at
 from voice.patient import PatientChoice, PatientChooser
 from voice.people import drawn_patient_differs, patient_track, track_people
 from voice.pin import PersonPin
-from voice.poses import PoseTrack, sample_stride
+from voice.poses import PoseTrack
 from voice.predict import predict_track, prediction_dicts
 from voice.session import EventWindow, SessionOutputs
 from voice.track_stats import TrackStats
@@ -75,56 +80,48 @@ class VideoPassResult:
     redrawn: bool = False
 
 
-class _PoseCursor:
-    """The pose to draw on each frame: the latest sampled one (live, or replayed from a track)."""
+class _Samples:
+    """The pose sampled on a frame: the one just estimated (live), or replayed from a track."""
 
-    def __init__(self, track: PoseTrack, stride: int, *, replay: bool) -> None:
+    def __init__(self, track: PoseTrack, *, replay: bool) -> None:
         self._track = track
-        self._stride = stride
-        self._replay: Iterator[PoseFrame] | None = iter(track.frames) if replay else None
-        self.last: PoseFrame | None = None
+        self._by_index = {p.frame: p for p in track.frames} if replay else None
 
     def at(self, index: int) -> PoseFrame | None:
-        if self._replay is not None:
-            if index % self._stride == 0:
-                self.last = next(self._replay, self.last)
-        elif self._track.frames and self._track.frames[-1].frame == index:
-            self.last = self._track.frames[-1]
-        return self.last
-
-    def sampled_here(self, index: int) -> bool:
-        """True on a sampled frame whose own pose is the one drawn."""
-        return index % self._stride == 0 and self.last is not None and self.last.frame == index
+        if self._by_index is not None:
+            return self._by_index.get(index)
+        frames = self._track.frames
+        return frames[-1] if frames and frames[-1].frame == index else None
 
 
-_DrawItem = tuple[Frame, PoseFrame | None, Overlay, KeyFrame | None]
+_DrawItem = tuple[Frame, Overlay, KeyFrame | None]
 
 
 class _Drawer:
-    """Draws overlays and feeds the encoder in a thread of its own.
+    """Draws overlays and feeds the encoder in a thread of its own, one pose interval behind.
 
-    The main thread decodes and runs pose; this one draws (OpenCV releases the GIL) and blocks on
-    the encoder's pipe, so pose estimation never waits for x264 and x264 never waits for pose.
+    The main thread decodes and runs pose; this one holds each frame until the pose sample after
+    it exists (:class:`~voice.lookahead.Lookahead`), draws the pose interpolated between the two
+    samples (OpenCV releases the GIL) and blocks on the encoder's pipe, so pose estimation never
+    waits for x264 and x264 never waits for pose.
     """
 
     def __init__(
-        self,
-        writer: H264Writer,
-        resize_to: tuple[int, int] | None,
-        on_key_frame: Callable[[Frame, PoseFrame, KeyFrame, np.ndarray], None],
+        self, writer: H264Writer, on_key_frame: Callable[[Frame, PoseFrame, KeyFrame, np.ndarray], None]
     ) -> None:
         self._writer = writer
-        self._resize_to = resize_to
         self._on_key_frame = on_key_frame
-        self._queue: queue.Queue[_DrawItem | None] = queue.Queue(maxsize=16)
+        self._lookahead: Lookahead[_DrawItem] = Lookahead()
+        self._queue: queue.Queue[tuple[_DrawItem, PoseFrame | None] | None] = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="voice-draw", daemon=True)
         self._thread.start()
 
-    def put(self, frame: Frame, pose: PoseFrame | None, overlay: Overlay, key: KeyFrame | None) -> None:
+    def put(self, frame: Frame, sample: PoseFrame | None, overlay: Overlay, key: KeyFrame | None) -> None:
+        """Queue a frame; ``sample`` is the pose sampled on it (None between samples)."""
         if self._error is not None:
             raise self._error
-        self._queue.put((frame, pose, overlay, key))
+        self._queue.put(((frame, overlay, key), sample))
 
     def close(self) -> None:
         self._queue.put(None)
@@ -139,26 +136,30 @@ class _Drawer:
         self._queue.put(None)
         self._thread.join()
 
-    def _draw(self, item: _DrawItem) -> None:
-        import cv2
-
-        frame, pose, overlay, key = item
-        canvas = (
-            frame.bgr
-            if self._resize_to is None
-            else cv2.resize(frame.bgr, self._resize_to, interpolation=cv2.INTER_AREA)
-        )
-        drawn = draw_overlay(canvas, pose, overlay)
-        self._writer.write(drawn)
+    def _draw(self, item: _DrawItem, pose: PoseFrame | None) -> None:
+        frame, overlay, key = item
+        if not frame.shown and key is None:
+            return
+        drawn = draw_overlay(frame.bgr, pose, overlay)
+        if frame.shown:
+            self._writer.write(drawn)
         if key is not None and pose is not None:
             self._on_key_frame(frame, pose, key, drawn)
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while (entry := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # keep draining so the producer never blocks
+            item, sample = entry
             try:
-                self._draw(item)
+                for held, pose in self._lookahead.push(item, item[0].time_s, sample):
+                    self._draw(held, pose)
+            except BaseException as exc:
+                self._error = exc
+        if self._error is None:
+            try:
+                for item, pose in self._lookahead.flush():
+                    self._draw(item, pose)
             except BaseException as exc:
                 self._error = exc
 
@@ -181,16 +182,16 @@ def _key_frame_writer(
 
 
 def _feed(
-    frames: Iterable[Frame], drawer: _Drawer, poses: _PoseCursor, timeline: Timeline, keys: KeyFrames
+    frames: Iterable[Frame], drawer: _Drawer, samples: _Samples, timeline: Timeline, keys: KeyFrames
 ) -> tuple[int, float]:
     """Queue every frame for drawing; returns (frames decoded, time of the last one)."""
     decoded, last_t = 0, -1.0
     for fr in frames:
         decoded += 1
         last_t = fr.time_s
-        pose = poses.at(fr.index)
-        key = keys.pick(fr.time_s) if poses.sampled_here(fr.index) else None
-        drawer.put(fr, pose, overlay_at(fr.time_s, timeline), key)
+        sample = samples.at(fr.index)
+        key = keys.pick(fr.time_s) if sample is not None else None
+        drawer.put(fr, sample, overlay_at(fr.time_s, timeline), key)
     return decoded, last_t
 
 
@@ -205,11 +206,6 @@ def _check_complete(decoded: int, last_t: float, info: VideoInfo) -> None:
         )
 
 
-def _output_size(info: VideoInfo, settings: Settings) -> tuple[tuple[int, int], bool]:
-    scale = min(1.0, settings.annotate_max_side / max(info.width, info.height))
-    return (round(info.width * scale), round(info.height * scale)), scale < 1.0
-
-
 @dataclass(frozen=True)
 class _Pass:
     """One video pass's fixed inputs."""
@@ -219,28 +215,32 @@ class _Pass:
     plan: RenderPlan
     settings: Settings
     outputs: SessionOutputs
-    stride: int
+    pose_plan: FramePlan  # the pose-only pass
+    draw_plan: FramePlan  # the pass that draws the annotated video
+
+    @property
+    def stride(self) -> int:
+        return self.draw_plan.pose_every
 
 
-def _encode(job: _Pass, frames: Iterable[Frame], poses: _PoseCursor, timeline: Timeline) -> None:
+def _encode(job: _Pass, frames: Iterable[Frame], samples: _Samples, timeline: Timeline) -> None:
     """Draw every frame (overlay, skeletons) and encode the annotated video; keep the key frames."""
-    info, settings = job.info, job.settings
+    info, settings, plan = job.info, job.settings, job.draw_plan
     keys = KeyFrames(
         key_frame_times(job.plan.windows, info.duration_s, settings), tolerance_s=(job.stride / info.fps) / 2
     )
     out_path = job.outputs.workdir / "annotated.mp4"
-    out_size, resize = _output_size(info, settings)
     with H264Writer(
         out_path,
-        size=out_size,
-        fps=info.fps,
+        size=plan.size or (info.width, info.height),
+        fps=info.fps / plan.show_every,
         audio_source=job.source if info.has_audio else None,
         duration_s=info.duration_s,
         encoding=Encoding(settings.x264_preset, settings.x264_crf),
     ) as writer:
-        drawer = _Drawer(writer, out_size if resize else None, _key_frame_writer(job.plan, job.outputs))
+        drawer = _Drawer(writer, _key_frame_writer(job.plan, job.outputs))
         try:
-            decoded, last_t = _feed(frames, drawer, poses, timeline, keys)
+            decoded, last_t = _feed(frames, drawer, samples, timeline, keys)
         except BaseException:
             drawer.abandon()
             raise
@@ -260,7 +260,7 @@ def video_pass(
 ) -> VideoPassResult:
     """Decode once: everyone's pose on every ``stride``-th frame, the patient among them, overlays,
     H.264, key frames (module notes: when it decodes twice)."""
-    job = _Pass(source, info, plan, settings, outputs, sample_stride(info.fps, settings.pose_fps))
+    job = _Pass(source, info, plan, settings, outputs, *frame_plans(info, settings))
     chooser = PatientChooser((info.width, info.height), pin=plan.pin, appearance=plan.appearance)
     track = PoseTrack([])
     pose_timer = [0.0]
@@ -271,20 +271,20 @@ def video_pass(
     predictions: list[dict[str, Any]] = []
     live = model is None
     if model is not None:
-        for _ in people(media.iter_frames(source)):
+        for _ in people(iter_frames(source, job.pose_plan)):
             pass
         chosen = patient_track(track, chooser.final().track_id)
         predictions = prediction_dicts(predict_track(model, chosen.frames, settings=settings))
         track = chosen
     timeline = Timeline(plan.transcript.segments, plan.windows, tuple(predictions))
     t_enc = time.perf_counter()
-    frames = people(media.iter_frames(source)) if live else media.iter_frames(source)
-    _encode(job, frames, _PoseCursor(track, job.stride, replay=not live), timeline)
+    frames = iter_frames(source, job.draw_plan)
+    _encode(job, people(frames) if live else frames, _Samples(track, replay=not live), timeline)
     choice = chooser.final()
     redraw = live and drawn_patient_differs(track, choice.track_id)
     track = patient_track(track, choice.track_id)
     if redraw:
-        _encode(job, media.iter_frames(source), _PoseCursor(track, job.stride, replay=True), timeline)
+        _encode(job, iter_frames(source, job.draw_plan), _Samples(track, replay=True), timeline)
     # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
     annotate_s = time.perf_counter() - t_enc - (pose_timer[0] if live else 0.0)
     timings = {"pose": pose_timer[0], "annotate": max(0.0, annotate_s), "decode": 0.0}

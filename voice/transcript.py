@@ -1,19 +1,19 @@
 """What a transcription is: words with timestamps, segments, the backend interface, chunking.
 
 Both backends (:mod:`voice.transcribe` for faster-whisper, :mod:`voice.transcribe_openai`) return
-a :class:`Transcript`; :mod:`voice.emotions` and :mod:`voice.annotate` read one. This module
+a :class:`Transcript`; :mod:`voice.emotions` and the session outputs read one. This module
 imports nothing heavy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks"]
+__all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks", "webvtt"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,23 @@ class Transcriber(Protocol):
     name: str
 
     def transcribe(self, audio: np.ndarray) -> Transcript: ...
+
+
+def _vtt_time(t: float) -> str:
+    ms = round(max(0.0, t) * 1000)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def webvtt(segments: Sequence[Segment]) -> str:
+    """A WebVTT transcript: one cue per segment."""
+    out = ["WEBVTT", ""]
+    for i, seg in enumerate(segments, 1):
+        text = " ".join(seg.text.split()).replace("-->", "->")
+        if not text:
+            continue
+        end = max(seg.end, seg.start + 0.001)
+        out += [str(i), f"{_vtt_time(seg.start)} --> {_vtt_time(end)}", text, ""]
+    return "\n".join(out)

@@ -54,7 +54,7 @@ class Processing(Construct):
         storage: Storage,
         image: ecr_assets.DockerImageAsset,
         event_dead_letters: sqs.IQueue,
-        memory_mib: int = 3008,
+        memory_mib: int = 3538,
         timeout_s: int = 900,
         ephemeral_storage_mib: int = 4096,
         batch_size: int = 1,

@@ -19,7 +19,7 @@ from tests import scenes
 from voice.body25 import PoseFrame, pose_from_json
 from voice.config import Settings
 from voice.demo import samples_dir
-from voice.media import iter_frames
+from voice.frames import iter_frames
 from voice.patient import PatientChooser
 from voice.people import PeoplePass
 

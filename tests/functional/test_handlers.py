@@ -7,12 +7,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from tests import aws as aws_events
+from tests.aws import LambdaContext
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
@@ -23,11 +23,7 @@ PATIENT = "maria"
 boto3 = pytest.importorskip("boto3")
 
 
-class FakeContext(SimpleNamespace):
-    function_name = "voice-video-processor"
-    memory_limit_in_mb = 3008
-    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:voice-video-processor"
-    aws_request_id = "req-1"
+FakeContext = LambdaContext
 
 
 def sqs_record(key: str, message_id: str) -> dict[str, Any]:
@@ -175,6 +171,26 @@ def test_keys_that_are_not_uploads_get_a_failure_record_and_are_not_retried(aws:
     assert len(records) == 1
     doc = json.loads(aws.get_object(Bucket=VIDEOS, Key=records[0].split("/", 1)[1])["Body"].read())
     assert doc["error_type"] == "InvalidNameError"
+
+
+def test_a_video_too_long_for_the_time_left_gets_a_failure_record_not_a_timeout(aws: Any) -> None:
+    from lambdas.video_processor import handler
+    from voice.budget import budget_rtf
+    from voice.config import get_settings
+
+    settings = get_settings()
+    # 5.6 s of 480×360 25 fps video needs budget_fixed_s + 5.6 × its RTF seconds; give it less.
+    remaining_s = settings.budget_fixed_s + 5.0 * budget_rtf(settings, 480 * 360 * 25 / 1e6)
+    context = FakeContext(remaining_ms=remaining_s * 1000)
+    response = handler({"Records": [sqs_record(f"{PATIENT}/balloon clip.mp4", "long")]}, context)
+    assert response == {"batchItemFailures": []}, "acknowledged: a retry cannot make it fit"
+    failure = json.loads(
+        aws.get_object(Bucket=VIDEOS, Key=f"failed/{PATIENT}/balloon clip.mp4.json")["Body"].read()
+    )
+    assert failure["error_type"] == "VideoTooLongError"
+    assert failure["stage"] == "validate"
+    assert "at most 0.1 minutes" in failure["message"]
+    assert not any("/annotated/" in k for k in snapshot(aws)), "no work was started"
 
 
 def test_event_keys_are_url_decoded() -> None:

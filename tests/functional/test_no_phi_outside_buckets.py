@@ -10,7 +10,6 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from tests.aws import (
     PATIENTS_BUCKET,
     VIDEOS_BUCKET,
+    LambdaContext,
     clear_handler_caches,
     moto_stack,
     ref,
@@ -35,11 +35,7 @@ FAST = {"forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
 pytestmark = pytest.mark.slow
 
 
-class FakeContext(SimpleNamespace):
-    function_name = "voice-test"
-    memory_limit_in_mb = 3008
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:voice-test"
-    aws_request_id = "req-1"
+FakeContext = LambdaContext
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_pose_rate_window_and_annotated_size_follow_the_settings(tmp_path: Path)
     store = LocalStore(tmp_path)
     store.upload("videos", "maria/swing.mp4", samples_dir() / "swing.mp4")
     settings = Settings(
-        data_dir=tmp_path, pose_fps=2.5, annotate_max_side=320, window_before_s=1.0, window_after_s=1.0
+        data_dir=tmp_path, pose_fps=2.5, annotate_max_short_side=240, window_before_s=1.0, window_after_s=1.0
     )
     meta = process_video(store, "maria/swing.mp4", settings=settings)
     assert meta["poses"]["sampled_fps"] == pytest.approx(2.5)

@@ -110,7 +110,7 @@ def test_static_landmarks_equal_the_legacy_solution(samples_dir: Path) -> None:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from voice.media import iter_frames
+    from voice.frames import iter_frames
 
     frames = [f.bgr[..., ::-1].copy() for f in iter_frames(samples_dir / "garden.mp4") if f.index % 35 == 0]
     options = vision.PoseLandmarkerOptions(

@@ -214,7 +214,7 @@ def test_video_function_is_the_staged_image_with_benchmark_sized_resources(synth
     props = fn["Properties"]
     assert props["PackageType"] == "Image"
     assert props["ImageConfig"]["Command"] == ["lambdas.video_processor.handler"]
-    assert props["MemorySize"] == 3008
+    assert props["MemorySize"] == 3538
     assert props["Timeout"] == 900
     assert props["EphemeralStorage"] == {"Size": 4096}
     assert props["TracingConfig"] == {"Mode": "Active"}

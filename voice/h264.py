@@ -1,9 +1,8 @@
-"""The annotated video's encoding: frames piped into the bundled ffmpeg → H.264 + AAC; and WebVTT.
+"""The annotated video's encoder: frames piped into the bundled ffmpeg → H.264 + AAC mp4.
 
 OpenCV's own VideoWriter cannot write H.264 here (only mp4v, which browsers do not play), so
 frames are piped raw into ffmpeg, which also copies the source's audio (re-encoded to AAC) or
-adds a silent AAC track when the source has none. Output is bit-exact across runs. What is
-drawn on the frames: :mod:`voice.drawing`.
+adds a silent AAC track when the source has none. Output is bit-exact across runs.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import collections
 import contextlib
 import subprocess
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,9 +19,8 @@ import numpy as np
 
 from voice.errors import VoiceError
 from voice.media import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
-from voice.transcript import Segment
 
-__all__ = ["Encoding", "H264Writer", "webvtt"]
+__all__ = ["Encoding", "H264Writer"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class Encoding:
 
 
 class H264Writer:
-    """Pipe BGR frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
+    """Pipe frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
 
     def __init__(
         self,
@@ -53,6 +50,11 @@ class H264Writer:
         self.width, self.height = width - width % 2, height - height % 2
         self.src_width, self.src_height = width, height
         self.out_path = out_path
+        # Frames go in as 4:2:0 (OpenCV's BT.601 conversion is ffmpeg's, several times faster, and
+        # the pipe carries half the bytes), except over generated silence: there ``-shortest``
+        # sometimes let the silence run to the duration a broken container claims when the
+        # video needed no conversion (tests/e2e/test_hostile_media.py); BGR keeps it reliable.
+        self._i420 = audio_source is not None
         cmd = [
             ffmpeg_exe(),
             "-hide_banner",
@@ -62,7 +64,7 @@ class H264Writer:
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "bgr24",
+            "yuv420p" if self._i420 else "bgr24",
             "-s",
             f"{self.width}x{self.height}",
             "-framerate",
@@ -119,11 +121,17 @@ class H264Writer:
                 self._errors.append(line.decode(errors="replace").strip())
 
     def write(self, bgr: np.ndarray) -> None:
+        """Encode one BGR frame."""
+        import cv2
+
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
             bgr = bgr[: self.height, : self.width]
+        frame = np.ascontiguousarray(bgr)
         assert self._proc.stdin is not None
         try:
-            self._proc.stdin.write(np.ascontiguousarray(bgr).tobytes())
+            self._proc.stdin.write(
+                cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).data if self._i420 else frame.data
+            )
         except BrokenPipeError as exc:
             raise VoiceError(f"video encoder stopped: {self._stderr()}", stage="annotate") from exc
         self.frames += 1
@@ -156,23 +164,3 @@ class H264Writer:
             self.close()
         else:
             self.abort()
-
-
-def _vtt_time(t: float) -> str:
-    ms = round(max(0.0, t) * 1000)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
-def webvtt(segments: Sequence[Segment]) -> str:
-    """A WebVTT transcript: one cue per segment."""
-    out = ["WEBVTT", ""]
-    for i, seg in enumerate(segments, 1):
-        text = " ".join(seg.text.split()).replace("-->", "->")
-        if not text:
-            continue
-        end = max(seg.end, seg.start + 0.001)
-        out += [str(i), f"{_vtt_time(seg.start)} --> {_vtt_time(end)}", text, ""]
-    return "\n".join(out)
