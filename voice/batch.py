@@ -85,11 +85,13 @@ def process_files(  # noqa: PLR0913 - keyword-only: each is one flag of ``voice 
     force: bool = False,
     progress: bool = True,
     pin: PersonPin | None = None,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
     """Process local files for one patient; one result per file, failures included.
 
     ``pin`` (``--person``) is stored next to each staged upload as its ``.person.json`` and stays
-    with it: later runs of that upload use it too.
+    with it: later runs of that upload use it too. With ``workers`` ≥ 2 a long video is processed
+    in segments by that many worker processes (:mod:`voice.parallel`).
     """
     from tqdm import tqdm
 
@@ -108,9 +110,8 @@ def process_files(  # noqa: PLR0913 - keyword-only: each is one flag of ``voice 
             def on_stage(stage: str, name: str = name) -> None:
                 bar.set_postfix_str(f"{name}: {stage}")
 
-            meta = process_video(
-                store, key, settings=settings, force=force, hooks=Hooks(transcriber, on_stage)
-            )
+            hooks = Hooks(transcriber, on_stage, workers=workers)
+            meta = process_video(store, key, settings=settings, force=force, hooks=hooks)
         except (VoiceError, OSError) as exc:
             results.append(_failed(video, key, exc))
             continue

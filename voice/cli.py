@@ -15,6 +15,7 @@ from voice.batch import process_files
 from voice.config import Settings, get_settings
 from voice.demo import run_demo
 from voice.errors import CloudSetupError, InvalidNameError, VoiceError
+from voice.parallel import default_workers
 from voice.pin import PersonPin, PersonPinError
 from voice.predict import predict_file
 from voice.report import write_report
@@ -63,6 +64,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         force=args.force,
         progress=not args.json,
         pin=args.person,
+        workers=args.workers if args.workers is not None else default_workers(settings),
     )
     failed = [r for r in results if r["status"] != "ok"]
     lines = []
@@ -136,6 +138,16 @@ _PERSON_HELP = (
 )
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, not {text!r}")
+    return value
+
+
 def _pin(text: str) -> PersonPin:
     try:
         return PersonPin.parse(text)
@@ -162,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patient", required=True)
     p.add_argument("--force", action="store_true", help="re-process sessions that are already complete")
     p.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes for a long video's segments (default: $VOICE_WORKERS, else the cores "
+        "as memory permits); videos up to $VOICE_SEGMENT_ABOVE_S seconds run in one pass",
+    )
     p.set_defaults(func=cmd_process)
 
     p = sub.add_parser("train", parents=[common], help="gate, then train the patient's model")

@@ -93,6 +93,23 @@ class Settings(BaseSettings):
         "other frame refers to (README: speed).",
     )
 
+    # --- long videos: segments processed in parallel (voice.segments) -----------------------
+    segment_s: float = Field(
+        120.0, ge=10, description="A long video is processed in segments of about this many seconds."
+    )
+    segment_above_s: float = Field(
+        300.0,
+        ge=0,
+        description="Videos longer than this are processed in segments, in parallel (worker processes "
+        "with --workers ≥ 2 locally, a Step Functions Map on AWS); shorter ones in one pass.",
+    )
+    segment_link_s: float = Field(
+        1.0, gt=0, description="Seconds of pose each segment also runs before and after its own frames."
+    )
+    workers: int = Field(
+        0, ge=0, description="Worker processes of `voice process` (0: the cores, as memory permits)."
+    )
+
     # --- gate and training ---------------------------------------------------------------
     gate_min_samples: int = 10
     gate_min_emotions: int = 2

@@ -7,15 +7,17 @@ to ``failed/_invalid/<hash>.json``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 
 from voice import layout
 from voice.errors import VoiceError
 from voice.layout import VIDEOS
 from voice.storage import Store
 
-__all__ = ["FAILURE_SCHEMA", "failure_record_key", "record_failure"]
+__all__ = ["FAILURE_SCHEMA", "Stage", "failure_record_key", "record_failure", "recording_failures"]
 
 log = logging.getLogger("voice")
 
@@ -62,3 +64,27 @@ def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) ->
     except Exception as write_exc:  # the original error matters more than a failed record
         log.error("could not write a failure record (%s)", type(write_exc).__name__)
     return fkey
+
+
+class Stage:
+    """The stage a run is in, for a failure that is not a VoiceError (which names its own)."""
+
+    def __init__(self, name: str = "validate") -> None:
+        self.name = name
+
+
+@contextlib.contextmanager
+def recording_failures(store: Store, key: str) -> Iterator[Stage]:
+    """Any error inside gets the upload's failure record, a log line (its type only: messages and
+    tracebacks can hold keys, and keys hold patient names), and goes on."""
+    stage = Stage()
+    try:
+        yield stage
+    except VoiceError as exc:
+        record_failure(store, key, exc, stage=exc.stage)
+        log.warning("video failed at %s: %s", exc.stage, type(exc).__name__)
+        raise
+    except Exception as exc:
+        record_failure(store, key, exc, stage=stage.name)
+        log.error("video failed at %s with an unexpected %s", stage.name, type(exc).__name__)
+        raise

@@ -55,18 +55,42 @@ class Frame:
 
 @dataclass(frozen=True)
 class FramePlan:
-    """Which frames a pass needs, and at what upright size (``None``: the source's)."""
+    """Which frames a pass needs, and at what upright size (``None``: the source's).
+
+    ``shown_span`` and ``pose_span`` (``[first, stop)`` frame indices) limit a pass to a time
+    range of the video (one segment, :mod:`voice.segments`): decoding then starts at the key
+    frame before the first needed frame and stops after the last one.
+    """
 
     show_every: int = 1  # 0: no frame is shown (a pose-only pass)
     pose_every: int = 0  # 0: no pose frames
     size: tuple[int, int] | None = None
     skip_nonref: bool = False
+    shown_span: tuple[int, int] | None = None
+    pose_span: tuple[int, int] | None = None
 
     def needs(self, index: int) -> bool:
-        return self.shows(index) or (self.pose_every > 0 and index % self.pose_every == 0)
+        return self.shows(index) or self.poses(index)
 
     def shows(self, index: int) -> bool:
-        return self.show_every > 0 and index % self.show_every == 0
+        return self.show_every > 0 and index % self.show_every == 0 and _within(index, self.shown_span)
+
+    def poses(self, index: int) -> bool:
+        return self.pose_every > 0 and index % self.pose_every == 0 and _within(index, self.pose_span)
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        """``[first, stop)`` of the frames this plan may need, or None for the whole video."""
+        spans = [
+            s for s, used in ((self.shown_span, self.show_every), (self.pose_span, self.pose_every)) if used
+        ]
+        if not spans or any(s is None for s in spans):
+            return None
+        return min(s[0] for s in spans if s), max(s[1] for s in spans if s)
+
+
+def _within(index: int, span: tuple[int, int] | None) -> bool:
+    return span is None or span[0] <= index < span[1]
 
 
 def even_size(width: int, height: int, max_short: int, max_long: int = 0) -> tuple[int, int]:
@@ -131,29 +155,49 @@ class _Clock:
     def index(self, pts: int) -> int:
         return round((pts * self.time_base - self.start) * self.fps)
 
+    def pts_at(self, index: float) -> int:
+        """The timestamp of frame ``index`` (for seeking)."""
+        if self.time_base <= 0:
+            return 0
+        return max(0, int((max(0.0, index) / self.fps + self.start) / self.time_base))
+
 
 def iter_decoded(container: Any, stream: Any, plan: FramePlan) -> Iterator[tuple[int, float, Any]]:
     """(index, time, frame) of every decoded frame, in presentation order.
 
-    Without skipping, the index counts decoded frames. With ``plan.skip_nonref`` the decoder is
-    told, packet by packet, to drop non-reference frames the plan does not need (its setting is
-    copied into the decoding thread with each packet), so indices come from timestamps: in a
-    constant-rate video both give the same numbers. A frame the plan needs is never skipped.
+    For a whole video without skipping, the index counts decoded frames. With
+    ``plan.skip_nonref`` the decoder is told, packet by packet, to drop non-reference frames the
+    plan does not need (its setting is copied into the decoding thread with each packet), and for
+    a plan limited to a range (:attr:`FramePlan.bounds`) decoding starts at the key frame before
+    the range: indices then come from timestamps (in a constant-rate video both give the same
+    numbers). A frame the plan needs is never skipped.
     """
     clock = _Clock(stream)
-    if not plan.skip_nonref:
+    bounds = plan.bounds
+    if bounds is None and not plan.skip_nonref:
         for i, frame in enumerate(container.decode(stream)):
             yield i, clock.seconds(frame.pts, i), frame
         return
+    if bounds is not None and bounds[0] > 0:
+        # Half a frame early, so rounding never lands after the first frame needed.
+        container.seek(clock.pts_at(bounds[0] - 0.5), stream=stream, backward=True, any_frame=False)
+    stop = bounds[1] if bounds is not None else None
+    for index, frame in _by_timestamp(container, stream, plan, clock):
+        if stop is not None and index >= stop:
+            return
+        yield index, clock.seconds(frame.pts, index), frame
+
+
+def _by_timestamp(container: Any, stream: Any, plan: FramePlan, clock: _Clock) -> Iterator[tuple[int, Any]]:
     ctx = stream.codec_context
     last = -1
     for packet in container.demux(stream):
-        if packet.pts is not None:
+        if plan.skip_nonref and packet.pts is not None:
             ctx.skip_frame = "DEFAULT" if plan.needs(clock.index(packet.pts)) else "NONREF"
         for frame in ctx.decode(packet if packet.size else None):
             index = clock.index(frame.pts) if frame.pts is not None else last + 1
             last = index = max(index, last + 1)
-            yield index, clock.seconds(frame.pts, index), frame
+            yield index, frame
 
 
 def iter_frames(path: Path, plan: FramePlan | None = None, *, buffer: int = 8) -> Iterator[Frame]:

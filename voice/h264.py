@@ -20,7 +20,10 @@ import numpy as np
 from voice.errors import VoiceError
 from voice.media import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 
-__all__ = ["Encoding", "H264Writer"]
+__all__ = ["AUDIO_CODEC", "Encoding", "H264Writer"]
+
+#: The annotated video's audio: the source's, re-encoded (or generated silence).
+AUDIO_CODEC = ("-c:a", "aac", "-b:a", "96k")
 
 
 @dataclass(frozen=True)
@@ -34,15 +37,16 @@ class Encoding:
 class H264Writer:
     """Pipe frames into ffmpeg → H.264 (yuv420p, browser-safe) + AAC mp4 with faststart."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only: each is one property of the output file
         self,
         out_path: Path,
         *,
         size: tuple[int, int],
         fps: float,
         audio_source: Path | None,
-        duration_s: float,
+        duration_s: float | None,
         encoding: Encoding | None = None,
+        video_only: bool = False,
     ) -> None:
         width, height = size
         encoding = encoding or Encoding()
@@ -54,7 +58,7 @@ class H264Writer:
         # the pipe carries half the bytes), except over generated silence: there ``-shortest``
         # sometimes let the silence run to the duration a broken container claims when the
         # video needed no conversion (tests/e2e/test_hostile_media.py); BGR keeps it reliable.
-        self._i420 = audio_source is not None
+        self._i420 = audio_source is not None or video_only
         cmd = [
             ffmpeg_exe(),
             "-hide_banner",
@@ -72,7 +76,11 @@ class H264Writer:
             "-i",
             "-",
         ]
-        if audio_source is not None:
+        if video_only:
+            # One segment of a longer video (voice.segment_pass): the parts are joined without
+            # re-encoding and the audio is added once to the whole (voice.merge).
+            cmd += ["-map", "0:v:0", "-an"]
+        elif audio_source is not None:
             # The same demuxer and protocol rules as PyAV's reads (voice.media.DEMUXERS).
             demuxer = ["-f", demuxer_for(audio_source), "-protocol_whitelist", PROTOCOL_WHITELIST]
             cmd += [*demuxer, "-i", str(audio_source), "-map", "0:v:0", "-map", "1:a:0"]
@@ -80,9 +88,9 @@ class H264Writer:
             # Generated silence stops with the video, whatever duration the container claims.
             cmd += ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-map", "0:v:0", "-map", "1:a:0"]
             cmd += ["-shortest"]
+        if duration_s is not None:
+            cmd += ["-t", f"{duration_s:.3f}"]
         cmd += [
-            "-t",
-            f"{duration_s:.3f}",
             "-c:v",
             "libx264",
             "-preset",
@@ -91,10 +99,7 @@ class H264Writer:
             str(encoding.crf),
             "-pix_fmt",
             "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "96k",
+            *([] if video_only else AUDIO_CODEC),
             "-map_metadata",
             "-1",
             "-fflags",

@@ -43,6 +43,8 @@ __all__ = [
     "profile_key",
     "sample_pose_key",
     "sample_prefix",
+    "segment_work_key",
+    "segments_prefix",
     "session_id",
     "session_index_key",
     "session_ref",
@@ -209,6 +211,17 @@ def frame_key(patient: str, session: str, index: int, time_s: float, emotion: st
 
 def pose_key(patient: str, session: str, index: int, time_s: float, emotion: str) -> str:
     return f"annotated/{patient}/poses/{session}/pose_{_time_tag(index, time_s, emotion)}.json"
+
+
+def segments_prefix(patient: str, session: str) -> str:
+    """The intermediate files of a video processed in segments (:mod:`voice.scratch`): plan,
+    each segment's poses and annotated part, the audio; deleted once the session is complete."""
+    return f"annotated/{patient}/segments/{session}/"
+
+
+def segment_work_key(patient: str, session: str, plan_id: str, name: str) -> str:
+    """One intermediate file of one plan (``plan_id``: a digest of everything the plan depends on)."""
+    return f"{segments_prefix(patient, session)}{plan_id}/{name}"
 
 
 def failure_key(patient: str, file_name: str) -> str:

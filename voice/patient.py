@@ -124,6 +124,13 @@ class PatientChooser:
             self._pinned = _under(self.pin, frame)
             self._pin_done = self._pinned is not None or frame.time_s > self.pin.t + PIN_SEARCH_S
 
+    def add_colours(self, track_id: int, total: np.ndarray, count: int) -> None:
+        """Torso histograms of ``count`` sightings of a track, summed (a segment's, when the
+        choice is made over a whole video processed in parts: :mod:`voice.joining`)."""
+        if count > 0:
+            old, n = self._colours.get(track_id, (np.zeros_like(total), 0))
+            self._colours[track_id] = (old + total, n + count)
+
     def appearance(self, track_id: int) -> np.ndarray | None:
         """The track's mean torso histogram so far."""
         if track_id not in self._colours:

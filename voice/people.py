@@ -186,6 +186,13 @@ class PeoplePass:
         self._smooth = LandmarkSmoother()
         # Face and hands of the patient only (as the chooser names it while the video streams).
         self._face_hands = face_hands_estimator(settings)
+        #: The torso colours of the people of the last frame stepped, by track id.
+        self.last_appearances: dict[int, np.ndarray | None] = {}
+
+    def new_ids_from(self, first: int) -> None:
+        """People first seen from now on get ids from ``first`` on (a segment's newcomers:
+        :mod:`voice.segment_pass`)."""
+        self._tracker.reserve_ids(first)
 
     def __enter__(self) -> PeoplePass:
         if self._face_hands is not None:
@@ -209,7 +216,8 @@ class PeoplePass:
         )
         width, height = size or (bgr.shape[1], bgr.shape[0])
         pose = PoseFrame(frame, time_s, width, height, None, people)
-        self.chooser.observe(pose, {i: d.appearance for i, d in zip(ids, found, strict=True)})
+        self.last_appearances = {i: d.appearance for i, d in zip(ids, found, strict=True)}
+        self.chooser.observe(pose, self.last_appearances)
         pose = pose.with_patient(self.chooser.current())
         if self._face_hands is None or pose.keypoints is None:
             return pose

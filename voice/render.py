@@ -7,7 +7,7 @@ narrated emotion, model prediction; the patient's skeleton in the emotion's colo
 grey with their ids), and the key frames (JPG + BODY_25 JSON at each event and a few evenly
 spaced times). Frames come small and upright from :mod:`voice.frames` (the annotated video is a
 review copy: at most ``annotate_max_fps`` and ``annotate_max_short_side``). Drawing and encoding
-run in a thread of their own (:class:`_Drawer`) so pose never waits for x264; that thread holds
+run in a thread of their own (:class:`voice.drawer.Drawer`) so pose never waits for x264; that thread holds
 each frame until the pose sample after it exists and draws the skeleton interpolated between the
 two (:mod:`voice.lookahead`).
 
@@ -20,10 +20,8 @@ from a first pass and the second pass only draws and encodes.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,14 +31,12 @@ import numpy as np
 from voice import layout
 from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
-from voice.drawing import Overlay, draw_overlay
-from voice.errors import CorruptMediaError
+from voice.drawer import Drawer, KeyFrameSink, Samples, check_complete, feed
 from voice.frames import Frame, FramePlan, frame_plans, iter_frames
 from voice.h264 import Encoding, H264Writer
-from voice.lookahead import Lookahead
 from voice.media import VideoInfo
 from voice.model import PatientModel
-from voice.overlay import KeyFrame, KeyFrames, Timeline, key_frame_times, overlay_at
+from voice.overlay import KeyFrame, KeyFrames, Timeline, key_frame_times
 from voice.patient import PatientChoice, PatientChooser
 from voice.people import drawn_patient_differs, patient_track, track_people
 from voice.pin import PersonPin
@@ -80,93 +76,7 @@ class VideoPassResult:
     redrawn: bool = False
 
 
-class _Samples:
-    """The pose sampled on a frame: the one just estimated (live), or replayed from a track."""
-
-    def __init__(self, track: PoseTrack, *, replay: bool) -> None:
-        self._track = track
-        self._by_index = {p.frame: p for p in track.frames} if replay else None
-
-    def at(self, index: int) -> PoseFrame | None:
-        if self._by_index is not None:
-            return self._by_index.get(index)
-        frames = self._track.frames
-        return frames[-1] if frames and frames[-1].frame == index else None
-
-
-_DrawItem = tuple[Frame, Overlay, KeyFrame | None]
-
-
-class _Drawer:
-    """Draws overlays and feeds the encoder in a thread of its own, one pose interval behind.
-
-    The main thread decodes and runs pose; this one holds each frame until the pose sample after
-    it exists (:class:`~voice.lookahead.Lookahead`), draws the pose interpolated between the two
-    samples (OpenCV releases the GIL) and blocks on the encoder's pipe, so pose estimation never
-    waits for x264 and x264 never waits for pose.
-    """
-
-    def __init__(
-        self, writer: H264Writer, on_key_frame: Callable[[Frame, PoseFrame, KeyFrame, np.ndarray], None]
-    ) -> None:
-        self._writer = writer
-        self._on_key_frame = on_key_frame
-        self._lookahead: Lookahead[_DrawItem] = Lookahead()
-        self._queue: queue.Queue[tuple[_DrawItem, PoseFrame | None] | None] = queue.Queue(maxsize=16)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="voice-draw", daemon=True)
-        self._thread.start()
-
-    def put(self, frame: Frame, sample: PoseFrame | None, overlay: Overlay, key: KeyFrame | None) -> None:
-        """Queue a frame; ``sample`` is the pose sampled on it (None between samples)."""
-        if self._error is not None:
-            raise self._error
-        self._queue.put(((frame, overlay, key), sample))
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def abandon(self) -> None:
-        """Stop after a failure elsewhere; the thread drains what is queued and ends."""
-        if self._error is None:
-            self._error = RuntimeError("abandoned")
-        self._queue.put(None)
-        self._thread.join()
-
-    def _draw(self, item: _DrawItem, pose: PoseFrame | None) -> None:
-        frame, overlay, key = item
-        if not frame.shown and key is None:
-            return
-        drawn = draw_overlay(frame.bgr, pose, overlay)
-        if frame.shown:
-            self._writer.write(drawn)
-        if key is not None and pose is not None:
-            self._on_key_frame(frame, pose, key, drawn)
-
-    def _run(self) -> None:
-        while (entry := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # keep draining so the producer never blocks
-            item, sample = entry
-            try:
-                for held, pose in self._lookahead.push(item, item[0].time_s, sample):
-                    self._draw(held, pose)
-            except BaseException as exc:
-                self._error = exc
-        if self._error is None:
-            try:
-                for item, pose in self._lookahead.flush():
-                    self._draw(item, pose)
-            except BaseException as exc:
-                self._error = exc
-
-
-def _key_frame_writer(
-    plan: RenderPlan, outputs: SessionOutputs
-) -> Callable[[Frame, PoseFrame, KeyFrame, np.ndarray], None]:
+def _key_frame_writer(plan: RenderPlan, outputs: SessionOutputs) -> KeyFrameSink:
     def write(fr: Frame, pose: PoseFrame, key: KeyFrame, drawn: np.ndarray) -> None:
         import cv2
 
@@ -179,31 +89,6 @@ def _key_frame_writer(
             outputs.add(pose_key, pose_to_json(pose, plan.session), "application/json")
 
     return write
-
-
-def _feed(
-    frames: Iterable[Frame], drawer: _Drawer, samples: _Samples, timeline: Timeline, keys: KeyFrames
-) -> tuple[int, float]:
-    """Queue every frame for drawing; returns (frames decoded, time of the last one)."""
-    decoded, last_t = 0, -1.0
-    for fr in frames:
-        decoded += 1
-        last_t = fr.time_s
-        sample = samples.at(fr.index)
-        key = keys.pick(fr.time_s) if sample is not None else None
-        drawer.put(fr, sample, overlay_at(fr.time_s, timeline), key)
-    return decoded, last_t
-
-
-def _check_complete(decoded: int, last_t: float, info: VideoInfo) -> None:
-    if decoded == 0:
-        raise CorruptMediaError("no frame could be decoded; the video stream is damaged.")
-    expected_last = info.duration_s - 1.0 / info.fps
-    if last_t < expected_last - max(1.0, 0.1 * info.duration_s):
-        raise CorruptMediaError(
-            f"the video stops after {last_t:.1f}s of {info.duration_s:.1f}s; "
-            "the file is truncated. Upload the complete original file."
-        )
 
 
 @dataclass(frozen=True)
@@ -223,7 +108,7 @@ class _Pass:
         return self.draw_plan.pose_every
 
 
-def _encode(job: _Pass, frames: Iterable[Frame], samples: _Samples, timeline: Timeline) -> None:
+def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Timeline) -> None:
     """Draw every frame (overlay, skeletons) and encode the annotated video; keep the key frames."""
     info, settings, plan = job.info, job.settings, job.draw_plan
     keys = KeyFrames(
@@ -238,14 +123,16 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: _Samples, timeline: Ti
         duration_s=info.duration_s,
         encoding=Encoding(settings.x264_preset, settings.x264_crf),
     ) as writer:
-        drawer = _Drawer(writer, _key_frame_writer(job.plan, job.outputs))
+        drawer = Drawer(writer, _key_frame_writer(job.plan, job.outputs))
         try:
-            decoded, last_t = _feed(frames, drawer, samples, timeline, keys)
+            fed = feed(frames, drawer, samples, timeline, (keys, None))
         except BaseException:
             drawer.abandon()
             raise
         drawer.close()
-    _check_complete(decoded, last_t, info)
+    # The whole video: its last frame, less a tenth of its length (containers round durations).
+    until = info.duration_s - 1.0 / info.fps
+    check_complete(fed.frames, fed.last_s, until_s=until, tolerance_s=max(1.0, 0.1 * info.duration_s))
     job.outputs.add(layout.annotated_video_key(job.plan.patient, job.plan.session), out_path, "video/mp4")
 
 
@@ -279,12 +166,12 @@ def video_pass(
     timeline = Timeline(plan.transcript.segments, plan.windows, tuple(predictions))
     t_enc = time.perf_counter()
     frames = iter_frames(source, job.draw_plan)
-    _encode(job, people(frames) if live else frames, _Samples(track, replay=not live), timeline)
+    _encode(job, people(frames) if live else frames, Samples(track, replay=not live), timeline)
     choice = chooser.final()
     redraw = live and drawn_patient_differs(track, choice.track_id)
     track = patient_track(track, choice.track_id)
     if redraw:
-        _encode(job, iter_frames(source, job.draw_plan), _Samples(track, replay=True), timeline)
+        _encode(job, iter_frames(source, job.draw_plan), Samples(track, replay=True), timeline)
     # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
     annotate_s = time.perf_counter() - t_enc - (pose_timer[0] if live else 0.0)
     timings = {"pose": pose_timer[0], "annotate": max(0.0, annotate_s), "decode": 0.0}

@@ -157,7 +157,17 @@ class LocalStore:
         return self.path(bucket, key).is_file()
 
     def delete(self, bucket: str, key: str) -> None:
-        self.path(bucket, key).unlink(missing_ok=True)
+        path = self.path(bucket, key)
+        path.unlink(missing_ok=True)
+        # Folders exist only through their files, as prefixes do in a bucket: drop emptied ones.
+        root = self.root / bucket
+        for folder in path.parents:
+            if folder == root or root not in folder.parents:
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or gone)
+                break
 
     @contextlib.contextmanager
     def download(self, bucket: str, key: str, *, version: str | None = None) -> Iterator[Path]:

@@ -175,6 +175,10 @@ class PersonTracker:
         self._tracks: list[_Track] = []
         self._next_id = 0
 
+    def reserve_ids(self, first: int) -> None:
+        """New tracks from now on get ids from ``first`` on (ids already given stay)."""
+        self._next_id = max(self._next_id, first)
+
     def update(
         self,
         time_s: float,

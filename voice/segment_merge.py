@@ -1,0 +1,122 @@
+"""The last step of a video processed in segments: one session from the segments' parts.
+
+The annotated parts (each segment's, or its redrawn one) are joined without re-encoding and the
+audio track added (:func:`voice.merge.join_parts`); the key frames are kept once each (the
+earliest frame that took a key time, as one pass picks it) with their pose files written from the
+joined poses (final ids, the patient marked); then the same outputs as one pass
+(:func:`voice.stages.finish`: samples from the joined track, CSV, VTT, the session index, the
+metadata last), and the session's intermediate files are deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from voice import layout
+from voice.body25 import pose_to_json
+from voice.config import Settings
+from voice.layout import VIDEOS
+from voice.merge import join_parts
+from voice.poses import PoseTrack
+from voice.render import VideoPassResult
+from voice.scratch import PlanDoc, key_frames_from_json
+from voice.segment_pass import KeyFrameImage
+from voice.segmented import delete_workspaces, joined_results
+from voice.session import SessionOutputs
+from voice.stages import Prepared, Run, StageCallback, finish
+from voice.storage import Store
+
+__all__ = ["merge_step"]
+
+
+def _key_frames(
+    outputs: SessionOutputs, doc: PlanDoc, keys: Sequence[KeyFrameImage], track: PoseTrack
+) -> None:
+    """Each key once (the earliest frame that took it), as JPG and as a pose file of that frame."""
+    by_frame = {f.frame: f for f in track.frames}
+    first: dict[int, KeyFrameImage] = {}
+    for key in sorted(keys, key=lambda k: (k.time_s, k.key)):
+        first.setdefault(key.key, key)
+    patient, session = doc.patient, doc.session
+    for key in first.values():
+        outputs.add(
+            layout.frame_key(patient, session, key.key, key.time_s, key.emotion), key.jpg, "image/jpeg"
+        )
+        pose = by_frame.get(key.frame)
+        if pose is not None:
+            pose_key = layout.pose_key(patient, session, key.key, key.time_s, key.emotion)
+            outputs.add(pose_key, pose_to_json(pose, session), "application/json")
+
+
+def _download(store: Store, key: str, target: Path) -> Path:
+    with store.download(VIDEOS, key) as local:
+        shutil.copyfile(local, target)
+    return target
+
+
+def merge_step(
+    store: Store, doc: PlanDoc, *, settings: Settings, on_stage: StageCallback | None = None
+) -> dict[str, Any]:
+    """The session's outputs from its segments (module notes); returns its metadata."""
+    ws = doc.workspace
+    results, joined = joined_results(store, doc, {})
+    join = json.loads(store.read(VIDEOS, ws.join))
+    redraw = set(join["redraw"])
+    timings = {"pose": 0.0, "annotate": 0.0}
+    keys: list[KeyFrameImage] = []
+    shown = 0
+    with tempfile.TemporaryDirectory(prefix="voice-merge-") as tmp:
+        work = Path(tmp)
+        parts = []
+        for r in results:
+            timings["pose"] += r.timings.get("pose", 0.0)
+            timings["annotate"] += r.timings.get("annotate", 0.0)
+            if r.index in redraw:
+                drawn = json.loads(store.read(VIDEOS, ws.drawn(r.index)))
+                keys += key_frames_from_json(drawn["key_frames"])
+                shown += int(drawn["shown"])
+                timings["annotate"] += float(drawn["seconds"])
+                video = ws.drawn(r.index, ".mp4")
+            else:
+                keys += r.key_frames
+                shown += r.shown
+                video = ws.segment(r.index, ".mp4")
+            parts.append(_download(store, video, work / f"part_{r.index:03d}.mp4"))
+        audio = _download(store, ws.audio, work / "audio.m4a") if doc.info.has_audio else None
+        out = work / "annotated.mp4"
+        video_s = shown * doc.plan.show_every / doc.info.fps
+        join_parts(parts, audio, out, duration_s=doc.info.duration_s if audio is not None else video_s)
+        outputs = SessionOutputs(work)
+        outputs.add(layout.annotated_video_key(doc.patient, doc.session), out, "video/mp4")
+        _key_frames(outputs, doc, keys, joined.track)
+        upload = layout.parse_upload_key(doc.upload_key)
+        run = Run(
+            store,
+            upload,
+            out,
+            settings,
+            on_stage,
+            doc.sha256,
+            doc.session,
+            dict(doc.timings),
+            list(doc.reasons),
+            doc.started,
+        )
+        found = Prepared(doc.info, doc.transcript, doc.windows, doc.pin, doc.appearance, None, doc.models)
+        result = VideoPassResult(
+            joined.track,
+            join["predictions"],
+            timings,
+            joined.people,
+            joined.patient,
+            joined.appearance,
+            bool(redraw),
+        )
+        meta = finish(run, found, result, outputs)
+    delete_workspaces(store, doc.patient, doc.session)
+    return meta
