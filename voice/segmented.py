@@ -226,6 +226,13 @@ def join_step(
         "predictions": predictions,
     }
     store.write(VIDEOS, doc.workspace.join, json.dumps(join).encode())
+    log.info(
+        "session %s: %d segments joined, %d drawn again, %d people",
+        layout.session_ref(doc.session),
+        len(doc.plan.segments),
+        len(joined.redraw),
+        len(joined.people),
+    )
     return list(joined.redraw)
 
 
