@@ -8,11 +8,15 @@ unacknowledged and on any acknowledgment without a specific reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from constructs import Construct, IConstruct
 
 from voice.config import EMOTIONS
+
+if TYPE_CHECKING:
+    from infra.components import LongVideos
 
 __all__ = ["acknowledge_findings", "add_nag_checks"]
 
@@ -47,7 +51,12 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     from infra.stack import VoiceStack
 
     assert isinstance(stack, VoiceStack)
-    storage, processing, training = stack.storage, stack.processing, stack.training
+    storage, processing, training, long_videos = (
+        stack.storage,
+        stack.processing,
+        stack.training,
+        stack.long_videos,
+    )
     videos, patients = _arn_ref(stack, storage.videos), _arn_ref(stack, storage.patients)
 
     # --- storage ------------------------------------------------------------------------------
@@ -72,21 +81,25 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "analyze": training.analyze_function,
         "promote": training.promote_function,
         "training gate": training.gate_function,
+        "long-video steps": long_videos.function,
     }
     for name, fn in functions.items():
+        reserved = fn is long_videos.function and long_videos.reserved_concurrency is not None
+        if not reserved:  # a reserved concurrency: the finding does not arise
+            _ack(
+                fn,
+                f"{HIPAA}LambdaConcurrency",
+                f"The {name} function's concurrency follows its trigger (the video function: the SQS "
+                "event source's maximum concurrency; analyze and promote: one gate-started execution per "
+                "patient; the gate: one event per processed upload; the long-video steps: the Map's "
+                "MaxConcurrency per video, two videos per patient); reserving concurrency would fail "
+                "deploys in accounts with the default low concurrency quota.",
+            )
         _ack(
             fn,
             f"{HIPAA}LambdaInsideVPC",
             f"The {name} function calls only AWS APIs (S3, DynamoDB, Step Functions) over TLS with IAM "
             "auth; it needs no private network, and a VPC would add NAT/endpoint cost and no control.",
-        )
-        _ack(
-            fn,
-            f"{HIPAA}LambdaConcurrency",
-            f"The {name} function's concurrency follows its trigger (the video function: the SQS event "
-            "source's maximum concurrency; analyze and promote: one gate-started execution per patient; "
-            "the gate: one event per processed upload); reserving concurrency would fail deploys in "
-            "accounts with the default low concurrency quota.",
         )
         role = fn.role
         assert role is not None
@@ -107,7 +120,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "Invoked by an SQS event source: failed messages go to the queue's redrive DLQ (maxReceiveCount 3); "
         "a function DLQ applies to asynchronous invocations only.",
     )
-    for fn in (training.analyze_function, training.promote_function):
+    for fn in (training.analyze_function, training.promote_function, long_videos.function):
         _ack(
             fn,
             f"{HIPAA}LambdaDLQ",
@@ -116,42 +129,11 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "asynchronous invocations only.",
         )
 
-    # --- video processor: prefix-scoped S3 access ----------------------------------------------
-    video_role = processing.function.role
-    assert video_role is not None
-    _iam5(
-        video_role,
-        [f"{videos}/*"],
-        "Reads any upload videos/<patient>/<file>: patient and file names are user data, unknown at deploy.",
-    )
-    _iam5(
-        video_role,
-        [f"{videos}/annotated/*", f"{videos}/failed/*"],
-        "Writes outputs only below videos/annotated/ and videos/failed/ (docs/design.md); the rest of "
-        "the key "
-        "is <patient>/<session>, known only at run time.",
-    )
-    _iam5(
-        video_role,
-        [f"{patients}/*/{emotion}/*" for emotion in EMOTIONS] + [f"{patients}/*/.sessions/*"],
-        "Reads, writes and (to replace a session's samples as one unit) deletes training samples: "
-        "patients/<patient>/<emotion>/... for the five canonical emotions and the session index "
-        "patients/<patient>/.sessions/. IAM's * spans '/', so these also match models/<p>/<emotion>/...: "
-        "an explicit Deny on patients/models/* for writes and deletes closes that.",
-    )
-    _iam5(
-        video_role,
-        [f"{patients}/*/profile.json"],
-        "Reads the patient's profile (nicknames) and writes its appearance after a pinned video: "
-        "patients/<patient>/profile.json only; <patient> is known only at run time.",
-    )
-
-    _iam5(
-        video_role,
-        [f"{patients}/models/*"],
-        "Reads (never writes) the promoted model models/<patient>/latest.json and its run, to add "
-        "predictions to the session metadata.",
-    )
+    # --- video processor and long-video steps: prefix-scoped S3 access --------------------------
+    for fn in (processing.function, long_videos.function):
+        assert fn.role is not None
+        _video_work(fn.role, videos, patients)
+    _long_videos(stack, long_videos, videos)
 
     # --- training ------------------------------------------------------------------------------
     analyze_role, promote_role = training.analyze_function.role, training.promote_function.role
@@ -264,3 +246,63 @@ def _policy_owners(stack: cdk.Stack) -> list[IConstruct]:
     from aws_cdk import aws_iam as iam
 
     return [c for c in stack.node.find_all() if isinstance(c, iam.Role)]
+
+
+def _video_work(video_role: IConstruct, videos: str, patients: str) -> None:
+    """The S3 prefixes of :func:`infra.components.processing.grant_video_work`."""
+    _iam5(
+        video_role,
+        [f"{videos}/*"],
+        "Reads any upload videos/<patient>/<file>: patient and file names are user data, unknown at deploy.",
+    )
+    _iam5(
+        video_role,
+        [f"{videos}/annotated/*", f"{videos}/failed/*"],
+        "Writes outputs only below videos/annotated/ and videos/failed/ (docs/design.md); the rest of "
+        "the key "
+        "is <patient>/<session>, known only at run time.",
+    )
+    _iam5(
+        video_role,
+        [f"{patients}/*/{emotion}/*" for emotion in EMOTIONS] + [f"{patients}/*/.sessions/*"],
+        "Reads, writes and (to replace a session's samples as one unit) deletes training samples: "
+        "patients/<patient>/<emotion>/... for the five canonical emotions and the session index "
+        "patients/<patient>/.sessions/. IAM's * spans '/', so these also match models/<p>/<emotion>/...: "
+        "an explicit Deny on patients/models/* for writes and deletes closes that.",
+    )
+    _iam5(
+        video_role,
+        [f"{patients}/*/profile.json"],
+        "Reads the patient's profile (nicknames) and writes its appearance after a pinned video: "
+        "patients/<patient>/profile.json only; <patient> is known only at run time.",
+    )
+
+    _iam5(
+        video_role,
+        [f"{patients}/models/*"],
+        "Reads (never writes) the promoted model models/<patient>/latest.json and its run, to add "
+        "predictions to the session metadata.",
+    )
+
+
+def _long_videos(stack: cdk.Stack, long_videos: LongVideos, videos: str) -> None:
+    role = long_videos.function.role
+    assert role is not None
+    _iam5(
+        role,
+        [f"{videos}/annotated/*/segments/*"],
+        "Deletes a long video's intermediate files (annotated/<patient>/segments/<session>/...: each "
+        "segment's error file, the whole workspace once the session is merged); names known at run time.",
+    )
+    sm = long_videos.state_machine
+    _iam5(
+        sm.role,
+        [f"{_arn_ref(stack, long_videos.function)}:*"],
+        "Invoke permission on the long-video steps function's versions and aliases (CDK LambdaInvoke grant).",
+    )
+    _ack(
+        sm.role,
+        f"{AWS}IAM5[Resource::*]",
+        "CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, "
+        "DescribeLogGroups) and X-Ray (PutTraceSegments, GetSampling*) have no resource-level permissions.",
+    )

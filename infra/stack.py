@@ -10,7 +10,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.components import Monitoring, Processing, Storage, Training
+from infra.components import LongVideos, Monitoring, Processing, Storage, Training
 from voice.aws.outputs import STACK_OUTPUTS
 
 __all__ = ["BASE_NOT_PINNED", "ROOT", "VoiceStack", "base_image_build_args"]
@@ -55,6 +55,9 @@ class VoiceStack(Stack):
         video_timeout_s: int = 900,
         video_ephemeral_storage_mib: int = 4096,
         video_max_concurrency: int = 5,
+        long_video_map_concurrency: int = 10,
+        long_video_reserved_concurrency: int | None = 20,
+        long_videos_per_patient: int = 2,
         training_cooldown_s: int = 3600,
         training_instance_type: str = "m5.large",
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
@@ -102,6 +105,23 @@ class VoiceStack(Stack):
             log_retention=log_retention,
             removal_policy=removal,
         )
+        # Videos longer than settings.segment_above_s: in segments, by a state machine.
+        self.long_videos = LongVideos(
+            self,
+            "LongVideos",
+            storage=self.storage,
+            image=handler_image,
+            memory_mib=video_memory_mib,
+            map_concurrency=long_video_map_concurrency,
+            reserved_concurrency=long_video_reserved_concurrency,
+            per_patient=long_videos_per_patient,
+            log_retention=log_retention,
+            removal_policy=removal,
+        )
+        self.processing.function.add_environment(
+            "VOICE_LONG_VIDEO_STATE_MACHINE_ARN", self.long_videos.state_machine.state_machine_arn
+        )
+        self.long_videos.grant_start(self.processing.function)
         self.training = Training(
             self,
             "Training",
@@ -137,3 +157,5 @@ class VoiceStack(Stack):
         watch.watch_dead_letters("GateDeadLetters", self.training.gate_dead_letters)
         watch.watch_function("VideoProcessor", self.processing.function)
         watch.watch_state_machine("Training", self.training.state_machine)
+        # Its steps function's throttles are expected (reserved concurrency) and retried: no alarm.
+        watch.watch_state_machine("LongVideos", self.long_videos.state_machine)

@@ -22,6 +22,7 @@ __all__ = [
     "METRICS_NAMESPACE",
     "AnalyzeEnv",
     "GateEnv",
+    "LongVideoEnv",
     "PromoteEnv",
     "VideoProcessorEnv",
     "load_env",
@@ -43,6 +44,15 @@ class VideoProcessorEnv(_Env):
     videos_bucket: str = Field(min_length=3)
     patients_bucket: str = Field(min_length=3)
     ref_secret_arn: str = Field(min_length=3)
+    #: The long-video state machine (empty: every video in one invocation, as far as time allows).
+    long_video_state_machine_arn: str = ""
+
+
+class LongVideoEnv(_Env):
+    videos_bucket: str = Field(min_length=3)
+    patients_bucket: str = Field(min_length=3)
+    #: Long videos of one patient processed at once (``voice.aws.long_videos.admit``).
+    long_videos_per_patient: int = Field(2, ge=1)
 
 
 class GateEnv(_Env):

@@ -7,11 +7,15 @@ file, an unsafe name, a limit, a video too long to finish before the timeout:
 :attr:`voice.errors.VoiceError.permanent`) is acknowledged once its failure record
 ``videos/failed/...`` is written. The exact object version the event names is
 processed, so a later upload under the same name never replaces it.
+
+A video longer than ``settings.segment_above_s`` (or too long for the time left) starts an
+execution of the long-video state machine instead and is acknowledged
+(:mod:`voice.aws.long_videos`): its segments are processed in parallel by the steps Lambda.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,11 +26,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
 from lambdas.env import METRICS_NAMESPACE, VideoProcessorEnv, load_env, ref_keys, video_store
+from voice.aws import clients
 from voice.config import get_settings
 from voice.errors import VoiceError
 from voice.failures import record_failure
 from voice.layout import decode_event_key, parse_upload_key, session_ref
 from voice.limits import MediaLimits
+
+if TYPE_CHECKING:
+    from voice.segmented import LongVideo
 
 __all__ = ["UploadRecord", "handler", "record_handler"]
 
@@ -54,6 +62,16 @@ def _acknowledged(exc: VoiceError, ref: str) -> dict[str, Any]:
     return {"status": "failed", "error_type": type(exc).__name__}
 
 
+def _long_video(env: VideoProcessorEnv, ref: str) -> LongVideo | None:
+    """The hook that hands a long upload to the long-video state machine (none when not deployed)."""
+    from voice.aws.long_videos import start_execution
+
+    arn = env.long_video_state_machine_arn
+    if not arn:
+        return None
+    return lambda run: start_execution(clients.stepfunctions(), arn, ref, run)
+
+
 def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[str, Any]:
     from voice.pipeline import Hooks, process_video  # the models and media stack: loaded on first use
 
@@ -68,7 +86,10 @@ def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[
         if obj.size is not None:  # before a byte is downloaded
             MediaLimits.from_settings(get_settings()).check_bytes(int(obj.size))
         # A video that cannot finish before the timeout fails at once (VideoTooLongError, permanent).
-        hooks = Hooks(time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000)
+        hooks = Hooks(
+            time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000,
+            long_video=_long_video(env, ref),
+        )
         metadata = process_video(store, key, version=obj.version_id, hooks=hooks)
     except VoiceError as exc:
         if not exc.permanent:
@@ -79,6 +100,8 @@ def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[
         logger.warning("video failed; retried", extra={"patient_ref": ref, "error_type": type(exc).__name__})
         metrics.add_metric(name="VideosFailed", unit=MetricUnit.Count, value=1)
         raise
+    if metadata.get("status") == "segmented":
+        return _handed_over(metadata, ref)
     logger.info(
         "video processed",
         extra={
@@ -91,6 +114,19 @@ def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[
     )
     metrics.add_metric(name="VideosProcessed", unit=MetricUnit.Count, value=1)
     return {"status": metadata.get("status", "ok"), "session": metadata.get("session")}
+
+
+def _handed_over(started: dict[str, Any], ref: str) -> dict[str, Any]:
+    logger.info(
+        "long video handed to the state machine",
+        extra={
+            "patient_ref": ref,
+            "session_ref": session_ref(str(started["session"])),
+            "duration_s": round(float(started["duration_s"]), 1),
+        },
+    )
+    metrics.add_metric(name="LongVideosStarted", unit=MetricUnit.Count, value=1)
+    return {"status": "segmented", "session": started["session"]}
 
 
 @logger.inject_lambda_context

@@ -28,7 +28,7 @@ from infra.components.runtime import dead_letter_queue, image_function
 from infra.components.storage import Storage
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 
-__all__ = ["Processing", "upload_key_filters"]
+__all__ = ["Processing", "grant_video_work", "upload_key_filters"]
 
 #: SQS redrives a message to the DLQ after this many failed receives.
 MAX_RECEIVE_COUNT = 3
@@ -104,7 +104,8 @@ class Processing(Construct):
             removal_policy=removal_policy,
             description="VOICE: process one uploaded video (transcribe, poses, annotate, samples)",
         )
-        self._grant_least_privilege(storage)
+        assert self.function.role is not None
+        grant_video_work(self.function.role, storage)
         storage.ref_secret.grant_read(self.function)
         self.function.add_event_source(
             sources.SqsEventSource(
@@ -141,70 +142,70 @@ class Processing(Construct):
             targets=[targets.SqsQueue(self.queue, dead_letter_queue=event_dead_letters)],
         )
 
-    def _grant_least_privilege(self, storage: Storage) -> None:
-        """Read uploads (and the promoted model, for predictions); write only annotated/, failed/ and
-        the patient sample folders. Never write models/."""
-        videos, patients = storage.videos, storage.patients
-        sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
-        sessions = f"{patients.bucket_arn}/*/.sessions/*"
-        # The profile: nicknames read; the patient's colours learnt from a pinned video written.
-        profiles = f"{patients.bucket_arn}/*/profile.json"
-        role = self.function.role
-        assert role is not None
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListBothBuckets",
-                actions=["s3:ListBucket"],
-                resources=[videos.bucket_arn, patients.bucket_arn],
-            )
+
+def grant_video_work(role: iam.IRole, storage: Storage) -> None:
+    """What processing a video needs (the video function, the long-video steps): read uploads (and
+    the promoted model, for predictions); write only annotated/, failed/ and the patient sample
+    folders. Never write models/."""
+    videos, patients = storage.videos, storage.patients
+    sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
+    sessions = f"{patients.bucket_arn}/*/.sessions/*"
+    # The profile: nicknames read; the patient's colours learnt from a pinned video written.
+    profiles = f"{patients.bucket_arn}/*/profile.json"
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ListBothBuckets",
+            actions=["s3:ListBucket"],
+            resources=[videos.bucket_arn, patients.bucket_arn],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadVideosSamplesAndModels",
-                # GetObjectVersion: the exact upload version the event names is processed.
-                actions=["s3:GetObject", "s3:GetObjectVersion"],
-                resources=[
-                    videos.arn_for_objects("*"),
-                    *sample_prefixes,
-                    sessions,
-                    profiles,
-                    patients.arn_for_objects("models/*"),
-                ],
-            )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReadVideosSamplesAndModels",
+            # GetObjectVersion: the exact upload version the event names is processed.
+            actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[
+                videos.arn_for_objects("*"),
+                *sample_prefixes,
+                sessions,
+                profiles,
+                patients.arn_for_objects("models/*"),
+            ],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="WriteOutputsAndSamples",
-                actions=["s3:PutObject"],
-                resources=[
-                    videos.arn_for_objects("annotated/*"),
-                    videos.arn_for_objects("failed/*"),
-                    *sample_prefixes,
-                    sessions,
-                    profiles,
-                ],
-            )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="WriteOutputsAndSamples",
+            actions=["s3:PutObject"],
+            resources=[
+                videos.arn_for_objects("annotated/*"),
+                videos.arn_for_objects("failed/*"),
+                *sample_prefixes,
+                sessions,
+                profiles,
+            ],
         )
-        # A forced re-run replaces a session's samples as one unit: index first, then old files.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReplaceSamples", actions=["s3:DeleteObject"], resources=[*sample_prefixes, sessions]
-            )
+    )
+    # A forced re-run replaces a session's samples as one unit: index first, then old files.
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReplaceSamples", actions=["s3:DeleteObject"], resources=[*sample_prefixes, sessions]
         )
-        # IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches models/<p>/happiness/...
-        # The processor never writes or deletes below models/, whatever a run id is called.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="NeverWriteModels",
-                effect=iam.Effect.DENY,
-                actions=["s3:PutObject", "s3:DeleteObject"],
-                resources=[patients.arn_for_objects("models/*")],
-            )
+    )
+    # IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches models/<p>/happiness/...
+    # The processor never writes or deletes below models/, whatever a run id is called.
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="NeverWriteModels",
+            effect=iam.Effect.DENY,
+            actions=["s3:PutObject", "s3:DeleteObject"],
+            resources=[patients.arn_for_objects("models/*")],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="UseDataKey",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[storage.key.key_arn],
-            )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="UseDataKey",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[storage.key.key_arn],
         )
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import Duration, Fn, RemovalPolicy, Size, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -13,7 +13,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-__all__ = ["POWERTOOLS_NAMESPACE", "dead_letter_queue", "image_function"]
+__all__ = [
+    "POWERTOOLS_NAMESPACE",
+    "dead_letter_queue",
+    "grant_execution_data_key",
+    "image_function",
+    "state_machine_log_group",
+]
 
 POWERTOOLS_NAMESPACE = "VOICE"
 
@@ -32,6 +38,7 @@ def image_function(
     removal_policy: RemovalPolicy,
     ephemeral_storage_mib: int = 512,
     dead_letter_queue: sqs.IQueue | None = None,
+    reserved_concurrency: int | None = None,
     description: str = "",
 ) -> lambda_.DockerImageFunction:
     """A container-image Lambda running ``handler`` from the shared handler image.
@@ -80,6 +87,7 @@ def image_function(
             **environment,
         },
         dead_letter_queue=dead_letter_queue,
+        reserved_concurrent_executions=reserved_concurrency,
     )
 
 
@@ -92,4 +100,37 @@ def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey) -> sqs
         encryption_master_key=key,
         enforce_ssl=True,
         retention_period=Duration.days(14),
+    )
+
+
+def state_machine_log_group(
+    scope: Construct, name: str, key: kms.IKey, retention: logs.RetentionDays, removal_policy: RemovalPolicy
+) -> logs.LogGroup:
+    """The log group of the state machine ``<stack>-<name>`` (construct id ``StateMachineLogs``).
+
+    Named per stack instance (the stack id's UUID): a retained group of a destroyed stack never
+    blocks a new deployment, and the vended-logs prefix keeps resource policies small."""
+    stack = Stack.of(scope)
+    instance = Fn.select(2, Fn.split("/", stack.stack_id))
+    return logs.LogGroup(
+        scope,
+        "StateMachineLogs",
+        log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-{name}-{instance}",
+        encryption_key=key,
+        retention=retention,
+        removal_policy=removal_policy,
+    )
+
+
+def grant_execution_data_key(starter: iam.IRole, key: kms.IKey, state_machine_arn: str) -> None:
+    """A state machine encrypted with the data key: whoever starts an execution encrypts its
+    input, for that state machine only."""
+    context = {"kms:EncryptionContext:aws:states:stateMachineArn": state_machine_arn}
+    starter.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ExecutionInputKey",
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": context},
+        )
     )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 
-from aws_cdk import ArnFormat, Duration, Fn, RemovalPolicy, Size, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -36,14 +36,18 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.components.runtime import dead_letter_queue, image_function
+from infra.components.runtime import (
+    dead_letter_queue,
+    grant_execution_data_key,
+    image_function,
+    state_machine_log_group,
+)
 from infra.components.storage import Storage
 from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
 from voice.aws.history import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
@@ -211,7 +215,8 @@ class Training(Construct):
         self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
         storage.ref_secret.grant_read(self.gate_function)
         self.state_machine.grant_start_execution(self.gate_function)
-        self._grant_execution_data_key(self.gate_function, key)
+        assert self.gate_function.role is not None
+        grant_execution_data_key(self.gate_function.role, key, self.state_machine.state_machine_arn)
         for role in (self.gate_function.role, self.state_machine.role):
             assert role is not None
             self._grant_table_key(role, key)
@@ -292,20 +297,6 @@ class Training(Construct):
                 conditions={
                     "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}
                 },
-            )
-        )
-
-    def _grant_execution_data_key(self, starter: lambda_.IFunction, key: kms.IKey) -> None:
-        """The state machine is encrypted with the data key: whoever starts an execution encrypts
-        its input, for this state machine only."""
-        assert starter.role is not None
-        context = {"kms:EncryptionContext:aws:states:stateMachineArn": self.state_machine.state_machine_arn}
-        starter.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ExecutionInputKey",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key_arn],
-                conditions={"StringEquals": context},
             )
         )
 
@@ -493,7 +484,9 @@ class Training(Construct):
             encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(storage.key),
             # Execution data holds patient names: keep it out of the logs, log every event.
             logs=sfn.LogOptions(
-                destination=self._log_group(storage, log_retention, removal_policy),
+                destination=state_machine_log_group(
+                    self, "training", storage.key, log_retention, removal_policy
+                ),
                 level=sfn.LogLevel.ALL,
                 include_execution_data=False,
             ),
@@ -640,19 +633,3 @@ class Training(Construct):
             .otherwise(released)
         )
         return release_lock, recheck
-
-    def _log_group(
-        self, storage: Storage, retention: logs.RetentionDays, removal_policy: RemovalPolicy
-    ) -> logs.LogGroup:
-        """Named per stack instance (the stack id's UUID): a retained group of a destroyed stack
-        never blocks a new deployment, and the vended-logs prefix keeps resource policies small."""
-        stack = Stack.of(self)
-        instance = Fn.select(2, Fn.split("/", stack.stack_id))
-        return logs.LogGroup(
-            self,
-            "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-training-{instance}",
-            encryption_key=storage.key,
-            retention=retention,
-            removal_policy=removal_policy,
-        )

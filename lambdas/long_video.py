@@ -1,0 +1,42 @@
+"""The steps of the long-video state machine: ``{"step": ..., ...}`` → one step of a long video.
+
+A thin adapter: parse the task's payload (:class:`voice.aws.long_videos.StepEvent`), run the step
+(:func:`voice.aws.long_videos.run_step`), answer with small JSON (keys, indices, counts). Log
+lines carry the step, the index and the patient's keyed reference only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.env import LongVideoEnv, load_env, video_store
+from voice.aws import clients
+from voice.aws.long_videos import StepEvent, run_step
+from voice.config import get_settings
+
+__all__ = ["handler"]
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    env = load_env(LongVideoEnv)
+    step = StepEvent.model_validate(event)
+    where = {"step": step.step, "index": step.index, "patient_ref": step.patient_ref}
+    try:
+        result = run_step(
+            video_store(env.videos_bucket, env.patients_bucket),
+            step,
+            settings=get_settings(),
+            sfn=clients.stepfunctions,
+            per_patient=env.long_videos_per_patient,
+        )
+    except Exception as exc:
+        logger.warning("long-video step failed", extra={**where, "error_type": type(exc).__name__})
+        raise
+    logger.info("long-video step done", extra={**where, "segments": len(result.get("segments", []))})
+    return result

@@ -1,0 +1,311 @@
+"""Long videos on AWS: the steps of the long-video state machine, and how an upload gets there.
+
+The video Lambda processes a short upload in one invocation. One longer than
+``settings.segment_above_s`` (or too long for the invocation's time left) is handed over instead
+(:func:`start_execution`, the ``long_video`` hook of :func:`voice.pipeline.process_video`): it
+starts one execution of the long-video state machine (``infra/components/long_videos.py``)::
+
+    Plan ─ already processed? ─→ Done
+      └→ Segments (Map, MaxConcurrency) ─→ Join ─→ Redraws (Map) ─→ Merge ─→ Processed
+    any step's error (after its retries) ─→ [not recorded yet: RecordFailure] ─→ Failed
+
+Each task is one call of the steps Lambda (``lambdas/long_video.py``) with ``{"step": ...}``,
+which runs one step of :mod:`voice.segmented` through :func:`run_step`. A segment's error is
+caught inside the Map (its ``segment_<i>_error.json`` keeps it), so every segment runs; the join
+then fails with :class:`~voice.segmented.SegmentFailedError` naming each failed segment, and the
+session gets its failure record and no outputs. A new upload of the same file reuses the
+segments that finished (same plan id).
+
+**What the state holds.** Execution input, task payloads and results hold keys (which name the
+patient, like every key in the buckets), the patient's keyed reference, indices and error
+names — never narration. A step that fails records the upload's failure record in the bucket
+and raises :class:`StepFailed` / :class:`StepRetryable` whose message is only the error's type
+and stage, so the execution history (visible in the console) never shows an error message.
+Executions are encrypted with the stack's data key and log no execution data.
+
+**Per patient.** An execution's name is ``<patient ref>-<digest of key, version, session>``:
+the same upload event delivered twice starts one execution. The plan step admits at most
+``per_patient`` running executions of one patient, first come first served (:func:`admit`);
+later ones raise :class:`PatientBusyError`, which the state machine retries with backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from voice import layout, media
+from voice.config import Settings
+from voice.errors import VoiceError
+from voice.failures import record_failure, recording_failures
+from voice.layout import VIDEOS
+from voice.limits import MediaLimits
+from voice.scratch import PlanDoc
+from voice.segmented import (
+    SegmentedRun,
+    SegmentFailedError,
+    draw_step,
+    join_step,
+    load_plan,
+    make_plan,
+    segment_step,
+)
+from voice.stages import Run, check_size_before_download, identify, prepare
+from voice.storage import Store
+from voice.transcript import Transcriber
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
+__all__ = [
+    "RECORDED",
+    "ExecutionInput",
+    "LongVideoStepError",
+    "PatientBusyError",
+    "StepEvent",
+    "StepFailed",
+    "StepRetryable",
+    "admit",
+    "execution_name",
+    "run_step",
+    "start_execution",
+]
+
+log = logging.getLogger("voice")
+
+Step = Literal["plan", "segment", "join", "draw", "merge", "fail"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExecutionInput(_Model):
+    """What the video Lambda starts an execution with: the upload (its exact version) and the
+    patient's keyed reference (for logs and the per-patient admission)."""
+
+    key: str
+    version: str | None
+    patient_ref: str
+
+
+class SegmentOutcome(_Model):
+    """One iteration of the Segments map: its index and, when it failed, the error's name."""
+
+    index: int
+    error: str | None = None
+
+
+class StepEvent(_Model):
+    """A task's payload. ``plan``: the execution input, name and state machine; ``segment`` and
+    ``draw``: the plan's key and an index; ``join``: the segments' outcomes; ``fail``: the error."""
+
+    step: Step
+    patient_ref: str = ""
+    input: ExecutionInput | None = None
+    execution: str = ""
+    state_machine: str = ""
+    plan: str = ""
+    index: int = 0
+    segments: list[SegmentOutcome] = []
+    key: str = ""
+    error: str = ""
+
+
+class StepFailed(Exception):
+    """A step failed for good; its failure record is written (message: the error type only)."""
+
+
+class StepRetryable(Exception):
+    """A step failed for a reason that may pass (storage, throttling); the state machine retries it.
+    The failure record is written already (it stays if every retry fails)."""
+
+
+class PatientBusyError(Exception):
+    """The patient already has ``per_patient`` long videos in progress; retried later."""
+
+
+class LongVideoStepError(VoiceError):
+    """A step of the long-video state machine ended without a word of its own (its time or
+    memory limit, a Lambda service error after the retries, the admission's patience)."""
+
+    stage = "annotate"
+
+
+def execution_name(patient_ref: str, run: SegmentedRun) -> str:
+    """``<ref>-<digest>``: one name per upload version and session (no name or file stem in it)."""
+    digest = hashlib.sha256(f"{run.key}\0{run.version or ''}\0{run.session}".encode()).hexdigest()
+    return f"{patient_ref}-{digest[:32]}"
+
+
+def start_execution(
+    sfn: SFNClient, state_machine_arn: str, patient_ref: str, run: SegmentedRun
+) -> dict[str, Any]:
+    """Start the upload's execution (an event delivered again finds it started); returns what
+    the video Lambda reports for it."""
+    name = execution_name(patient_ref, run)
+    payload = ExecutionInput(key=run.key, version=run.version, patient_ref=patient_ref)
+    try:
+        sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload.model_dump_json())
+    except sfn.exceptions.ExecutionAlreadyExists:
+        log.info("session %s: its execution exists already", layout.session_ref(run.session))
+    return {"status": "segmented", "session": run.session, "execution": name, "duration_s": run.duration_s}
+
+
+def admit(sfn: SFNClient, state_machine_arn: str, execution: str, per_patient: int) -> None:
+    """Raise :class:`PatientBusyError` while ``per_patient`` executions of the same patient that
+    started before this one are running (first come, first served; nothing to release)."""
+    prefix = execution.split("-", 1)[0] + "-"
+    running: list[tuple[datetime, str]] = []
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=state_machine_arn, statusFilter="RUNNING"
+    )
+    for page in pages:
+        running += [(e["startDate"], e["name"]) for e in page["executions"] if e["name"].startswith(prefix)]
+    mine = next((r for r in running if r[1] == execution), (datetime.now(UTC), execution))
+    earlier = sum(1 for r in running if r < mine)
+    if earlier >= per_patient:
+        raise PatientBusyError(f"{earlier} earlier executions of this patient are running")
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+def _plan(
+    store: Store, event: StepEvent, settings: Settings, transcriber: Transcriber | None
+) -> dict[str, Any]:
+    """Download, identify, probe, transcribe, plan (``status``: ``done`` when already processed)."""
+    from voice.transcribe import make_transcriber
+
+    assert event.input is not None
+    key, version = event.input.key, event.input.version
+    with recording_failures(store, key) as stage:
+        upload = layout.parse_upload_key(key)
+        stage.name = "storage"
+        check_size_before_download(store, key, settings)
+        with store.download(VIDEOS, key, version=version) as local:
+            run = Run(store, upload, local, settings)
+            pin, done = identify(run, force=False)
+            if done is not None:
+                return {"status": "done", "plan": "", "segments": []}
+            info = media.probe(local, MediaLimits.from_settings(settings))
+            found = prepare(run, info, transcriber or make_transcriber(settings), pin)
+            doc = make_plan(run, found, version=version, force=False)
+    segments = list(range(len(doc.plan.segments)))
+    return {"status": "planned", "plan": doc.workspace.plan, "segments": segments}
+
+
+def _segment(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+    """One segment's pass (none when its result is stored: a retry or a new execution)."""
+    doc = load_plan(store, event.plan)
+    if not store.exists(VIDEOS, doc.workspace.segment(event.index)):
+        with store.download(VIDEOS, doc.upload_key, version=doc.version) as source:
+            segment_step(store, doc, event.index, source=source, settings=settings)
+    return {"index": event.index}
+
+
+def _join(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+    """The join; a failed segment makes it fail with the record naming every failed one."""
+    doc = load_plan(store, event.plan)
+    errors = {s.index: s.error for s in event.segments if s.error}
+    with recording_failures(store, doc.upload_key):
+        redraw = join_step(store, doc, settings=settings, errors=errors)
+    return {"redraw": redraw}
+
+
+def _draw(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+    doc = load_plan(store, event.plan)
+    with recording_failures(store, doc.upload_key):
+        if not store.exists(VIDEOS, doc.workspace.drawn(event.index)):
+            with store.download(VIDEOS, doc.upload_key, version=doc.version) as source:
+                _draw_segment(store, doc, event.index, source, settings)
+    return {"index": event.index}
+
+
+def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Any, settings: Settings) -> None:
+    try:
+        draw_step(store, doc, index, source=source, settings=settings)
+    except Exception as exc:
+        seg = doc.plan.segments[index]
+        error = SegmentFailedError(
+            f"segment {index + 1} of {len(doc.plan.segments)} ({seg.start_s:.1f}–{seg.end_s:.1f} s): "
+            f"drawing it again failed: {type(exc).__name__}: {exc}. The segments that finished are kept "
+            "and reused when this upload is processed again.",
+            stage=getattr(exc, "stage", "annotate"),
+        )
+        error.permanent = bool(getattr(exc, "permanent", False))
+        raise error from exc
+
+
+def _merge(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+    from voice.segment_merge import merge_step
+
+    doc = load_plan(store, event.plan)
+    with recording_failures(store, doc.upload_key):
+        meta = merge_step(store, doc, settings=settings)
+    return {
+        "session_ref": layout.session_ref(str(meta.get("session", ""))),
+        "events": len(meta.get("events", [])),
+        "samples": len(meta.get("samples", [])),
+    }
+
+
+#: What a failure record says about an error the handlers did not record themselves.
+_UNRECORDED = {
+    "PatientBusyError": "this patient's other long videos kept every processing slot busy for hours",
+}
+
+
+#: The errors a handler raises once the failure record is written (or, for a segment, its error file).
+RECORDED = ("StepFailed", "StepRetryable")
+
+
+def _fail(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+    """The failure record of an error no handler recorded (a step's time or memory limit, ...)."""
+    if event.error in RECORDED:
+        return {"recorded": False}
+    why = _UNRECORDED.get(event.error, f"a step ended with {event.error}")
+    error = LongVideoStepError(
+        f"processing in segments stopped: {why}. The segments that finished are kept and reused when "
+        "this upload is processed again."
+    )
+    record_failure(store, event.key, error, stage=error.stage)
+    return {"recorded": True}
+
+
+_STEPS: dict[str, Callable[[Store, StepEvent, Settings], dict[str, Any]]] = {
+    "segment": _segment,
+    "join": _join,
+    "draw": _draw,
+    "merge": _merge,
+    "fail": _fail,
+}
+
+
+def run_step(
+    store: Store,
+    event: StepEvent,
+    *,
+    settings: Settings,
+    sfn: Callable[[], SFNClient],
+    per_patient: int,
+    transcriber: Transcriber | None = None,
+) -> dict[str, Any]:
+    """One task of the state machine. Errors come out as :class:`StepFailed` or
+    :class:`StepRetryable` with the error's type and stage only (module notes)."""
+    if event.step == "plan":  # before any work; its errors are left to the fail step to record
+        admit(sfn(), event.state_machine, event.execution, per_patient)
+    try:
+        if event.step == "plan":
+            return _plan(store, event, settings, transcriber)
+        return _STEPS[event.step](store, event, settings)
+    except Exception as exc:
+        stage = getattr(exc, "stage", event.step)
+        log.warning("long-video %s step failed at %s: %s", event.step, stage, type(exc).__name__)
+        failed = StepFailed if getattr(exc, "permanent", False) else StepRetryable
+        raise failed(f"{type(exc).__name__} at {stage}") from None
