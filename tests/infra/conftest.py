@@ -116,9 +116,16 @@ def fake_refs(template: dict[str, Any], overrides: dict[str, str] | None = None)
     return refs
 
 
-def state_machine_definition(template: dict[str, Any], refs: dict[str, str]) -> dict[str, Any]:
-    """The training state machine's ASL with every token replaced by a concrete value."""
-    machines = [r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+def state_machine_definition(
+    template: dict[str, Any], refs: dict[str, str], prefix: str = "TrainingStateMachine"
+) -> dict[str, Any]:
+    """A state machine's ASL (the training one's, or the one whose logical id starts with
+    ``prefix``) with every token replaced by a concrete value."""
+    machines = [
+        r
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine" and k.startswith(prefix)
+    ]
     assert len(machines) == 1
     return dict(json.loads(resolve(machines[0]["Properties"]["DefinitionString"], refs)))
 
@@ -126,3 +133,9 @@ def state_machine_definition(template: dict[str, Any], refs: dict[str, str]) -> 
 @pytest.fixture(scope="session")
 def asl(synth: Synth) -> dict[str, Any]:
     return state_machine_definition(synth.template, fake_refs(synth.template))
+
+
+@pytest.fixture(scope="session")
+def long_asl(synth: Synth) -> dict[str, Any]:
+    """The long-video state machine's ASL."""
+    return state_machine_definition(synth.template, fake_refs(synth.template), "LongVideosStateMachine")

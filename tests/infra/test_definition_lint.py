@@ -24,7 +24,14 @@ def _cfn_lint() -> list[str]:
     return [found]
 
 
-def test_asl_validator_accepts_the_rendered_definition(asl: dict[str, Any], tmp_path: Path) -> None:
+@pytest.fixture(params=["asl", "long_asl"])
+def definition(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Each state machine's rendered ASL: training, long videos."""
+    return dict(request.getfixturevalue(request.param))
+
+
+def test_asl_validator_accepts_the_rendered_definition(definition: dict[str, Any], tmp_path: Path) -> None:
+    asl = definition
     assert ASL_VALIDATOR.exists(), "node tools missing: run `npm ci` (scripts/test.sh does)"
     path = tmp_path / "training.asl.json"
     path.write_text(json.dumps(asl, indent=2))
@@ -39,9 +46,9 @@ def test_asl_validator_accepts_the_rendered_definition(asl: dict[str, Any], tmp_
     assert "valid" in done.stdout.lower()
 
 
-def test_cfn_lint_checks_the_definition_as_a_plain_string(asl: dict[str, Any], tmp_path: Path) -> None:
+def test_cfn_lint_checks_the_definition_as_a_plain_string(definition: dict[str, Any], tmp_path: Path) -> None:
     """cfn-lint's ASL rule (E3601) applies when DefinitionString is a literal string."""
-    template = _state_machine_template(asl)
+    template = _state_machine_template(definition)
     path = tmp_path / "statemachine.json"
     path.write_text(json.dumps(template))
     done = subprocess.run([*_cfn_lint(), str(path)], capture_output=True, text=True, timeout=300, check=False)

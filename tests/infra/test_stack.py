@@ -247,6 +247,7 @@ def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
     }
     assert sorted(commands.values()) == [
         "lambdas.analyze.handler",
+        "lambdas.long_video.handler",
         "lambdas.promote.handler",
         "lambdas.training_gate.handler",
         "lambdas.video_processor.handler",
@@ -278,7 +279,7 @@ def test_history_table_is_keyed_by_patient_and_encrypted(synth: Synth) -> None:
 
 
 def test_state_machine_logs_everything_encrypted_and_traces(synth: Synth) -> None:
-    _, sm = synth.one("AWS::StepFunctions::StateMachine")
+    _, sm = synth.one("AWS::StepFunctions::StateMachine", "TrainingStateMachine")
     props = sm["Properties"]
     assert props["LoggingConfiguration"]["Level"] == "ALL"
     assert props["TracingConfiguration"] == {"Enabled": True}
@@ -509,7 +510,7 @@ def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
     assert {f.name for f in fields(CloudNames)} <= {o.setting for o in STACK_OUTPUTS}
     key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
     assert outputs["DataKeyArn"]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
+    sm_id, _ = synth.one("AWS::StepFunctions::StateMachine", "TrainingStateMachine")
     assert outputs["StateMachineArn"]["Value"] == {"Ref": sm_id}
     assert outputs["UploadQueueUrl"]["Value"] == {"Ref": synth.one("AWS::SQS::Queue", "ProcessingUploads")[0]}
 
@@ -650,7 +651,7 @@ def test_alarms_watch_dead_letters_video_errors_and_failed_training(synth: Synth
         assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) in watched
     video_id, _ = _video_function(synth)
     assert {("AWS/Lambda", "Errors", video_id), ("AWS/Lambda", "Throttles", video_id)} <= watched
-    sm_id, _ = synth.one("AWS::StepFunctions::StateMachine")
+    sm_id, _ = synth.one("AWS::StepFunctions::StateMachine", "TrainingStateMachine")
     for metric in ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"):
         assert ("AWS/States", metric, sm_id) in watched
 
