@@ -4,9 +4,8 @@ Rendered from the template (tokens → moto resources), run with
 ``mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})``.
 Two test-side patches stand in for what moto cannot do:
 
-- Lambda: moto's Docker-free backend returns queued results (``lambda_simple_results_queue``);
-  when the queue is empty the patch runs the real handler in-process (``lambdas.analyze``,
-  ``lambdas.promote``) against moto's S3, so the execution moves real data.
+- Lambda: the real handlers run in-process (``lambdas.analyze``, ``lambdas.promote``) against
+  moto's S3 when no result is queued, so the execution moves real data (:mod:`tests.infra.moto_sfn`).
 - SageMaker ``createTrainingJob.sync``: moto creates the job (Completed at once) but has no
   Sync integration; the patch adds it (poll ``describe_training_job``) and plays the training
   container: ``training/train.py`` on a local copy of the channel, ``model.tar.gz`` uploaded to
@@ -19,17 +18,21 @@ import io
 import json
 import tarfile
 import tempfile
-import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from tests.aws import create_history_table, ref
 from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs, state_machine_definition
+from tests.infra.moto_sfn import (
+    MOTO_CONFIG,
+    create_functions,
+    patch_iso_start_time,
+    patch_lambda_invoke,
+    wait_for,
+)
 
 PATIENT = "Ann Example"
 #: The patient's keyed reference: what the history table, the job and the names know.
@@ -154,29 +157,13 @@ def sagemaker_sync_service() -> Any:
     return SageMakerSync()
 
 
-class FakeContext(SimpleNamespace):
-    function_name = "voice-test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = f"arn:aws:lambda:{FAKE_REGION}:{FAKE_ACCOUNT}:function:voice-test"
-    aws_request_id = "req-1"
-
-
-def run_handler(function_name: str, body: Any) -> bytes:
-    """The real handler behind a moto function name (``analyze`` or ``promote``)."""
-    import importlib
-
-    module = importlib.import_module(f"lambdas.{function_name}")
-    event = json.loads(body) if isinstance(body, (str, bytes)) else body
-    return json.dumps(module.handler(event, FakeContext())).encode()
-
-
 # --- fixtures -----------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     from moto import mock_aws
-    from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
+    from moto.awslambda_simple.models import lambda_simple_backends
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
 
     from lambdas import env
@@ -206,54 +193,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             sagemaker_sync_service() if service_name == "sagemaker" else original_factory(service_name)
         ),
     )
-    original_invoke = LambdaSimpleBackend.invoke
+    patch_lambda_invoke(monkeypatch)
+    patch_iso_start_time(monkeypatch)
 
-    def invoke(
-        self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
-    ) -> Any:
-        if self.lambda_simple_results_queue:
-            return original_invoke(self, function_name, qualifier, body, headers, response_headers)
-        return run_handler(function_name.rsplit(":", 1)[-1], body)
-
-    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
-
-    # moto puts a datetime into $$.Execution.StartTime; Step Functions gives an ISO-8601 string.
-    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-
-    original_environment = ExecutionWorker._get_evaluation_environment
-
-    def environment_with_iso_start(self: Any) -> Any:
-        environment = original_environment(self)
-        execution = environment.states.context_object.context_object_data["Execution"]
-        if isinstance(execution["StartTime"], datetime):
-            execution["StartTime"] = execution["StartTime"].isoformat()
-        return environment
-
-    monkeypatch.setattr(ExecutionWorker, "_get_evaluation_environment", environment_with_iso_start)
-
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
+    with mock_aws(config=MOTO_CONFIG):
         s3 = boto3.client("s3", region_name=FAKE_REGION)
         s3.create_bucket(Bucket=BUCKET)
         ddb = boto3.client("dynamodb", region_name=FAKE_REGION)
         create_history_table(ddb, TABLE)
-        iam = boto3.client("iam", region_name=FAKE_REGION)
-        role = iam.create_role(RoleName="voice", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        lam = boto3.client("lambda", region_name=FAKE_REGION)
-        zipped = io.BytesIO()
-        import zipfile
-
-        with zipfile.ZipFile(zipped, "w") as zf:
-            zf.writestr("index.py", "def handler(event, context):\n    return event\n")
-        arns = {
-            name: lam.create_function(
-                FunctionName=name,
-                Runtime="python3.11",
-                Role=role,
-                Handler="index.handler",
-                Code={"ZipFile": zipped.getvalue()},
-            )["FunctionArn"]
-            for name in ("analyze", "promote")
-        }
+        role, arns = create_functions(("analyze", "promote"))
         sqs = boto3.client("sqs", region_name=FAKE_REGION)
         recheck_queue = sqs.create_queue(QueueName="rechecks")["QueueUrl"]
         events = boto3.client("events", region_name=FAKE_REGION)
@@ -336,12 +284,7 @@ def _run(aws: dict[str, Any], arn: str, name: str, **execution_input: Any) -> di
         name=name,
         input=json.dumps({"patient": PATIENT, "patient_ref": REF, **execution_input}),
     )
-    deadline = time.monotonic() + 240  # a guard against a hung interpreter, not a performance check
-    while True:
-        described = aws["sfn"].describe_execution(executionArn=execution["executionArn"])
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return dict(described)
-        time.sleep(0.2)
+    return wait_for(aws["sfn"], execution["executionArn"])
 
 
 def _history(aws: dict[str, Any]) -> list[dict[str, Any]]:
