@@ -70,6 +70,8 @@ def _in_pool(
     pool: futures.Executor, step: Step, indices: Sequence[int], run: Run, doc: PlanDoc, label: str
 ) -> dict[int, str]:
     """Run ``step`` for every index; returns the errors by index (the others all finished)."""
+    if indices:
+        run.stage(f"{label} 0/{len(indices)}")
     pending = {pool.submit(step, run.store, doc, i, run.source, run.settings): i for i in indices}
     errors: dict[int, str] = {}
     for done, future in enumerate(futures.as_completed(pending), 1):
