@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,15 +173,25 @@ def worker_seed(video: Path, workdir: Path) -> dict[str, Any]:
 # --- parent: run each stack in a child, sample its memory -----------------------------------
 
 
-def run_child(stack: str, video: Path) -> dict[str, Any]:
+@dataclass
+class Measured:
+    """A child process's exit code, wall time, the peak of RSS summed over it and every process
+    below it (pool workers, ffmpeg), sampled every 50 ms, and its stdout and stderr."""
+
+    returncode: int
+    wall_s: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run ``cmd`` to its end, sampling the memory of its process tree (see :class:`Measured`)."""
     import psutil
 
-    with tempfile.TemporaryDirectory(prefix=f"bench-{stack}-") as tmp:
-        out = Path(tmp) / "result.json"
-        cmd = [sys.executable, __file__, "--worker", stack, str(video), tmp, str(out)]
-        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
         ps = psutil.Process(proc.pid)
         peak = 0
         while proc.poll() is None:
@@ -191,12 +202,22 @@ def run_child(stack: str, video: Path) -> dict[str, Any]:
                 pass
             time.sleep(0.05)
         wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
-            raise RuntimeError(f"{stack} failed on {video.name}:\n{err}")
+        out.seek(0)
+        err.seek(0)
+        texts = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    return Measured(proc.returncode, wall, peak / 2**20, *texts)
+
+
+def run_child(stack: str, video: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{stack}-") as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, __file__, "--worker", stack, str(video), tmp, str(out)]
+        run = measure(cmd, {**os.environ, "PYTHONWARNINGS": "ignore"})
+        if run.returncode != 0:
+            raise RuntimeError(f"{stack} failed on {video.name}:\n{run.stderr[-2000:]}")
         result = json.loads(out.read_text())
-    result["wall_s"] = wall
-    result["peak_rss_mb"] = peak / 2**20
+    result["wall_s"] = run.wall_s
+    result["peak_rss_mb"] = run.peak_rss_mb
     return result
 
 

@@ -70,6 +70,8 @@ def _in_pool(
     pool: futures.Executor, step: Step, indices: Sequence[int], run: Run, doc: PlanDoc, label: str
 ) -> dict[int, str]:
     """Run ``step`` for every index; returns the errors by index (the others all finished)."""
+    if indices:
+        run.stage(f"{label} 0/{len(indices)}")
     pending = {pool.submit(step, run.store, doc, i, run.source, run.settings): i for i in indices}
     errors: dict[int, str] = {}
     for done, future in enumerate(futures.as_completed(pending), 1):
@@ -81,6 +83,11 @@ def _in_pool(
     return errors
 
 
+def _pool(size: int) -> futures.Executor:
+    """``size`` spawned worker processes (module notes)."""
+    return futures.ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+
+
 def run_segmented(
     run: Run, found: Prepared, *, workers: int, force: bool, version: str | None
 ) -> dict[str, Any]:
@@ -88,9 +95,7 @@ def run_segmented(
     doc = make_plan(run, found, version=version, force=force)
     ws = doc.workspace
     todo = [i for i in range(len(doc.plan.segments)) if not run.store.exists(VIDEOS, ws.segment(i))]
-    context = multiprocessing.get_context("spawn")
-    size = max(1, min(workers, len(todo) or 1))
-    with futures.ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+    with _pool(max(1, min(workers, len(todo) or 1))) as pool:
         errors = _in_pool(pool, _segment, todo, run, doc, "segments")
         run.stage("join")
         redraw = join_step(run.store, doc, settings=run.settings, errors=errors)

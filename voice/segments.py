@@ -103,8 +103,8 @@ def _free(busy: Sequence[Interval], lo: float, hi: float) -> list[Interval]:
     return out
 
 
-def _pick(free: list[Interval], ideal: float) -> float | None:
-    """The middle of the free interval to cut in (module notes), or None when there is none."""
+def _pick(free: list[Interval], ideal: float) -> tuple[float, Interval] | None:
+    """Where to cut among the free intervals (module notes) and the interval it lies in, or None."""
     if not free:
         return None
     pauses = [f for f in free if f[1] - f[0] >= MIN_PAUSE_S]
@@ -113,17 +113,26 @@ def _pick(free: list[Interval], ideal: float) -> float | None:
     else:
         best = max(free, key=lambda f: (f[1] - f[0], -abs((f[0] + f[1]) / 2 - ideal)))
     if best[0] <= ideal <= best[1] and best[1] - best[0] >= MIN_PAUSE_S:
-        return ideal  # silence around the ideal time: cut right there
-    return (best[0] + best[1]) / 2
+        return ideal, best  # silence around the ideal time: cut right there
+    return (best[0] + best[1]) / 2, best
 
 
-def _cut_time(ideal: float, search: float, layers: Sequence[Sequence[Interval]]) -> float:
-    """The cut near ``ideal``: in the first layer of busy intervals that leaves a gap."""
+def _cut_time(ideal: float, search: float, layers: Sequence[Sequence[Interval]]) -> tuple[float, Interval]:
+    """The cut near ``ideal`` and the gap it is in: in the first layer of busy intervals that
+    leaves one (without any, the ideal time itself)."""
     for busy in layers:
         picked = _pick(_free(busy, ideal - search, ideal + search), ideal)
         if picked is not None:
             return picked
-    return ideal
+    return ideal, (ideal, ideal)
+
+
+def _on_grid(at: float, gap: Interval, fps: float, unit: int) -> int:
+    """The frame of the cut: a multiple of ``unit`` nearest ``at`` that stays inside ``gap``
+    (rounding must not carry a cut into the word or sentence next to a short gap)."""
+    k = round(at * fps / unit)
+    lo, hi = math.ceil(gap[0] * fps / unit - 1e-9), math.floor(gap[1] * fps / unit + 1e-9)
+    return unit * (min(max(k, lo), hi) if lo <= hi else k)
 
 
 def _busy_layers(transcript: Transcript | None, windows: Sequence[EventWindow]) -> list[list[Interval]]:
@@ -150,8 +159,7 @@ def plan_segments(
     layers = _busy_layers(transcript, windows)
     cuts: list[int] = []
     for k in range(1, count):
-        at = _cut_time(k * info.duration_s / count, search, layers)
-        frame = round(at * info.fps / unit) * unit
+        frame = _on_grid(*_cut_time(k * info.duration_s / count, search, layers), info.fps, unit)
         if frame > (cuts[-1] if cuts else 0) and frame / info.fps < info.duration_s - 1.0:
             cuts.append(frame)
     bounds = [0, *cuts, OPEN_END]

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.synthetic import standing
 from voice.body25 import Person, PoseFrame
 from voice.config import Settings
-from voice.joining import join_segments, link_tracks, segment_frames
+from voice.joining import join_segments, link_tracks, needs_redraw, segment_frames
 from voice.media import VideoInfo
 from voice.patient import PatientChooser
 from voice.pin import PersonPin
@@ -142,3 +143,49 @@ def test_torso_colours_are_summed_over_the_segments() -> None:
     joined = join_segments(plan, results, size=SIZE)
     assert joined.appearance is not None
     assert np.allclose(joined.appearance, 0.25)
+
+
+def test_ids_swapped_by_a_restart_are_put_back_and_that_segment_is_drawn_again() -> None:
+    plan = _plan(2)
+    before = _segment(plan, 0, {0: LEFT, 1: RIGHT})
+    after = _segment(plan, 1, {1: LEFT, 0: RIGHT})  # the restarted tracker numbered them the other way
+    joined = join_segments(plan, [before, after], size=SIZE)
+    assert joined.ids == [{0: 0, 1: 1}, {1: 0, 0: 1}]
+    assert {p.track_id for p in joined.people} == {0, 1}
+    # Each person's frames over the whole video: every sample of both segments.
+    seen = {p.track_id: p.frames for p in joined.people}
+    assert seen == {0: 3000 // plan.stride, 1: 3000 // plan.stride}
+    assert joined.redraw == [1]
+    # Redrawn with the joined ids: LEFT is #0 on both sides of the cut.
+    drawn = segment_frames(plan, after, joined.ids[1], joined.patient.track_id)
+    left = {p.person_id for f in drawn for p in f.people if p.keypoints[0, 0] < 320}
+    assert left == {0}
+
+
+def test_a_newcomer_keeps_the_id_its_segment_gave_it_and_nothing_is_redrawn() -> None:
+    plan = _plan(3)
+    results = [
+        _segment(plan, 0, {0: LEFT}),
+        _segment(plan, 1, {0: LEFT, ID_BLOCK: RIGHT}, lambda who, t: who == 0 or t >= 30.0),
+        _segment(plan, 2, {0: LEFT, 1: RIGHT}),
+    ]
+    joined = join_segments(plan, results, size=SIZE)
+    assert joined.ids == [{0: 0}, {0: 0, ID_BLOCK: ID_BLOCK}, {0: 0, 1: ID_BLOCK}]
+    assert joined.patient.track_id == 0
+    assert joined.redraw == [2], "segment 2 drew the newcomer as #1, the joined video calls it #1000"
+
+
+def test_a_pose_only_segment_is_always_drawn_after_the_join() -> None:
+    plan = _plan(2)
+    results = [_segment(plan, 0, {0: LEFT}), _segment(plan, 1, {0: LEFT})]
+    results[1].video = None  # a pass that ran pose only (a patient model labels the drawing)
+    joined = join_segments(plan, results, size=SIZE)
+    assert joined.redraw == [1]
+    assert needs_redraw(plan, results[0], joined.ids[0], joined.patient.track_id) is False
+
+
+def test_join_needs_every_segment() -> None:
+    plan = _plan(3)
+    results = [_segment(plan, i, {0: LEFT}) for i in (0, 2)]
+    with pytest.raises(ValueError, match="every segment"):
+        join_segments(plan, results, size=SIZE)

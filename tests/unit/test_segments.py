@@ -4,7 +4,9 @@ the frame grid both the pose samples and the annotated video share."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from voice.config import Settings
@@ -92,3 +94,65 @@ def test_cuts_fall_on_frames_both_strides_share() -> None:
 def test_the_plan_round_trips_through_json() -> None:
     plan = plan_segments(_info(400.0), Settings(segment_s=100))
     assert SegmentPlan.from_dict(json.loads(json.dumps(plan.to_dict()))) == plan
+
+
+def test_rounding_to_the_frame_grid_keeps_a_cut_inside_its_pause() -> None:
+    # The ideal cut (60.25 s) lies in the pause 60.22–61.0 s; the grid point nearest it (60.2 s,
+    # 25 fps, pose every 5th frame) is inside the sentence before: the cut moves to 60.4 s.
+    transcript = Transcript(segments=(_sentence(50.0, 60.22), _sentence(61.0, 70.0)))
+    transcript = Transcript(segments=(replace(transcript.segments[0], end=60.22), transcript.segments[1]))
+    plan = plan_segments(_info(120.5), Settings(segment_s=60), transcript=transcript)
+    (cut,) = _cuts(plan)
+    assert cut == pytest.approx(60.4)
+    assert plan.segments[1].first == 1510
+
+
+def _narration(rng: np.random.Generator, duration: float) -> tuple[Transcript, list[EventWindow]]:
+    """Sentences of 2–12 s with pauses of 0.2–2 s between them; an event in every third one,
+    its window 1.5 s before to 2.5 s after the emotion word (often across the pause after it)."""
+    sentences, windows, t = [], [], 1.0
+    while t < duration - 15:
+        end = t + rng.uniform(2.0, 12.0)
+        sentence = _sentence(t, end)
+        sentences.append(sentence)
+        if len(sentences) % 3 == 0:
+            word = sentence.words[int(rng.integers(len(sentence.words)))]
+            windows.append(_window(len(windows), word.start - 1.5, word.start + 2.5))
+        t = sentence.end + rng.uniform(0.2, 2.0)
+    return Transcript(segments=tuple(sentences)), windows
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cuts_never_split_a_sentence_or_an_event_window(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    transcript, windows = _narration(rng, 600.0)
+    plan = plan_segments(_info(600.0), Settings(segment_s=60), transcript=transcript, windows=windows)
+    assert len(plan.segments) == 10
+    busy = [(s.start, s.end) for s in transcript.segments] + [(w.start, w.end) for w in windows]
+    for segment in plan.segments[1:]:
+        cut = segment.start_s
+        assert not any(start < cut < end for start, end in busy), (seed, cut)
+        assert segment.first % 5 == 0
+        # Near the even split: within a quarter of a segment.
+        assert abs(cut - 60.0 * segment.index) <= 15.0
+    # Each event window lies inside one segment.
+    for w in windows:
+        owners = [s.index for s in plan.segments if s.start_s <= w.start and w.end <= s.end_s]
+        assert len(owners) == 1, w
+
+
+def test_link_frames_are_on_the_pose_grid_and_the_last_segment_runs_to_the_end() -> None:
+    plan = plan_segments(_info(300.5, fps=60.0), Settings(segment_s=100, segment_link_s=1.0))
+    assert plan.link == 60  # one second, five pose samples of every 12th frame
+    middle = plan.segments[1]
+    first, stop = plan.pose_span(middle)
+    assert (first, stop) == (middle.first - 60, middle.stop + 61)
+    # The link frames on either side are pose samples of the neighbours too: the same pictures.
+    assert first % plan.stride == 0
+    assert (stop - 1) % plan.stride == 0
+    last = plan.segments[-1]
+    assert last.stop == OPEN_END
+    assert plan.pose_span(last)[1] == OPEN_END
+    assert last.end_s == 300.5
+    # No segment shorter than a second at the end.
+    assert 300.5 - last.start_s > 1.0
