@@ -201,3 +201,33 @@ def test_event_keys_are_url_decoded() -> None:
     parsed = UploadRecord.model_validate(record)
     assert parsed.body.detail.object.key == "Ann+Example/holiday+%281%29.MOV"
     assert decode_event_key(parsed.body.detail.object.key) == "Ann Example/holiday (1).MOV"
+
+
+def test_a_video_too_long_for_one_invocation_is_handed_to_the_long_video_state_machine(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the long-video state machine deployed, a video that cannot finish in the time left
+    starts one execution (the same event twice: still one) instead of failing."""
+    from lambdas.video_processor import handler
+    from voice.aws.long_videos import ExecutionInput
+
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    role = boto3.client("iam", region_name=REGION).get_role(RoleName="sfn")["Role"]["Arn"]
+    wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+    arn = sfn.create_state_machine(name="long-videos", definition=json.dumps(wait), roleArn=role)[
+        "stateMachineArn"
+    ]
+    monkeypatch.setenv("VOICE_LONG_VIDEO_STATE_MACHINE_ARN", arn)
+    aws_events.clear_handler_caches()
+    context = FakeContext(remaining_ms=30_000)  # far too little for one pass of the clip
+    key = f"{PATIENT}/balloon clip.mp4"
+    for message in ("long-1", "long-1-again"):
+        response = handler({"Records": [sqs_record(key, message)]}, context)
+        assert response == {"batchItemFailures": []}
+    (execution,) = sfn.list_executions(stateMachineArn=arn)["executions"]
+    assert execution["name"].startswith(aws_events.ref(PATIENT) + "-")
+    started = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert ExecutionInput.model_validate_json(started["input"]) == ExecutionInput(
+        key=key, version=None, patient_ref=aws_events.ref(PATIENT)
+    )
+    assert not [k for k in snapshot(aws) if "/annotated/" in k or "/failed/" in k], "no work, no failure"
