@@ -9,6 +9,7 @@ task calls the real steps handler (``lambdas.long_video``) in-process against mo
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,12 +132,22 @@ def _one_pass(clip: Path, root: Path) -> tuple[set[str], set[str], dict[str, Any
 
 
 def test_a_long_upload_goes_through_the_state_machine_to_the_one_pass_outputs(
-    aws: dict[str, Any], clip: Path, tmp_path: Path
+    aws: dict[str, Any],
+    clip: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from voice import layout
     from voice.aws.long_videos import ExecutionInput
 
+    caplog.set_level(logging.INFO)
     done = _upload_event(aws)
+    ours = [r for r in caplog.records if r.name in {"voice", "voice-test"}]
+    logged = " ".join(f"{k}={v}" for r in ours for k, v in vars(r).items()) + capsys.readouterr().out
+    assert "long-video step done" in logged
+    assert PATIENT not in logged.lower()
+    assert "long visit" not in logged.lower()
     history = _history(aws, done["executionArn"])
     assert done["status"] == "SUCCEEDED", json.dumps(history, default=str)[-3000:]
 
@@ -165,7 +176,7 @@ def test_a_long_upload_goes_through_the_state_machine_to_the_one_pass_outputs(
     narration = [s["text"].strip() for s in meta["transcript"]["segments"] if len(s["text"].strip()) > 8]
     assert narration
     shown = json.dumps(history, default=str) + done.get("output", "")
-    assert not [line for line in narration if line in shown]
+    assert not [line for line in narration if line in shown or line.lower() in logged.lower()]
 
 
 def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_session(
