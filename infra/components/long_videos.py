@@ -28,7 +28,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.components.processing import grant_video_work
-from infra.components.runtime import grant_execution_data_key, image_function, state_machine_log_group
+from infra.components.runtime import encrypted_state_machine, grant_execution_data_key, image_function
 from infra.components.storage import Storage
 from voice.aws.long_videos import RECORDED
 
@@ -97,22 +97,14 @@ class LongVideos(Construct):
             description="VOICE: one step of a long video (plan, segment, join, draw, merge, failure record)",
         )
         self._grant(storage)
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = encrypted_state_machine(
             self,
-            "StateMachine",
-            state_machine_name=name,
-            definition_body=sfn.DefinitionBody.from_chainable(self._definition()),
+            "long-videos",
+            self._definition(),
             timeout=EXECUTION_TIMEOUT,
-            tracing_enabled=True,
-            # The input holds keys (they name the patient): execution data encrypted with the data key.
-            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(storage.key),
-            logs=sfn.LogOptions(
-                destination=state_machine_log_group(
-                    self, "long-videos", storage.key, log_retention, removal_policy
-                ),
-                level=sfn.LogLevel.ALL,
-                include_execution_data=False,
-            ),
+            key=storage.key,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
 
     def grant_start(self, starter: lambda_.IFunction) -> None:
@@ -196,64 +188,42 @@ class LongVideos(Construct):
         )
         return plan
 
-    def _segments(self) -> sfn.Map:
-        """Every segment, at most ``map_concurrency`` at once; a failed one becomes ``{index, error}``."""
-        segment = self._task(
-            "Segment",
-            {
-                "step": "segment",
-                "patient_ref": _s("$.patient_ref"),
-                "plan": _s("$.plan"),
-                "index": _s("$.index"),
-            },
-            None,
-        )
-        failed = sfn.Pass(
+    def _per_index(self, construct_id: str) -> tasks.LambdaInvoke:
+        """The ``segment`` or ``draw`` step of the Map item ``{patient_ref, plan, index}``."""
+        payload = {"patient_ref": _s("$.patient_ref"), "plan": _s("$.plan"), "index": _s("$.index")}
+        return self._task(construct_id, {"step": construct_id.lower(), **payload}, None)
+
+    def _map(
+        self, construct_id: str, items_path: str, processor: sfn.IChainable, result_path: str
+    ) -> sfn.Map:
+        """At most ``map_concurrency`` items at once, each ``{patient_ref, plan key, index}``."""
+        state = sfn.Map(
             self,
-            "SegmentFailed",
-            parameters={"index": _s("$.index"), "error": _s("$.error.Error")},
+            construct_id,
+            items_path=items_path,
+            item_selector={
+                "patient_ref": _s("$.patient_ref"),
+                "plan": _s("$.plan.key"),
+                "index": sfn.JsonPath.number_at("$$.Map.Item.Value"),
+            },
+            max_concurrency=self.map_concurrency,
+            result_path=result_path,
+        )
+        state.item_processor(processor)
+        return state
+
+    def _segments(self) -> sfn.Map:
+        """Every segment; a failed one becomes ``{index, error}`` (the Join names it)."""
+        segment = self._per_index("Segment")
+        failed = sfn.Pass(
+            self, "SegmentFailed", parameters={"index": _s("$.index"), "error": _s("$.error.Error")}
         )
         segment.add_catch(failed, errors=["States.ALL"], result_path="$.error")
         done = sfn.Pass(self, "SegmentDone", parameters={"index": _s("$.index")})
-        segments = sfn.Map(
-            self,
-            "Segments",
-            items_path="$.plan.segments",
-            item_selector=self._item(),
-            max_concurrency=self.map_concurrency,
-            result_path="$.segments",
-        )
-        segments.item_processor(segment.next(done))
-        return segments
-
-    def _item(self) -> dict[str, object]:
-        return {
-            "patient_ref": _s("$.patient_ref"),
-            "plan": _s("$.plan.key"),
-            "index": sfn.JsonPath.number_at("$$.Map.Item.Value"),
-        }
+        return self._map("Segments", "$.plan.segments", segment.next(done), "$.segments")
 
     def _redraws(self) -> sfn.Map:
-        draw = self._task(
-            "Draw",
-            {
-                "step": "draw",
-                "patient_ref": _s("$.patient_ref"),
-                "plan": _s("$.plan"),
-                "index": _s("$.index"),
-            },
-            None,
-        )
-        redraws = sfn.Map(
-            self,
-            "Redraws",
-            items_path="$.join.redraw",
-            item_selector=self._item(),
-            max_concurrency=self.map_concurrency,
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        redraws.item_processor(draw)
-        return redraws
+        return self._map("Redraws", "$.join.redraw", self._per_index("Draw"), sfn.JsonPath.DISCARD)
 
     def _definition(self) -> sfn.IChainable:
         plan = self._plan()

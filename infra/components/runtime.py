@@ -11,11 +11,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 __all__ = [
     "POWERTOOLS_NAMESPACE",
     "dead_letter_queue",
+    "encrypted_state_machine",
     "grant_execution_data_key",
     "image_function",
     "state_machine_log_group",
@@ -100,6 +102,36 @@ def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey) -> sqs
         encryption_master_key=key,
         enforce_ssl=True,
         retention_period=Duration.days(14),
+    )
+
+
+def encrypted_state_machine(
+    scope: Construct,
+    name: str,
+    definition: sfn.IChainable,
+    *,
+    timeout: Duration,
+    key: kms.IKey,
+    log_retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+) -> sfn.StateMachine:
+    """The state machine ``<stack>-<name>`` (construct id ``StateMachine``): traced, its execution
+    data encrypted with the data key (inputs name the patient), every event logged without
+    execution data. Named, so a key's encryption-context condition can name it (CDK cannot resolve
+    a generated name into that condition)."""
+    return sfn.StateMachine(
+        scope,
+        "StateMachine",
+        state_machine_name=f"{Stack.of(scope).stack_name}-{name}",
+        definition_body=sfn.DefinitionBody.from_chainable(definition),
+        timeout=timeout,
+        tracing_enabled=True,
+        encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(key),
+        logs=sfn.LogOptions(
+            destination=state_machine_log_group(scope, name, key, log_retention, removal_policy),
+            level=sfn.LogLevel.ALL,
+            include_execution_data=False,
+        ),
     )
 
 

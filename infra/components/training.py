@@ -44,9 +44,9 @@ from constructs import Construct
 
 from infra.components.runtime import (
     dead_letter_queue,
+    encrypted_state_machine,
     grant_execution_data_key,
     image_function,
-    state_machine_log_group,
 )
 from infra.components.storage import Storage
 from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
@@ -471,25 +471,14 @@ class Training(Construct):
             .when(sfn.Condition.boolean_equals(_analysis("train"), True), train.next(promote).next(trained))
             .otherwise(skipped)
         )
-        return sfn.StateMachine(
+        return encrypted_state_machine(
             self,
-            "StateMachine",
-            # Named, so the key's encryption-context condition can name it (CDK cannot resolve a
-            # generated name into that condition).
-            state_machine_name=f"{Stack.of(self).stack_name}-training",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            "training",
+            definition,
             timeout=self.execution_timeout,
-            tracing_enabled=True,
-            # The input names the patient: execution data is encrypted with the data key.
-            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(storage.key),
-            # Execution data holds patient names: keep it out of the logs, log every event.
-            logs=sfn.LogOptions(
-                destination=state_machine_log_group(
-                    self, "training", storage.key, log_retention, removal_policy
-                ),
-                level=sfn.LogLevel.ALL,
-                include_execution_data=False,
-            ),
+            key=storage.key,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
 
     def _analyze_step(self) -> tasks.LambdaInvoke:

@@ -182,10 +182,9 @@ def test_a_long_upload_goes_through_the_state_machine_to_the_one_pass_outputs(
 def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_session(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voice.segmented
     from voice.errors import CorruptMediaError
+    from voice.segment_pass import segment_pass as real_pass
 
-    real_pass = voice.segmented.segment_pass
     ran: list[int] = []
 
     def failing_pass(source: Path, info: Any, job: Any, *, settings: Any) -> Any:
@@ -194,7 +193,7 @@ def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_sessi
             raise CorruptMediaError("undecodable frames in the middle of the video (injected)")
         return real_pass(source, info, job, settings=settings)
 
-    monkeypatch.setattr(voice.segmented, "segment_pass", failing_pass)
+    monkeypatch.setattr("voice.segmented.segment_pass", failing_pass)
     done = _upload_event(aws)
     assert done["status"] == "FAILED"
     assert done["error"] == "LongVideoFailed"
@@ -220,7 +219,7 @@ def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_sessi
         ran.append(job.segment.index)
         return real_pass(source, info, job, settings=settings)
 
-    monkeypatch.setattr(voice.segmented, "segment_pass", counting_pass)
+    monkeypatch.setattr("voice.segmented.segment_pass", counting_pass)
     ran.clear()
     started = aws["sfn"].start_execution(stateMachineArn=aws["long_arn"], name="again", input=done["input"])
     again = wait_for(aws["sfn"], started["executionArn"], timeout_s=600)
