@@ -2,7 +2,9 @@
 
 A thin adapter: parse the task's payload (:class:`voice.aws.long_videos.StepEvent`), run the step
 (:func:`voice.aws.long_videos.run_step`), answer with small JSON (keys, indices, counts). Log
-lines carry the step, the index and the patient's keyed reference only.
+lines carry the step, the index and the patient's keyed reference only. Errors leave as the
+step's own (``StepFailed``, ``StepRetryable``, ``PatientBusyError``: the state machine retries or
+records by these names; their messages hold no data) or as :class:`lambdas.edge.HandlerError`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.edge import HandlerError
 from lambdas.env import LongVideoEnv, load_env, video_store
 from voice.aws import clients
-from voice.aws.long_videos import StepEvent, run_step
+from voice.aws.long_videos import PatientBusyError, StepEvent, StepFailed, StepRetryable, run_step
 from voice.config import get_settings
 
 __all__ = ["handler"]
@@ -25,7 +28,10 @@ logger = Logger()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = load_env(LongVideoEnv)
-    step = StepEvent.model_validate(event)
+    try:
+        step = StepEvent.model_validate(event)
+    except ValueError:  # pydantic's message would quote the payload, keys and all
+        raise HandlerError("ValidationError (patient ?)") from None
     where = {"step": step.step, "index": step.index, "patient_ref": step.patient_ref}
     try:
         result = run_step(
@@ -35,8 +41,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             sfn=clients.stepfunctions,
             per_patient=env.long_videos_per_patient,
         )
-    except Exception as exc:
+    except (StepFailed, StepRetryable, PatientBusyError) as exc:  # their messages hold no data
         logger.warning("long-video step failed", extra={**where, "error_type": type(exc).__name__})
         raise
+    except Exception as exc:  # e.g. a client error of the admission: its type only
+        logger.error("long-video step failed", extra={**where, "error_type": type(exc).__name__})
+        raise HandlerError(f"{type(exc).__name__} (patient {step.patient_ref})") from None
     logger.info("long-video step done", extra={**where, "segments": len(result.get("segments", []))})
     return result

@@ -231,3 +231,14 @@ def test_a_video_too_long_for_one_invocation_is_handed_to_the_long_video_state_m
         key=key, version=None, patient_ref=aws_events.ref(PATIENT)
     )
     assert not [k for k in snapshot(aws) if "/annotated/" in k or "/failed/" in k], "no work, no failure"
+
+
+def test_a_malformed_long_video_step_fails_with_its_type_only(aws: Any) -> None:
+    """pydantic's message would quote the payload (keys name the patient): only the type leaves."""
+    from lambdas.edge import HandlerError
+    from lambdas.long_video import handler
+
+    with pytest.raises(HandlerError) as raised:
+        handler({"step": "unknown", "key": f"{PATIENT}/balloon clip.mp4"}, FakeContext())
+    assert str(raised.value) == "ValidationError (patient ?)"
+    assert raised.value.__cause__ is None
