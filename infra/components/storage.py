@@ -86,8 +86,12 @@ class Storage(Construct):
             removal_policy=removal_policy,
         )
         noncurrent = Duration.days(noncurrent_version_retention_days)
-        self.videos = self._data_bucket("Videos", "videos/", removal_policy, noncurrent)
-        self.patients = self._data_bucket("Patients", "patients/", removal_policy, noncurrent)
+        # Uploads are never deleted, not even an older version someone overwrote with another tool
+        # (it may be the one processed): only what VOICE writes itself expires when replaced.
+        self.videos = self._data_bucket(
+            "Videos", "videos/", removal_policy, {"annotated/": noncurrent, "failed/": noncurrent}
+        )
+        self.patients = self._data_bucket("Patients", "patients/", removal_policy, {"": noncurrent})
         # The key of the patient references (voice.refs): what logs, execution names and the
         # history table show instead of a name. Kept with the data: a new key changes every ref.
         self.ref_secret = secretsmanager.Secret(
@@ -102,8 +106,18 @@ class Storage(Construct):
         )
 
     def _data_bucket(
-        self, construct_id: str, log_prefix: str, removal_policy: RemovalPolicy, noncurrent: Duration
+        self,
+        construct_id: str,
+        log_prefix: str,
+        removal_policy: RemovalPolicy,
+        noncurrent: dict[str, Duration],
     ) -> s3.Bucket:
+        """A data bucket; ``noncurrent``: key prefix → how long replaced versions are kept."""
+        rules = [s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(7))]
+        rules += [
+            s3.LifecycleRule(prefix=prefix or None, noncurrent_version_expiration=days)
+            for prefix, days in noncurrent.items()
+        ]
         bucket = s3.Bucket(
             self,
             construct_id,
@@ -116,12 +130,7 @@ class Storage(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix=log_prefix,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    noncurrent_version_expiration=noncurrent,
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
-            ],
+            lifecycle_rules=rules,
             removal_policy=removal_policy,
         )
         # EventBridge notifications as a plain bucket property. (``event_bridge_enabled=True``
