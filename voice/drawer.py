@@ -39,6 +39,12 @@ class Samples:
         self._track = track
         self._by_index = {p.frame: p for p in track.frames} if replay else None
 
+    def put(self, pose: PoseFrame) -> None:
+        """Replace a replayed sample (the same frame, e.g. with the patient's face and hands found)."""
+        if self._by_index is None:
+            raise ValueError("only replayed samples can be replaced")
+        self._by_index[pose.frame] = pose
+
     def at(self, index: int) -> PoseFrame | None:
         if self._by_index is not None:
             return self._by_index.get(index)

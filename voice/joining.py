@@ -17,7 +17,9 @@ Each segment tracked people on its own (:mod:`voice.segment_pass`). Joining them
 4. **Redraws.** A segment drew with its own ids and the patient as it saw them; where that differs
    from the joined result on a frame it drew (an id, who is the patient, "patient not found"),
    the segment is drawn again from the joined poses (:func:`voice.segment_pass.draw_segment`: one
-   more decode of that segment, no pose).
+   more decode of that segment, no pose). A segment finds the face and hands of the patient as
+   it chose them; on the samples where that was someone else, the redraw finds the joined
+   patient's (:func:`parts_to_find`), so samples keep the patient's face and hand features.
 """
 
 from __future__ import annotations
@@ -37,7 +39,15 @@ from voice.segments import SegmentPlan
 from voice.track_stats import TrackStats
 from voice.tracking import box_of, iou
 
-__all__ = ["MIN_LINK", "Joined", "join_segments", "link_tracks", "needs_redraw", "segment_frames"]
+__all__ = [
+    "MIN_LINK",
+    "Joined",
+    "join_segments",
+    "link_tracks",
+    "needs_redraw",
+    "parts_to_find",
+    "segment_frames",
+]
 
 #: Mean box overlap on the shared frames at which two tracks are one person.
 MIN_LINK = 0.3
@@ -172,3 +182,18 @@ def segment_frames(
     seg = plan.segments[result.index]
     near = [f for f in result.frames if seg.first - plan.stride <= f.frame <= seg.stop]
     return [_relabelled(f, mapping).with_patient(patient) for f in near]
+
+
+def parts_to_find(
+    plan: SegmentPlan, result: SegmentResult, mapping: dict[int, int], patient: int | None
+) -> set[int]:
+    """The segment's own samples where the joined ``patient`` is in view but the segment chose
+    someone else (or nobody): its face and hands were never looked for there."""
+    seg = plan.segments[result.index]
+    return {
+        f.frame
+        for f in result.frames
+        if seg.first <= f.frame < seg.stop
+        and any(mapping[p.person_id] == patient for p in f.people)
+        and (None if f.patient_id is None else mapping.get(f.patient_id)) != patient
+    }

@@ -4,10 +4,10 @@ The same steps as on AWS (:mod:`voice.segmented`): the plan here, the segments i
 worker decodes its own range of the upload and writes its result to the store), the join here,
 the draws in the pool, the merge here. Workers are spawned (not forked: this process already
 runs Whisper's and the decoder's threads) and stay for both phases. The default is one worker
-per core, fewer when memory would not hold them (``WORKER_BYTES`` each, measured peak of a pass
-with its ffmpeg encoder ~1.1 GB); a video of at most ``settings.segment_above_s`` seconds, or a
-single worker, keeps the one-pass pipeline, so a 2-core machine is as fast as before for short
-videos.
+per core, fewer when memory would not hold them (``WORKER_BYTES`` each); a video of at most
+``settings.segment_above_s`` seconds, or a single worker, keeps the one-pass pipeline. On two
+cores two workers are as fast as one pass (``benchmarks/long_results.md``): the one pass already
+keeps both cores busy.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from voice.storage import Store
 
 __all__ = ["WORKER_BYTES", "default_workers", "run_segmented"]
 
-#: Memory one worker may need: a segment's pass with its x264 child peaked at ~1.1 GB here.
+#: Memory one worker may need: a 120 s segment of 640×480 video with its x264 child peaked at
+#: 690–760 MB (``benchmarks/long_results.md``), a one-pass 4K video at ~930 MB.
 WORKER_BYTES = 1_300_000_000
 
 

@@ -3,9 +3,9 @@
 The annotated parts (each segment's, or its redrawn one) are joined without re-encoding and the
 audio track added (:func:`voice.merge.join_parts`); the key frames are kept once each (the
 earliest frame that took a key time, as one pass picks it) with their pose files written from the
-joined poses (final ids, the patient marked); then the same outputs as one pass
-(:func:`voice.stages.finish`: samples from the joined track, CSV, VTT, the session index, the
-metadata last), and the session's intermediate files are deleted.
+joined poses (final ids, the patient marked, the face and hands a redraw found); then the same
+outputs as one pass (:func:`voice.stages.finish`: samples from the joined track, CSV, VTT, the
+session index, the metadata last), and the session's intermediate files are deleted.
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ import json
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from voice import layout
-from voice.body25 import pose_to_json
+from voice.body25 import PoseFrame, pose_to_json
 from voice.config import Settings
 from voice.layout import VIDEOS
 from voice.merge import join_parts
 from voice.poses import PoseTrack
 from voice.render import VideoPassResult
-from voice.scratch import PlanDoc, key_frames_from_json
-from voice.segment_pass import KeyFrameImage
+from voice.scratch import PlanDoc, frames_from_json, key_frames_from_json
+from voice.segment_pass import KeyFrameImage, SegmentResult
 from voice.segmented import delete_workspaces, joined_results
 from voice.session import SessionOutputs
 from voice.stages import Prepared, Run, StageCallback, finish
@@ -59,41 +60,56 @@ def _download(store: Store, key: str, target: Path) -> Path:
     return target
 
 
+@dataclass
+class _Parts:
+    """What the merge takes from the segments: each one's annotated part (its own or its redrawn
+    one), key frames, frames shown, seconds, and the samples whose face and hands a redraw found."""
+
+    videos: list[str] = field(default_factory=list)
+    keys: list[KeyFrameImage] = field(default_factory=list)
+    shown: int = 0
+    timings: dict[str, float] = field(default_factory=lambda: {"pose": 0.0, "annotate": 0.0})
+    found: dict[int, PoseFrame] = field(default_factory=dict)
+
+
+def _parts(store: Store, doc: PlanDoc, results: Sequence[SegmentResult], redraw: set[int]) -> _Parts:
+    ws, out = doc.workspace, _Parts()
+    for r in results:
+        out.timings["pose"] += r.timings.get("pose", 0.0)
+        out.timings["annotate"] += r.timings.get("annotate", 0.0)
+        if r.index in redraw:
+            drawn = json.loads(store.read(VIDEOS, ws.drawn(r.index)))
+            out.keys += key_frames_from_json(drawn["key_frames"])
+            out.shown += int(drawn["shown"])
+            out.timings["annotate"] += float(drawn["seconds"])
+            out.found.update((f.frame, f) for f in frames_from_json(drawn.get("frames", [])))
+            out.videos.append(ws.drawn(r.index, ".mp4"))
+        else:
+            out.keys += r.key_frames
+            out.shown += r.shown
+            out.videos.append(ws.segment(r.index, ".mp4"))
+    return out
+
+
 def merge_step(
     store: Store, doc: PlanDoc, *, settings: Settings, on_stage: StageCallback | None = None
 ) -> dict[str, Any]:
     """The session's outputs from its segments (module notes); returns its metadata."""
-    ws = doc.workspace
     results, joined = joined_results(store, doc, {})
-    join = json.loads(store.read(VIDEOS, ws.join))
-    redraw = set(join["redraw"])
-    timings = {"pose": 0.0, "annotate": 0.0}
-    keys: list[KeyFrameImage] = []
-    shown = 0
+    join = json.loads(store.read(VIDEOS, doc.workspace.join))
+    got = _parts(store, doc, results, set(join["redraw"]))
+    track = PoseTrack([got.found.get(f.frame, f) for f in joined.track.frames])
     with tempfile.TemporaryDirectory(prefix="voice-merge-") as tmp:
         work = Path(tmp)
-        parts = []
-        for r in results:
-            timings["pose"] += r.timings.get("pose", 0.0)
-            timings["annotate"] += r.timings.get("annotate", 0.0)
-            if r.index in redraw:
-                drawn = json.loads(store.read(VIDEOS, ws.drawn(r.index)))
-                keys += key_frames_from_json(drawn["key_frames"])
-                shown += int(drawn["shown"])
-                timings["annotate"] += float(drawn["seconds"])
-                video = ws.drawn(r.index, ".mp4")
-            else:
-                keys += r.key_frames
-                shown += r.shown
-                video = ws.segment(r.index, ".mp4")
-            parts.append(_download(store, video, work / f"part_{r.index:03d}.mp4"))
-        audio = _download(store, ws.audio, work / "audio.m4a") if doc.info.has_audio else None
+        parts = [_download(store, key, work / f"part_{i:03d}.mp4") for i, key in enumerate(got.videos)]
+        has_audio = doc.info.has_audio
+        audio = _download(store, doc.workspace.audio, work / "audio.m4a") if has_audio else None
         out = work / "annotated.mp4"
-        video_s = shown * doc.plan.show_every / doc.info.fps
+        video_s = got.shown * doc.plan.show_every / doc.info.fps
         join_parts(parts, audio, out, duration_s=doc.info.duration_s if audio is not None else video_s)
         outputs = SessionOutputs(work)
         outputs.add(layout.annotated_video_key(doc.patient, doc.session), out, "video/mp4")
-        _key_frames(outputs, doc, keys, joined.track)
+        _key_frames(outputs, doc, got.keys, track)
         upload = layout.parse_upload_key(doc.upload_key)
         run = Run(
             store,
@@ -109,13 +125,13 @@ def merge_step(
         )
         found = Prepared(doc.info, doc.transcript, doc.windows, doc.pin, doc.appearance, None, doc.models)
         result = VideoPassResult(
-            joined.track,
+            track,
             join["predictions"],
-            timings,
+            got.timings,
             joined.people,
             joined.patient,
             joined.appearance,
-            bool(redraw),
+            bool(join["redraw"]),
         )
         meta = finish(run, found, result, outputs)
     delete_workspaces(store, doc.patient, doc.session)

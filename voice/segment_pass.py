@@ -21,7 +21,7 @@ whole video's poses, so every segment is drawn afterwards (:func:`draw_segment`)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from voice.media import VideoInfo
 from voice.overlay import KeyFrame, KeyFrames, Timeline, key_frame_times
 from voice.patient import PatientChooser
 from voice.people import PeoplePass
-from voice.poses import PoseTrack
+from voice.poses import PoseTrack, face_hands_estimator, patient_parts
 from voice.render import RenderPlan
 from voice.segments import OPEN_END, Segment, SegmentPlan
 
@@ -217,16 +217,42 @@ def segment_pass(source: Path, info: VideoInfo, job: SegmentJob, *, settings: Se
     return result
 
 
+def _with_parts(
+    frames: Iterable[Frame], samples: Samples, wanted: Collection[int], settings: Settings
+) -> Iterator[Frame]:
+    """The frames, passed through; on those in ``wanted`` the patient's face and hands are found
+    first and put into their samples (:func:`voice.joining.parts_to_find`)."""
+    estimator = face_hands_estimator(settings) if wanted else None
+    if estimator is None:
+        yield from frames
+        return
+    with estimator:
+        for fr in frames:
+            pose = samples.at(fr.index)
+            if fr.index in wanted and pose is not None and pose.keypoints is not None:
+                parts = patient_parts(estimator, fr.bgr, pose.keypoints, fr.source_size)
+                samples.put(pose.with_patient_parts(*parts))
+            yield fr
+
+
 def draw_segment(
-    source: Path, info: VideoInfo, job: SegmentJob, frames: list[PoseFrame], *, settings: Settings
+    source: Path,
+    info: VideoInfo,
+    job: SegmentJob,
+    frames: list[PoseFrame],
+    *,
+    settings: Settings,
+    find_parts: Collection[int] = frozenset(),
 ) -> SegmentResult:
     """Draw and encode the segment again from stored poses (``frames``: the joined ones, final
     ids and patient): no pose runs, only the segment's frames and the samples around them are
-    decoded."""
+    decoded; the patient's face and hands are found on the samples in ``find_parts``. The
+    result's frames are those drawn with."""
     plan = _spans(job, info, settings, replay=True)
-    out, keys, fed = _encode(
-        job, info, settings, iter_frames(source, plan), Samples(PoseTrack(frames), replay=True)
-    )
+    samples = Samples(PoseTrack(frames), replay=True)
+    decoded = _with_parts(iter_frames(source, plan), samples, find_parts, settings)
+    out, keys, fed = _encode(job, info, settings, decoded, samples)
     until, tolerance = _until(job, info)
     check_complete(fed.shown, fed.last_shown_s, until_s=until, tolerance_s=tolerance)
-    return SegmentResult(job.segment.index, frames, key_frames=keys, video=out, shown=fed.shown)
+    drawn = [samples.at(f.frame) or f for f in frames]
+    return SegmentResult(job.segment.index, drawn, key_frames=keys, video=out, shown=fed.shown)

@@ -11,7 +11,8 @@ writing the session's intermediate files (:mod:`voice.scratch`) in the store:
 3. **join** (:func:`join_step`): every segment's result present (else the failure record names
    the segments that failed), track ids across the cuts, the patient over the whole video, the
    model's predictions, which segments to draw again (:mod:`voice.joining`);
-4. **draw** ``i`` (:func:`draw_step`, in parallel): those segments drawn again from the joined poses;
+4. **draw** ``i`` (:func:`draw_step`, in parallel): those segments drawn again from the joined poses
+   (and the patient's face and hands found where the segment had chosen someone else);
 5. **merge** (:func:`merge_step`): the parts joined without re-encoding (:mod:`voice.merge`),
    key frames, then the same outputs as one pass (:func:`voice.stages.finish`: samples, CSV,
    VTT, session index, metadata last), then the intermediate files are deleted.
@@ -36,12 +37,13 @@ from typing import Any
 from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
-from voice.joining import Joined, join_segments, segment_frames
+from voice.joining import Joined, join_segments, parts_to_find, segment_frames
 from voice.layout import VIDEOS
 from voice.merge import encode_audio
 from voice.render import RenderPlan
 from voice.scratch import (
     PlanDoc,
+    frames_to_json,
     key_frames_to_json,
     segment_from_json,
     segment_to_json,
@@ -245,12 +247,17 @@ def draw_step(store: Store, doc: PlanDoc, index: int, *, source: Path, settings:
     mapping = {int(k): int(v) for k, v in join["ids"][index].items()}
     result = segment_from_json(store.read(VIDEOS, ws.segment(index)))
     frames = segment_frames(doc.plan, result, mapping, join["patient"])
+    wanted = parts_to_find(doc.plan, result, mapping, join["patient"])
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="voice-draw-") as work:
         job = _job(doc, index, Path(work), draw=True, predictions=join["predictions"])
-        drawn = draw_segment(source, doc.info, job, frames, settings=settings)
+        drawn = draw_segment(source, doc.info, job, frames, settings=settings, find_parts=wanted)
         assert drawn.video is not None
         store.upload(VIDEOS, ws.drawn(index, ".mp4"), drawn.video, content_type="video/mp4")
-    keys = key_frames_to_json(drawn.key_frames)
-    record = {"key_frames": keys, "shown": drawn.shown, "seconds": time.perf_counter() - t0}
+    record = {
+        "key_frames": key_frames_to_json(drawn.key_frames),
+        "shown": drawn.shown,
+        "seconds": time.perf_counter() - t0,
+        "frames": frames_to_json([f for f in drawn.frames if f.frame in wanted]),
+    }
     store.write(VIDEOS, ws.drawn(index), json.dumps(record).encode())

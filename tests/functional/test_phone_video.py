@@ -16,7 +16,7 @@ import pytest
 
 from tests.media import PHONE_FORMATS, ffmpeg, phone_video
 from tests.synthetic import moving_skeleton
-from voice import render
+from voice import drawer
 from voice.body25 import PoseFrame
 from voice.config import Settings
 from voice.frames import FramePlan, iter_decoded, iter_frames
@@ -121,14 +121,14 @@ def test_the_drawn_skeleton_of_an_in_between_frame_is_interpolated(
     import voice.people
 
     drawn: list[PoseFrame | None] = []
-    real_draw = render.draw_overlay
+    real_draw = drawer.draw_overlay
 
     def recording_draw(bgr: np.ndarray, pose: PoseFrame | None, overlay: Any) -> np.ndarray:
         drawn.append(pose)
         return real_draw(bgr, pose, overlay)
 
     monkeypatch.setattr(voice.people, "PeopleEstimator", _MovingPerson)
-    monkeypatch.setattr(render, "draw_overlay", recording_draw)
+    monkeypatch.setattr(drawer, "draw_overlay", recording_draw)
     source = samples_dir / "garden.mp4"  # 25 fps: a pose sample every 5th frame
     info = probe(source)
     outputs = SessionOutputs(tmp_path)

@@ -25,7 +25,17 @@ def test_help_imports_nothing_heavy() -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["process"], ["process", "x.mp4"], ["frobnicate"], ["train"], ["predict", "x.mp4"], ["cloud"]],
+    [
+        [],
+        ["process"],
+        ["process", "x.mp4"],
+        ["frobnicate"],
+        ["train"],
+        ["predict", "x.mp4"],
+        ["cloud"],
+        ["process", "x.mp4", "--patient", "maria", "--workers", "0"],
+        ["process", "x.mp4", "--patient", "maria", "--workers", "two"],
+    ],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
@@ -62,3 +72,19 @@ def test_predict_without_a_model_says_what_to_do(tmp_path: Path, capsys: pytest.
     video.write_bytes(b"")
     assert main(["predict", str(video), "--patient", "maria", "--data-dir", str(tmp_path)]) == 1
     assert "voice train maria" in capsys.readouterr().err
+
+
+def test_workers_default_to_the_setting_else_the_cores_memory_permitting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voice import parallel
+    from voice.config import Settings
+
+    assert parallel.default_workers(Settings(workers=3)) == 3
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(parallel, "_available_memory", lambda: 3 * parallel.WORKER_BYTES + 1)
+    assert parallel.default_workers(Settings()) == 3, "memory for three"
+    monkeypatch.setattr(parallel, "_available_memory", lambda: 100 * parallel.WORKER_BYTES)
+    assert parallel.default_workers(Settings()) == 8, "one per core"
+    monkeypatch.setattr(parallel, "_available_memory", lambda: 0)
+    assert parallel.default_workers(Settings()) == 1, "always one"

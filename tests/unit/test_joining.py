@@ -12,7 +12,7 @@ import pytest
 from tests.synthetic import standing
 from voice.body25 import Person, PoseFrame
 from voice.config import Settings
-from voice.joining import join_segments, link_tracks, needs_redraw, segment_frames
+from voice.joining import join_segments, link_tracks, needs_redraw, parts_to_find, segment_frames
 from voice.media import VideoInfo
 from voice.patient import PatientChooser
 from voice.pin import PersonPin
@@ -108,6 +108,19 @@ def test_the_patient_is_chosen_over_the_whole_video_not_per_segment() -> None:
     assert {f.patient_id for f in drawn} == {0}
     assert drawn[0].frame == plan.segments[1].first - plan.stride
     assert drawn[-1].frame == plan.segments[1].stop
+    # Its face and hands were looked for on B: they are found for A where A is in view.
+    middle_seg = plan.segments[1]
+    wanted = parts_to_find(plan, results[1], joined.ids[1], joined.patient.track_id)
+    chose_b = {
+        f.frame
+        for f in results[1].frames
+        if middle_seg.first <= f.frame < middle_seg.stop
+        and f.patient_id == ID_BLOCK
+        and any(p.person_id == 0 for p in f.people)
+    }
+    assert chose_b
+    assert wanted == chose_b
+    assert parts_to_find(plan, results[0], joined.ids[0], joined.patient.track_id) == set()
 
 
 def test_a_pin_in_one_segment_names_the_patient_everywhere() -> None:
