@@ -35,6 +35,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -227,7 +228,7 @@ def _draw(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
     return {"index": event.index}
 
 
-def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Any, settings: Settings) -> None:
+def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Path, settings: Settings) -> None:
     try:
         draw_step(store, doc, index, source=source, settings=settings)
     except Exception as exc:
