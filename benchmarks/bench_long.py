@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_long.py [--seconds 600] [--segment-s 60] [--workers 2]
         [--cloud-segment-s 120] [--cloud-segments 2] [--inputs-dir DIR] [--out JSON]
+    .venv/bin/python benchmarks/bench_long.py --cloud-only VIDEO [--cloud-segment-s S] ...
 
 1. **Side by side.** A ``--seconds``-long narrated 640×480 video (the bundled samples back to back,
    ``tests.media.long_narrated_video``, built once into ``--inputs-dir``) is processed as
@@ -19,7 +20,8 @@
    audio and the audio track) in a fresh process, then ``--cloud-segments`` segments of
    ``--cloud-segment-s`` seconds, each in a fresh process as a cold Lambda runs it (imports,
    models, the pass, its result written), one at a time: wall, seconds per second of video, peak
-   RSS of the segment worker with its ffmpeg.
+   RSS of the segment worker with its ffmpeg. ``--cloud-only VIDEO`` runs only these, on VIDEO
+   (e.g. a phone format).
 
 The last line: ``LONG one_pass_s=… segmented_s=… speedup=… one_pass_rss_mb=… segmented_rss_mb=…
 same_events=… same_samples=… video_ok=… segment_s=… segment_wall_s=… segment_rss_mb=…``.
@@ -258,15 +260,30 @@ def _print(report: dict[str, Any], args: argparse.Namespace) -> None:
     same = report["same"]
     print("same:", {k: v for k, v in same.items() if k not in ("poses", "timings")})
     print("timings (one pass, segmented):", same["timings"])
-    plan = report["cloud"]["plan"]
+    _print_cloud(report["cloud"])
+
+
+def _print_cloud(cloud: dict[str, Any]) -> None:
+    plan = cloud["plan"]
     peak = plan["peak_rss_mb"]
     print(f"plan step: wall {plan['wall']:.1f} s, {plan['segments']} segments, peak {peak:.0f} MB")
-    for s in report["cloud"]["segments"]:
+    for s in cloud["segments"]:
         print(
             f"segment of {s['length']:.0f} s in a fresh process: wall {s['wall']:.1f} s "
             f"(imports {s['imports']:.1f}), {s['wall'] / s['length']:.3f} s per s of video, "
             f"CPU {s['cpu']:.1f} s, peak RSS {s['peak_rss_mb']:.0f} MB, load {s['load'][0]:.1f}"
         )
+
+
+def cloud_only(args: argparse.Namespace) -> None:
+    """Per-segment figures (4.) on another input, e.g. a phone format."""
+    with tempfile.TemporaryDirectory(prefix="bench-long-") as tmp:
+        cloud = _cloud(args.cloud_only, Path(tmp), args)
+    if args.out is not None:
+        args.out.write_text(
+            json.dumps({"video": str(args.cloud_only), **cloud}, indent=2, default=str) + "\n"
+        )
+    _print_cloud(cloud)
 
 
 def main() -> None:
@@ -280,7 +297,17 @@ def main() -> None:
     parser.add_argument("--cloud-segments", type=int, default=2)
     parser.add_argument("--inputs-dir", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--out", type=Path, default=None, help="write the whole report as JSON here")
+    parser.add_argument(
+        "--cloud-only",
+        type=Path,
+        default=None,
+        metavar="VIDEO",
+        help="only the per-segment figures, on VIDEO",
+    )
     args = parser.parse_args()
+    if args.cloud_only is not None:
+        cloud_only(args)
+        return
 
     from tests.media import long_narrated_video
 

@@ -14,6 +14,7 @@ import concurrent.futures as futures
 import contextlib
 import io
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -167,8 +168,13 @@ class _Failing:
 
 
 def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
-    visit: Path, two_workers: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    visit: Path,
+    two_workers: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     # One worker thread in this process, so the fault injected here reaches the segment pass.
     monkeypatch.setattr(parallel, "_pool", lambda size: futures.ThreadPoolExecutor(max_workers=1))
     store = LocalStore(tmp_path)
@@ -205,3 +211,8 @@ def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
     assert done["samples"] == two_workers["samples"]
     assert done["keys"] == two_workers["keys"]
     assert not (annotated / "segments").exists()
+    # Logs name neither the patient nor the file, nor what was said (the segments' lines included).
+    text = "\n".join(r.getMessage() for r in caplog.records).lower()
+    assert "segments joined" in text
+    for secret in ("maria", "visit", "happy", "sad"):
+        assert secret not in text, secret
