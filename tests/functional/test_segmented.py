@@ -1,6 +1,7 @@
 """A long video in segments (issue 15), on real media: a 36 s narrated visit with two people, cut
 into three segments of ~12 s, processed by two worker processes (``voice process --workers 2``)
-and in one pass; a segment that fails, and the retry that reuses the others.
+and in one pass; a segment that fails, and the retry that reuses the others; a video without
+sound (the joined parts get a silent track of the video's length).
 
 Orange is in view the whole time; blue comes in at 5 s and leaves at 30 s, so blue crosses both
 cuts (ids linked across them) and is in view for the whole middle segment (where, alone, the
@@ -216,3 +217,31 @@ def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
     assert "segments joined" in text
     for secret in ("maria", "visit", "happy", "sad"):
         assert secret not in text, secret
+
+
+def test_a_video_without_sound_gets_a_silent_track_of_its_length(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "_pool", lambda size: futures.ThreadPoolExecutor(max_workers=1))
+    scene = scenes.Scene(
+        (scenes.Actor("orange", "orange", lambda t: (320 + 8 * np.sin(2 * t), 200.0, 300.0)),), 21.0
+    )
+    video = scenes.render(scene, tmp_path / "quiet.mp4")
+    store = LocalStore(tmp_path / "data")
+    key = stage_upload(store, video, "maria")
+    passes = _Failing(set())
+    monkeypatch.setattr(segmented, "segment_pass", passes)
+    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2))
+    assert sorted(passes.ran) == [0, 1], "two segments"
+    assert meta["events"] == []
+    assert "the video has no audio track: no narration to find" in meta["reasons"]
+    assert meta["poses"]["frames"] == 21 * 5
+    out = tmp_path / "data" / "videos" / "annotated" / "maria" / f"{meta['session']}.mp4"
+    import av
+
+    with av.open(str(out)) as container:
+        kinds = [(s.type, s.codec_context.name) for s in container.streams]
+        frames = sum(1 for _ in container.decode(container.streams.video[0]))
+    assert kinds == [("video", "h264"), ("audio", "aac")]
+    assert frames == 21 * 25
+    assert abs(probe(out).duration_s - 21.0) <= 0.1
