@@ -140,6 +140,7 @@ class VoiceStack(Stack):
             "VideosBucket": self.storage.videos.bucket_name,
             "PatientsBucket": self.storage.patients.bucket_name,
             "StateMachineArn": self.training.state_machine.state_machine_arn,
+            "LongVideoStateMachineArn": self.long_videos.state_machine.state_machine_arn,
             "HistoryTable": self.training.table.table_name,
             "RefKeySecretArn": self.storage.ref_secret.secret_arn,
             "UploadQueueUrl": self.processing.queue.queue_url,

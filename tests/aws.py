@@ -111,13 +111,16 @@ def fake_stack(region: str = "us-east-1") -> dict[str, Any]:
     create_history_table(ddb, HISTORY_TABLE)
     role = boto3.client("iam", region_name=region).create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")
     sfn = boto3.client("stepfunctions", region_name=region)
-    arn = sfn.create_state_machine(
-        name="voice-training",
-        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        roleArn=role["Role"]["Arn"],
-    )["stateMachineArn"]
+    arn, long_arn = (
+        sfn.create_state_machine(
+            name=name,
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=role["Role"]["Arn"],
+        )["stateMachineArn"]
+        for name in ("voice-training", "voice-long-videos")
+    )
     secret = create_ref_secret(boto3.client("secretsmanager", region_name=region))
-    return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "ref_secret_arn": secret}
+    return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "long_arn": long_arn, "ref_secret_arn": secret}
 
 
 def publish_outputs(stack: dict[str, Any], region: str, stack_name: str) -> dict[str, str]:
@@ -128,6 +131,7 @@ def publish_outputs(stack: dict[str, Any], region: str, stack_name: str) -> dict
         "VideosBucket": VIDEOS_BUCKET,
         "PatientsBucket": PATIENTS_BUCKET,
         "StateMachineArn": stack["arn"],
+        "LongVideoStateMachineArn": stack["long_arn"],
         "HistoryTable": HISTORY_TABLE,
         "RefKeySecretArn": stack["ref_secret_arn"],
         "UploadQueueUrl": f"https://sqs.{region}.amazonaws.com/123456789012/voice-uploads",

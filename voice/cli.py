@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
     c.add_argument("patient", metavar="PATIENT")
     c.add_argument("--force", action="store_true", help="the gate skips its minimums and cooldown")
-    c = csub.add_parser("status", parents=[common], help="training history rows and the last execution")
+    c = csub.add_parser("status", parents=[common], help="training history, last executions")
     c.add_argument("patient", metavar="PATIENT")
     c = csub.add_parser("download-model", parents=[common], help="download the promoted model's artifacts")
     c.add_argument("patient", metavar="PATIENT")

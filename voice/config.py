@@ -144,6 +144,7 @@ class Settings(BaseSettings):
     stack_name: str = "VoiceStack"
     history_table: str = ""
     state_machine_arn: str = ""
+    long_video_state_machine_arn: str = ""
     ref_secret_arn: str = Field("", description="Secret holding the key of the patient references.")
 
 

@@ -8,6 +8,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,8 @@ def test_upload_refuses_bad_names_before_sending_anything(
 
 def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
     """The history table and the execution names know the patient by keyed reference only."""
-    from voice.aws.cli import start_training, status
+    from voice.aws.cli import LONG_VIDEOS_LISTED, start_training, status
+    from voice.aws.outputs import CloudNames
 
     ann = ref("Ann Example")
     started = start_training("Ann Example", sfn=aws["sfn"], state_machine_arn=aws["arn"], ref=ann)
@@ -158,17 +160,37 @@ def test_start_training_then_status_shows_the_execution_and_history(aws: dict[st
         TableName=HISTORY_TABLE,
         Item={"patient": {"S": ref("bob")}, "sk": {"S": "RUN#x"}, "status": {"S": "failed"}},
     )
-    report = status(
-        "Ann Example",
-        ddb=aws["ddb"],
-        table=HISTORY_TABLE,
-        sfn=aws["sfn"],
+    # Long videos in segments: executions named <ref>-<digest> (voice.aws.long_videos).
+    long_names = [f"{ann}-{i:016x}" for i in range(LONG_VIDEOS_LISTED + 1)]
+    for name in [*long_names, f"{ref('bob')}-{0:016x}"]:
+        aws["sfn"].start_execution(stateMachineArn=aws["long_arn"], name=name, input="{}")
+    names = CloudNames(
+        videos_bucket=VIDEOS_BUCKET,
+        patients_bucket=PATIENTS_BUCKET,
         state_machine_arn=aws["arn"],
-        ref=ann,
+        history_table=HISTORY_TABLE,
+        ref_secret_arn=aws["ref_secret_arn"],
+        long_video_state_machine_arn=aws["long_arn"],
     )
+    report = status("Ann Example", ddb=aws["ddb"], sfn=aws["sfn"], names=names, ref=ann)
     assert [r["status"] for r in report["runs"]] == ["trained", "skipped"]
     assert report["lock"]["lock_until"] == 1764000000.0
     assert report["last_execution"]["name"] == started["name"]
+    listed = report["long_videos"]
+    assert len(listed) == LONG_VIDEOS_LISTED  # the newest ones, none of bob's
+    assert {e["name"] for e in listed} <= set(long_names)
+    assert [e["started"] for e in listed] == sorted((e["started"] for e in listed), reverse=True)
+
+    # A stack deployed before long videos has no such output: status still works, lists none.
+    older = status(
+        "Ann Example",
+        ddb=aws["ddb"],
+        sfn=aws["sfn"],
+        names=replace(names, long_video_state_machine_arn=""),
+        ref=ann,
+    )
+    assert older["long_videos"] == []
+    assert older["last_execution"]["name"] == started["name"]
 
 
 def test_upload_never_overwrites_a_different_file_of_the_same_name(
@@ -242,11 +264,16 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
     assert code == 0
     assert json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
 
+    long_video = f"{ref('ann')}-{0:016x}"
+    aws["sfn"].start_execution(stateMachineArn=aws["long_arn"], name=long_video, input="{}")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "status", "ann", "--json"])
     assert code == 0
-    assert json.loads(out.getvalue())["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
+    report = json.loads(out.getvalue())
+    assert report["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
+    # found through the stack's LongVideoStateMachineArn output
+    assert [e["name"] for e in report["long_videos"]] == [long_video]
 
 
 # --- set-up problems: one line naming what to set, exit code 2 ---------------------------------

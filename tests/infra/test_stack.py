@@ -512,6 +512,8 @@ def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
     assert outputs["DataKeyArn"]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine", "TrainingStateMachine")
     assert outputs["StateMachineArn"]["Value"] == {"Ref": sm_id}
+    long_id, _ = synth.one("AWS::StepFunctions::StateMachine", "LongVideosStateMachine")
+    assert outputs["LongVideoStateMachineArn"]["Value"] == {"Ref": long_id}
     assert outputs["UploadQueueUrl"]["Value"] == {"Ref": synth.one("AWS::SQS::Queue", "ProcessingUploads")[0]}
 
 

@@ -39,6 +39,7 @@ __all__ = ["download_model", "run_cli", "start_training", "status", "upload"]
 
 #: upload_file switches to multipart above this size, in parts of this size.
 MULTIPART_BYTES = 8 * 1024 * 1024
+LONG_VIDEOS_LISTED = 5  # voice cloud status: the patient's newest long-video executions
 
 ProgressCallback = Callable[[int], None]
 
@@ -142,42 +143,57 @@ def start_training(
     return {"patient": patient, "execution_arn": response["executionArn"], "name": name, "force": force}
 
 
-def _last_execution(sfn: SFNClient, state_machine_arn: str, ref: str) -> dict[str, Any] | None:
-    """The patient's newest execution: execution names start with the patient's reference."""
+def _executions(sfn: SFNClient, state_machine_arn: str, ref: str, limit: int) -> list[dict[str, Any]]:
+    """The patient's newest executions, newest first: execution names start with the patient's
+    reference. Step Functions lists newest first, so the first page that has some holds them."""
     for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):
-        mine = [e for e in page["executions"] if e["name"].startswith(ref + "-")]
+        mine = sorted(
+            (e for e in page["executions"] if e["name"].startswith(ref + "-")),
+            key=lambda e: e["startDate"],
+            reverse=True,
+        )
         if mine:
-            newest = max(mine, key=lambda e: e["startDate"])
-            stopped = newest.get("stopDate")
-            return {
-                "name": newest["name"],
-                "status": newest["status"],
-                "started": newest["startDate"].isoformat(),
-                "stopped": stopped.isoformat() if stopped else None,
-            }
-    return None
+            return [
+                {
+                    "name": e["name"],
+                    "status": e["status"],
+                    "started": e["startDate"].isoformat(),
+                    "stopped": e["stopDate"].isoformat() if e.get("stopDate") else None,
+                }
+                for e in mine[:limit]
+            ]
+    return []
+
+
+def _last_execution(sfn: SFNClient, state_machine_arn: str, ref: str) -> dict[str, Any] | None:
+    newest = _executions(sfn, state_machine_arn, ref, limit=1)
+    return newest[0] if newest else None
 
 
 def status(
     patient: str,
     *,
     ddb: DynamoDBClient,
-    table: str,
     sfn: SFNClient,
-    state_machine_arn: str,
+    names: CloudNames,
     ref: str,
 ) -> dict[str, Any]:
-    """The patient's newest history rows, the gate lock, and the patient's last execution.
+    """The patient's newest history rows, the gate lock, the patient's last training execution
+    and newest long-video executions (``LONG_VIDEOS_LISTED``; none listed for a stack deployed
+    before long videos).
 
     The history table knows patients by reference only (``docs/cloud.md``, "Where PHI lives").
     """
     patient = layout.validate_name(patient, what="patient name")
+    long_arn = names.long_video_state_machine_arn
+    long_videos = _executions(sfn, long_arn, ref, LONG_VIDEOS_LISTED) if long_arn else []
     return {
         "patient": patient,
         "patient_ref": ref,
-        "runs": run_rows(ddb, table, ref),
-        "lock": lock_item(ddb, table, ref),
-        "last_execution": _last_execution(sfn, state_machine_arn, ref),
+        "runs": run_rows(ddb, names.history_table, ref),
+        "lock": lock_item(ddb, names.history_table, ref),
+        "last_execution": _last_execution(sfn, names.state_machine_arn, ref),
+        "long_videos": long_videos,
     }
 
 
@@ -256,9 +272,8 @@ def _run_command(args: Any, session: Session, names: CloudNames) -> dict[str, An
         return status(
             args.patient,
             ddb=session.client("dynamodb"),
-            table=names.history_table,
             sfn=session.client("stepfunctions"),
-            state_machine_arn=names.state_machine_arn,
+            names=names,
             ref=refs.ref(layout.validate_name(args.patient, what="patient name")),
         )
     if command == "download-model":

@@ -34,6 +34,11 @@ STACK_OUTPUTS: tuple[StackOutput, ...] = (
     ),
     StackOutput("PatientsBucket", "patients_bucket", "training samples and models"),
     StackOutput("StateMachineArn", "state_machine_arn", "the training flow (voice cloud train)"),
+    StackOutput(
+        "LongVideoStateMachineArn",
+        "long_video_state_machine_arn",
+        "long videos in segments (voice cloud status lists the patient's)",
+    ),
     StackOutput("HistoryTable", "history_table", "training history rows and the gate's lock"),
     StackOutput("RefKeySecretArn", "ref_secret_arn", "key of the patient references in logs and names"),
     StackOutput("UploadQueueUrl", None, "the video Lambda's queue"),
@@ -51,6 +56,10 @@ class CloudNames:
     state_machine_arn: str
     history_table: str
     ref_secret_arn: str
+    long_video_state_machine_arn: str = ""  # optional: stacks deployed before long videos lack it
+
+
+_OPTIONAL = {"long_video_state_machine_arn"}
 
 
 def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict[str, str]:
@@ -87,7 +96,7 @@ def resolve_names(
         for output in STACK_OUTPUTS:
             if output.setting in wanted and output.setting not in chosen and output.name in outputs:
                 chosen[output.setting] = outputs[output.name]
-    absent = [f for f in wanted if f not in chosen]
+    absent = [f for f in wanted if f not in chosen and f not in _OPTIONAL]
     if absent:
         raise ConfigError(f"stack {settings.stack_name!r} has no output for {', '.join(absent)}.")
     return CloudNames(**chosen)
