@@ -117,7 +117,7 @@ def fake_stack(region: str = "us-east-1") -> dict[str, Any]:
             definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
             roleArn=role["Role"]["Arn"],
         )["stateMachineArn"]
-        for name in ("voice-training", "voice-long-videos")
+        for name in ("voice-training", "voice-long-videos-stub")
     )
     secret = create_ref_secret(boto3.client("secretsmanager", region_name=region))
     return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "long_arn": long_arn, "ref_secret_arn": secret}
