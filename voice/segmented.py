@@ -63,6 +63,7 @@ __all__ = [
     "joined_results",
     "load_plan",
     "make_plan",
+    "segment_label",
     "segment_step",
 ]
 
@@ -163,6 +164,12 @@ def segment_step(store: Store, doc: PlanDoc, index: int, *, source: Path, settin
         store.write(VIDEOS, ws.segment(index), segment_to_json(result, doc.plan_id))
 
 
+def segment_label(doc: PlanDoc, index: int) -> str:
+    """``segment 2 of 3 (40.0–80.0 s)``: how failure messages name a segment."""
+    seg = doc.plan.segments[index]
+    return f"segment {index + 1} of {len(doc.plan.segments)} ({seg.start_s:.1f}–{seg.end_s:.1f} s)"
+
+
 def _failure(
     store: Store, doc: PlanDoc, missing: Sequence[int], errors: dict[int, str]
 ) -> SegmentFailedError:
@@ -170,7 +177,6 @@ def _failure(
     ws, plan = doc.workspace, doc.plan
     parts, stages, permanent = [], [], True
     for i in missing:
-        seg = plan.segments[i]
         what = errors.get(i, "it did not finish")
         if store.exists(VIDEOS, ws.segment(i, "_error.json")):
             stored = json.loads(store.read(VIDEOS, ws.segment(i, "_error.json")))
@@ -178,9 +184,7 @@ def _failure(
             stages.append(stored["stage"])
         else:
             permanent = False
-        parts.append(
-            f"segment {i + 1} of {len(plan.segments)} ({seg.start_s:.1f}–{seg.end_s:.1f} s) failed: {what}"
-        )
+        parts.append(f"{segment_label(doc, i)} failed: {what}")
     done = len(plan.segments) - len(missing)
     error = SegmentFailedError(
         "; ".join(parts) + f". The {done} segment(s) that finished are kept and reused when this upload is "

@@ -54,6 +54,7 @@ from voice.segmented import (
     join_step,
     load_plan,
     make_plan,
+    segment_label,
     segment_step,
 )
 from voice.stages import Run, check_size_before_download, identify, prepare
@@ -232,11 +233,9 @@ def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Path, settings
     try:
         draw_step(store, doc, index, source=source, settings=settings)
     except Exception as exc:
-        seg = doc.plan.segments[index]
         error = SegmentFailedError(
-            f"segment {index + 1} of {len(doc.plan.segments)} ({seg.start_s:.1f}–{seg.end_s:.1f} s): "
-            f"drawing it again failed: {type(exc).__name__}: {exc}. The segments that finished are kept "
-            "and reused when this upload is processed again.",
+            f"{segment_label(doc, index)}: drawing it again failed: {type(exc).__name__}: {exc}. "
+            "The segments that finished are kept and reused when this upload is processed again.",
             stage=getattr(exc, "stage", "annotate"),
         )
         error.permanent = bool(getattr(exc, "permanent", False))
