@@ -42,6 +42,15 @@ def _arn_ref(stack: cdk.Stack, construct: IConstruct) -> str:
     return f"<{stack.resolve(stack.get_logical_id(default))}.Arn>"
 
 
+def _env_arn(stack: cdk.Stack, service: str, resource: str) -> str:
+    """How nag spells an ARN the stack builds from its own region and account: the pseudo
+    parameters when the stack is environment-agnostic, the literal values when ``cdk deploy``
+    has resolved them from the credentials (``CDK_DEFAULT_ACCOUNT`` / ``CDK_DEFAULT_REGION``)."""
+    region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+    account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+    return f"arn:<AWS::Partition>:{service}:{region}:{account}:{resource}"
+
+
 def _iam5(scope: IConstruct, resources: Iterable[str], reason: str) -> None:
     for resource in resources:
         _ack(scope, f"{AWS}IAM5[Resource::{resource}]", reason)
@@ -157,7 +166,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     )
     _iam5(
         sm_role,
-        ["arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/TrainingJobs:*"],
+        [_env_arn(stack, "logs", "log-group:/aws/sagemaker/TrainingJobs:*")],
         "SageMaker writes training logs to streams it names per job inside /aws/sagemaker/TrainingJobs.",
     )
     _ack(
@@ -184,7 +193,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     )
     _iam5(
         sm.role,
-        ["arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/*"],
+        [_env_arn(stack, "sagemaker", "training-job/*")],
         "Training job names are generated per execution; the .sync pattern must describe/stop them.",
     )
     _ack(

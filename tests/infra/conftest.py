@@ -35,9 +35,10 @@ class Synth:
         return found[0]
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """Synthesize once, with the AwsSolutions and HIPAA packs on (findings do not stop the other tests)."""
+def synthesize(outdir: Path, *, account: str | None = None, region: str | None = None) -> Synth:
+    """Synthesize the app with the AwsSolutions and HIPAA packs on (findings do not stop the other
+    tests). With ``account`` and ``region`` the environment is resolved as the CDK CLI resolves it
+    from credentials before ``cdk deploy`` (``CDK_DEFAULT_ACCOUNT`` / ``CDK_DEFAULT_REGION``)."""
     import time
 
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -45,9 +46,14 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
     from infra.app import build_app
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
     t0 = time.perf_counter()
-    app, stack = build_app(cdk.App(outdir=str(outdir)), nag=True)
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in (("CDK_DEFAULT_ACCOUNT", account), ("CDK_DEFAULT_REGION", region)):
+            if value is None:
+                mp.delenv(name, raising=False)
+            else:
+                mp.setenv(name, value)
+        app, stack = build_app(cdk.App(outdir=str(outdir)), nag=True)
     error = None
     try:
         app.synth()
@@ -57,6 +63,18 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
     report = json.loads((outdir / "validation-report.json").read_text())
     return Synth(outdir, template, report, error, seconds)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The environment-agnostic synth every template test shares."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def synth_with_env(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The synth a real ``cdk deploy`` runs: account and region resolved, ARNs literal."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out.env"), account=FAKE_ACCOUNT, region="eu-west-1")
 
 
 def resolve(value: Any, refs: dict[str, str]) -> Any:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from tests.infra.conftest import Synth
+import pytest
+
+from tests.infra.conftest import FAKE_ACCOUNT, Synth
 
 PACKS = {"AwsSolutions", "HIPAA.Security"}
 
 
-def test_both_packs_ran_and_found_nothing_unacknowledged(synth: Synth) -> None:
+@pytest.fixture(params=["agnostic", "account-and-region"])
+def any_synth(request: pytest.FixtureRequest) -> Synth:
+    """Both ways the stack is synthesized: environment-agnostic (tests, ``cdk synth`` without
+    credentials) and with the account and region the CLI resolves before a real ``cdk deploy``."""
+    name = "synth" if request.param == "agnostic" else "synth_with_env"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+def test_both_packs_ran_and_found_nothing_unacknowledged(any_synth: Synth) -> None:
+    synth = any_synth
     reports = {r["pluginName"]: r for r in synth.report["pluginReports"]}
     assert set(reports) == PACKS
     unacknowledged = [
@@ -60,3 +71,16 @@ def test_acknowledged_rules_are_the_expected_few(synth: Synth) -> None:
         "AwsSolutions-SMG4",
         "HIPAA.Security-SecretsManagerRotationEnabled",
     }, rules
+
+
+def test_the_deploy_synth_really_pins_the_environment(synth_with_env: Synth) -> None:
+    """The account-and-region synth is the one that broke deploys: its ARNs are literal, so the
+    acknowledgments have to name them as such (infra/nag.py ``_env_arn``)."""
+    text = str(synth_with_env.template)
+    assert f"eu-west-1:{FAKE_ACCOUNT}" in text
+    suppressed = [
+        v["acknowledgedId"]
+        for r in synth_with_env.report["pluginReports"]
+        for v in r.get("suppressedViolations", [])
+    ]
+    assert any(f"eu-west-1:{FAKE_ACCOUNT}:training-job/*" in a for a in suppressed), suppressed
