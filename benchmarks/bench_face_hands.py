@@ -7,9 +7,9 @@ hands that move); every 5th frame (5 fps, as the pipeline samples) goes through 
 turn, so all of them share the same frames and the same machine noise:
 
 - ``pose``: today's pose (MediaPipe Pose, full model, tracking) — the reference;
-- ``pose+regions``: pose, then VOICE's face and hands on the pose's regions (voice.face_hands,
+- ``pose+regions``: pose, then VOICE's face and hands on the pose's regions (voice.pose.face_hands,
   the default settings: 468-point face model, hand-landmark lite, palm search every 5 frames;
-  the models run by LiteRT in this thread, voice.landmark_models);
+  the models run by LiteRT in this thread, voice.pose.landmark_models);
 - ``pose+regions/face-only``, ``…/hands-only``: the same with one of the two turned off;
 - ``pose+regions/full-hands``, ``…/search-1``: the same with the full hand model, and with the
   palm search on every frame where a hand is missing;
@@ -43,11 +43,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.media import long_narrated_video
-from voice.body25 import from_mediapipe
-from voice.face_hands import FaceHandsEstimator
-from voice.face_layout import face70_from_mesh
-from voice.frames import iter_frames
-from voice.poses import PoseEstimator
+from voice.media.frames import iter_frames
+from voice.pose.body25 import from_mediapipe
+from voice.pose.face_hands import FaceHandsEstimator
+from voice.pose.face_layout import face70_from_mesh
+from voice.pose.legacy import PoseEstimator
 
 CHUNK = 25  # sampled frames a candidate runs before the next one takes its turn
 Result = tuple[np.ndarray | None, int]  # face (70, 3) or None, hands found
@@ -141,7 +141,7 @@ def _face_error(face: np.ndarray | None, reference: np.ndarray | None) -> float:
 
 
 def run(seconds: float) -> dict[str, Any]:
-    from voice.mp_quiet import native_stderr_muted
+    from voice.pose.mediapipe_logs import native_stderr_muted
 
     with tempfile.TemporaryDirectory() as tmp:
         video = long_narrated_video(Path(tmp) / "bench.mp4", seconds)

@@ -70,9 +70,9 @@ def _child(args: list[str]) -> dict[str, Any]:
 def child_process(data: str, video: str, workers: int, segment_s: float) -> None:
     """One ``voice process`` run (staged as an upload, then processed), with the time of each
     stage it announced."""
-    from voice.batch import stage_upload
     from voice.config import Settings
-    from voice.pipeline import Hooks, process_video
+    from voice.run.batch import stage_upload
+    from voice.run.pipeline import Hooks, process_video
     from voice.storage import LocalStore
 
     t0 = time.perf_counter()
@@ -90,25 +90,20 @@ def child_process(data: str, video: str, workers: int, segment_s: float) -> None
 
 def child_plan(data: str, video: str, segment_s: float) -> None:
     """Stage an upload and make its plan (the cloud's plan step), keeping the plan."""
-    from voice import layout, media
-    from voice.batch import stage_upload
     from voice.config import Settings
-    from voice.layout import VIDEOS
-    from voice.limits import MediaLimits
-    from voice.patient_store import read_pin
-    from voice.segmented import make_plan
-    from voice.stages import Run, identify, prepare
+    from voice.run.batch import stage_upload
+    from voice.segments.steps import make_plan
+    from voice.session.prepare import open_upload, prepare, upload_run
     from voice.storage import LocalStore
-    from voice.transcribe import make_transcriber
+    from voice.transcription.backends import make_transcriber
 
     store, settings = LocalStore(data), Settings(segment_s=segment_s)
     key = stage_upload(store, Path(video), "maria")
     t0 = time.perf_counter()
-    with store.download(VIDEOS, key) as local:
-        run = Run(store, layout.parse_upload_key(key), local, settings)
-        identify(run, force=True)
-        info = media.probe(local, MediaLimits.from_settings(settings))
-        found = prepare(run, info, make_transcriber(settings), read_pin(store, run.upload))
+    with upload_run(store, key, settings=settings) as run:
+        opened = open_upload(run, force=True)
+        assert opened.info is not None
+        found = prepare(run, opened.info, make_transcriber(settings), opened.pin)
         doc = make_plan(run, found, version=None, force=True)
     out = {
         "plan": doc.workspace.plan,
@@ -123,7 +118,7 @@ def child_segment(data: str, plan_key: str, index: int, video: str) -> None:
     """One segment as a cold Lambda runs it: imports, models, the pass, the result written."""
     t0 = time.perf_counter()
     from voice.config import Settings
-    from voice.segmented import load_plan, segment_step
+    from voice.segments.steps import load_plan, segment_step
     from voice.storage import LocalStore
 
     store = LocalStore(data)
@@ -157,7 +152,7 @@ def probe_video(path: Path) -> dict[str, Any]:
     """Streams, duration and decodable frames of an annotated video."""
     import av
 
-    from voice.media import probe
+    from voice.media.probe import probe
 
     with av.open(str(path)) as container:
         kinds = [(s.type, s.codec_context.name) for s in container.streams]
@@ -214,8 +209,8 @@ def _counted(marks: list[tuple[float, str]], stage: str) -> int:
 def restart_cost(seconds: float, segment_s: float, marks: list[tuple[float, str]]) -> dict[str, Any]:
     """Pose samples estimated twice around the cuts (from the plan's link), and the redraws."""
     from voice.config import Settings
-    from voice.media import VideoInfo
-    from voice.segments import plan_segments
+    from voice.media.probe import VideoInfo
+    from voice.segments.plan import plan_segments
 
     info = VideoInfo(seconds, 25.0, 640, 480, round(seconds * 25), True, "h264")
     plan = plan_segments(info, Settings(segment_s=segment_s))

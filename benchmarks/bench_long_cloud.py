@@ -47,8 +47,8 @@ def _run(args: list[str]) -> dict[str, Any]:
 def merge_child(data: str, plan_key: str, video: str) -> None:
     """Join, the redraws (here, one after the other) and the merge, as the state machine's steps."""
     from voice.config import Settings
-    from voice.segment_merge import merge_step
-    from voice.segmented import draw_step, join_step, load_plan
+    from voice.segments.merge_step import merge_step
+    from voice.segments.steps import draw_step, join_step, load_plan
     from voice.storage import LocalStore
 
     store, settings = LocalStore(data), Settings()

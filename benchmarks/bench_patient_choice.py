@@ -29,12 +29,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import scenes
-from voice.body25 import PoseFrame
 from voice.config import Settings
-from voice.frames import iter_frames
-from voice.patient import PatientChooser, longest_in_view
-from voice.people import PeoplePass
-from voice.pin import PersonPin
+from voice.media.frames import iter_frames
+from voice.people.estimator import PeoplePass
+from voice.people.patient import PatientChooser, longest_in_view
+from voice.people.pin import PersonPin
+from voice.pose.body25 import PoseFrame
 
 LIGHTS = {
     "ordinary": (1.0, 1.0, 1.0),

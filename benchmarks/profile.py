@@ -41,8 +41,8 @@ def _measure(fn: Callable[[], Any]) -> float:
 
 def _decode_only(video: Path, plan: Any) -> None:
     """Decode as the pass does (skipping what it may skip), converting nothing."""
-    from voice.frames import iter_decoded
-    from voice.media import open_container
+    from voice.media.frames import iter_decoded
+    from voice.media.probe import open_container
 
     container = open_container(video)
     stream = container.streams.video[0]
@@ -53,21 +53,21 @@ def _decode_only(video: Path, plan: Any) -> None:
 
 
 def _frames(video: Path, plan: Any) -> Iterator[Any]:
-    from voice.frames import iter_frames
+    from voice.media.frames import iter_frames
 
     return iter_frames(video, plan)
 
 
 def profile(video: Path, transcriber: Any) -> dict[str, float]:
     from tests.synthetic import moving_skeleton
-    from voice.body25 import PoseFrame
     from voice.config import Settings
-    from voice.drawing import Overlay, draw_overlay
-    from voice.frames import frame_plans
-    from voice.h264 import Encoding, H264Writer
-    from voice.media import probe
-    from voice.patient import PatientChooser
-    from voice.people import PeoplePass
+    from voice.drawing.overlay import Overlay, draw_overlay
+    from voice.media.frames import frame_plans
+    from voice.media.h264 import Encoding, H264Writer
+    from voice.media.probe import probe
+    from voice.people.estimator import PeoplePass
+    from voice.people.patient import PatientChooser
+    from voice.pose.body25 import PoseFrame
 
     settings = Settings()
     info = probe(video)
@@ -112,8 +112,8 @@ def profile(video: Path, transcriber: Any) -> dict[str, float]:
 
 
 def _transcribe(video: Path, transcriber: Any, settings: Any) -> None:
-    from voice.audio import iter_audio_chunks
-    from voice.transcript import transcribe_chunks
+    from voice.media.audio import iter_audio_chunks
+    from voice.transcription.transcript import transcribe_chunks
 
     transcribe_chunks(transcriber, iter_audio_chunks(video, chunk_s=settings.transcribe_chunk_s))
 
@@ -145,9 +145,9 @@ def _warm_start() -> Any:
     import numpy as np
 
     from voice.config import Settings
-    from voice.patient import PatientChooser
-    from voice.people import PeoplePass
-    from voice.transcribe import make_transcriber
+    from voice.people.estimator import PeoplePass
+    from voice.people.patient import PatientChooser
+    from voice.transcription.backends import make_transcriber
 
     transcriber = make_transcriber(Settings())
     transcriber.transcribe(np.zeros(16000, dtype=np.float32))

@@ -80,7 +80,7 @@ def _length(seconds: int) -> str:
 
 def worker_voice(video: Path, workdir: Path, model: str) -> dict[str, Any]:
     from voice.config import Settings
-    from voice.pipeline import process_video
+    from voice.run.pipeline import process_video
     from voice.storage import LocalStore
 
     settings = Settings(data_dir=workdir, whisper_model=model)
@@ -99,7 +99,7 @@ def _seed_poses(clip: Any, times: list[float]) -> list[Any]:
     import mediapipe as mp
     import numpy as np
 
-    from voice.body25 import PoseFrame, from_mediapipe
+    from voice.pose.body25 import PoseFrame, from_mediapipe
 
     poses = []
     with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
@@ -122,9 +122,9 @@ def worker_seed(video: Path, workdir: Path) -> dict[str, Any]:
     import numpy as np
     from moviepy import VideoFileClip
 
-    from voice.drawing import Overlay, draw_overlay
-    from voice.emotions import extract_events
-    from voice.transcribe_openai import OpenAIDecoding, OpenAIWhisperTranscriber
+    from voice.drawing.overlay import Overlay, draw_overlay
+    from voice.narration.emotions import extract_events
+    from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTranscriber
 
     stages: dict[str, float] = {}
     t_all = time.perf_counter()
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(out).write_text(json.dumps(result))
         return 0
 
-    from voice.media import probe
+    from voice.media.probe import probe
 
     rows = []
     for label, video, stacks in _runs(args):

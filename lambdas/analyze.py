@@ -1,4 +1,4 @@
-"""Step Functions task: is the patient ready for training? ``voice.gate.decide`` over the S3 listing.
+"""Step Functions task: is the patient ready for training? ``voice.model.gate.decide`` over the S3 listing.
 
 Input :class:`voice.aws.flow.AnalyzeEvent` (the execution input and name), output
 :class:`voice.aws.flow.AnalyzeOutput`: the decision, strings ready for the history row, the
@@ -18,11 +18,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.edge import clean_errors
 from lambdas.env import METRICS_NAMESPACE, AnalyzeEnv, load_env, patients_store
-from voice import gate, layout
+from lambdas.handler_errors import clean_errors
+from voice import layout
 from voice.aws.flow import AnalyzeEvent, AnalyzeOutput
 from voice.config import get_settings
+from voice.model import gate
 from voice.storage import Store
 
 __all__ = ["analyze", "handler", "training_job_name"]
@@ -38,7 +39,7 @@ def training_job_name(ref: str, execution: str) -> str:
 
 
 def analyze(store: Store, event: AnalyzeEvent, *, bucket: str, now: datetime | None = None) -> AnalyzeOutput:
-    from voice.runs import last_run_at  # numpy and the model code: kept off the handler's import
+    from voice.model.registry import last_run_at
 
     run = event.input
     patient = layout.validate_name(run.patient, what="patient name")

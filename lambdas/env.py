@@ -15,7 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from voice.aws import clients
-from voice.aws.refs import RefKeys
+from voice.aws.ref_key import RefKeys
 from voice.aws.s3 import S3Store
 
 __all__ = [

@@ -4,7 +4,7 @@ A thin adapter: parse the task's payload (:class:`voice.aws.long_videos.StepEven
 (:func:`voice.aws.long_videos.run_step`), answer with small JSON (keys, indices, counts). Log
 lines carry the step, the index and the patient's keyed reference only. Errors leave as the
 step's own (``StepFailed``, ``StepRetryable``, ``PatientBusyError``: the state machine retries or
-records by these names; their messages hold no data) or as :class:`lambdas.edge.HandlerError`.
+records by these names; their messages hold no data) or as :class:`lambdas.handler_errors.HandlerError`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.edge import HandlerError
 from lambdas.env import LongVideoEnv, load_env, video_store
+from lambdas.handler_errors import HandlerError
 from voice.aws import clients
 from voice.aws.long_videos import PatientBusyError, StepEvent, StepFailed, StepRetryable, run_step
 from voice.config import get_settings

@@ -15,8 +15,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.edge import clean_errors
 from lambdas.env import METRICS_NAMESPACE, PromoteEnv, load_env, patients_store
+from lambdas.handler_errors import clean_errors
 from voice.aws.flow import PromoteInput, PromoteOutput
 from voice.errors import ModelError
 from voice.storage import Store

@@ -2,7 +2,7 @@
 
 Triggers: EventBridge "Object Created" of a session index ``<patient>/.sessions/<session>.json``
 (one per processed upload, written after its samples), and the training state machine's
-``Recheck`` event (source ``voice.training``) after it released a lock that uploads found taken.
+``Recheck`` event (source ``voice.model.training``) after it released a lock that uploads found taken.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEve
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from lambdas.edge import clean_errors
 from lambdas.env import METRICS_NAMESPACE, GateEnv, load_env, ref_keys
+from lambdas.handler_errors import clean_errors
 from voice.aws import clients
 from voice.aws.history import RECHECK_DETAIL_TYPE, TRAINING_EVENT_SOURCE, Gate
 from voice.errors import InvalidNameError

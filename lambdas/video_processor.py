@@ -1,4 +1,5 @@
-"""SQS batch of S3 "Object Created" events (via EventBridge) → ``voice.pipeline.process_video`` per upload.
+"""SQS batch of S3 "Object Created" events (via EventBridge) → ``process_video`` per upload
+(:mod:`voice.run.pipeline`).
 
 Partial batch responses: a record that failed for a reason that may pass (storage, throttling, a
 timeout) is reported back (``batchItemFailures``) and retried by SQS up to the queue's
@@ -29,12 +30,12 @@ from lambdas.env import METRICS_NAMESPACE, VideoProcessorEnv, load_env, ref_keys
 from voice.aws import clients
 from voice.config import get_settings
 from voice.errors import VoiceError
-from voice.failures import record_failure
 from voice.layout import decode_event_key, parse_upload_key, session_ref
-from voice.limits import MediaLimits
+from voice.media.limits import MediaLimits
+from voice.session.failures import record_failure
 
 if TYPE_CHECKING:
-    from voice.segmented import LongVideo
+    from voice.segments.steps import LongVideo
 
 __all__ = ["UploadRecord", "handler", "record_handler"]
 
@@ -73,7 +74,7 @@ def _long_video(env: VideoProcessorEnv, ref: str) -> LongVideo | None:
 
 
 def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[str, Any]:
-    from voice.pipeline import Hooks, process_video  # the models and media stack: loaded on first use
+    from voice.run.pipeline import Hooks, process_video
 
     env = load_env(VideoProcessorEnv)
     store = video_store(env.videos_bucket, env.patients_bucket)

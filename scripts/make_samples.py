@@ -507,8 +507,8 @@ def check(manifest: dict, out_dir: Path) -> bool:
     import cv2
     import mediapipe as mp
 
-    from voice.audio import decode_audio
-    from voice.transcribe import FasterWhisperTranscriber
+    from voice.media.audio import decode_audio
+    from voice.transcription.backends import FasterWhisperTranscriber
 
     transcriber = FasterWhisperTranscriber("tiny.en")
     ok = True

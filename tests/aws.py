@@ -61,7 +61,7 @@ REF_KEY = "test-patient-ref-key-0123456789abcdef"
 
 
 def create_ref_secret(secretsmanager: Any, name: str = "voice-patient-ref-key") -> str:
-    """The stack's patient-reference secret (``voice.aws.refs``); returns its ARN."""
+    """The stack's patient-reference secret (``voice.aws.ref_key``); returns its ARN."""
     return str(secretsmanager.create_secret(Name=name, SecretString=REF_KEY)["ARN"])
 
 

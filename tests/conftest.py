@@ -15,14 +15,14 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 @pytest.fixture(scope="session")
 def manifest() -> dict[str, Any]:
-    from voice.demo import load_manifest
+    from voice.run.demo import load_manifest
 
     return load_manifest()
 
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
-    from voice.demo import samples_dir
+    from voice.run.demo import samples_dir
 
     return samples_dir()
 

@@ -1,7 +1,7 @@
 """Bad and unusual inputs, built at test time from the bundled samples (fast: stream copies, lavfi).
 
 Each maker writes one file into ``directory`` and returns its path. ffmpeg is the binary that
-``imageio-ffmpeg`` bundles (:func:`voice.media.ffmpeg_exe`). ``long_narrated_video`` builds
+``imageio-ffmpeg`` bundles (:func:`voice.media.probe.ffmpeg_exe`). ``long_narrated_video`` builds
 benchmark inputs by looping the samples.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from voice.demo import load_manifest, samples_dir
-from voice.media import ffmpeg_exe
+from voice.media.probe import ffmpeg_exe
+from voice.run.demo import load_manifest, samples_dir
 
 __all__ = [
     "PHONE_FORMATS",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice.media import ffmpeg_exe
+from voice.media.probe import ffmpeg_exe
 
 __all__ = [
     "Actor",

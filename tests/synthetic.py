@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from voice import layout
-from voice.body25 import PoseFrame, pose_to_json
 from voice.config import EMOTIONS
+from voice.pose.body25 import PoseFrame, pose_to_json
 from voice.storage import Store
 
 __all__ = [
@@ -194,7 +194,7 @@ def _render(
     # Off-frame keypoints are never confident.
     off = (xy[..., 0] < 0) | (xy[..., 0] >= style.width) | (xy[..., 1] < 0) | (xy[..., 1] >= style.height)
     conf[off] = np.minimum(conf[off], 0.1)
-    # Neck and MidHip are midpoints: confidence is the lower of the pair (as in voice.body25).
+    # Neck and MidHip are midpoints: confidence is the lower of the pair (as in voice.pose.body25).
     conf[:, 1] = np.minimum(conf[:, 2], conf[:, 5])
     conf[:, 8] = np.minimum(conf[:, 9], conf[:, 12])
     xy[:, _NO_LANDMARK, :] = 0.0

@@ -17,7 +17,7 @@ Contract (SageMaker training toolkit environment):
   path) and the exit status is non-zero. There is never a fallback model.
 - Standard output (the job's log) gets the run id, the decision and the scores only.
 
-The code path is the one of ``voice train``: :func:`voice.training.train_patient` over a
+The code path is the one of ``voice train``: :func:`voice.model.training.train_patient` over a
 :class:`~voice.storage.LocalStore` whose patients bucket holds the channel as ``<patient ref>/``
 (the channel's own keys are relative: the name is not needed).
 """
@@ -103,8 +103,8 @@ def run(env: Mapping[str, str]) -> dict[str, Any]:
     from voice import layout
     from voice.config import Settings
     from voice.errors import NotEnoughDataError
+    from voice.model.training import train_patient
     from voice.storage import LocalStore
-    from voice.training import train_patient
 
     hps = _hyperparameters(env)
     ref = str(hps.get("patient_ref") or env.get("VOICE_PATIENT_REF") or "")

@@ -11,16 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from voice.batch import process_files
 from voice.config import Settings, get_settings
-from voice.demo import run_demo
 from voice.errors import CloudSetupError, InvalidNameError, VoiceError
-from voice.parallel import default_workers
-from voice.pin import PersonPin, PersonPinError
-from voice.predict import predict_file
-from voice.report import write_report
+from voice.model.predict import predict_file
+from voice.model.report import write_report
+from voice.model.training import train_patient
+from voice.people.pin import PersonPin, PersonPinError
+from voice.run.batch import process_files
+from voice.run.demo import run_demo
+from voice.segments.local_pool import default_workers
 from voice.storage import LocalStore, Store
-from voice.training import train_patient
 
 __all__ = ["main"]
 
@@ -125,7 +125,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
-    from voice.aws.cli import run_cli  # the AWS SDK loads only for commands that need AWS
+    from voice.aws.commands import run_cli
 
     result = run_cli(args)
     _emit(args, result, json.dumps(result, indent=2, default=str))

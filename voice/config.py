@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         "other frame refers to (README: speed).",
     )
 
-    # --- long videos: segments processed in parallel (voice.segments) -----------------------
+    # --- long videos: segments processed in parallel (voice.segments.plan) -----------------------
     segment_s: float = Field(
         120.0, ge=10, description="A long video is processed in segments of about this many seconds."
     )

@@ -214,7 +214,7 @@ def pose_key(patient: str, session: str, index: int, time_s: float, emotion: str
 
 
 def segments_prefix(patient: str, session: str) -> str:
-    """The intermediate files of a video processed in segments (:mod:`voice.scratch`): plan,
+    """The intermediate files of a video processed in segments (:mod:`voice.segments.workspace`): plan,
     each segment's poses and annotated part, the audio; deleted once the session is complete."""
     return f"annotated/{patient}/segments/{session}/"
 
@@ -283,12 +283,12 @@ def patient_prefix(patient: str) -> str:
 
 
 def profile_key(patient: str) -> str:
-    """The patient's profile (nicknames, ...; :mod:`voice.profile`), in the patients bucket."""
+    """The patient's profile (nicknames, ...; :mod:`voice.people.profile`), in the patients bucket."""
     return f"{patient}/profile.json"
 
 
 def person_pin_key(upload: Upload) -> str:
-    """Who the patient is in one upload (``voice process --person``; :mod:`voice.patient`), in the
+    """Who the patient is in one upload (``voice process --person``; :mod:`voice.people.patient`), in the
     videos bucket next to it: ``<patient>/<file>.person.json`` (not a video: it starts nothing)."""
     return f"{upload.patient}/{upload.file_name}.person.json"
 

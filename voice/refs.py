@@ -3,7 +3,7 @@
 An HMAC-SHA256 of the patient's name (NFC) under a secret key, truncated to 16 hex digits. Without
 the key a list of candidate names does not reverse it (an unkeyed hash would); with the key the
 same patient always gets the same reference, so log lines and runs can be correlated. On AWS the
-key is a Secrets Manager secret the stack creates (:mod:`voice.aws.refs`).
+key is a Secrets Manager secret the stack creates (:mod:`voice.aws.ref_key`).
 """
 
 from __future__ import annotations

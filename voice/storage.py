@@ -8,6 +8,7 @@ A store knows two logical buckets, ``videos`` and ``patients`` (see :mod:`voice.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -15,12 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from voice.errors import StorageError
 from voice.layout import PATIENTS, VIDEOS
 
-__all__ = ["BUCKETS", "LocalStore", "ObjectInfo", "ProgressCallback", "Store", "check_bucket"]
+__all__ = ["BUCKETS", "LocalStore", "ObjectInfo", "ProgressCallback", "Store", "check_bucket", "json_bytes"]
 
 ProgressCallback = Callable[[int], None]
 
@@ -201,3 +202,8 @@ class LocalStore:
 
     def describe(self, bucket: str, key: str) -> str:
         return str(self.path(bucket, key))
+
+
+def json_bytes(doc: Any) -> bytes:
+    """The project's JSON file format: indented, UTF-8, key order kept, one trailing newline."""
+    return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()

@@ -3,7 +3,7 @@
 The training state machine (input :class:`voice.aws.flow.ExecutionInput`:
 ``{"patient", "patient_ref", "force", "gate"}``; encrypted with the data key)::
 
-    Analyze (Lambda: voice.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
+    Analyze (Lambda: voice.model.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
                                            │                  → Promote (Lambda: baseline check, latest.json)
                                            │                  → RecordTrained (DynamoDB)
                                            │                  → [gate run] Cooldown (wait) → ReleaseLock
@@ -167,7 +167,7 @@ class Training(Construct):
                 "VOICE_PATIENTS_BUCKET": patients.bucket_name,
                 "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
             },
-            description="VOICE: is a patient ready for training? (voice.gate.decide over the samples)",
+            description="VOICE: is a patient ready for training? (voice.model.gate.decide over the samples)",
         )
         self.promote_function = function(
             "PromoteFunction",

@@ -15,7 +15,7 @@ import pytest
 
 from tests import media
 from voice.cli import main
-from voice.pipeline import process_video
+from voice.run.pipeline import process_video
 from voice.storage import LocalStore
 
 pytestmark = pytest.mark.slow

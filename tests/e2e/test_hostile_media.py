@@ -17,8 +17,8 @@ from tests import hostile
 from tests.media import sample
 from voice.cli import main
 from voice.errors import CorruptMediaError, VoiceError
-from voice.h264 import H264Writer
-from voice.media import probe
+from voice.media.h264 import H264Writer
+from voice.media.probe import probe
 
 PATIENT = "maria"
 MANIFESTS: dict[str, Callable[[Path, Path], Path]] = {
@@ -122,6 +122,6 @@ def test_an_encoder_that_writes_pages_of_errors_does_not_hang(
         "sys.stderr.flush()\nsys.stdin.buffer.read()\nsys.stderr.write('the last word\\n')\nsys.exit(1)\n"
     )
     chatty.chmod(0o755)
-    monkeypatch.setattr("voice.h264.ffmpeg_exe", lambda: str(chatty))
+    monkeypatch.setattr("voice.media.h264.ffmpeg_exe", lambda: str(chatty))
     with pytest.raises(VoiceError, match="the last word"):
         _encode_with_audio_from(sample("garden.mp4"), tmp_path / "out.mp4")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from voice.config import Settings
-from voice.evaluation import cross_validate
-from voice.feature_groups import FEATURE_NAMES, extract_feature_matrix
+from voice.model.evaluation import cross_validate
+from voice.model.features import FEATURE_NAMES, extract_feature_matrix
+from voice.model.training import samples_from_store
 from voice.storage import LocalStore
-from voice.training import samples_from_store
 
 pytestmark = pytest.mark.slow
 

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from tests import scenes
-from voice.body25 import PoseFrame, pose_from_json
 from voice.config import Settings
-from voice.demo import samples_dir
-from voice.frames import iter_frames
-from voice.patient import PatientChooser
-from voice.people import PeoplePass
+from voice.media.frames import iter_frames
+from voice.people.estimator import PeoplePass
+from voice.people.patient import PatientChooser
+from voice.pose.body25 import PoseFrame, pose_from_json
+from voice.run.demo import samples_dir
 
 pytestmark = pytest.mark.slow
 

@@ -157,7 +157,7 @@ def _probe_streams(path: Path) -> dict[str, Any]:
 def test_annotated_videos_are_h264_aac_with_the_source_duration(
     processed_samples: dict[str, Any], manifest: dict[str, Any], samples_dir: Path
 ) -> None:
-    from voice.media import probe
+    from voice.media.probe import probe
 
     results = _by_file(processed_samples)
     for entry in manifest["sessions"]:

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from voice.cli import main
 from voice.config import get_settings
-from voice.demo import samples_dir
+from voice.run.demo import samples_dir
 
 pytestmark = pytest.mark.slow
 

@@ -78,7 +78,7 @@ def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, A
 
 
 def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any], tmp_path: Path) -> None:
-    from voice.aws.cli import upload
+    from voice.aws.commands import upload
 
     big = tmp_path / "Long Visit.MOV"
     big.write_bytes(os.urandom(9 * 1024 * 1024 + 123))
@@ -98,10 +98,10 @@ def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
     aws: dict[str, Any], tmp_path: Path
 ) -> None:
     from voice import layout
-    from voice.aws.cli import upload
+    from voice.aws.commands import upload
     from voice.aws.s3 import S3Store
-    from voice.patient_store import read_pin
-    from voice.pin import PersonPin
+    from voice.people.patient_store import read_pin
+    from voice.people.pin import PersonPin
 
     video = tmp_path / "visit.mp4"
     video.write_bytes(b"\x00" * 100)
@@ -119,7 +119,7 @@ def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
 def test_upload_refuses_bad_names_before_sending_anything(
     aws: dict[str, Any], tmp_path: Path, patient: str, name: str
 ) -> None:
-    from voice.aws.cli import upload
+    from voice.aws.commands import upload
     from voice.errors import VoiceError
 
     good, bad = tmp_path / "ok.mp4", tmp_path / name
@@ -132,7 +132,7 @@ def test_upload_refuses_bad_names_before_sending_anything(
 
 def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
     """The history table and the execution names know the patient by keyed reference only."""
-    from voice.aws.cli import LONG_VIDEOS_LISTED, start_training, status
+    from voice.aws.commands import LONG_VIDEOS_LISTED, start_training, status
     from voice.aws.outputs import CloudNames
 
     ann = ref("Ann Example")
@@ -197,7 +197,7 @@ def test_upload_never_overwrites_a_different_file_of_the_same_name(
     aws: dict[str, Any], tmp_path: Path
 ) -> None:
     """Two phones, one name: both videos are kept; the same file again is not sent twice."""
-    from voice.aws.cli import upload
+    from voice.aws.commands import upload
 
     first, second = tmp_path / "a" / "IMG_0001.MOV", tmp_path / "b" / "IMG_0001.MOV"
     for path, body in ((first, b"first phone"), (second, b"second phone")):
@@ -218,7 +218,7 @@ def test_upload_never_overwrites_a_different_file_of_the_same_name(
 
 def test_download_model_fetches_the_promoted_run(aws: dict[str, Any], tmp_path: Path) -> None:
     from voice import layout
-    from voice.aws.cli import download_model
+    from voice.aws.commands import download_model
     from voice.errors import ModelError
 
     with pytest.raises(ModelError, match="no promoted model"):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from tests.face_media import expressive_face, paste_hand
-from voice.body25 import PoseFrame, pose_from_json, pose_to_json
-from voice.face_hands import FaceHandsEstimator
-from voice.face_rois import Roi
+from voice.pose.body25 import PoseFrame, pose_from_json, pose_to_json
+from voice.pose.face_hands import FaceHandsEstimator
+from voice.pose.regions import Roi
 
 W, H = 480, 360
 PHOTO = (105, 53, 270)  # x, y, side of the photo in the frame
@@ -37,7 +37,7 @@ def _scene(*, hands: bool = True, face: bool = True, smile: float = 0.0) -> np.n
 def _body(frame: np.ndarray) -> np.ndarray:
     """The real pose of the scene, with wrists and elbows placed at the pasted hands (the photo
     shows no arms, so the pose model cannot see them; a real video's pose would)."""
-    from voice.poses import PoseEstimator
+    from voice.pose.legacy import PoseEstimator
 
     with PoseEstimator() as est:
         kp = est.estimate(frame, frame=0, time_s=0.0).keypoints
@@ -158,7 +158,7 @@ def test_openpose_json_carries_face_and_hands(
 
 def _expression_window(smiles: list[float]) -> list[PoseFrame]:
     """Frames at 5 fps of the photo with the given smile amounts, through pose, face and hands."""
-    from voice.poses import PoseEstimator
+    from voice.pose.legacy import PoseEstimator
 
     frames = []
     with PoseEstimator() as pose_est, FaceHandsEstimator() as est:
@@ -182,7 +182,7 @@ def _expression_window(smiles: list[float]) -> list[PoseFrame]:
 
 
 def test_a_smile_forming_on_video_gives_a_rising_smile_feature() -> None:
-    from voice.face_features import FACE_FEATURE_NAMES, extract_face_features
+    from voice.model.face_features import FACE_FEATURE_NAMES, extract_face_features
 
     smile, trend = FACE_FEATURE_NAMES.index("face_smile_med"), FACE_FEATURE_NAMES.index("face_smile_trend")
     rising = extract_face_features(_expression_window(list(np.linspace(-1.0, 1.0, 11))))
@@ -235,8 +235,8 @@ def _graph_points(calculator: str, side: tuple[str, str, object], frame: np.ndar
 
 
 def test_litert_gives_mediapipes_landmarks(scene: tuple[np.ndarray, np.ndarray]) -> None:
-    from voice.face_rois import face_roi_from_body, hand_roi_from_body
-    from voice.landmark_models import face_model, hand_model
+    from voice.pose.landmark_models import face_model, hand_model
+    from voice.pose.regions import face_roi_from_body, hand_roi_from_body
 
     frame, body = scene
     face_roi, hand_roi = face_roi_from_body(body), hand_roi_from_body(body, "right", frame.shape)

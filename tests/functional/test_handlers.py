@@ -175,8 +175,8 @@ def test_keys_that_are_not_uploads_get_a_failure_record_and_are_not_retried(aws:
 
 def test_a_video_too_long_for_the_time_left_gets_a_failure_record_not_a_timeout(aws: Any) -> None:
     from lambdas.video_processor import handler
-    from voice.budget import budget_rtf
     from voice.config import get_settings
+    from voice.session.time_budget import budget_rtf
 
     settings = get_settings()
     # 5.6 s of 480×360 25 fps video needs budget_fixed_s + 5.6 × its RTF seconds; give it less.
@@ -235,7 +235,7 @@ def test_a_video_too_long_for_one_invocation_is_handed_to_the_long_video_state_m
 
 def test_a_malformed_long_video_step_fails_with_its_type_only(aws: Any) -> None:
     """pydantic's message would quote the payload (keys name the patient): only the type leaves."""
-    from lambdas.edge import HandlerError
+    from lambdas.handler_errors import HandlerError
     from lambdas.long_video import handler
 
     with pytest.raises(HandlerError) as raised:

@@ -1,4 +1,5 @@
-"""Training handlers over moto: the gate's per-patient lock, analyze (voice.gate), promote (baseline rule)."""
+"""Training handlers over moto: the gate's per-patient lock, analyze (voice.model.gate), promote
+(baseline rule)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.aws import (
     ref,
     s3_object_created,
 )
-from voice.runs import tarball
+from voice.model.registry import tarball
 
 REGION = "us-east-1"
 BUCKET = PATIENTS_BUCKET
@@ -236,7 +237,7 @@ def test_handler_errors_leave_with_their_type_and_the_patient_reference_only(
     """A core error's message holds keys (``cannot list patients/<name>/``); what leaves the
     handler (Lambda error log, Step Functions history, the history row) must not."""
     from lambdas.analyze import handler
-    from lambdas.edge import HandlerError
+    from lambdas.handler_errors import HandlerError
 
     aws["s3"].delete_bucket(Bucket=BUCKET)  # listing now fails with NoSuchBucket
     event = load_event("sfn_analyze.json")
@@ -300,7 +301,7 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
     from lambdas.promote import handler
     from voice import layout
     from voice.aws.s3 import S3Store
-    from voice.runs import load_latest_model
+    from voice.model.registry import load_latest_model
 
     model_files = _read_dir(trained_model_dir / "model")
     _upload_job_output(aws, model_files, _read_dir(trained_model_dir / "output"))
@@ -348,7 +349,7 @@ def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
 
 
 def test_promote_refuses_artifacts_outside_the_patients_models_prefix(aws: dict[str, Any]) -> None:
-    from lambdas.edge import HandlerError
+    from lambdas.handler_errors import HandlerError
     from lambdas.promote import handler
 
     event = {**load_event("sfn_promote.json"), "model_artifacts": f"s3://{BUCKET}/bob/evil/model.tar.gz"}

@@ -9,7 +9,7 @@ import pytest
 
 from tests import media
 from voice.errors import VoiceError
-from voice.pipeline import process_video
+from voice.run.pipeline import process_video
 from voice.storage import LocalStore
 
 pytestmark = pytest.mark.slow

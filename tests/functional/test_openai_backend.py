@@ -16,11 +16,11 @@ import pytest
 
 pytest.importorskip("whisper")
 
-from voice.transcribe import FasterWhisperTranscriber
-from voice.transcribe_openai import OpenAIDecoding, OpenAIWhisperTranscriber
-from voice.transcript import Transcript
-from voice.whisper_convert import ensure_checkpoint
-from voice.whisper_models import ct2_model_dir
+from voice.transcription.backends import FasterWhisperTranscriber
+from voice.transcription.convert import ensure_checkpoint
+from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTranscriber
+from voice.transcription.transcript import Transcript
+from voice.transcription.weights import ct2_model_dir
 
 SENTENCE = "Maria is happy. Now she looks very sad. John is angry because the bus was late."
 
@@ -142,7 +142,7 @@ def test_empty_audio_gives_an_empty_transcript(tiny: OpenAIWhisperTranscriber) -
 
 def test_settings_select_the_openai_backend() -> None:
     from voice.config import Settings
-    from voice.transcribe import make_transcriber
+    from voice.transcription.backends import make_transcriber
 
     transcriber = make_transcriber(Settings(transcriber="openai-whisper", whisper_model="tiny.en"))
     assert isinstance(transcriber, OpenAIWhisperTranscriber)

@@ -16,16 +16,16 @@ import pytest
 
 from tests.media import PHONE_FORMATS, ffmpeg, phone_video
 from tests.synthetic import moving_skeleton
-from voice import drawer
-from voice.body25 import PoseFrame
 from voice.config import Settings
-from voice.frames import FramePlan, iter_decoded, iter_frames
-from voice.media import open_container, probe
-from voice.pipeline import process_video
-from voice.render import RenderPlan, video_pass
-from voice.session import SessionOutputs
+from voice.drawing import drawer
+from voice.media.frames import FramePlan, iter_decoded, iter_frames
+from voice.media.probe import open_container, probe
+from voice.pose.body25 import PoseFrame
+from voice.run.pipeline import process_video
+from voice.session.outputs import SessionOutputs
+from voice.session.video_pass import RenderPlan, video_pass
 from voice.storage import LocalStore
-from voice.transcript import Transcript
+from voice.transcription.transcript import Transcript
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +106,7 @@ class _MovingPerson:
         pass
 
     def estimate(self, bgr: np.ndarray, *, time_s: float, size: tuple[int, int] | None = None) -> list[Any]:
-        from voice.people import Detection
+        from voice.people.estimator import Detection
 
         return [Detection(moving_skeleton(time_s), None)]
 
@@ -118,7 +118,7 @@ def _between(x: float, a: float, b: float) -> bool:
 def test_the_drawn_skeleton_of_an_in_between_frame_is_interpolated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples_dir: Path
 ) -> None:
-    import voice.people
+    import voice.people.estimator
 
     drawn: list[PoseFrame | None] = []
     real_draw = drawer.draw_overlay
@@ -127,7 +127,7 @@ def test_the_drawn_skeleton_of_an_in_between_frame_is_interpolated(
         drawn.append(pose)
         return real_draw(bgr, pose, overlay)
 
-    monkeypatch.setattr(voice.people, "PeopleEstimator", _MovingPerson)
+    monkeypatch.setattr(voice.people.estimator, "PeopleEstimator", _MovingPerson)
     monkeypatch.setattr(drawer, "draw_overlay", recording_draw)
     source = samples_dir / "garden.mp4"  # 25 fps: a pose sample every 5th frame
     info = probe(source)

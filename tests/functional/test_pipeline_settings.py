@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from voice.config import Settings
-from voice.demo import samples_dir
-from voice.media import probe
-from voice.pipeline import process_video
+from voice.media.probe import probe
+from voice.run.demo import samples_dir
+from voice.run.pipeline import process_video
 from voice.storage import LocalStore
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voice import pose_bundle
-from voice.pose_bundle import DETECTOR_NORMALISATION, LANDMARKS_NORMALISATION
+from voice.pose import bundle as pose_bundle
+from voice.pose.bundle import DETECTOR_NORMALISATION, LANDMARKS_NORMALISATION
 
 
 def _legacy_subgraph(name: str) -> Any:
@@ -74,7 +74,7 @@ def test_the_bundle_is_built_once_into_the_cache(tmp_path: Path) -> None:
 def test_an_installed_bundle_is_used_and_the_cache_left_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Lambda image runs ``python -m voice.pose_bundle --system`` at build time."""
+    """The Lambda image runs ``python -m voice.pose.bundle --system`` at build time."""
     installed = tmp_path / "prefix" / "share" / "voice"
     monkeypatch.setattr(pose_bundle, "system_dir", lambda: installed)
     assert pose_bundle.main(["--system"]) == 0
@@ -110,7 +110,7 @@ def test_static_landmarks_equal_the_legacy_solution(samples_dir: Path) -> None:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from voice.frames import iter_frames
+    from voice.media.frames import iter_frames
 
     frames = [f.bgr[..., ::-1].copy() for f in iter_frames(samples_dir / "garden.mp4") if f.index % 35 == 0]
     options = vision.PoseLandmarkerOptions(

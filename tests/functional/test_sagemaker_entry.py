@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from tests.synthetic import synthetic_dataset, write_samples
-from voice.model import load_model
+from voice.model.patient_model import load_model
 from voice.storage import LocalStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,20 +25,21 @@ import pytest
 
 from tests import scenes
 from tests.media import long_narrated_video
-from voice import layout, parallel, segmented
-from voice.batch import stage_upload
+from voice import layout
 from voice.cli import main
 from voice.config import Settings, get_settings
-from voice.media import probe
-from voice.pipeline import Hooks, process_video
-from voice.segmented import SegmentFailedError
+from voice.media.probe import probe
+from voice.run.batch import stage_upload
+from voice.run.pipeline import Hooks, process_video
+from voice.segments import local_pool, steps
+from voice.segments.steps import SegmentFailedError
 from voice.storage import LocalStore
 
 pytestmark = pytest.mark.slow
 
 SECONDS = 36.0
 SEGMENTS = {"VOICE_SEGMENT_S": "12", "VOICE_SEGMENT_ABOVE_S": "10"}
-SEGMENT_PASS = segmented.segment_pass
+SEGMENT_PASS = steps.segment_pass
 
 
 def _settings() -> Settings:
@@ -97,7 +98,7 @@ def two_workers(visit: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     the segment settings from the environment; counts the segmented runs."""
     data = tmp_path_factory.mktemp("two-workers")
     runs: list[int] = []
-    real = parallel.run_segmented
+    real = local_pool.run_segmented
 
     def counted(*args: Any, **kwargs: Any) -> dict[str, Any]:
         runs.append(kwargs["workers"])
@@ -105,7 +106,7 @@ def two_workers(visit: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 
     out = io.StringIO()
     with _environment(SEGMENTS), pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out):
-        mp.setattr("voice.pipeline.run_segmented", counted)
+        mp.setattr("voice.run.pipeline.run_segmented", counted)
         code = main(
             ["process", str(visit), "--patient", "maria", "--data-dir", str(data), "--workers", "2", "--json"]
         )
@@ -177,11 +178,11 @@ def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     # One worker thread in this process, so the fault injected here reaches the segment pass.
-    monkeypatch.setattr(parallel, "_pool", lambda size: futures.ThreadPoolExecutor(max_workers=1))
+    monkeypatch.setattr(local_pool, "_pool", lambda size: futures.ThreadPoolExecutor(max_workers=1))
     store = LocalStore(tmp_path)
     key = stage_upload(store, visit, "maria")
     failing = _Failing({1})
-    monkeypatch.setattr(segmented, "segment_pass", failing)
+    monkeypatch.setattr(steps, "segment_pass", failing)
     with pytest.raises(SegmentFailedError):
         process_video(store, key, settings=_settings(), hooks=Hooks(workers=2))
     assert sorted(failing.ran) == [0, 1, 2]
@@ -204,7 +205,7 @@ def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
     ]
 
     retry = _Failing(set())
-    monkeypatch.setattr(segmented, "segment_pass", retry)
+    monkeypatch.setattr(steps, "segment_pass", retry)
     meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2))
     assert retry.ran == [1], "the segments that finished are not run again"
     session = layout.session_id("visit.mp4", meta["source"]["sha256"])
@@ -222,7 +223,7 @@ def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
 def test_a_video_without_sound_gets_a_silent_track_of_its_length(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(parallel, "_pool", lambda size: futures.ThreadPoolExecutor(max_workers=1))
+    monkeypatch.setattr(local_pool, "_pool", lambda size: futures.ThreadPoolExecutor(max_workers=1))
     scene = scenes.Scene(
         (scenes.Actor("orange", "orange", lambda t: (320 + 8 * np.sin(2 * t), 200.0, 300.0)),), 21.0
     )
@@ -230,7 +231,7 @@ def test_a_video_without_sound_gets_a_silent_track_of_its_length(
     store = LocalStore(tmp_path / "data")
     key = stage_upload(store, video, "maria")
     passes = _Failing(set())
-    monkeypatch.setattr(segmented, "segment_pass", passes)
+    monkeypatch.setattr(steps, "segment_pass", passes)
     meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2))
     assert sorted(passes.ran) == [0, 1], "two segments"
     assert meta["events"] == []

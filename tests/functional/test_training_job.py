@@ -16,10 +16,10 @@ from tests.synthetic import SyntheticSample, synthetic_dataset, synthetic_track,
 from voice import layout
 from voice.config import Settings
 from voice.errors import StorageError
-from voice.predict import predict_track
-from voice.runs import ARTIFACTS, load_latest_model
+from voice.model.predict import predict_track
+from voice.model.registry import ARTIFACTS, load_latest_model
+from voice.model.training import TrainResult, samples_from_store, train_patient
 from voice.storage import LocalStore
-from voice.training import TrainResult, samples_from_store, train_patient
 
 SETTINGS = Settings(forest_trees=30, cv_repeats=1)
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -186,7 +186,7 @@ def test_predict_track_follows_the_emotions_over_a_video(trained: tuple[LocalSto
 
 
 def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResult]) -> None:
-    from voice.report import write_report
+    from voice.model.report import write_report
 
     store, result = trained
     session = "walk-0123456789"
@@ -226,7 +226,7 @@ def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResul
 
 
 def test_report_before_any_training(tmp_path: Path) -> None:
-    from voice.report import write_report
+    from voice.model.report import write_report
 
     s = LocalStore(tmp_path)
     write_samples(s, PATIENT, dataset()[:4])

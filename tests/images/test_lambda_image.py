@@ -80,7 +80,7 @@ def keys(s3: Any, bucket: str) -> set[str]:
 def video(images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]) -> Invoked:
     """The video processor on an SQS batch: one bundled sample, one corrupt upload (it can never
     succeed: recorded and acknowledged) and one whose object is not there (retried)."""
-    from voice.demo import samples_dir
+    from voice.run.demo import samples_dir
 
     good, bad = f"{PATIENT}/{SAMPLE}", f"{PATIENT}/broken upload.MP4"
     aws["s3"].upload_file(str(samples_dir() / SAMPLE), VIDEOS_BUCKET, good)

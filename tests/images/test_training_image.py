@@ -26,7 +26,7 @@ def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) ->
     assert metrics["run_id"]
     assert sorted(metrics["classes"]) == ["anger", "happiness", "sadness"]
     # The string hyperparameters reached the settings: 20 trees, not the default 100.
-    from voice.model import load_model
+    from voice.model.patient_model import load_model
 
     model = load_model((trained.model_dir / "model.skops").read_bytes())
     assert model.pipeline.named_steps["forest"].n_estimators == 20

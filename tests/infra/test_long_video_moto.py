@@ -118,7 +118,7 @@ def _payloads(history: list[dict[str, Any]], step: str) -> list[dict[str, Any]]:
 def _one_pass(clip: Path, root: Path) -> tuple[set[str], set[str], dict[str, Any]]:
     """The same upload in one pass (the local store): its output keys and metadata."""
     from voice import layout
-    from voice.pipeline import process_video
+    from voice.run.pipeline import process_video
     from voice.storage import LocalStore
 
     store = LocalStore(root)
@@ -183,7 +183,7 @@ def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_sessi
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from voice.errors import CorruptMediaError
-    from voice.segment_pass import segment_pass as real_pass
+    from voice.segments.segment_pass import segment_pass as real_pass
 
     ran: list[int] = []
 
@@ -193,7 +193,7 @@ def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_sessi
             raise CorruptMediaError("undecodable frames in the middle of the video (injected)")
         return real_pass(source, info, job, settings=settings)
 
-    monkeypatch.setattr("voice.segmented.segment_pass", failing_pass)
+    monkeypatch.setattr("voice.segments.steps.segment_pass", failing_pass)
     done = _upload_event(aws)
     assert done["status"] == "FAILED"
     assert done["error"] == "LongVideoFailed"
@@ -219,7 +219,7 @@ def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_sessi
         ran.append(job.segment.index)
         return real_pass(source, info, job, settings=settings)
 
-    monkeypatch.setattr("voice.segmented.segment_pass", counting_pass)
+    monkeypatch.setattr("voice.segments.steps.segment_pass", counting_pass)
     ran.clear()
     started = aws["sfn"].start_execution(stateMachineArn=aws["long_arn"], name="again", input=done["input"])
     again = wait_for(aws["sfn"], started["executionArn"], timeout_s=600)
@@ -233,7 +233,7 @@ def test_a_patient_runs_at_most_per_patient_executions_first_come_first_served(
     aws: dict[str, Any],
 ) -> None:
     from voice.aws.long_videos import PatientBusyError, admit, execution_name, start_execution
-    from voice.segmented import SegmentedRun
+    from voice.segments.steps import SegmentedRun
 
     wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}
     role = "arn:aws:iam::123456789012:role/voice"

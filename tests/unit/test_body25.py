@@ -6,7 +6,14 @@ import json
 
 import numpy as np
 
-from voice.body25 import BODY25, MP_TO_BODY25, PoseFrame, from_mediapipe, pose_from_json, pose_to_json
+from voice.pose.body25 import (
+    BODY25,
+    MP_TO_BODY25,
+    PoseFrame,
+    from_mediapipe,
+    pose_from_json,
+    pose_to_json,
+)
 
 
 def _landmarks(seed: int = 0) -> np.ndarray:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voice.budget import check_time_budget, longest_video_s
 from voice.config import Settings
 from voice.errors import VideoTooLongError, VoiceError
+from voice.session.time_budget import check_time_budget, longest_video_s
 
 SETTINGS = Settings(budget_rtf=0.5, budget_rtf_per_mpx_s=0.0, budget_fixed_s=60.0)
 

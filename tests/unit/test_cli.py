@@ -77,8 +77,8 @@ def test_predict_without_a_model_says_what_to_do(tmp_path: Path, capsys: pytest.
 def test_workers_default_to_the_setting_else_the_cores_memory_permitting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from voice import parallel
     from voice.config import Settings
+    from voice.segments import local_pool as parallel
 
     assert parallel.default_workers(Settings(workers=3)) == 3
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 8)

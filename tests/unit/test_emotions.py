@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from voice.config import EMOTIONS
-from voice.emotions import LEXICON, EmotionEvent, Keywords, emotion_of, extract_events
-from voice.transcript import Segment, Transcript, Word
+from voice.narration.emotions import LEXICON, EmotionEvent, Keywords, emotion_of, extract_events
+from voice.transcription.transcript import Segment, Transcript, Word
 
 STEP = 0.4  # seconds per word in the generated transcripts
 LENGTH = 0.3  # spoken length of a word

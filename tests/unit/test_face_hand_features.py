@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 
 from tests.face_media import synthetic_face, synthetic_hand
-from voice.body25 import PoseFrame, pose_from_json, pose_to_json
-from voice.face_features import FACE_FEATURE_NAMES, extract_face_features
-from voice.feature_groups import (
+from voice.model.face_features import FACE_FEATURE_NAMES, extract_face_features
+from voice.model.features import (
     FEATURE_GROUPS,
     FEATURE_NAMES,
     extract_feature_matrix,
     extract_features,
     group_of,
 )
-from voice.hand_features import HAND_FEATURE_NAMES, extract_hand_features
+from voice.model.hand_features import HAND_FEATURE_NAMES, extract_hand_features
+from voice.pose.body25 import PoseFrame, pose_from_json, pose_to_json
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 Motion = Callable[[float], dict[str, float]]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tests.face_media import synthetic_face, synthetic_hand
-from voice.face_layout import FACE70, FACE_MESH_TO_FACE70, HAND21, face70_from_mesh
-from voice.face_rois import (
+from voice.pose.face_layout import FACE70, FACE_MESH_TO_FACE70, HAND21, face70_from_mesh
+from voice.pose.regions import (
     assign_sides,
     face_roi_from_body,
     face_roi_from_mesh,

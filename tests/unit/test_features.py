@@ -9,9 +9,14 @@ import numpy as np
 import pytest
 
 from tests.synthetic import SessionStyle, synthetic_dataset, synthetic_sample
-from voice.body25 import PoseFrame, pose_from_json, pose_to_json
 from voice.config import EMOTIONS
-from voice.features import FEATURE_NAMES, GROUPS, extract_feature_matrix, extract_features
+from voice.model.body_features import (
+    FEATURE_NAMES,
+    GROUPS,
+    extract_feature_matrix,
+    extract_features,
+)
+from voice.pose.body25 import PoseFrame, pose_from_json, pose_to_json
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 FULL_BODY = SessionStyle(width=640, height=720, scale_px=100, neck_x=320, neck_y=150, legs_visible=True)

@@ -8,7 +8,7 @@ import pytest
 
 from voice import layout
 from voice.config import Settings
-from voice.gate import decide, last_run_from_listing, run_time, samples_from_listing
+from voice.model.gate import decide, last_run_from_listing, run_time, samples_from_listing
 from voice.storage import ObjectInfo
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -154,7 +154,7 @@ def test_gate_module_stays_light() -> None:
     import sys
 
     code = (
-        "import sys, voice.gate; "
+        "import sys, voice.model.gate; "
         "heavy = {'numpy', 'sklearn', 'matplotlib', 'skops', 'boto3'} & set(sys.modules); "
         "print(sorted(heavy))"
     )

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from voice.config import Settings
-from voice.evaluation import cross_validate, cv_balanced_accuracy
-from voice.feature_groups import FEATURE_GROUPS, FEATURE_NAMES, group_of
-from voice.group_ablation import group_contributions
+from voice.model.ablation import group_contributions
+from voice.model.evaluation import cross_validate, cv_balanced_accuracy
+from voice.model.features import FEATURE_GROUPS, FEATURE_NAMES, group_of
 
 SETTINGS = Settings(forest_trees=30, cv_folds=4, cv_repeats=2)
 
@@ -62,10 +62,10 @@ def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
 
 def test_a_model_from_before_the_face_and_hand_groups_still_predicts() -> None:
     from tests.synthetic import synthetic_dataset, synthetic_track
-    from voice.evaluation import train_model
-    from voice.feature_groups import extract_feature_matrix
-    from voice.features import FEATURE_NAMES as BODY
-    from voice.predict import predict_track
+    from voice.model.body_features import FEATURE_NAMES as BODY
+    from voice.model.evaluation import train_model
+    from voice.model.features import extract_feature_matrix
+    from voice.model.predict import predict_track
 
     samples = synthetic_dataset(
         sessions_per_emotion=3, samples_per_session=2, emotions=("happiness", "anger"), seed=4

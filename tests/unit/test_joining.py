@@ -10,14 +10,20 @@ import numpy as np
 import pytest
 
 from tests.synthetic import standing
-from voice.body25 import Person, PoseFrame
 from voice.config import Settings
-from voice.joining import join_segments, link_tracks, needs_redraw, parts_to_find, segment_frames
-from voice.media import VideoInfo
-from voice.patient import PatientChooser
-from voice.pin import PersonPin
-from voice.segment_pass import ID_BLOCK, SegmentResult
-from voice.segments import SegmentPlan, plan_segments
+from voice.media.probe import VideoInfo
+from voice.people.patient import PatientChooser
+from voice.people.pin import PersonPin
+from voice.pose.body25 import Person, PoseFrame
+from voice.segments.joining import (
+    join_segments,
+    link_tracks,
+    needs_redraw,
+    parts_to_find,
+    segment_frames,
+)
+from voice.segments.plan import SegmentPlan, plan_segments
+from voice.segments.segment_pass import ID_BLOCK, SegmentResult
 
 SIZE = (640, 480)
 LEFT, RIGHT = standing(180, 150), standing(460, 150)

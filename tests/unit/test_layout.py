@@ -106,7 +106,7 @@ def test_names_are_nfc_so_one_name_typed_two_ways_is_one_patient() -> None:
 
 
 def test_a_name_that_is_not_utf8_gets_its_failure_record_instead_of_stopping(tmp_path: Path) -> None:
-    from voice.failures import record_failure
+    from voice.session.failures import record_failure
     from voice.storage import LocalStore
 
     raw = b"maria/clip-\xff\xfe.mp4".decode("utf-8", "surrogateescape")  # as os.listdir returns it
@@ -119,7 +119,7 @@ def test_a_name_that_is_not_utf8_gets_its_failure_record_instead_of_stopping(tmp
 
 
 def test_a_failure_record_that_cannot_be_written_does_not_raise(tmp_path: Path) -> None:
-    from voice.failures import record_failure
+    from voice.session.failures import record_failure
     from voice.storage import LocalStore
 
     (tmp_path / "videos").write_text("a file where the bucket folder should be")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from tests.synthetic import moving_skeleton
-from voice.body25 import PoseFrame
-from voice.drawing import Overlay, draw_overlay
-from voice.lookahead import Lookahead, interpolate, pose_between
+from voice.drawing.interpolation import Lookahead, interpolate, pose_between
+from voice.drawing.overlay import Overlay, draw_overlay
+from voice.pose.body25 import PoseFrame
 
 INTERVAL = 0.2  # 5 pose samples a second
 

@@ -1,4 +1,4 @@
-"""The allocator cap the video pass sets (voice.malloc)."""
+"""The allocator cap the video pass sets (voice.malloc_arenas)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from voice.malloc import ARENAS, limit_arenas
+from voice.malloc_arenas import ARENAS, limit_arenas
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
@@ -23,7 +23,7 @@ def test_threads_started_after_the_cap_share_at_most_that_many_arenas() -> None:
     # allocate would make up to 8 new arenas without the cap.
     code = """
 import ctypes, threading
-from voice.malloc import limit_arenas
+from voice.malloc_arenas import limit_arenas
 limit_arenas()
 def work():
     bufs = [bytearray(200_000) for _ in range(50)]

@@ -12,9 +12,9 @@ import pytest
 from tests.synthetic import synthetic_dataset
 from voice.config import Settings
 from voice.errors import ModelError, NotEnoughDataError, UntrustedModelError
-from voice.evaluation import cross_validate, cv_splits, promotion, train_model
-from voice.feature_groups import FEATURE_NAMES, extract_feature_matrix
-from voice.model import MODEL_SCHEMA, PatientModel, dump_model, load_model
+from voice.model.evaluation import cross_validate, cv_splits, promotion, train_model
+from voice.model.features import FEATURE_NAMES, extract_feature_matrix
+from voice.model.patient_model import MODEL_SCHEMA, PatientModel, dump_model, load_model
 
 SETTINGS = Settings(forest_trees=30, cv_folds=5, cv_repeats=2)
 EMOTIONS3 = ("happiness", "sadness", "anger")

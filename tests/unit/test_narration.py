@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.narration_table import PATIENT_NAMES, TABLE
-from voice.emotions import EmotionEvent, extract_events
-from voice.transcript import Segment, Transcript, Word
+from voice.narration.emotions import EmotionEvent, extract_events
+from voice.transcription.transcript import Segment, Transcript, Word
 
 REQUIRED_ACCURACY = 0.95
 

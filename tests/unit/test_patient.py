@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.synthetic import standing
-from voice.body25 import Person, PoseFrame
-from voice.patient import PatientChooser, longest_in_view
-from voice.pin import PersonPin, PersonPinError
-from voice.track_stats import TrackStats
+from voice.people.patient import PatientChooser, longest_in_view
+from voice.people.pin import PersonPin, PersonPinError
+from voice.people.track_stats import TrackStats
+from voice.pose.body25 import Person, PoseFrame
 
 SIZE = (640, 360)
 

@@ -10,21 +10,21 @@ import pytest
 
 from tests.synthetic import standing
 from voice import layout
-from voice.body25 import Person, PoseFrame, pose_from_json, pose_to_json
-from voice.drawing import EMOTION_COLOURS, OTHERS_COLOUR, Overlay, draw_overlay
-from voice.emotions import EmotionEvent
-from voice.patient import PatientChoice
-from voice.patient_store import (
+from voice.drawing.overlay import EMOTION_COLOURS, OTHERS_COLOUR, Overlay, draw_overlay
+from voice.narration.emotions import EmotionEvent
+from voice.narration.windows import EventWindow
+from voice.people.patient import PatientChoice
+from voice.people.patient_store import (
     absent_patient_reasons,
     learn_appearance,
     profile_appearance,
     read_pin,
     write_pin,
 )
-from voice.pin import PersonPin, PersonPinError
-from voice.poses import PoseTrack
-from voice.profile import Appearance, load_profile
-from voice.session import EventWindow
+from voice.people.pin import PersonPin, PersonPinError
+from voice.people.profile import Appearance, load_profile
+from voice.pose.body25 import Person, PoseFrame, pose_from_json, pose_to_json
+from voice.pose.track import PoseTrack
 from voice.storage import LocalStore
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from voice import layout
 from voice.errors import ProfileError
-from voice.profile import PatientProfile, load_profile, parse_profile, patient_names
+from voice.people.profile import PatientProfile, load_profile, parse_profile, patient_names
 from voice.storage import LocalStore
 
 

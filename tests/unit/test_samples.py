@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from tests import media
-from voice.audio import decode_audio
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
-from voice.demo import load_manifest, samples_dir
+from voice.media.audio import decode_audio
+from voice.run.demo import load_manifest, samples_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from voice.config import Settings
-from voice.emotions import EmotionEvent
-from voice.media import VideoInfo
-from voice.segments import OPEN_END, SegmentPlan, plan_segments
-from voice.session import EventWindow
-from voice.transcript import Segment, Transcript, Word
+from voice.media.probe import VideoInfo
+from voice.narration.emotions import EmotionEvent
+from voice.narration.windows import EventWindow
+from voice.segments.plan import OPEN_END, SegmentPlan, plan_segments
+from voice.transcription.transcript import Segment, Transcript, Word
 
 
 def _info(duration: float, fps: float = 25.0) -> VideoInfo:

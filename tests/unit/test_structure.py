@@ -1,4 +1,5 @@
-"""The shape of the core: an import graph without cycles, modules a newcomer can read whole."""
+"""The shape of the core: stage packages in layers, an import graph without cycles, modules a
+newcomer can read whole."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "voice"
 #: The emotion lexicon is data as much as code; it may be longer.
-LONG_ALLOWED = {"voice/emotions.py"}
+LONG_ALLOWED = {"voice/narration/emotions.py"}
 MAX_LINES = 350
 
 
@@ -73,9 +74,85 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_voice_has_no_import_cycles() -> None:
     graph = import_graph()
     assert len(graph) > 20, "the walk found the package's modules"
-    assert "voice.render" in graph["voice.pipeline"], "imports inside the package are seen"
+    assert "voice.session.video_pass" in graph["voice.run.pipeline"], "imports inside the package are seen"
     cycle = find_cycle(graph)
     assert cycle is None, " → ".join(cycle or [])
+
+
+#: The root modules every stage may use (settings, errors, the storage layout and interface, keyed
+#: references, the cache, the allocator set-up); they import no stage package.
+BASE = {"voice", "config", "errors", "layout", "storage", "refs", "cache", "malloc_arenas", "records"}
+
+#: Which stage package may import which (besides the base and itself): each package's docstring
+#: says what comes in and what goes out; an arrow never points back up. ``cli`` is the top.
+MAY_IMPORT: dict[str, set[str]] = {
+    "base": set(),
+    "media": set(),
+    "transcription": {"media"},
+    "narration": {"transcription"},
+    "pose": {"media"},
+    "people": {"media", "pose", "narration"},
+    "drawing": {"media", "transcription", "narration", "pose", "people"},
+    "model": {"media", "narration", "pose", "people"},
+    "session": {"media", "transcription", "narration", "pose", "people", "drawing", "model"},
+    "segments": {"media", "transcription", "narration", "pose", "people", "drawing", "model", "session"},
+    "run": {"media", "transcription", "narration", "pose", "people", "model", "session", "segments"},
+    "aws": {"media", "transcription", "narration", "pose", "people", "model", "session", "segments", "run"},
+    "cli": {
+        "media",
+        "transcription",
+        "narration",
+        "pose",
+        "people",
+        "model",
+        "session",
+        "segments",
+        "run",
+        "aws",
+    },
+}
+
+
+def package_of(module: str) -> str:
+    """``voice.pose.body25`` → ``pose``; root modules → ``base`` (``voice.cli`` → ``cli``)."""
+    parts = module.split(".")
+    if len(parts) >= 3 or (len(parts) == 2 and parts[1] in MAY_IMPORT):
+        return parts[1]
+    name = parts[1] if len(parts) == 2 else "voice"
+    assert name in BASE | {"cli"}, f"{module}: a root module must be one of the base modules or cli"
+    return "cli" if name == "cli" else "base"
+
+
+def package_violations(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{module} → {dep}"
+        for module, deps in graph.items()
+        for dep in deps
+        if (a := package_of(module)) != (b := package_of(dep)) and b != "base" and b not in MAY_IMPORT[a]
+    )
+
+
+def test_the_layering_check_catches_an_arrow_back_up() -> None:
+    assert package_violations({"voice.pose.body25": {"voice.model.features"}}) == [
+        "voice.pose.body25 → voice.model.features"
+    ]
+    assert package_violations({"voice.model.features": {"voice.pose.body25", "voice.config"}}) == []
+    assert package_violations({"voice.config": {"voice.media.probe"}}) == ["voice.config → voice.media.probe"]
+
+
+def test_stage_packages_import_only_the_layers_below() -> None:
+    graph = import_graph()
+    packages = {package_of(m) for m in graph}
+    assert packages == set(MAY_IMPORT), packages
+    assert package_violations(graph) == []
+
+
+@pytest.mark.parametrize("package", sorted(set(MAY_IMPORT) - {"base", "cli"}))
+def test_each_stage_package_says_what_comes_in_and_what_goes_out(package: str) -> None:
+    doc = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text())) or ""
+    assert "In:" in doc
+    assert "Out:" in doc
+    assert len(doc) > 200, doc
 
 
 @pytest.mark.parametrize("name", sorted(_modules()))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.synthetic import standing
-from voice.track_stats import track_stats
-from voice.tracking import PersonTracker, box_of, merge_duplicates
+from voice.people.track_stats import track_stats
+from voice.people.tracking import PersonTracker, box_of, merge_duplicates
 
 FPS = 5.0  # sampled frames per second, as the pipeline's default
 

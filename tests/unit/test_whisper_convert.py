@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voice.ct2 import CheckpointFormatError, read_ct2_model
-from voice.whisper_convert import WhisperDims, ct2_to_openai_state_dict, infer_dims
+from voice.transcription.convert import WhisperDims, ct2_to_openai_state_dict, infer_dims
+from voice.transcription.ct2_reader import CheckpointFormatError, read_ct2_model
 
 ctranslate2 = pytest.importorskip("ctranslate2")
 from ctranslate2.specs import whisper_spec  # noqa: E402
@@ -256,7 +256,7 @@ def test_ctranslate2_runtime_and_converted_openai_model_agree(
     import torch
     import whisper
 
-    from voice.whisper_convert import convert, load_whisper
+    from voice.transcription.convert import convert, load_whisper
 
     ckpt = convert(small_ct2, tmp_path / "small.pt")
     model = whisper.load_model(str(ckpt))  # the stock loader reads the file
@@ -282,7 +282,7 @@ def test_checkpoint_is_converted_once_and_cached(small_ct2: Path, tmp_path: Path
     pytest.importorskip("whisper")
     import torch
 
-    from voice.whisper_convert import ensure_checkpoint
+    from voice.transcription.convert import ensure_checkpoint
 
     first = ensure_checkpoint(str(small_ct2), cache_dir=tmp_path)
     stamp = first.stat().st_mtime_ns
@@ -299,7 +299,7 @@ def test_cli_converts_a_directory(
     small_ct2: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("whisper")
-    from voice.whisper_convert import main
+    from voice.transcription.convert import main
 
     out = tmp_path / "cli.pt"
     assert main([str(small_ct2), str(out), "--dtype", "float16"]) == 0
@@ -311,7 +311,7 @@ def test_cli_converts_a_directory(
 
 
 def test_cli_reports_a_missing_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from voice.whisper_convert import main
+    from voice.transcription.convert import main
 
     assert main([str(tmp_path / "nothing"), str(tmp_path / "x.pt")]) == 1
     assert "never downloaded" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from typing import Any
 
 from voice import layout
 from voice.errors import ModelError
-from voice.runs import ARTIFACTS, store_run
+from voice.model.registry import ARTIFACTS, store_run
 from voice.storage import Store
 
 __all__ = ["promote_training_output", "run_files"]

@@ -2,7 +2,7 @@
 
 The video Lambda processes a short upload in one invocation. One longer than
 ``settings.segment_above_s`` (or too long for the invocation's time left) is handed over instead
-(:func:`start_execution`, the ``long_video`` hook of :func:`voice.pipeline.process_video`): it
+(:func:`start_execution`, the ``long_video`` hook of :func:`voice.run.pipeline.process_video`): it
 starts one execution of the long-video state machine (``infra/components/long_videos.py``)::
 
     Plan ─ already processed? ─→ Done
@@ -10,9 +10,9 @@ starts one execution of the long-video state machine (``infra/components/long_vi
     any step's error (after its retries) ─→ [not recorded yet: RecordFailure] ─→ Failed
 
 Each task is one call of the steps Lambda (``lambdas/long_video.py``) with ``{"step": ...}``,
-which runs one step of :mod:`voice.segmented` through :func:`run_step`. A segment's error is
+which runs one step of :mod:`voice.segments.steps` through :func:`run_step`. A segment's error is
 caught inside the Map (its ``segment_<i>_error.json`` keeps it), so every segment runs; the join
-then fails with :class:`~voice.segmented.SegmentFailedError` naming each failed segment, and the
+then fails with :class:`~voice.segments.steps.SegmentFailedError` naming each failed segment, and the
 session gets its failure record and no outputs. A new upload of the same file reuses the
 segments that finished (same plan id).
 
@@ -40,14 +40,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from voice import layout, media
+from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
-from voice.failures import record_failure, recording_failures
 from voice.layout import VIDEOS
-from voice.limits import MediaLimits
-from voice.scratch import PlanDoc
-from voice.segmented import (
+from voice.segments.steps import (
     SegmentedRun,
     SegmentFailedError,
     draw_step,
@@ -57,9 +54,11 @@ from voice.segmented import (
     segment_label,
     segment_step,
 )
-from voice.stages import Run, check_size_before_download, identify, prepare
+from voice.segments.workspace import PlanDoc
+from voice.session.failures import record_failure, recording_failures
+from voice.session.prepare import open_upload, prepare, upload_run
 from voice.storage import Store
-from voice.transcript import Transcriber
+from voice.transcription.transcript import Transcriber
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -182,22 +181,17 @@ def _plan(
     store: Store, event: StepEvent, settings: Settings, transcriber: Transcriber | None
 ) -> dict[str, Any]:
     """Download, identify, probe, transcribe, plan (``status``: ``done`` when already processed)."""
-    from voice.transcribe import make_transcriber
+    from voice.transcription.backends import make_transcriber
 
     assert event.input is not None
-    key, version = event.input.key, event.input.version
-    with recording_failures(store, key) as stage:
-        upload = layout.parse_upload_key(key)
-        stage.name = "storage"
-        check_size_before_download(store, key, settings)
-        with store.download(VIDEOS, key, version=version) as local:
-            run = Run(store, upload, local, settings)
-            pin, done = identify(run, force=False)
-            if done is not None:
-                return {"status": "done", "plan": "", "segments": []}
-            info = media.probe(local, MediaLimits.from_settings(settings))
-            found = prepare(run, info, transcriber or make_transcriber(settings), pin)
-            doc = make_plan(run, found, version=version, force=False)
+    version = event.input.version
+    with upload_run(store, event.input.key, settings=settings, version=version) as run:
+        opened = open_upload(run, force=False)
+        if opened.done is not None:
+            return {"status": "done", "plan": "", "segments": []}
+        assert opened.info is not None
+        found = prepare(run, opened.info, transcriber or make_transcriber(settings), opened.pin)
+        doc = make_plan(run, found, version=version, force=False)
     segments = list(range(len(doc.plan.segments)))
     return {"status": "planned", "plan": doc.workspace.plan, "segments": segments}
 
@@ -243,7 +237,7 @@ def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Path, settings
 
 
 def _merge(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
-    from voice.segment_merge import merge_step
+    from voice.segments.merge_step import merge_step
 
     doc = load_plan(store, event.plan)
     with recording_failures(store, doc.upload_key):

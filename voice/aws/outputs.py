@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from voice.aws.session import error_code
+from voice.aws.access import error_code
 from voice.config import Settings, get_settings
 from voice.errors import CloudSetupError, ConfigError
 

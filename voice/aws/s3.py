@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from voice.aws.session import error_code
+from voice.aws.access import error_code
 from voice.config import Settings
 from voice.errors import StorageError
 from voice.layout import PATIENTS, VIDEOS

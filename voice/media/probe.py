@@ -1,0 +1,171 @@
+"""Video I/O: open an upload safely, probe it against the limits (frames: :mod:`voice.media.frames`).
+
+Everything streams: a video is never held in memory whole. PyAV (installed with faster-whisper)
+does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the encoding.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from voice.errors import CorruptMediaError, NoVideoStreamError, UnsupportedFormatError
+from voice.media.limits import MediaLimits
+
+__all__ = [
+    "DEMUXERS",
+    "PROTOCOL_WHITELIST",
+    "VideoInfo",
+    "demuxer_for",
+    "ffmpeg_exe",
+    "open_container",
+    "probe",
+    "rotation_of",
+]
+
+log = logging.getLogger("voice")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    has_audio: bool
+    codec: str
+    rotation: int = 0  # display rotation (phone videos); width/height are those after it
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {
+            "duration_s": round(d["duration_s"], 3),
+            "fps": round(d["fps"], 3),
+            "width": d["width"],
+            "height": d["height"],
+            "has_audio": d["has_audio"],
+        }
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+#: The only demuxer each upload extension may be opened with. libav never sniffs the format: a
+#: DASH/HLS manifest or an ffconcat list saved as ``.mp4`` could make it open other local files.
+DEMUXERS: dict[str, str] = {
+    "mp4": "mov",
+    "mov": "mov",
+    "mkv": "matroska",
+    "webm": "matroska",
+    "avi": "avi",
+    "flv": "flv",
+}
+#: Inputs may be read from local files only (no http, no data:, no concat of other protocols).
+PROTOCOL_WHITELIST = "file"
+
+
+def demuxer_for(path: Path) -> str:
+    """The demuxer the file's extension allows (any letter case); others are unsupported."""
+    ext = path.suffix.lower().lstrip(".")
+    if ext not in DEMUXERS:
+        raise UnsupportedFormatError(
+            f"extension {ext or '(none)'!r} is not supported; use one of {', '.join(DEMUXERS)} (any case)."
+        )
+    return DEMUXERS[ext]
+
+
+def open_container(path: Path) -> Any:
+    """Open ``path`` with the demuxer its extension allows, local files only."""
+    import av
+
+    if not path.exists():
+        raise CorruptMediaError(f"file {path.name!r} does not exist.")
+    if path.stat().st_size == 0:
+        raise CorruptMediaError("the file is empty (0 bytes); upload the complete video again.")
+    fmt = demuxer_for(path)
+    try:
+        container = av.open(str(path), format=fmt, options={"protocol_whitelist": PROTOCOL_WHITELIST})
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise CorruptMediaError(
+            f"the file cannot be read as a {fmt} video ({type(exc).__name__}); it may be truncated or "
+            "not a video at all. Upload the complete original file."
+        ) from exc
+    if str(container.format.name).split(",")[0] != fmt:
+        container.close()
+        raise CorruptMediaError(f"the file did not open as a {fmt} container; upload the original file.")
+    return container
+
+
+def _duration(container: Any, stream: Any) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return float(container.duration / 1_000_000)
+    return 0.0
+
+
+def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
+    """Container facts, checked against ``limits`` (default: the settings') before any decoding.
+
+    Raises CorruptMediaError / NoVideoStreamError / MediaLimitError / UnsupportedFormatError.
+    """
+    limits = limits or MediaLimits.from_settings()
+    if path.exists():
+        limits.check_bytes(path.stat().st_size)
+    container = open_container(path)
+    try:
+        if not container.streams.video:
+            raise NoVideoStreamError(
+                "the file has no video stream (audio only?); VOICE needs a video of the person."
+            )
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        width, height = int(ctx.width or 0), int(ctx.height or 0)
+        fps = float(stream.average_rate or stream.guessed_rate or Fraction(25))
+        duration = _duration(container, stream)
+        limits.check_stream(width, height, fps, duration)
+        frames = int(stream.frames or round(duration * fps))
+        rotation = _first_frame_rotation(container, stream)
+        if rotation in (90, 270):
+            width, height = height, width
+        if width <= 0 or height <= 0 or fps <= 0 or duration <= 0:
+            raise CorruptMediaError(
+                "the video stream has no usable size, frame rate or duration; the file may be truncated."
+            )
+        return VideoInfo(
+            duration_s=duration,
+            fps=fps,
+            width=width,
+            height=height,
+            frame_count=frames,
+            has_audio=bool(container.streams.audio),
+            codec=str(ctx.name),
+            rotation=rotation,
+        )
+    finally:
+        container.close()
+
+
+def rotation_of(frame: Any) -> int:
+    """Counter-clockwise display rotation in degrees (0, 90, 180, 270) from the frame's display matrix."""
+    return round(float(getattr(frame, "rotation", 0) or 0) / 90.0) % 4 * 90
+
+
+def _first_frame_rotation(container: Any, stream: Any) -> int:
+    import av
+
+    try:
+        for frame in container.decode(stream):
+            return rotation_of(frame)
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise CorruptMediaError(
+            f"no frame of the video can be decoded ({type(exc).__name__}); upload the original file."
+        ) from exc
+    raise CorruptMediaError("the video stream holds no frame; upload the complete original file.")

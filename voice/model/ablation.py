@@ -1,0 +1,65 @@
+"""What each feature group (body, face, hands) adds to a patient's model.
+
+For every group, grouped cross-validation runs again without that group's columns, on the same
+folds as the full model's first repeat (the splits depend only on the labels and the videos), and
+``adds = balanced accuracy with every group − balanced accuracy without this one``, both on those
+folds (one repeat keeps training time in bounds: it is a comparison, not the headline score). A negative
+value means the model did better without the group on these samples. The forest's importances
+summed per group are reported beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from voice.config import Settings
+from voice.model.evaluation import cv_balanced_accuracy
+from voice.model.features import FEATURE_GROUPS, group_of
+
+__all__ = ["group_contributions"]
+
+
+def group_contributions(
+    features: np.ndarray,
+    labels: Sequence[str],
+    groups: Sequence[str],
+    *,
+    settings: Settings,
+    feature_names: Sequence[str],
+    metrics: Mapping[str, Any],
+) -> dict[str, Any]:
+    """``metrics.json``'s ``feature_groups`` section (see the module docstring), from the full
+    model's ``metrics`` (its balanced accuracy and feature importances)."""
+    full_balanced_accuracy = float(metrics["balanced_accuracy"]["per_repeat"][0])
+    importances: Mapping[str, float] = metrics["feature_importance"]["values"]
+    x = np.asarray(features, dtype=np.float64)
+    member = np.array([group_of(name) for name in feature_names])
+    out: dict[str, Any] = {}
+    for group in FEATURE_GROUPS:
+        cols = member == group
+        if not cols.any():
+            continue
+        has_data = bool(np.isfinite(x[:, cols]).any())
+        without = (
+            cv_balanced_accuracy(x[:, ~cols], labels, groups, settings=settings, first_repeat_only=True)
+            if has_data and (~cols).any()
+            else full_balanced_accuracy
+        )
+        out[group] = {
+            "features": int(cols.sum()),
+            "has_data": has_data,
+            "importance": float(
+                sum(importances.get(n, 0.0) for n, c in zip(feature_names, cols, strict=True) if c)
+            ),
+            "balanced_accuracy_without": without,
+            "adds": full_balanced_accuracy - without,
+        }
+    return {
+        "method": "grouped CV without the group, on the folds of the first repeat; "
+        "adds = with every group − without it, both on those folds",
+        "balanced_accuracy_all": full_balanced_accuracy,
+        "groups": out,
+    }

