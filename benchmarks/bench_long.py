@@ -85,7 +85,7 @@ def child_process(data: str, video: str, workers: int, segment_s: float) -> None
     settings = Settings(segment_s=segment_s, segment_above_s=min(300.0, segment_s))
     key = stage_upload(store, Path(video), "maria")
     meta = process_video(store, key, settings=settings, hooks=Hooks(on_stage=on_stage, workers=workers))
-    print(json.dumps({"session": meta["session"], "marks": marks, "inner": time.perf_counter() - t0}))
+    print(json.dumps({"session": meta.session, "marks": marks, "inner": time.perf_counter() - t0}))
 
 
 def child_plan(data: str, video: str, segment_s: float) -> None:

@@ -89,9 +89,9 @@ def worker_voice(video: Path, workdir: Path, model: str) -> dict[str, Any]:
     store.upload("videos", key, video)
     t0 = time.perf_counter()
     meta = process_video(store, key, settings=settings)
-    stages = dict(meta["timings_s"])
+    stages = dict(meta.timings_s)
     stages["total"] = time.perf_counter() - t0
-    return {"stages": stages, "events": len(meta["events"]), "poses": meta["poses"]["frames"]}
+    return {"stages": stages, "events": len(meta.events), "poses": meta.poses.frames}
 
 
 def _seed_poses(clip: Any, times: list[float]) -> list[Any]:

@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.env import LongVideoEnv, load_env, video_store
 from lambdas.handler_errors import HandlerError
 from voice.aws import clients
-from voice.aws.long_videos import PatientBusyError, StepEvent, StepFailed, StepRetryable, run_step
+from voice.aws.long_video_flow import PlanOutput, StepEvent
+from voice.aws.long_videos import PatientBusyError, StepFailed, StepRetryable, run_step
 from voice.config import get_settings
 
 __all__ = ["handler"]
@@ -47,5 +48,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except Exception as exc:  # e.g. a client error of the admission: its type only
         logger.error("long-video step failed", extra={**where, "error_type": type(exc).__name__})
         raise HandlerError(f"{type(exc).__name__} (patient {step.patient_ref})") from None
-    logger.info("long-video step done", extra={**where, "segments": len(result.get("segments", []))})
-    return result
+    segments = len(result.segments) if isinstance(result, PlanOutput) else 0
+    logger.info("long-video step done", extra={**where, "segments": segments})
+    return result.model_dump()

@@ -16,7 +16,7 @@ execution of the long-video state machine instead and is acknowledged
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel, SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
+from pydantic import BaseModel, ConfigDict, Json
 
 from lambdas.env import METRICS_NAMESPACE, VideoProcessorEnv, load_env, ref_keys, video_store
 from voice.aws import clients
@@ -35,9 +35,9 @@ from voice.media.limits import MediaLimits
 from voice.session.failures import record_failure
 
 if TYPE_CHECKING:
-    from voice.segments.steps import LongVideo
+    from voice.segments.steps import HandedOver, LongVideo
 
-__all__ = ["UploadRecord", "handler", "record_handler"]
+__all__ = ["UploadRecord", "VideoResult", "handler", "record_handler"]
 
 logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
@@ -55,12 +55,24 @@ class UploadRecord(SqsRecordModel):
 processor = BatchProcessor(event_type=EventType.SQS, model=UploadRecord, raise_on_entire_batch_failure=False)
 
 
-def _acknowledged(exc: VoiceError, ref: str) -> dict[str, Any]:
+class VideoResult(BaseModel):
+    """What the handler answers for one upload, whatever happened: ``ok`` (processed; the
+    session's id), ``segmented`` (handed to the long-video state machine; the session's id),
+    ``failed`` (refused for good and acknowledged; the error's type)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: Literal["ok", "segmented", "failed"]
+    session: str | None = None
+    error_type: str | None = None
+
+
+def _acknowledged(exc: VoiceError, ref: str) -> VideoResult:
     logger.warning(
         "upload refused; acknowledged", extra={"patient_ref": ref, "error_type": type(exc).__name__}
     )
     metrics.add_metric(name="UploadsRejected", unit=MetricUnit.Count, value=1)
-    return {"status": "failed", "error_type": type(exc).__name__}
+    return VideoResult(status="failed", error_type=type(exc).__name__)
 
 
 def _long_video(env: VideoProcessorEnv, ref: str) -> LongVideo | None:
@@ -73,8 +85,9 @@ def _long_video(env: VideoProcessorEnv, ref: str) -> LongVideo | None:
     return lambda run: start_execution(clients.stepfunctions(), arn, ref, run)
 
 
-def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[str, Any]:
+def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> VideoResult:
     from voice.run.pipeline import Hooks, process_video
+    from voice.segments.steps import HandedOver
 
     env = load_env(VideoProcessorEnv)
     store = video_store(env.videos_bucket, env.patients_bucket)
@@ -101,33 +114,33 @@ def record_handler(record: UploadRecord, lambda_context: LambdaContext) -> dict[
         logger.warning("video failed; retried", extra={"patient_ref": ref, "error_type": type(exc).__name__})
         metrics.add_metric(name="VideosFailed", unit=MetricUnit.Count, value=1)
         raise
-    if metadata.get("status") == "segmented":
+    if isinstance(metadata, HandedOver):
         return _handed_over(metadata, ref)
     logger.info(
         "video processed",
         extra={
             "patient_ref": ref,
-            "session_ref": session_ref(str(metadata.get("session", ""))),  # the id holds the file stem
-            "events": len(metadata.get("events", [])),
-            "samples": len(metadata.get("samples", [])),
-            "timings_s": metadata.get("timings_s", {}),
+            "session_ref": session_ref(metadata.session),  # the id holds the file stem
+            "events": len(metadata.events),
+            "samples": len(metadata.samples),
+            "timings_s": metadata.timings_s,
         },
     )
     metrics.add_metric(name="VideosProcessed", unit=MetricUnit.Count, value=1)
-    return {"status": metadata.get("status", "ok"), "session": metadata.get("session")}
+    return VideoResult(status="ok", session=metadata.session)
 
 
-def _handed_over(started: dict[str, Any], ref: str) -> dict[str, Any]:
+def _handed_over(started: HandedOver, ref: str) -> VideoResult:
     logger.info(
         "long video handed to the state machine",
         extra={
             "patient_ref": ref,
-            "session_ref": session_ref(str(started["session"])),
-            "duration_s": round(float(started["duration_s"]), 1),
+            "session_ref": session_ref(started.session),
+            "duration_s": round(started.duration_s, 1),
         },
     )
     metrics.add_metric(name="LongVideosStarted", unit=MetricUnit.Count, value=1)
-    return {"status": "segmented", "session": started["session"]}
+    return VideoResult(status="segmented", session=started.session)
 
 
 @logger.inject_lambda_context

@@ -26,10 +26,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+from pydantic import BaseModel
 
 from infra.components.processing import grant_video_work
 from infra.components.runtime import encrypted_state_machine, grant_execution_data_key, image_function
 from infra.components.storage import Storage
+from voice.aws.flow import path
+from voice.aws.long_video_flow import JoinOutput, MergeOutput, PlanOutput
 from voice.aws.long_videos import RECORDED
 
 __all__ = ["EXECUTION_TIMEOUT", "LongVideos"]
@@ -140,15 +143,21 @@ class LongVideos(Construct):
     # --- state machine ------------------------------------------------------------------------
 
     def _task(
-        self, construct_id: str, payload: dict[str, object], result: dict[str, str] | None
+        self,
+        construct_id: str,
+        payload: dict[str, object],
+        result: tuple[type[BaseModel], dict[str, str]] | None,
     ) -> tasks.LambdaInvoke:
-        """One step: the steps function with ``payload``, its Payload's fields kept as ``result``."""
+        """One step: the steps function with ``payload``; ``result``: the step's output model and
+        which of its fields to keep, under which names (a field the model lacks fails at synth)."""
         task = tasks.LambdaInvoke(
             self,
             construct_id,
             lambda_function=self.function,
             payload=sfn.TaskInput.from_object(payload),
-            result_selector=None if result is None else {k: _s(f"$.Payload.{v}") for k, v in result.items()},
+            result_selector=None
+            if result is None
+            else {k: _s(path(result[0], v, at="$.Payload")) for k, v in result[1].items()},
             result_path=sfn.JsonPath.DISCARD if result is None else f"$.{construct_id.lower()}",
             retry_on_service_exceptions=True,
         )
@@ -176,7 +185,7 @@ class LongVideos(Construct):
                 "execution": _s("$$.Execution.Name"),
                 "state_machine": _s("$$.StateMachine.Id"),
             },
-            {"status": "status", "key": "plan", "segments": "segments"},
+            (PlanOutput, {"status": "status", "key": "plan", "segments": "segments"}),
         )
         # The patient's earlier long videos hold the slots: wait (up to ~4 h), first come first served.
         plan.add_retry(
@@ -235,12 +244,12 @@ class LongVideos(Construct):
                 "plan": _s("$.plan.key"),
                 "segments": sfn.JsonPath.list_at("$.segments"),
             },
-            {"redraw": "redraw"},
+            (JoinOutput, {"redraw": "redraw"}),
         )
         merge = self._task(
             "Merge",
             {"step": "merge", "patient_ref": _s("$.patient_ref"), "plan": _s("$.plan.key")},
-            {"session_ref": "session_ref", "events": "events", "samples": "samples"},
+            (MergeOutput, {"session_ref": "session_ref", "events": "events", "samples": "samples"}),
         )
         failed = sfn.Fail(self, "Failed", error="LongVideoFailed", cause="See the upload's failure record.")
         record = self._task(

@@ -116,6 +116,8 @@ MAY_IMPORT: dict[str, set[str]] = {
 def package_of(module: str) -> str:
     """``voice.pose.body25`` → ``pose``; root modules → ``base`` (``voice.cli`` → ``cli``)."""
     parts = module.split(".")
+    if len(parts) >= 2 and parts[1] in BASE:
+        return "base"
     if len(parts) >= 3 or (len(parts) == 2 and parts[1] in MAY_IMPORT):
         return parts[1]
     name = parts[1] if len(parts) == 2 else "voice"

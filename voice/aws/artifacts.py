@@ -4,14 +4,13 @@ beats the baseline (the promote step of the training flow; the same layout ``voi
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 from datetime import UTC, datetime
 from typing import Any
 
 from voice import layout
 from voice.errors import ModelError
-from voice.model.registry import ARTIFACTS, store_run
+from voice.model.registry import ARTIFACTS, read_metrics, store_run
 from voice.storage import Store
 
 __all__ = ["promote_training_output", "run_files"]
@@ -45,7 +44,7 @@ def promote_training_output(
             files.setdefault(name, data)
     if "metrics.json" not in files:
         raise ModelError(f"training job {job_name} left no metrics.json; not promoted.")
-    run_id = str(json.loads(files["metrics.json"]).get("run_id") or job_name)
+    run_id = read_metrics(files["metrics.json"]).run_id or job_name
     _, promoted, reason = store_run(
         store,
         patient,

@@ -36,15 +36,24 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 
 from voice import layout
+from voice.aws.long_video_flow import (
+    ExecutionInput,
+    FailOutput,
+    IndexOutput,
+    JoinOutput,
+    MergeOutput,
+    PlanOutput,
+    StepEvent,
+    StepOutput,
+)
 from voice.config import Settings
 from voice.errors import VoiceError
 from voice.layout import VIDEOS
 from voice.segments.steps import (
+    HandedOver,
     SegmentedRun,
     SegmentFailedError,
     draw_step,
@@ -65,10 +74,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORDED",
-    "ExecutionInput",
     "LongVideoStepError",
     "PatientBusyError",
-    "StepEvent",
     "StepFailed",
     "StepRetryable",
     "admit",
@@ -78,44 +85,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("voice")
-
-Step = Literal["plan", "segment", "join", "draw", "merge", "fail"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExecutionInput(_Model):
-    """What the video Lambda starts an execution with: the upload (its exact version) and the
-    patient's keyed reference (for logs and the per-patient admission)."""
-
-    key: str
-    version: str | None
-    patient_ref: str
-
-
-class SegmentOutcome(_Model):
-    """One iteration of the Segments map: its index and, when it failed, the error's name."""
-
-    index: int
-    error: str | None = None
-
-
-class StepEvent(_Model):
-    """A task's payload. ``plan``: the execution input, name and state machine; ``segment`` and
-    ``draw``: the plan's key and an index; ``join``: the segments' outcomes; ``fail``: the error."""
-
-    step: Step
-    patient_ref: str = ""
-    input: ExecutionInput | None = None
-    execution: str = ""
-    state_machine: str = ""
-    plan: str = ""
-    index: int = 0
-    segments: list[SegmentOutcome] = []
-    key: str = ""
-    error: str = ""
 
 
 class StepFailed(Exception):
@@ -146,7 +115,7 @@ def execution_name(patient_ref: str, run: SegmentedRun) -> str:
 
 def start_execution(
     sfn: SFNClient, state_machine_arn: str, patient_ref: str, run: SegmentedRun
-) -> dict[str, Any]:
+) -> HandedOver:
     """Start the upload's execution (an event delivered again finds it started); returns what
     the video Lambda reports for it."""
     name = execution_name(patient_ref, run)
@@ -155,7 +124,7 @@ def start_execution(
         sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload.model_dump_json())
     except sfn.exceptions.ExecutionAlreadyExists:
         log.info("session %s: its execution exists already", layout.session_ref(run.session))
-    return {"status": "segmented", "session": run.session, "execution": name, "duration_s": run.duration_s}
+    return HandedOver(run.session, name, run.duration_s)
 
 
 def admit(sfn: SFNClient, state_machine_arn: str, execution: str, per_patient: int) -> None:
@@ -177,9 +146,7 @@ def admit(sfn: SFNClient, state_machine_arn: str, execution: str, per_patient: i
 # --- the steps ------------------------------------------------------------------------------
 
 
-def _plan(
-    store: Store, event: StepEvent, settings: Settings, transcriber: Transcriber | None
-) -> dict[str, Any]:
+def _plan(store: Store, event: StepEvent, settings: Settings, transcriber: Transcriber | None) -> PlanOutput:
     """Download, identify, probe, transcribe, plan (``status``: ``done`` when already processed)."""
     from voice.transcription.backends import make_transcriber
 
@@ -188,39 +155,39 @@ def _plan(
     with upload_run(store, event.input.key, settings=settings, version=version) as run:
         opened = open_upload(run, force=False)
         if opened.done is not None:
-            return {"status": "done", "plan": "", "segments": []}
+            return PlanOutput(status="done")
         assert opened.info is not None
         found = prepare(run, opened.info, transcriber or make_transcriber(settings), opened.pin)
         doc = make_plan(run, found, version=version, force=False)
     segments = list(range(len(doc.plan.segments)))
-    return {"status": "planned", "plan": doc.workspace.plan, "segments": segments}
+    return PlanOutput(status="planned", plan=doc.workspace.plan, segments=segments)
 
 
-def _segment(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+def _segment(store: Store, event: StepEvent, settings: Settings) -> IndexOutput:
     """One segment's pass (none when its result is stored: a retry or a new execution)."""
     doc = load_plan(store, event.plan)
     if not store.exists(VIDEOS, doc.workspace.segment(event.index)):
         with store.download(VIDEOS, doc.upload_key, version=doc.version) as source:
             segment_step(store, doc, event.index, source=source, settings=settings)
-    return {"index": event.index}
+    return IndexOutput(index=event.index)
 
 
-def _join(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+def _join(store: Store, event: StepEvent, settings: Settings) -> JoinOutput:
     """The join; a failed segment makes it fail with the record naming every failed one."""
     doc = load_plan(store, event.plan)
     errors = {s.index: s.error for s in event.segments if s.error}
     with recording_failures(store, doc.upload_key):
         redraw = join_step(store, doc, settings=settings, errors=errors)
-    return {"redraw": redraw}
+    return JoinOutput(redraw=redraw)
 
 
-def _draw(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+def _draw(store: Store, event: StepEvent, settings: Settings) -> IndexOutput:
     doc = load_plan(store, event.plan)
     with recording_failures(store, doc.upload_key):
         if not store.exists(VIDEOS, doc.workspace.drawn(event.index)):
             with store.download(VIDEOS, doc.upload_key, version=doc.version) as source:
                 _draw_segment(store, doc, event.index, source, settings)
-    return {"index": event.index}
+    return IndexOutput(index=event.index)
 
 
 def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Path, settings: Settings) -> None:
@@ -236,17 +203,15 @@ def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Path, settings
         raise error from exc
 
 
-def _merge(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+def _merge(store: Store, event: StepEvent, settings: Settings) -> MergeOutput:
     from voice.segments.merge_step import merge_step
 
     doc = load_plan(store, event.plan)
     with recording_failures(store, doc.upload_key):
         meta = merge_step(store, doc, settings=settings)
-    return {
-        "session_ref": layout.session_ref(str(meta.get("session", ""))),
-        "events": len(meta.get("events", [])),
-        "samples": len(meta.get("samples", [])),
-    }
+    return MergeOutput(
+        session_ref=layout.session_ref(meta.session), events=len(meta.events), samples=len(meta.samples)
+    )
 
 
 #: What a failure record says about an error the handlers did not record themselves.
@@ -259,20 +224,20 @@ _UNRECORDED = {
 RECORDED = ("StepFailed", "StepRetryable")
 
 
-def _fail(store: Store, event: StepEvent, settings: Settings) -> dict[str, Any]:
+def _fail(store: Store, event: StepEvent, settings: Settings) -> FailOutput:
     """The failure record of an error no handler recorded (a step's time or memory limit, ...)."""
     if event.error in RECORDED:
-        return {"recorded": False}
+        return FailOutput(recorded=False)
     why = _UNRECORDED.get(event.error, f"a step ended with {event.error}")
     error = LongVideoStepError(
         f"processing in segments stopped: {why}. The segments that finished are kept and reused when "
         "this upload is processed again."
     )
     record_failure(store, event.key, error, stage=error.stage)
-    return {"recorded": True}
+    return FailOutput(recorded=True)
 
 
-_STEPS: dict[str, Callable[[Store, StepEvent, Settings], dict[str, Any]]] = {
+_STEPS: dict[str, Callable[[Store, StepEvent, Settings], StepOutput]] = {
     "segment": _segment,
     "join": _join,
     "draw": _draw,
@@ -289,7 +254,7 @@ def run_step(
     sfn: Callable[[], SFNClient],
     per_patient: int,
     transcriber: Transcriber | None = None,
-) -> dict[str, Any]:
+) -> StepOutput:
     """One task of the state machine. Errors come out as :class:`StepFailed` or
     :class:`StepRetryable` with the error's type and stage only (module notes)."""
     if event.step == "plan":  # before any work; its errors are left to the fail step to record

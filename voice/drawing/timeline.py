@@ -10,11 +10,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from voice.config import Settings
 from voice.drawing.overlay import Overlay
 from voice.narration.windows import EventWindow
+from voice.records.session import PredictionRecord
 from voice.transcription.transcript import Segment
 
 __all__ = ["KeyFrame", "KeyFrames", "Timeline", "key_frame_times", "overlay_at"]
@@ -29,13 +29,13 @@ class Timeline:
 
     segments: tuple[Segment, ...] = ()
     windows: tuple[EventWindow, ...] = ()
-    predictions: tuple[dict[str, Any], ...] = ()
+    predictions: tuple[PredictionRecord, ...] = ()
     _segment_ends: list[float] = field(init=False, repr=False, compare=False)
     _prediction_ends: list[float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_segment_ends", [s.end for s in self.segments])
-        object.__setattr__(self, "_prediction_ends", [float(p["end"]) for p in self.predictions])
+        object.__setattr__(self, "_prediction_ends", [p.end for p in self.predictions])
 
 
 def _event_label(window: EventWindow) -> tuple[str, str]:
@@ -66,8 +66,8 @@ def overlay_at(t: float, timeline: Timeline) -> Overlay:
     if timeline.predictions:
         j = min(bisect.bisect_left(timeline._prediction_ends, t), len(timeline.predictions) - 1)
         p = timeline.predictions[j]
-        if p["start"] <= t:
-            predicted = f"model: {p['label']} {p['probabilities'][p['label']]:.0%}"
+        if p.start <= t:
+            predicted = f"model: {p.label} {p.probabilities[p.label]:.0%}"
     return Overlay(caption, label, label_emotion, predicted)
 
 

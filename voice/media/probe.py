@@ -7,13 +7,14 @@ does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the en
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from voice.errors import CorruptMediaError, NoVideoStreamError, UnsupportedFormatError
 from voice.media.limits import MediaLimits
+from voice.records.session import VideoRecord
 
 __all__ = [
     "DEMUXERS",
@@ -40,15 +41,15 @@ class VideoInfo:
     codec: str
     rotation: int = 0  # display rotation (phone videos); width/height are those after it
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        return {
-            "duration_s": round(d["duration_s"], 3),
-            "fps": round(d["fps"], 3),
-            "width": d["width"],
-            "height": d["height"],
-            "has_audio": d["has_audio"],
-        }
+    def record(self) -> VideoRecord:
+        """The video in the session metadata (times and rate to the millisecond)."""
+        return VideoRecord(
+            duration_s=round(self.duration_s, 3),
+            fps=round(self.fps, 3),
+            width=self.width,
+            height=self.height,
+            has_audio=self.has_audio,
+        )
 
 
 def ffmpeg_exe() -> str:

@@ -11,13 +11,13 @@ summed per group are reported beside it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
 from voice.config import Settings
 from voice.model.evaluation import cv_balanced_accuracy
 from voice.model.features import FEATURE_GROUPS, group_of
+from voice.records.training import FeatureGroups, GroupContribution, TrainingMetrics
 
 __all__ = ["group_contributions"]
 
@@ -29,15 +29,15 @@ def group_contributions(
     *,
     settings: Settings,
     feature_names: Sequence[str],
-    metrics: Mapping[str, Any],
-) -> dict[str, Any]:
+    metrics: TrainingMetrics,
+) -> FeatureGroups:
     """``metrics.json``'s ``feature_groups`` section (see the module docstring), from the full
     model's ``metrics`` (its balanced accuracy and feature importances)."""
-    full_balanced_accuracy = float(metrics["balanced_accuracy"]["per_repeat"][0])
-    importances: Mapping[str, float] = metrics["feature_importance"]["values"]
+    full_balanced_accuracy = float(metrics.balanced_accuracy.per_repeat[0])
+    importances: Mapping[str, float] = metrics.feature_importance.values
     x = np.asarray(features, dtype=np.float64)
     member = np.array([group_of(name) for name in feature_names])
-    out: dict[str, Any] = {}
+    out: dict[str, GroupContribution] = {}
     for group in FEATURE_GROUPS:
         cols = member == group
         if not cols.any():
@@ -48,18 +48,18 @@ def group_contributions(
             if has_data and (~cols).any()
             else full_balanced_accuracy
         )
-        out[group] = {
-            "features": int(cols.sum()),
-            "has_data": has_data,
-            "importance": float(
+        out[group] = GroupContribution(
+            features=int(cols.sum()),
+            has_data=has_data,
+            importance=float(
                 sum(importances.get(n, 0.0) for n, c in zip(feature_names, cols, strict=True) if c)
             ),
-            "balanced_accuracy_without": without,
-            "adds": full_balanced_accuracy - without,
-        }
-    return {
-        "method": "grouped CV without the group, on the folds of the first repeat; "
+            balanced_accuracy_without=without,
+            adds=full_balanced_accuracy - without,
+        )
+    return FeatureGroups(
+        method="grouped CV without the group, on the folds of the first repeat; "
         "adds = with every group − without it, both on those folds",
-        "balanced_accuracy_all": full_balanced_accuracy,
-        "groups": out,
-    }
+        balanced_accuracy_all=full_balanced_accuracy,
+        groups=out,
+    )

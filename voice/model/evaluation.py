@@ -23,6 +23,18 @@ from voice.config import Settings
 from voice.errors import ModelError, NotEnoughDataError
 from voice.model.features import FEATURE_NAMES
 from voice.model.patient_model import PatientModel, build_pipeline, class_order
+from voice.records.training import (
+    Accuracy,
+    BalancedAccuracy,
+    Baseline,
+    ConfusionMatrix,
+    CrossValidation,
+    CvScheme,
+    FeatureImportance,
+    FoldRecord,
+    Promotion,
+    TrainingMetrics,
+)
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
@@ -106,27 +118,25 @@ def _fold(data: _Data, template: Any, train: np.ndarray, test: np.ndarray) -> np
         return np.asarray(model.predict(data.x[test]), dtype=np.int64)
 
 
-def _fold_record(data: _Data, oof: np.ndarray, test: np.ndarray, repeat: int, fold: int) -> dict[str, Any]:
+def _fold_record(data: _Data, oof: np.ndarray, test: np.ndarray, repeat: int, fold: int) -> FoldRecord:
     in_test = np.unique(data.y[test])
-    record: dict[str, Any] = {
-        "repeat": repeat,
-        "fold": fold,
-        "n_test": int(test.size),
-        "test_videos": len(set(data.g[test].tolist())),
-        "test_classes": [data.classes[i] for i in in_test],
-        "accuracy": float(np.mean(oof[test] == data.y[test])),
-    }
-    if in_test.size > 1:
-        record["balanced_accuracy"] = _balanced_accuracy(data.y[test], oof[test], data.k)
-    return record
+    return FoldRecord(
+        repeat=repeat,
+        fold=fold,
+        n_test=int(test.size),
+        test_videos=len(set(data.g[test].tolist())),
+        test_classes=[data.classes[i] for i in in_test],
+        accuracy=float(np.mean(oof[test] == data.y[test])),
+        balanced_accuracy=_balanced_accuracy(data.y[test], oof[test], data.k) if in_test.size > 1 else None,
+    )
 
 
 def _out_of_fold(
     data: _Data, repeats: list[Splits], settings: Settings
-) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+) -> tuple[list[np.ndarray], list[FoldRecord]]:
     """Pooled out-of-fold predictions per repeat, and one record per fold."""
     template = build_pipeline(settings)
-    per_fold: list[dict[str, Any]] = []
+    per_fold: list[FoldRecord] = []
     oof_all = []
     for r, splits in enumerate(repeats):
         oof = np.full(data.y.size, -1, dtype=np.int64)
@@ -151,61 +161,77 @@ def _bootstrap(data: _Data, oof_all: list[np.ndarray], seed: int) -> list[float]
     return boot
 
 
-def _score(data: _Data, oof_all: list[np.ndarray], boot: list[float]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Scores:
+    """The scores of the pooled out-of-fold predictions (module notes)."""
+
+    balanced_accuracy: BalancedAccuracy
+    accuracy: Accuracy
+    baseline: Baseline
+    per_class_recall: dict[str, float]
+    confusion_matrix: ConfusionMatrix
+
+
+def _score(data: _Data, oof_all: list[np.ndarray], boot: list[float]) -> _Scores:
     per_repeat = [_balanced_accuracy(data.y, oof, data.k) for oof in oof_all]
     confusion = np.zeros((data.k, data.k), dtype=np.int64)
     for oof in oof_all:
         np.add.at(confusion, (data.y, oof), 1)
     counts = np.bincount(data.y, minlength=data.k)
     recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-    return {
-        "balanced_accuracy": {
-            "mean": float(np.mean(per_repeat)),
-            "std": float(np.std(boot)),
-            "ci95": [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))],
-            "per_repeat": per_repeat,
-            "definition": "balanced accuracy of the pooled out-of-fold predictions, mean over repeats",
-            "spread": f"std over {BOOTSTRAP_RESAMPLES} bootstrap resamples of videos per repeat",
-        },
-        "accuracy": {"mean": float(np.mean([np.mean(oof == data.y) for oof in oof_all]))},
-        "baseline": {
-            "strategy": "always predict the majority class",
-            "balanced_accuracy": 1.0 / data.k,
-            "accuracy": float(counts.max() / counts.sum()),
-        },
-        "per_class_recall": {c: float(v) for c, v in zip(data.classes, recall, strict=True)},
-        "confusion_matrix": {
-            "labels": list(data.classes),
-            "matrix": confusion.tolist(),
-            "note": "rows: narrated emotion, columns: predicted; "
+    return _Scores(
+        balanced_accuracy=BalancedAccuracy(
+            mean=float(np.mean(per_repeat)),
+            std=float(np.std(boot)),
+            ci95=(float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
+            per_repeat=per_repeat,
+            definition="balanced accuracy of the pooled out-of-fold predictions, mean over repeats",
+            spread=f"std over {BOOTSTRAP_RESAMPLES} bootstrap resamples of videos per repeat",
+        ),
+        accuracy=Accuracy(mean=float(np.mean([np.mean(oof == data.y) for oof in oof_all]))),
+        baseline=Baseline(
+            strategy="always predict the majority class",
+            balanced_accuracy=1.0 / data.k,
+            accuracy=float(counts.max() / counts.sum()),
+        ),
+        per_class_recall={c: float(v) for c, v in zip(data.classes, recall, strict=True)},
+        confusion_matrix=ConfusionMatrix(
+            labels=list(data.classes),
+            matrix=confusion.tolist(),
+            note="rows: narrated emotion, columns: predicted; "
             f"summed over all folds of {len(oof_all)} repeat(s)",
-        },
-    }
+        ),
+    )
 
 
 def cross_validate(
     features: np.ndarray, labels: Sequence[str], groups: Sequence[str], *, settings: Settings
-) -> dict[str, Any]:
+) -> CrossValidation:
     """Grouped cross-validation metrics (see the module docstring). Labels are emotion names."""
     data = _encode(features, labels, groups)
     scheme, n_folds, repeats = cv_splits(data.y, data.g, settings)
     oof_all, per_fold = _out_of_fold(data, repeats, settings)
     counts = np.bincount(data.y, minlength=data.k)
-    return {
-        "n_samples": int(data.y.size),
-        "n_videos": int(np.unique(data.g).size),
-        "classes": list(data.classes),
-        "class_counts": {c: int(n) for c, n in zip(data.classes, counts, strict=True)},
-        "class_videos": {c: len(set(data.g[data.y == i].tolist())) for i, c in enumerate(data.classes)},
-        "cv": {
-            "scheme": scheme,
-            "grouped_by": "video (session)",
-            "folds": n_folds,
-            "repeats": len(repeats),
-            "per_fold": per_fold,
-        },
-        **_score(data, oof_all, _bootstrap(data, oof_all, settings.random_seed)),
-    }
+    scores = _score(data, oof_all, _bootstrap(data, oof_all, settings.random_seed))
+    return CrossValidation(
+        n_samples=int(data.y.size),
+        n_videos=int(np.unique(data.g).size),
+        classes=list(data.classes),
+        class_counts={c: int(n) for c, n in zip(data.classes, counts, strict=True)},
+        class_videos={c: len(set(data.g[data.y == i].tolist())) for i, c in enumerate(data.classes)},
+        cv=CvScheme(
+            scheme=scheme,
+            grouped_by="video (session)",
+            folds=n_folds,
+            repeats=len(repeats),
+            per_fold=per_fold,
+        ),
+        balanced_accuracy=scores.balanced_accuracy,
+        accuracy=scores.accuracy,
+        baseline=scores.baseline,
+        per_class_recall=scores.per_class_recall,
+        confusion_matrix=scores.confusion_matrix,
+    )
 
 
 def cv_balanced_accuracy(
@@ -224,12 +250,12 @@ def cv_balanced_accuracy(
     return float(np.mean([_balanced_accuracy(data.y, oof, data.k) for oof in oof_all]))
 
 
-def promotion(metrics: dict[str, Any]) -> tuple[bool, str]:
+def promotion(metrics: CrossValidation) -> tuple[bool, str]:
     """The promotion rule: the CV balanced accuracy minus one std must beat the majority baseline."""
-    ba = metrics["balanced_accuracy"]
-    base = metrics["baseline"]["balanced_accuracy"]
-    lower = ba["mean"] - ba["std"]
-    detail = f"balanced accuracy {ba['mean']:.3f} ± {ba['std']:.3f} vs majority baseline {base:.3f}"
+    ba = metrics.balanced_accuracy
+    base = metrics.baseline.balanced_accuracy
+    lower = ba.mean - ba.std
+    detail = f"balanced accuracy {ba.mean:.3f} ± {ba.std:.3f} vs majority baseline {base:.3f}"
     if lower > base:
         return True, f"promoted: {detail} (mean − std > baseline)"
     return False, f"not promoted: {detail}; needs mean − std > baseline ({lower:.3f} ≤ {base:.3f})"
@@ -248,17 +274,20 @@ def train_model(
     x = np.asarray(features, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != len(feature_names):
         raise ModelError(f"feature matrix must be (n, {len(feature_names)}), got {x.shape}.")
-    metrics = cross_validate(x, labels, groups, settings=settings)
-    classes = tuple(metrics["classes"])
+    cv = cross_validate(x, labels, groups, settings=settings)
+    classes = tuple(cv.classes)
     y = np.array([classes.index(label) for label in labels], dtype=np.int64)
     pipeline = build_pipeline(settings)
     pipeline.fit(x, y)
     importances = pipeline.named_steps["forest"].feature_importances_
-    metrics["feature_importance"] = {
-        "method": "mean decrease in impurity of the final forest",
-        "values": {n: float(v) for n, v in zip(feature_names, importances, strict=True)},
-    }
-    promoted, reason = promotion(metrics)
-    metrics["promotion"] = {"promoted": promoted, "reason": reason, "rule": "mean − std > baseline"}
-    metrics["run_id"] = run_id
+    promoted, reason = promotion(cv)
+    metrics = TrainingMetrics(
+        **dict(cv),
+        feature_importance=FeatureImportance(
+            method="mean decrease in impurity of the final forest",
+            values={n: float(v) for n, v in zip(feature_names, importances, strict=True)},
+        ),
+        promotion=Promotion(promoted=promoted, reason=reason, rule="mean − std > baseline"),
+        run_id=run_id,
+    )
     return PatientModel(pipeline, classes, tuple(feature_names), run_id, metrics)

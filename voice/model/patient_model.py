@@ -13,13 +13,14 @@ import json
 import logging
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from voice.config import EMOTIONS, Settings
 from voice.errors import ModelError, UntrustedModelError
+from voice.records.training import TrainingMetrics
 
 __all__ = [
     "MODEL_SCHEMA",
@@ -74,7 +75,7 @@ class PatientModel:
     classes: tuple[str, ...]
     feature_names: tuple[str, ...]
     run_id: str
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: TrainingMetrics | None = None
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """(n, n_classes) probabilities, columns in :attr:`classes` order."""
@@ -164,7 +165,7 @@ def _named_types(data: bytes) -> set[str]:
     return found
 
 
-def load_model(data: bytes, *, metrics: dict[str, Any] | None = None) -> PatientModel:
+def load_model(data: bytes, *, metrics: TrainingMetrics | None = None) -> PatientModel:
     """Load a model saved by :func:`dump_model`, refusing any type outside :data:`TRUSTED_TYPES`."""
     import skops.io as sio
 
@@ -187,5 +188,5 @@ def load_model(data: bytes, *, metrics: dict[str, Any] | None = None) -> Patient
         classes=tuple(doc["classes"]),
         feature_names=tuple(doc["feature_names"]),
         run_id=str(doc["run_id"]),
-        metrics=metrics or {},
+        metrics=metrics,
     )

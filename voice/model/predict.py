@@ -31,9 +31,10 @@ from voice.people.pin import PersonPin
 from voice.people.profile import load_profile
 from voice.pose.body25 import PoseFrame
 from voice.pose.track import PoseTrack
+from voice.records.session import PredictionRecord
 from voice.storage import Store
 
-__all__ = ["WindowPrediction", "pose_track", "predict_file", "predict_track", "prediction_dicts"]
+__all__ = ["WindowPrediction", "pose_track", "predict_file", "predict_track", "prediction_records"]
 
 log = logging.getLogger("voice")
 
@@ -101,15 +102,15 @@ def predict_track(
     return out
 
 
-def prediction_dicts(windows: Sequence[WindowPrediction]) -> list[dict[str, Any]]:
+def prediction_records(windows: Sequence[WindowPrediction]) -> list[PredictionRecord]:
     """Predictions as metadata stores them (times to the millisecond, probabilities to 4 places)."""
     return [
-        {
-            "start": round(w.start, 3),
-            "end": round(w.end, 3),
-            "label": w.label,
-            "probabilities": {k: round(float(v), 4) for k, v in w.probabilities.items()},
-        }
+        PredictionRecord(
+            start=round(w.start, 3),
+            end=round(w.end, 3),
+            label=w.label,
+            probabilities={k: round(float(v), 4) for k, v in w.probabilities.items()},
+        )
         for w in windows
     ]
 
@@ -159,7 +160,7 @@ def predict_file(
         "window_s": settings.predict_window_s,
         "hop_s": settings.predict_hop_s,
         "poses": {"frames": len(track.frames), "detected": track.detected},
-        "patient_track": chooser.final().to_dict(),
-        "windows": prediction_dicts(windows),
+        "patient_track": chooser.final().record().json_doc(),
+        "windows": [p.json_doc() for p in prediction_records(windows)],
         "seconds": round(time.perf_counter() - t0, 3),
     }

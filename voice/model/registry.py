@@ -15,11 +15,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from voice import layout
 from voice.errors import ModelError
 from voice.model import gate
 from voice.model.evaluation import promotion
 from voice.model.patient_model import PatientModel, load_model
+from voice.records.training import TrainingMetrics
 from voice.storage import Store
 
 __all__ = [
@@ -102,15 +105,15 @@ def store_run(
             key = layout.model_artifact_key(patient, run_id, name)
             _write(store, key, files[name])
             artifacts[name] = key
-    metrics = json.loads(files["metrics.json"])
+    metrics = read_metrics(files["metrics.json"])
     promoted, reason = promotion(metrics)
     if promoted:
         pointer = {
             "run_id": run_id,
             "model": artifacts["model.skops"],
             "metrics": artifacts["metrics.json"],
-            "balanced_accuracy": metrics["balanced_accuracy"]["mean"],
-            "baseline": metrics["baseline"]["balanced_accuracy"],
+            "balanced_accuracy": metrics.balanced_accuracy.mean,
+            "baseline": metrics.baseline.balanced_accuracy,
             "promoted_at": now.astimezone(UTC).isoformat(),
             **(pointer_extra or {}),
         }
@@ -118,14 +121,24 @@ def store_run(
     return artifacts, promoted, reason
 
 
+def read_metrics(data: bytes) -> TrainingMetrics:
+    """A run's ``metrics.json``; :class:`~voice.errors.ModelError` when it is not one."""
+    try:
+        return TrainingMetrics.model_validate_json(data)
+    except ValidationError as exc:
+        raise ModelError(
+            f"metrics.json is not a training run's metrics ({exc.error_count()} problems); retrain the model."
+        ) from None
+
+
 def load_run_model(store: Store, patient: str, run_id: str) -> PatientModel:
     """The model of one run (promoted or not), with its metrics."""
     data = store.read(layout.PATIENTS, layout.model_artifact_key(patient, run_id, "model.skops"))
     metrics_key = layout.model_artifact_key(patient, run_id, "metrics.json")
     metrics = (
-        json.loads(store.read(layout.PATIENTS, metrics_key))
+        read_metrics(store.read(layout.PATIENTS, metrics_key))
         if store.exists(layout.PATIENTS, metrics_key)
-        else {}
+        else None
     )
     return load_model(data, metrics=metrics)
 

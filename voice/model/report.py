@@ -17,11 +17,14 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
+from pydantic import ValidationError
 
 from voice import layout
 from voice.config import EMOTIONS, Settings
 from voice.model import gate
 from voice.model.plots import feature_importance_png, figure, png
+from voice.records.session import EventRecord, PredictionRecord, SessionMetadata
+from voice.records.training import GateRecord, TrainingMetrics
 from voice.storage import Store
 
 __all__ = [
@@ -72,7 +75,7 @@ def confusion_matrix_png(matrix: np.ndarray, labels: Sequence[str]) -> bytes:
 
 
 def timeline_png(
-    events: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]], duration_s: float
+    events: Sequence[EventRecord], predictions: Sequence[PredictionRecord], duration_s: float
 ) -> bytes:
     """One video: narrated events (markers; hollow = not a label: negated or ignored) above
     predicted windows (bars)."""
@@ -81,30 +84,28 @@ def timeline_png(
     fig = figure(9.0, 2.0)
     ax = fig.add_subplot()
     for p in predictions:
-        label = str(p.get("label", ""))
-        prob = float(dict(p.get("probabilities", {})).get(label, 1.0))
+        label = p.label
+        prob = p.probabilities.get(label, 1.0)
         ax.barh(
             0,
-            float(p["end"]) - float(p["start"]),
-            left=float(p["start"]),
+            p.end - p.start,
+            left=p.start,
             height=0.6,
             color=EMOTION_COLORS.get(label, "#444444"),
             alpha=0.25 + 0.65 * prob,
             edgecolor="none",
         )
     for e in events:
-        emotion = str(e.get("emotion", ""))
-        color = EMOTION_COLORS.get(emotion, "#444444")
-        negated = bool(e.get("negated", False)) or e.get("ignored") is not None
+        color = EMOTION_COLORS.get(e.emotion, "#444444")
         ax.plot(
-            float(e["time"]), 1, marker="v", markersize=11,
-            markerfacecolor="none" if negated else color, markeredgecolor=color, linestyle="none",
+            e.time, 1, marker="v", markersize=11,
+            markerfacecolor=color if e.counts else "none", markeredgecolor=color, linestyle="none",
         )  # fmt: skip
     ax.set_yticks([0, 1], ["predicted", "narrated"])
     ax.set_ylim(-0.6, 1.6)
     ax.set_xlim(0, max(duration_s, 1.0))
     ax.set_xlabel("time (s)")
-    used = sorted({str(e.get("emotion")) for e in events} | {str(p.get("label")) for p in predictions})
+    used = sorted({e.emotion for e in events} | {p.label for p in predictions})
     handles = [Patch(color=EMOTION_COLORS[e], label=e) for e in EMOTIONS if e in used]
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
@@ -135,50 +136,37 @@ def _table(rows: Sequence[Sequence[object]], header: Sequence[str], *, table_id:
     return f"<table{tid}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _metrics_section(metrics: Mapping[str, Any]) -> str:
-    ba = metrics["balanced_accuracy"]
-    base = metrics["baseline"]
-    cv = metrics["cv"]
+def _metrics_section(metrics: TrainingMetrics) -> str:
+    ba, base, cv = metrics.balanced_accuracy, metrics.baseline, metrics.cv
     rows: list[list[object]] = [
-        [
-            "cross-validation",
-            f"{cv['scheme']}, {cv['folds']} folds × {cv['repeats']} repeat(s), grouped by video",
-        ],
-        ["samples / videos", f"{metrics['n_samples']} / {metrics['n_videos']}"],
+        ["cross-validation", f"{cv.scheme}, {cv.folds} folds × {cv.repeats} repeat(s), grouped by video"],
+        ["samples / videos", f"{metrics.n_samples} / {metrics.n_videos}"],
         [
             "balanced accuracy",
-            f"{ba['mean']:.3f} ± {ba['std']:.3f} (95% CI {ba['ci95'][0]:.3f}–{ba['ci95'][1]:.3f})",
+            f"{ba.mean:.3f} ± {ba.std:.3f} (95% CI {ba.ci95[0]:.3f}–{ba.ci95[1]:.3f})",
         ],
-        ["majority baseline (balanced accuracy)", f"{base['balanced_accuracy']:.3f}"],
-        ["accuracy", f"{metrics['accuracy']['mean']:.3f}"],
-        ["majority baseline (accuracy)", f"{base['accuracy']:.3f}"],
+        ["majority baseline (balanced accuracy)", f"{base.balanced_accuracy:.3f}"],
+        ["accuracy", f"{metrics.accuracy.mean:.3f}"],
+        ["majority baseline (accuracy)", f"{base.accuracy:.3f}"],
     ]
-    rows += [[f"recall: {c}", f"{r:.3f}"] for c, r in metrics["per_class_recall"].items()]
-    promo = metrics.get("promotion", {})
-    if promo:
-        rows.append(["promoted", promo.get("reason", "")])
-    note = f'<p class="note">{_e(ba["definition"])}; spread: {_e(ba["spread"])}.</p>'
+    rows += [[f"recall: {c}", f"{r:.3f}"] for c, r in metrics.per_class_recall.items()]
+    rows.append(["promoted", metrics.promotion.reason])
+    note = f'<p class="note">{_e(ba.definition)}; spread: {_e(ba.spread)}.</p>'
     return _table(rows, ["metric", "value"], table_id="metrics") + note
 
 
-def _groups_section(metrics: Mapping[str, Any]) -> str:
+def _groups_section(metrics: TrainingMetrics) -> str:
     """What each feature group adds: grouped CV with and without it, on the same folds."""
-    info = metrics.get("feature_groups")
-    if not info:
+    info = metrics.feature_groups
+    if info is None:
         return "<p>This run was trained before feature groups were reported.</p>"
     rows = [
-        [
-            g,
-            v["features"],
-            f"{v['importance']:.2f}",
-            f"{v['balanced_accuracy_without']:.3f}",
-            f"{v['adds']:+.3f}",
-        ]
-        + ([] if v["has_data"] else ["(no data: never seen)"])
-        for g, v in info["groups"].items()
+        [g, v.features, f"{v.importance:.2f}", f"{v.balanced_accuracy_without:.3f}", f"{v.adds:+.3f}"]
+        + ([] if v.has_data else ["(no data: never seen)"])
+        for g, v in info.groups.items()
     ]
     head = ["group", "features", "summed importance", "balanced accuracy without it", "adds"]
-    note = f"<p class='note'>With every group: {info['balanced_accuracy_all']:.3f}. {_e(info['method'])}.</p>"
+    note = f"<p class='note'>With every group: {info.balanced_accuracy_all:.3f}. {_e(info.method)}.</p>"
     return _table(rows, head, table_id="feature-groups") + note
 
 
@@ -205,16 +193,13 @@ def _page(title: str, sections: Sequence[tuple[str, str]]) -> str:
 
 
 def render_run_report(
-    patient: str, metrics: Mapping[str, Any], files: Mapping[str, bytes], *, settings: Settings
+    patient: str, metrics: TrainingMetrics, files: Mapping[str, bytes], *, settings: Settings
 ) -> str:
     """The HTML of one training run (``report.html`` among the run's artifacts)."""
-    gate_info = metrics.get("gate", {})
+    gate_info = metrics.gate or GateRecord(train=True, reasons=[], counts=metrics.class_counts)
     sessions = json.loads(files["training_sessions.json"]) if "training_sessions.json" in files else {}
     sections = [
-        (
-            "Data coverage",
-            _coverage_section(gate_info.get("counts", {}), gate_info.get("sessions", {}), metrics["classes"]),
-        ),
+        ("Data coverage", _coverage_section(gate_info.counts, gate_info.sessions, metrics.classes)),
         ("Training metrics", _metrics_section(metrics)),
         ("What each feature group adds", _groups_section(metrics)),
     ]
@@ -224,7 +209,7 @@ def render_run_report(
         sections.append(("Feature importance", _img(files["feature_importance.png"], "feature importance")))
     if sessions:
         sections.append(("Videos used", _sessions_section(sessions)))
-    return _page(f"VOICE training run {metrics.get('run_id', '')} — {patient}", sections)
+    return _page(f"VOICE training run {metrics.run_id} — {patient}", sections)
 
 
 def _read_json(store: Store, bucket: str, key: str) -> Any:
@@ -255,21 +240,19 @@ def _timelines_section(store: Store, patient: str) -> str:
         if "/" in rest or not rest.endswith("_metadata.json"):
             continue
         try:
-            meta = _read_json(store, layout.VIDEOS, obj.key)
-        except ValueError:
+            meta = SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key))
+        except ValidationError:
             log.warning("unreadable session metadata skipped in the report")
             continue
-        session = str(meta.get("session") or rest[: -len("_metadata.json")])
-        duration = float(meta.get("video", {}).get("duration_s") or 0.0)
-        events = [e for e in meta.get("events", []) if "time" in e]
-        predictions = [p for p in meta.get("predictions", []) if "start" in p and "end" in p]
-        if not duration:
-            ends = [float(e["time"]) for e in events] + [float(p["end"]) for p in predictions]
-            duration = max(ends, default=1.0)
+        session = meta.session
+        events, predictions = meta.events, meta.predictions
+        duration = meta.video.duration_s or max(
+            [e.time for e in events] + [p.end for p in predictions], default=1.0
+        )
         link = _e(session)
         if store.exists(layout.VIDEOS, layout.annotated_video_key(patient, session)):
             link = f'<a href="{_e(quote(session))}.mp4">{_e(session)}</a>'
-        narrated = sum(1 for e in events if not e.get("negated") and e.get("ignored") is None)
+        narrated = sum(1 for e in events if e.counts)
         parts.append(
             f"<h3>{link}</h3><p class='note'>{narrated} narrated event(s), {len(predictions)} predicted "
             f"window(s){'' if predictions else ' (no promoted model when it was processed)'}.</p>"
@@ -294,15 +277,18 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
         videos.setdefault(s.emotion, set()).add(s.session)
 
     run_id, promoted = _report_run(store, patient)
-    metrics: dict[str, Any] = {}
+    metrics = None
     if run_id is not None:
-        metrics = _read_json(
-            store, layout.PATIENTS, layout.model_artifact_key(patient, run_id, "metrics.json")
-        )
-    trained = metrics.get("classes", [])
+        key = layout.model_artifact_key(patient, run_id, "metrics.json")
+        try:
+            metrics = TrainingMetrics.model_validate_json(store.read(layout.PATIENTS, key))
+        except ValidationError:
+            log.warning("a run's metrics are not readable; the report leaves them out")
+    trained = metrics.classes if metrics is not None else []
     sections = [("Data coverage", _coverage_section(counts, {e: len(v) for e, v in videos.items()}, trained))]
-    if run_id is None:
-        sections.append(("Model", "<p>No training run yet: run <code>voice train</code>.</p>"))
+    if run_id is None or metrics is None:
+        why = "No training run yet" if run_id is None else "The newest run's metrics cannot be read"
+        sections.append(("Model", f"<p>{why}: run <code>voice train</code>.</p>"))
     else:
         status = (
             "promoted model" if promoted else "newest run; NOT promoted (no model is used for predictions)"

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from voice.model.patient_model import dump_model
 from voice.model.registry import last_run_at, make_run_id, store_run, tarball
 from voice.model.report import confusion_matrix_png, feature_importance_png, render_run_report
 from voice.pose.body25 import PoseFrame, pose_from_json
+from voice.records.training import FeatureCounts, GateRecord, TrainingMetrics
 from voice.storage import Store
 
 __all__ = ["Sample", "TrainResult", "samples_from_store", "train_patient"]
@@ -143,15 +144,15 @@ def _training_sessions(samples: Sequence[Sample]) -> dict[str, Any]:
 
 
 def _run_files(
-    patient: str, metrics: dict[str, Any], model_bytes: bytes, samples: Sequence[Sample], settings: Settings
+    patient: str, metrics: TrainingMetrics, model_bytes: bytes, samples: Sequence[Sample], settings: Settings
 ) -> dict[str, bytes]:
     """A run's files (all but the tarball): model, metrics, plots, sessions, report."""
-    cm = metrics["confusion_matrix"]
-    importances = metrics["feature_importance"]["values"]
+    cm = metrics.confusion_matrix
+    importances = metrics.feature_importance.values
     files: dict[str, bytes] = {
         "model.skops": model_bytes,
-        "metrics.json": json.dumps(metrics, indent=2, sort_keys=False).encode(),
-        "confusion_matrix.png": confusion_matrix_png(np.array(cm["matrix"]), cm["labels"]),
+        "metrics.json": json.dumps(metrics.json_doc(), indent=2, sort_keys=False).encode(),
+        "confusion_matrix.png": confusion_matrix_png(np.array(cm.matrix), cm.labels),
         "feature_importance.png": feature_importance_png(
             list(importances), list(importances.values()), groups=[group_of(n) for n in importances]
         ),
@@ -190,27 +191,28 @@ def train_patient(
     groups = [s.session for s in samples]
     log.info("training run %s: %d samples, %d videos", run_id, len(samples), len(set(groups)))
     model = train_model(features, labels, groups, settings=settings, run_id=run_id)
-    metrics = model.metrics
-    metrics["gate"] = decision.to_dict()
-    metrics["trained_at"] = now.astimezone(UTC).isoformat()
-    metrics["features"] = {
-        "count": len(FEATURE_NAMES),
-        "groups": {g: len(names) for g, names in FEATURE_GROUPS.items()},
-        "doc": "docs/features.md",
-    }
-    metrics["feature_groups"] = group_contributions(
-        features,
-        labels,
-        groups,
-        settings=settings,
-        feature_names=FEATURE_NAMES,
-        metrics=metrics,
+    assert model.metrics is not None
+    metrics = model.metrics.model_copy(
+        update={
+            "gate": GateRecord.model_validate(decision.to_dict()),
+            "trained_at": now.astimezone(UTC).isoformat(),
+            "features": FeatureCounts(
+                count=len(FEATURE_NAMES),
+                groups={g: len(names) for g, names in FEATURE_GROUPS.items()},
+                doc="docs/features.md",
+            ),
+        }
     )
-    files = _run_files(patient, model.metrics, dump_model(model), samples, settings)
+    contributions = group_contributions(
+        features, labels, groups, settings=settings, feature_names=FEATURE_NAMES, metrics=metrics
+    )
+    metrics.feature_groups = contributions
+    model = replace(model, metrics=metrics)
+    files = _run_files(patient, metrics, dump_model(model), samples, settings)
     files["model.tar.gz"] = tarball(files, now.timestamp())
     artifacts, promoted, _reason = store_run(store, patient, run_id, files, now=now)
-    log.info("training run %s: %s", run_id, metrics["promotion"]["reason"])
-    ba = metrics["balanced_accuracy"]
+    log.info("training run %s: %s", run_id, metrics.promotion.reason)
+    ba = metrics.balanced_accuracy
     return TrainResult(
         patient=patient,
         trained=True,
@@ -218,10 +220,10 @@ def train_patient(
         counts=decision.counts,
         run_id=run_id,
         promoted=promoted,
-        promotion_reason=metrics["promotion"]["reason"],
-        balanced_accuracy={"mean": ba["mean"], "std": ba["std"]},
-        baseline=metrics["baseline"]["balanced_accuracy"],
+        promotion_reason=metrics.promotion.reason,
+        balanced_accuracy={"mean": ba.mean, "std": ba.std},
+        baseline=metrics.baseline.balanced_accuracy,
         artifacts=artifacts,
         seconds=time.perf_counter() - t0,
-        group_adds={g: v["adds"] for g, v in metrics["feature_groups"]["groups"].items()},
+        group_adds={g: v.adds for g, v in contributions.groups.items()},
     )

@@ -59,12 +59,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 from voice.config import EMOTIONS
 from voice.narration.clauses import Reading, sentence_frame
 from voice.narration.grammar import Token
 from voice.narration.reading import KeywordSpan, read
+from voice.records.session import EventRecord
 from voice.transcription.transcript import Segment, Transcript, Word
 
 __all__ = ["LEXICON", "EmotionEvent", "Keywords", "emotion_of", "extract_events"]
@@ -198,20 +198,21 @@ class EmotionEvent:
         """A present statement about the patient that names the emotion: a training label."""
         return not self.negated and self.ignored is None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The event fields of ``<session>_metadata.json`` (the pipeline adds ``window``)."""
-        return {
-            "time": round(self.time, 3),
-            "emotion": self.emotion,
-            "keyword": self.keyword,
-            "subject": self.subject,
-            "text": self.text,
-            "negated": self.negated,
-            "who": self.who,
-            "tense": self.tense,
-            "mood": self.mood,
-            "ignored": self.ignored,
-        }
+    def record(self, window: tuple[float, float]) -> EventRecord:
+        """The event in ``<session>_metadata.json``, with the ``window`` of poses that is its sample."""
+        return EventRecord(
+            time=round(self.time, 3),
+            emotion=self.emotion,
+            keyword=self.keyword,
+            subject=self.subject,
+            text=self.text,
+            negated=self.negated,
+            who=self.who,
+            tense=self.tense,
+            mood=self.mood,
+            ignored=self.ignored,
+            window=(round(window[0], 3), round(window[1], 3)),
+        )
 
 
 # --- lexicon compilation ---------------------------------------------------------------------

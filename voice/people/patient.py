@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -32,6 +31,7 @@ from voice.people.pin import PersonPin
 from voice.people.track_stats import TrackStats, TrackTally
 from voice.people.tracking import box_of
 from voice.pose.body25 import PoseFrame
+from voice.records.session import PatientTrackRecord
 
 __all__ = [
     "APPEARANCE_MARGIN",
@@ -58,8 +58,14 @@ class PatientChoice:
     rule: str
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.track_id, "rule": self.rule, "reason": self.reason}
+    def record(self, pin: PersonPin | None = None) -> PatientTrackRecord:
+        """The choice in the session metadata's ``patient_track`` (with the pin it used)."""
+        return PatientTrackRecord(
+            id=self.track_id,
+            rule=self.rule,  # type: ignore[arg-type]  # one of the rules this module names
+            reason=self.reason,
+            pin=None if pin is None else pin.record(),
+        )
 
 
 def longest_in_view(stats: list[TrackStats], size: tuple[int, int]) -> PatientChoice:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voice.errors import VoiceError
+from voice.records.session import PinRecord
 
 __all__ = ["PersonPin", "PersonPinError"]
 
@@ -54,3 +55,6 @@ class PersonPin:
 
     def to_dict(self) -> dict[str, float]:
         return {"x": self.x, "y": self.y, "t": self.t}
+
+    def record(self) -> PinRecord:
+        return PinRecord(x=self.x, y=self.y, t=self.t)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from voice.people.tracking import box_of, centre_of
+from voice.records.session import PersonRecord
 
 __all__ = ["TrackStats", "TrackTally", "track_stats"]
 
@@ -32,16 +32,17 @@ class TrackStats:
     def mean_area(self) -> float:
         return self.mean_box[0] * self.mean_box[1]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.track_id,
-            "frames": self.frames,
-            "share": round(self.share, 4),
-            "first_s": round(self.first_s, 3),
-            "last_s": round(self.last_s, 3),
-            "mean_box": [round(v, 1) for v in self.mean_box],
-            "mean_position": [round(v, 1) for v in self.mean_position],
-        }
+    def record(self) -> PersonRecord:
+        """The track in the session metadata's ``people``."""
+        return PersonRecord(
+            id=self.track_id,
+            frames=self.frames,
+            share=round(self.share, 4),
+            first_s=round(self.first_s, 3),
+            last_s=round(self.last_s, 3),
+            mean_box=(round(self.mean_box[0], 1), round(self.mean_box[1], 1)),
+            mean_position=(round(self.mean_position[0], 1), round(self.mean_position[1], 1)),
+        )
 
 
 class TrackTally:

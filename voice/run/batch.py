@@ -19,6 +19,7 @@ from voice.errors import VoiceError
 from voice.media.limits import MediaLimits
 from voice.people.patient_store import write_pin
 from voice.people.pin import PersonPin
+from voice.records.session import SessionMetadata
 from voice.run.pipeline import Hooks, process_video
 from voice.session.failures import record_failure
 from voice.storage import Store
@@ -115,16 +116,17 @@ def process_files(  # noqa: PLR0913 - keyword-only: each is one flag of ``voice 
         except (VoiceError, OSError) as exc:
             results.append(_failed(video, key, exc))
             continue
-        annotated = layout.annotated_video_key(meta["patient"], meta["session"])
+        assert isinstance(meta, SessionMetadata)  # no long-video hook here: always processed
+        annotated = layout.annotated_video_key(meta.patient, meta.session)
         results.append(
             {
                 "video": str(video),
                 "key": key,
                 "status": "ok",
-                "session": meta["session"],
-                "events": len(meta["events"]),
-                "samples": len(meta["samples"]),
-                "reasons": meta.get("reasons", []),
+                "session": meta.session,
+                "events": len(meta.events),
+                "samples": len(meta.samples),
+                "reasons": meta.reasons,
                 "annotated": store.describe(layout.VIDEOS, annotated),
             }
         )

@@ -18,12 +18,12 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from voice.config import Settings, get_settings
 from voice.media.probe import VideoInfo
+from voice.records.session import SessionMetadata
 from voice.segments.local_pool import run_segmented
-from voice.segments.steps import LongVideo, SegmentedRun
+from voice.segments.steps import HandedOver, LongVideo, SegmentedRun
 from voice.session.finish import finish
 from voice.session.outputs import SessionOutputs
 from voice.session.prepare import (
@@ -72,7 +72,7 @@ def process_video(
     force: bool = False,
     version: str | None = None,
     hooks: Hooks | None = None,
-) -> dict[str, Any]:
+) -> SessionMetadata | HandedOver:
     """Process the upload at ``videos/<key>`` (``version``: that exact object version, where the
     store keeps versions); return its metadata (``docs/design.md``).
 
@@ -100,7 +100,7 @@ def _segmented(info: VideoInfo, settings: Settings, hooks: Hooks) -> bool:
     return hooks.workers > 1 and info.duration_s > settings.segment_above_s
 
 
-def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> dict[str, Any]:
+def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> SessionMetadata | HandedOver:
     opened = open_upload(run, force=force)
     if opened.done is not None:
         return opened.done
@@ -115,7 +115,7 @@ def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> dic
     return _one_pass(run, found)
 
 
-def _one_pass(run: Run, found: Prepared) -> dict[str, Any]:
+def _one_pass(run: Run, found: Prepared) -> SessionMetadata:
     """The whole video in one pass (:mod:`voice.session.video_pass`), then the outputs."""
     with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
         run.stage("pose")

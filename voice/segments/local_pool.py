@@ -17,10 +17,10 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from voice.config import Settings
 from voice.layout import VIDEOS
+from voice.records.session import SessionMetadata
 from voice.segments.merge_step import merge_step
 from voice.segments.steps import SegmentFailedError, draw_step, join_step, make_plan, segment_step
 from voice.segments.workspace import PlanDoc
@@ -91,7 +91,7 @@ def _pool(size: int) -> futures.Executor:
 
 def run_segmented(
     run: Run, found: Prepared, *, workers: int, force: bool, version: str | None
-) -> dict[str, Any]:
+) -> SessionMetadata:
     """Process a long upload in segments with ``workers`` processes (module notes)."""
     doc = make_plan(run, found, version=version, force=force)
     ws = doc.workspace

@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from voice import layout
 from voice.config import Settings
@@ -24,8 +23,9 @@ from voice.layout import VIDEOS
 from voice.media.concat import join_parts
 from voice.pose.body25 import PoseFrame, pose_to_json
 from voice.pose.track import PoseTrack
+from voice.records.session import SessionMetadata
 from voice.segments.segment_pass import KeyFrameImage, SegmentResult
-from voice.segments.steps import delete_workspaces, joined_results
+from voice.segments.steps import delete_workspaces, joined_results, stored_predictions
 from voice.segments.workspace import PlanDoc, frames_from_json, key_frames_from_json
 from voice.session.finish import finish
 from voice.session.outputs import SessionOutputs
@@ -94,7 +94,7 @@ def _parts(store: Store, doc: PlanDoc, results: Sequence[SegmentResult], redraw:
 
 def merge_step(
     store: Store, doc: PlanDoc, *, settings: Settings, on_stage: StageCallback | None = None
-) -> dict[str, Any]:
+) -> SessionMetadata:
     """The session's outputs from its segments (module notes); returns its metadata."""
     results, joined = joined_results(store, doc, {})
     join = json.loads(store.read(VIDEOS, doc.workspace.join))
@@ -116,7 +116,7 @@ def merge_step(
         run = Run.resumed(store, doc.upload_key, out, settings, on_stage, doc.state)
         result = VideoPassResult(
             track=track,
-            predictions=join["predictions"],
+            predictions=stored_predictions(join),
             timings=got.timings,
             people=joined.people,
             patient=joined.patient,

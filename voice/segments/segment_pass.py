@@ -24,7 +24,6 @@ import time
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -39,6 +38,7 @@ from voice.people.patient import PatientChooser
 from voice.pose.body25 import PoseFrame
 from voice.pose.face_hands import face_hands_estimator, patient_parts
 from voice.pose.track import PoseTrack
+from voice.records.session import PredictionRecord
 from voice.segments.plan import OPEN_END, Segment, SegmentPlan
 from voice.session.video_pass import RenderPlan
 
@@ -58,7 +58,7 @@ class SegmentJob:
     render: RenderPlan
     workdir: Path
     draw: bool = True
-    predictions: tuple[dict[str, Any], ...] = ()
+    predictions: tuple[PredictionRecord, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from voice.config import Settings
 from voice.errors import VoiceError
 from voice.layout import VIDEOS
 from voice.media.concat import encode_audio
+from voice.records.session import PredictionRecord
 from voice.segments.joining import Joined, join_segments, parts_to_find, segment_frames
 from voice.segments.plan import plan_segments
 from voice.segments.segment_pass import SegmentJob, SegmentResult, draw_segment, segment_pass
@@ -53,6 +54,7 @@ from voice.session.prepare import Prepared, Run, render_plan
 from voice.storage import Store
 
 __all__ = [
+    "HandedOver",
     "LongVideo",
     "SegmentFailedError",
     "SegmentedRun",
@@ -64,6 +66,7 @@ __all__ = [
     "make_plan",
     "segment_label",
     "segment_step",
+    "stored_predictions",
 ]
 
 log = logging.getLogger("voice")
@@ -79,8 +82,18 @@ class SegmentedRun:
     duration_s: float
 
 
-#: Takes a long upload instead of processing it here; returns what ``process_video`` returns.
-LongVideo = Callable[[SegmentedRun], dict[str, Any]]
+@dataclass(frozen=True)
+class HandedOver:
+    """What ``process_video`` returns for a long upload another runner took (the execution the
+    AWS video Lambda started for it), instead of the session's metadata."""
+
+    session: str
+    execution: str
+    duration_s: float
+
+
+#: Takes a long upload instead of processing it here.
+LongVideo = Callable[[SegmentedRun], HandedOver]
 
 
 class SegmentFailedError(VoiceError):
@@ -119,10 +132,15 @@ def delete_workspaces(store: Store, patient: str, session: str) -> None:
 
 
 def _job(
-    doc: PlanDoc, index: int, workdir: Path, *, draw: bool, predictions: Sequence[Any] = ()
+    doc: PlanDoc, index: int, workdir: Path, *, draw: bool, predictions: Sequence[PredictionRecord] = ()
 ) -> SegmentJob:
     render = render_plan(doc.patient, doc.session, doc.prepared)
     return SegmentJob(doc.plan, doc.plan.segments[index], render, workdir, draw, tuple(predictions))
+
+
+def stored_predictions(join: dict[str, Any]) -> list[PredictionRecord]:
+    """The model's predictions stored in ``join.json``."""
+    return [PredictionRecord.model_validate(p) for p in join["predictions"]]
 
 
 def segment_step(store: Store, doc: PlanDoc, index: int, *, source: Path, settings: Settings) -> None:
@@ -202,20 +220,20 @@ def join_step(
     store: Store, doc: PlanDoc, *, settings: Settings, errors: dict[int, str] | None = None
 ) -> list[int]:
     """Join the segments (module notes, 3); returns the segments to draw again."""
-    from voice.model.predict import predict_track, prediction_dicts
+    from voice.model.predict import predict_track, prediction_records
     from voice.model.registry import load_run_model
 
     _, joined = joined_results(store, doc, errors or {})
-    predictions: list[dict[str, Any]] = []
-    run_id = doc.prepared.models.get("patient")
+    predictions: list[PredictionRecord] = []
+    run_id = doc.prepared.models.patient
     if run_id is not None:
         model = load_run_model(store, doc.patient, run_id)
-        predictions = prediction_dicts(predict_track(model, joined.track.frames, settings=settings))
+        predictions = prediction_records(predict_track(model, joined.track.frames, settings=settings))
     join = {
         "ids": [{str(k): v for k, v in m.items()} for m in joined.ids],
         "patient": joined.patient.track_id,
         "redraw": joined.redraw,
-        "predictions": predictions,
+        "predictions": [p.json_doc() for p in predictions],
     }
     store.write(VIDEOS, doc.workspace.join, json.dumps(join).encode())
     log.info(
@@ -240,7 +258,7 @@ def draw_step(store: Store, doc: PlanDoc, index: int, *, source: Path, settings:
     wanted = parts_to_find(doc.plan, result, mapping, join["patient"])
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="voice-draw-") as work:
-        job = _job(doc, index, Path(work), draw=True, predictions=join["predictions"])
+        job = _job(doc, index, Path(work), draw=True, predictions=stored_predictions(join))
         drawn = draw_segment(source, doc.prepared.info, job, frames, settings=settings, find_parts=wanted)
         assert drawn.video is not None
         store.upload(VIDEOS, ws.drawn(index, ".mp4"), drawn.video, content_type="video/mp4")

@@ -36,6 +36,7 @@ from voice.narration.emotions import EmotionEvent
 from voice.narration.windows import EventWindow
 from voice.people.pin import PersonPin
 from voice.pose.body25 import PoseFrame, pose_from_json, pose_to_json
+from voice.records.session import ModelsRecord
 from voice.segments.plan import SegmentPlan
 from voice.segments.segment_pass import KeyFrameImage, SegmentResult
 from voice.session.prepare import Prepared, RunState
@@ -111,7 +112,7 @@ def _prepared_to(found: Prepared) -> dict[str, Any]:
         "windows": [_window_to(w) for w in found.windows],
         "pin": None if found.pin is None else found.pin.to_dict(),
         "appearance": None if found.appearance is None else [float(v) for v in found.appearance],
-        "models": found.models,
+        "models": found.models.json_doc(),
     }
 
 
@@ -126,7 +127,7 @@ def _prepared_from(doc: dict[str, Any]) -> Prepared:
         pin=None if doc["pin"] is None else PersonPin.from_dict(doc["pin"]),
         appearance=None if appearance is None else np.asarray(appearance, dtype=np.float64),
         model=None,
-        models=dict(doc["models"]),
+        models=ModelsRecord.model_validate(doc["models"]),
     )
 
 
@@ -154,7 +155,7 @@ class PlanDoc:
     @property
     def draws_later(self) -> bool:
         """With a patient model, segments run pose only and all are drawn after the join."""
-        return self.prepared.models.get("patient") is not None
+        return self.prepared.models.patient is not None
 
     def _content(self) -> dict[str, Any]:
         return {

@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from voice import layout
 from voice.errors import VoiceError
 from voice.layout import VIDEOS
+from voice.records.failure import FAILURE_SCHEMA, FailureRecord, ObjectRef
 from voice.storage import Store
 
 __all__ = ["FAILURE_SCHEMA", "Stage", "failure_record_key", "record_failure", "recording_failures"]
 
 log = logging.getLogger("voice")
-
-FAILURE_SCHEMA = "voice.failure/1"
 
 
 def failure_record_key(key: str) -> str:
@@ -52,14 +51,13 @@ def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) ->
     fkey = layout.invalid_failure_key(key)
     try:
         fkey = failure_record_key(key)
-        doc = {
-            "schema": FAILURE_SCHEMA,
-            "source": {"bucket": VIDEOS, "key": _printable(key)},
-            "stage": exc.stage if isinstance(exc, VoiceError) else stage,
-            "error_type": type(exc).__name__,
-            "message": _printable(str(exc)),
-        }
-        data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+        record = FailureRecord(
+            source=ObjectRef(bucket=VIDEOS, key=_printable(key)),
+            stage=exc.stage if isinstance(exc, VoiceError) else stage,
+            error_type=type(exc).__name__,
+            message=_printable(str(exc)),
+        )
+        data = (json.dumps(record.json_doc(), indent=2, ensure_ascii=False) + "\n").encode()
         store.write(VIDEOS, fkey, data, content_type="application/json")
     except Exception as write_exc:  # the original error matters more than a failed record
         log.error("could not write a failure record (%s)", type(write_exc).__name__)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from voice import layout
 from voice.layout import VIDEOS
 from voice.media.frames import sample_stride
 from voice.narration.windows import EventWindow
 from voice.people.patient_store import absent_patient_reasons, learn_appearance
+from voice.records.session import PosesRecord, SampleRecord, SessionMetadata, SourceRecord
 from voice.session.outputs import (
-    METADATA_SCHEMA,
     SessionOutputs,
     analysis_csv,
     write_metadata,
@@ -32,7 +31,7 @@ log = logging.getLogger("voice")
 TIMINGS = ("decode", "transcribe", "pose", "annotate", "upload", "total")
 
 
-def _samples(run: Run, windows: list[EventWindow], result: VideoPassResult) -> list[dict[str, Any]]:
+def _samples(run: Run, windows: list[EventWindow], result: VideoPassResult) -> list[SampleRecord]:
     track = result.track
     if not any(f.people or f.keypoints is not None for f in track.frames):
         run.reasons.append("no person detected in any sampled frame: no training samples")
@@ -49,41 +48,36 @@ def _samples(run: Run, windows: list[EventWindow], result: VideoPassResult) -> l
 
 
 def _metadata(
-    run: Run, found: Prepared, result: VideoPassResult, samples: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The session's metadata document (``docs/design.md``, "Session metadata")."""
+    run: Run, found: Prepared, result: VideoPassResult, samples: list[SampleRecord]
+) -> SessionMetadata:
+    """The session's metadata (``docs/design.md``, "Session metadata")."""
     info, track = found.info, result.track
-    return {
-        "schema": METADATA_SCHEMA,
-        "session": run.session,
-        "patient": run.upload.patient,
-        "source": {"bucket": VIDEOS, "key": run.upload.source_key, "sha256": run.sha256},
-        "video": info.to_dict(),
-        "transcript": found.transcript.to_dict(),
-        "events": [
-            {**w.event.to_dict(), "window": [round(w.start, 3), round(w.end, 3)]} for w in found.windows
-        ],
-        "poses": {
-            "sampled_fps": round(info.fps / sample_stride(info.fps, run.settings.pose_fps), 3),
-            "frames": len(track.frames),
-            "detected": track.detected,
-            "detection_rate": round(track.detected / len(track.frames), 4) if track.frames else 0.0,
-            "faces": track.faces,
-            "hands": track.hands,
-        },
-        "people": [t.to_dict() for t in result.people],
-        "patient_track": {**result.patient.to_dict(), "pin": found.pin.to_dict() if found.pin else None},
-        "samples": samples,
-        "predictions": result.predictions,
-        "models": found.models,
-        "reasons": run.reasons,
-        "timings_s": {},
-        "status": "ok",
-    }
+    return SessionMetadata(
+        session=run.session,
+        patient=run.upload.patient,
+        source=SourceRecord(bucket=VIDEOS, key=run.upload.source_key, sha256=run.sha256),
+        video=info.record(),
+        transcript=found.transcript.record(),
+        events=[w.event.record((w.start, w.end)) for w in found.windows],
+        poses=PosesRecord(
+            sampled_fps=round(info.fps / sample_stride(info.fps, run.settings.pose_fps), 3),
+            frames=len(track.frames),
+            detected=track.detected,
+            detection_rate=round(track.detected / len(track.frames), 4) if track.frames else 0.0,
+            faces=track.faces,
+            hands=track.hands,
+        ),
+        people=[t.record() for t in result.people],
+        patient_track=result.patient.record(found.pin),
+        samples=samples,
+        predictions=result.predictions,
+        models=found.models,
+        reasons=run.reasons,
+    )
 
 
 def _write_outputs(
-    run: Run, doc: dict[str, Any], found: Prepared, result: VideoPassResult, outputs: SessionOutputs
+    run: Run, doc: SessionMetadata, found: Prepared, result: VideoPassResult, outputs: SessionOutputs
 ) -> None:
     """The session index, VTT, CSV and everything the video pass collected (metadata comes last)."""
     patient, session = run.upload.patient, run.session
@@ -97,7 +91,7 @@ def _write_outputs(
     run.timings["upload"] = time.perf_counter() - t0
 
 
-def finish(run: Run, found: Prepared, result: VideoPassResult, outputs: SessionOutputs) -> dict[str, Any]:
+def finish(run: Run, found: Prepared, result: VideoPassResult, outputs: SessionOutputs) -> SessionMetadata:
     """Samples, then every output, the session index, and the metadata last; returns the metadata."""
     for name, seconds in result.timings.items():
         run.add_time(name, seconds)
@@ -107,13 +101,13 @@ def finish(run: Run, found: Prepared, result: VideoPassResult, outputs: SessionO
         learn_appearance(run.store, run.upload.patient, result.appearance)
     _write_outputs(run, doc, found, result, outputs)
     run.timings["total"] = time.time() - run.started
-    doc["timings_s"] = {k: round(run.timings.get(k, 0.0), 3) for k in TIMINGS}
+    doc.timings_s = {k: round(run.timings.get(k, 0.0), 3) for k in TIMINGS}
     write_metadata(run.store, layout.metadata_key(run.upload.patient, run.session), doc)
     log.info(
         "session %s ok: %d events, %d samples, %d/%d poses, %.1fs",
         layout.session_ref(run.session),
         len(found.windows),
-        len(doc["samples"]),
+        len(doc.samples),
         result.track.detected,
         len(result.track.frames),
         run.timings["total"],

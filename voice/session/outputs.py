@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
 
 from voice import layout
 from voice.config import EMOTIONS
@@ -23,19 +25,20 @@ from voice.layout import PATIENTS, VIDEOS
 from voice.narration.windows import EventWindow
 from voice.pose.body25 import pose_to_json
 from voice.pose.track import PoseTrack
+from voice.records.session import PredictionRecord, SampleRecord, SessionIndex, SessionMetadata
 from voice.storage import Store, json_bytes
 
 __all__ = [
-    "METADATA_SCHEMA",
     "SessionOutputs",
     "analysis_csv",
     "completed_metadata",
+    "read_metadata",
     "write_metadata",
     "write_samples",
     "write_session_index",
 ]
 
-METADATA_SCHEMA = "voice.session/1"
+log = logging.getLogger("voice")
 
 
 @dataclass
@@ -60,13 +63,23 @@ class SessionOutputs:
                 store.write(VIDEOS, key, data, content_type=ctype)
 
 
-def completed_metadata(store: Store, meta_key: str, sha256: str) -> dict[str, Any] | None:
-    """The stored metadata if this very upload (same content hash) already finished, else None."""
+def read_metadata(store: Store, meta_key: str) -> SessionMetadata | None:
+    """A stored session's metadata; None when there is none or it is not a metadata document
+    this version reads (the session is then processed again)."""
     if not store.exists(VIDEOS, meta_key):
         return None
-    existing = json.loads(store.read(VIDEOS, meta_key))
-    if existing.get("source", {}).get("sha256") == sha256 and existing.get("status") == "ok":
-        return dict(existing)
+    try:
+        return SessionMetadata.model_validate_json(store.read(VIDEOS, meta_key))
+    except ValidationError:
+        log.warning("stored session metadata is not readable; the session counts as not done")
+        return None
+
+
+def completed_metadata(store: Store, meta_key: str, sha256: str) -> SessionMetadata | None:
+    """The stored metadata if this very upload (same content hash) already finished, else None."""
+    existing = read_metadata(store, meta_key)
+    if existing is not None and existing.source.sha256 == sha256:
+        return existing
     return None
 
 
@@ -82,7 +95,7 @@ def _stored_sample_keys(store: Store, patient: str, session: str) -> list[str]:
 
 def write_samples(
     store: Store, patient: str, session: str, windows: Sequence[EventWindow], track: PoseTrack
-) -> list[dict[str, Any]]:
+) -> list[SampleRecord]:
     """One sample folder per counting event (:attr:`EmotionEvent.counts`: neither negated nor
     ignored) whose window holds a detected pose.
 
@@ -107,21 +120,24 @@ def write_samples(
             store.write(
                 PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f.patient_only(), session)
             )
-        samples.append({"emotion": w.event.emotion, "prefix": f"{PATIENTS}/{prefix}", "poses": len(frames)})
+        samples.append(
+            SampleRecord(emotion=w.event.emotion, prefix=f"{PATIENTS}/{prefix}", poses=len(frames))
+        )
     return samples
 
 
-def write_session_index(store: Store, doc: dict[str, Any]) -> None:
+def write_session_index(store: Store, metadata: SessionMetadata) -> None:
     """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload.
 
     Written after all of the session's samples: its presence marks them complete."""
-    index = {"session": doc["session"], "source": doc["source"], "samples": doc["samples"]}
-    store.write(PATIENTS, layout.session_index_key(doc["patient"], doc["session"]), json_bytes(index))
+    index = SessionIndex.of(metadata).json_doc()
+    store.write(PATIENTS, layout.session_index_key(metadata.patient, metadata.session), json_bytes(index))
 
 
-def write_metadata(store: Store, key: str, doc: dict[str, Any]) -> None:
+def write_metadata(store: Store, key: str, metadata: SessionMetadata) -> None:
     """Write metadata last (it marks the session complete). Keep an existing file when only the
     timings would change, so a forced re-run leaves every output byte-identical."""
+    doc = metadata.json_doc()
     if store.exists(VIDEOS, key):
         try:
             old = json.loads(store.read(VIDEOS, key))
@@ -138,7 +154,7 @@ def _window_counts(track: PoseTrack, start: float, end: float) -> tuple[int, int
 
 
 def analysis_csv(
-    session: str, windows: Sequence[EventWindow], track: PoseTrack, predictions: Sequence[dict[str, Any]]
+    session: str, windows: Sequence[EventWindow], track: PoseTrack, predictions: Sequence[PredictionRecord]
 ) -> bytes:
     """One row per narrated event and one per prediction window."""
     buf = io.StringIO()
@@ -162,9 +178,9 @@ def analysis_csv(
     for i, p in enumerate(predictions):
         writer.writerow(
             [
-                session, "prediction", i, "", f"{p['start']:.3f}", f"{p['end']:.3f}", p["label"], "", "",
-                "", "", *_window_counts(track, p["start"], p["end"]),
-                *[f"{p['probabilities'].get(e, 0.0):.4f}" for e in EMOTIONS],
+                session, "prediction", i, "", f"{p.start:.3f}", f"{p.end:.3f}", p.label, "", "",
+                "", "", *_window_counts(track, p.start, p.end),
+                *[f"{p.probabilities.get(e, 0.0):.4f}" for e in EMOTIONS],
             ]
         )  # fmt: skip
     return buf.getvalue().encode()

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -38,6 +37,7 @@ from voice.people.patient_store import (
 from voice.people.pin import PersonPin
 from voice.people.profile import load_profile, patient_names
 from voice.pose.face_hands import face_hands_model_name
+from voice.records.session import ModelsRecord, SessionMetadata
 from voice.session.failures import recording_failures
 from voice.session.outputs import (
     completed_metadata,
@@ -135,7 +135,7 @@ class Prepared:
     pin: PersonPin | None
     appearance: np.ndarray | None
     model: PatientModel | None
-    models: dict[str, str | None]
+    models: ModelsRecord
 
 
 def _transcribe(run: Run, info: VideoInfo, transcriber: Transcriber) -> Transcript:
@@ -187,19 +187,19 @@ def prepare(run: Run, info: VideoInfo, transcriber: Transcriber, pin: PersonPin 
     events = extract_events(transcript, patient_names=names)
     windows = event_windows(events, info.duration_s, run.settings)
     model = _patient_model(run.store, run.upload.patient)
-    models = {
-        "whisper": transcriber.name,
-        "pose": MODEL_NAME,
-        "face_hands": face_hands_model_name(run.settings),
-        "patient": model.run_id if model is not None else None,
-    }
+    models = ModelsRecord(
+        whisper=transcriber.name,
+        pose=MODEL_NAME,
+        face_hands=face_hands_model_name(run.settings),
+        patient=model.run_id if model is not None else None,
+    )
     return Prepared(info, transcript, windows, pin, profile_appearance(profile), model, models)
 
 
-def pin_of(metadata: dict[str, Any]) -> PersonPin | None:
+def pin_of(metadata: SessionMetadata) -> PersonPin | None:
     """The pin a finished session was processed with (a new pin means processing it again)."""
-    pin = (metadata.get("patient_track") or {}).get("pin")
-    return None if pin is None else PersonPin.from_dict(pin)
+    pin = metadata.patient_track.pin
+    return None if pin is None else PersonPin(pin.x, pin.y, pin.t)
 
 
 def check_size_before_download(store: Store, key: str, settings: Settings) -> None:
@@ -209,7 +209,7 @@ def check_size_before_download(store: Store, key: str, settings: Settings) -> No
         MediaLimits.from_settings(settings).check_bytes(size)
 
 
-def identify(run: Run, *, force: bool) -> tuple[PersonPin | None, dict[str, Any] | None]:
+def identify(run: Run, *, force: bool) -> tuple[PersonPin | None, SessionMetadata | None]:
     """The upload's hash and session id, its pin, and its metadata if this very upload with this
     pin is already processed (None with ``force``)."""
     run.sha256 = layout.sha256_file(str(run.source))
@@ -255,7 +255,7 @@ class Opened:
 
     pin: PersonPin | None
     info: VideoInfo | None = None
-    done: dict[str, Any] | None = None
+    done: SessionMetadata | None = None
 
 
 def open_upload(run: Run, *, force: bool) -> Opened:

@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -36,7 +35,7 @@ from voice.media.frames import Frame, FramePlan, frame_plans, iter_frames
 from voice.media.h264 import Encoding, H264Writer
 from voice.media.probe import VideoInfo
 from voice.model.patient_model import PatientModel
-from voice.model.predict import predict_track, prediction_dicts
+from voice.model.predict import predict_track, prediction_records
 from voice.narration.windows import EventWindow
 from voice.people.estimator import drawn_patient_differs, patient_track, track_people
 from voice.people.patient import PatientChoice, PatientChooser
@@ -44,6 +43,7 @@ from voice.people.pin import PersonPin
 from voice.people.track_stats import TrackStats
 from voice.pose.body25 import PoseFrame, pose_to_json
 from voice.pose.track import PoseTrack
+from voice.records.session import PredictionRecord
 from voice.session.outputs import SessionOutputs
 from voice.transcription.transcript import Transcript
 
@@ -69,7 +69,7 @@ class VideoPassResult:
     people's tracks, the patient's track and why, their torso colours, predictions, timings."""
 
     track: PoseTrack
-    predictions: list[dict[str, Any]]
+    predictions: list[PredictionRecord]
     timings: dict[str, float]
     people: list[TrackStats] = field(default_factory=list)
     patient: PatientChoice = field(default_factory=lambda: PatientChoice(None, "none", "not run"))
@@ -156,13 +156,13 @@ def video_pass(
     def people(frames: Iterable[Frame]) -> Iterator[Frame]:
         return track_people(frames, track, chooser, stride=job.stride, settings=settings, timer=pose_timer)
 
-    predictions: list[dict[str, Any]] = []
+    predictions: list[PredictionRecord] = []
     live = model is None
     if model is not None:
         for _ in people(iter_frames(source, job.pose_plan)):
             pass
         chosen = patient_track(track, chooser.final().track_id)
-        predictions = prediction_dicts(predict_track(model, chosen.frames, settings=settings))
+        predictions = prediction_records(predict_track(model, chosen.frames, settings=settings))
         track = chosen
     timeline = Timeline(plan.transcript.segments, plan.windows, tuple(predictions))
     t_enc = time.perf_counter()

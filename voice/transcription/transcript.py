@@ -9,10 +9,12 @@ imports nothing heavy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
+
+from voice.records.session import SegmentRecord, TranscriptRecord, WordRecord
 
 __all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks", "webvtt"]
 
@@ -46,23 +48,29 @@ class Transcript:
     def words(self) -> list[Word]:
         return [w for s in self.segments for w in s.words]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "text": self.text,
-            "segments": [
-                {
-                    "start": round(s.start, 3),
-                    "end": round(s.end, 3),
-                    "text": s.text.strip(),
-                    "words": [
-                        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(w).items()}
+    def record(self) -> TranscriptRecord:
+        """The transcript in the session metadata (times and probabilities to 3 places)."""
+        return TranscriptRecord(
+            language=self.language,
+            text=self.text,
+            segments=[
+                SegmentRecord(
+                    start=round(s.start, 3),
+                    end=round(s.end, 3),
+                    text=s.text.strip(),
+                    words=[
+                        WordRecord(
+                            word=w.word,
+                            start=round(w.start, 3),
+                            end=round(w.end, 3),
+                            probability=round(w.probability, 3),
+                        )
                         for w in s.words
                     ],
-                }
+                )
                 for s in self.segments
             ],
-        }
+        )
 
 
 def transcribe_chunks(transcriber: Transcriber, chunks: Iterable[tuple[float, np.ndarray]]) -> Transcript:

@@ -1,0 +1,184 @@
+"""A processed session's records: ``<session>_metadata.json`` and the session index.
+
+``docs/design.md`` ("Session metadata") says what each field means; these models are what the
+writer (:mod:`voice.session.finish`) builds and every reader parses. Fields added after the first
+files were written have defaults, so older sessions still read.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import Field
+
+from voice.records.base import Record
+
+__all__ = [
+    "METADATA_SCHEMA",
+    "EventRecord",
+    "ModelsRecord",
+    "PatientTrackRecord",
+    "PersonRecord",
+    "PinRecord",
+    "PosesRecord",
+    "PredictionRecord",
+    "SampleRecord",
+    "SegmentRecord",
+    "SessionIndex",
+    "SessionMetadata",
+    "SourceRecord",
+    "TranscriptRecord",
+    "VideoRecord",
+    "WordRecord",
+]
+
+METADATA_SCHEMA: Final = "voice.session/1"
+
+
+class SourceRecord(Record):
+    """The upload a session was made from: bucket, key and the SHA-256 of its bytes."""
+
+    bucket: str
+    key: str
+    sha256: str
+
+
+class VideoRecord(Record):
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    has_audio: bool
+
+
+class WordRecord(Record):
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+class SegmentRecord(Record):
+    start: float
+    end: float
+    text: str
+    words: list[WordRecord] = Field(default_factory=list)
+
+
+class TranscriptRecord(Record):
+    language: str = "en"
+    text: str = ""
+    segments: list[SegmentRecord] = Field(default_factory=list)
+
+
+class EventRecord(Record):
+    """A narrated emotion statement; it counts when neither ``negated`` nor ``ignored``."""
+
+    time: float
+    emotion: str
+    keyword: str
+    subject: str | None = None
+    text: str = ""
+    negated: bool = False
+    who: str = "patient"
+    tense: str = "present"
+    mood: str = "statement"
+    ignored: str | None = None
+    window: tuple[float, float]
+
+    @property
+    def counts(self) -> bool:
+        return not self.negated and self.ignored is None
+
+
+class PosesRecord(Record):
+    sampled_fps: float
+    frames: int
+    detected: int
+    detection_rate: float
+    faces: int = 0
+    hands: int = 0
+
+
+class PersonRecord(Record):
+    """One person's track: sampled frames seen, share of the video, first/last time, mean box
+    (width, height) and centre in pixels of the upright frame."""
+
+    id: int
+    frames: int
+    share: float
+    first_s: float
+    last_s: float
+    mean_box: tuple[float, float]
+    mean_position: tuple[float, float]
+
+
+class PinRecord(Record):
+    x: float
+    y: float
+    t: float = 0.0
+
+
+class PatientTrackRecord(Record):
+    """Which track is the patient (None: nobody), the rule that chose it, why, and the pin used."""
+
+    id: int | None = None
+    rule: Literal["pinned", "appearance", "longest", "none"] = "none"
+    reason: str = ""
+    pin: PinRecord | None = None
+
+
+class SampleRecord(Record):
+    """A training sample written from an event's window: ``prefix`` names its folder."""
+
+    emotion: str
+    prefix: str
+    poses: int
+
+
+class PredictionRecord(Record):
+    start: float
+    end: float
+    label: str
+    probabilities: dict[str, float]
+
+
+class ModelsRecord(Record):
+    whisper: str
+    pose: str
+    face_hands: str | None = None
+    patient: str | None = None
+
+
+class SessionMetadata(Record):
+    """``annotated/<patient>/<session>_metadata.json``: written last, it marks the session complete."""
+
+    schema_: Literal["voice.session/1"] = Field(METADATA_SCHEMA, alias="schema")
+    session: str
+    patient: str
+    source: SourceRecord
+    video: VideoRecord
+    transcript: TranscriptRecord
+    events: list[EventRecord]
+    poses: PosesRecord
+    people: list[PersonRecord] = Field(default_factory=list)
+    patient_track: PatientTrackRecord = Field(default_factory=PatientTrackRecord)
+    samples: list[SampleRecord]
+    predictions: list[PredictionRecord] = Field(default_factory=list)
+    models: ModelsRecord
+    reasons: list[str] = Field(default_factory=list)
+    timings_s: dict[str, float] = Field(default_factory=dict)
+    status: Literal["ok"] = "ok"
+
+
+class SessionIndex(Record):
+    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which
+    upload; written after all of them, so its presence marks them complete."""
+
+    session: str
+    source: SourceRecord
+    samples: list[SampleRecord]
+
+    @classmethod
+    def of(cls, metadata: SessionMetadata) -> SessionIndex:
+        return cls(session=metadata.session, source=metadata.source, samples=metadata.samples)
