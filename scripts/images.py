@@ -5,7 +5,7 @@ Docker image asset from its staged folder exactly as the CDK CLI does (``cd cdk.
 && docker build --file <dockerFile> --platform <platform> .``), so a broken build context fails
 here. It writes ``cdk.out/voice-images.json`` (tags, sizes, build times) for the image tests.
 
-What differs from the CLI is only what this machine needs (see the README, "Images"):
+What differs from the CLI is only what this machine needs (see docs/cloud.md, "Verified here"):
 
 - podman with ``--runtime runc`` and fixed ulimits (``VOICE_PODMAN_RUNTIME`` overrides runc);
 - ``BASE_IMAGE``: python:3.11-slim cannot be pulled here, so a stand-in made from Debian
