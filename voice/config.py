@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     )
     pose_face: bool = Field(True, description="Also find the patient's face (70 OpenPose points).")
     pose_hands: bool = Field(True, description="Also find the patient's hands (21 points each).")
-    hand_model: str = Field("lite", description="Hand-landmark model: 'lite' or 'full' (README: speed).")
+    hand_model: str = Field("lite", description="Hand-landmark model: 'lite' or 'full' (docs: performance)")
     hand_search_every: int = Field(
         5, ge=1, description="A palm detector looks for a lost hand at most every this many pose frames."
     )
@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
 
     # --- annotated video -----------------------------------------------------------------
-    x264_preset: str = Field("superfast", description="x264 preset of the annotated video (README: speed).")
+    x264_preset: str = Field("superfast", description="x264 preset of the review copy (docs: performance)")
     x264_crf: int = 26
     annotate_max_fps: float = Field(
         30.0, gt=0, description="The annotated video keeps every n-th frame so its rate is at most this."
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     decode_skip_nonref: bool = Field(
         True,
         description="When the annotated video drops frames, the decoder skips the dropped ones that no "
-        "other frame refers to (README: speed).",
+        "other frame refers to (docs/performance.md).",
     )
 
     # --- long videos: segments processed in parallel (voice.segments.plan) -----------------------

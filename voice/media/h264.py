@@ -28,7 +28,7 @@ AUDIO_CODEC = ("-c:a", "aac", "-b:a", "96k")
 
 @dataclass(frozen=True)
 class Encoding:
-    """x264 settings of the annotated video (README, "Speed and memory")."""
+    """x264 settings of the annotated video (docs/performance.md)."""
 
     preset: str = "veryfast"
     crf: int = 26

@@ -2,7 +2,7 @@
 
 :mod:`voice.narration.emotions` finds the emotion words; this module decides, for each, whether the
 sentence states that the patient feels it *now*. The reading is rules over the words of one
-sentence (no parser model: see the README's "Narration" section for the measured comparison with
+sentence (no parser model: see docs/narration.md for the measured comparison with
 spaCy). It knows:
 
 * **Who** (the subject's head word): ``he``/``she``/``they``/``you`` and the patient's names

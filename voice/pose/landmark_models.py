@@ -5,7 +5,7 @@ The models are the ``.tflite`` files the ``mediapipe==0.10.14`` wheel ships
 run by the LiteRT interpreter (``ai-edge-litert``) in the calling thread, one thread each. This is
 what MediaPipe's own ``FaceLandmarkCpu``/``HandLandmarkCpu`` graphs do for a given region (same
 crop, same input range, same thresholds: the landmarks agree to 0.01 px), without a graph's
-thread hand-offs, which cost more than the face model itself (measured: README, speed).
+thread hand-offs, which cost more than the face model itself (measured: docs/performance.md).
 
 A region is cut out turned upright (:class:`voice.pose.regions.Roi`), scaled to the model's input
 (192² for the face, 224² for a hand), RGB in [0, 1], zero outside the frame. The answer is the
