@@ -1,5 +1,5 @@
 """Hostile uploads: each gets its typed error and failure record at once, reads no other file,
-and the rest of the batch is processed (media made at test time by tests/hostile.py)."""
+and the rest of the batch is processed (media made at test time by tests/support/hostile.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests import hostile
-from tests.media import sample
+from tests.support import hostile
+from tests.support.media import sample
 from voice.cli import main
 from voice.errors import CorruptMediaError, VoiceError
 from voice.media.h264 import H264Writer

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import read_metadata
-from tests.media import narrated
+from tests.support.media import narrated
 from voice.cli import main
 
 pytestmark = [

@@ -126,7 +126,7 @@ def _dockerfile_env(text: str) -> dict[str, str]:
 
 def test_training_image_entry_runs_train_py_from_sagemaker_files(tmp_path: Path) -> None:
     """The ENTRYPOINT as SageMaker starts it (`<entry> train`), with SageMaker's files under tmp."""
-    from tests.synthetic import synthetic_dataset, write_samples
+    from tests.support.synthetic import synthetic_dataset, write_samples
     from voice.storage import LocalStore
 
     text = (ROOT / "docker" / "training.Dockerfile").read_text()
