@@ -9,10 +9,17 @@ he, she, they or you. Expected events, in order, space-separated:
 * ``-emotion`` — kept with a reason and never a sample: a question, a request, a conditional, a
   guess, the past or the future, the narrator's own feeling, another person, a thing.
 
-An empty expectation means no event at all (filler, idioms, no emotion word).
+An empty expectation means no event at all (filler, idioms, no emotion word). :func:`read_table`
+reads a table with the rules and returns the misses (``tests/unit/narration/test_reading.py``,
+``benchmarks/narration_compare.py``).
 """
 
 from __future__ import annotations
+
+from voice.narration.emotions import EmotionEvent, extract_events
+from voice.transcription.transcript import Segment, Transcript, Word
+
+__all__ = ["HELD_OUT", "PATIENT_NAMES", "TABLE", "notation", "read_table", "transcript_of"]
 
 PATIENT_NAMES = ("Maria", "Mia")
 
@@ -346,3 +353,29 @@ HELD_OUT: tuple[tuple[str, str, str], ...] = (
     ("mixed", "She was sad this morning, but she's happy now.", "-sadness happiness"),
     ("mixed", "Mom is happy and Maria is happy too.", "-happiness happiness"),
 )
+
+
+def transcript_of(text: str) -> Transcript:
+    """One Whisper-like segment: words with leading spaces and punctuation attached."""
+    words = tuple(
+        Word(f" {w}", round(i * 0.4, 3), round(i * 0.4 + 0.3, 3), 0.9) for i, w in enumerate(text.split())
+    )
+    return Transcript(language="en", segments=(Segment(0.0, len(words) * 0.4, text, words),))
+
+
+def notation(event: EmotionEvent) -> str:
+    """``emotion`` (a label), ``!emotion`` (negated, about the patient now), ``-emotion`` (ignored)."""
+    if event.ignored is not None:
+        return f"-{event.emotion}"
+    return f"!{event.emotion}" if event.negated else event.emotion
+
+
+def read_table(table: tuple[tuple[str, str, str], ...] = TABLE) -> list[tuple[str, str, str, str]]:
+    """(kind, sentence, expected, got) for every sentence that misses."""
+    misses = []
+    for kind, sentence, expected in table:
+        events = extract_events(transcript_of(sentence), patient_names=PATIENT_NAMES)
+        got = " ".join(notation(e) for e in events)
+        if got != expected:
+            misses.append((kind, sentence, expected, got))
+    return misses

@@ -7,7 +7,6 @@ import pytest
 
 from tests.support.synthetic import moving_skeleton
 from voice.drawing.interpolation import Lookahead, interpolate, pose_between
-from voice.drawing.overlay import Overlay, draw_overlay
 from voice.pose.body25 import PoseFrame
 
 INTERVAL = 0.2  # 5 pose samples a second
@@ -108,12 +107,3 @@ def test_after_the_last_sample_frames_get_that_sample() -> None:
     ((item, pose),) = la.flush()
     assert item == 1
     assert pose is first
-
-
-def test_a_frame_without_the_patient_carries_a_visible_marker() -> None:
-    blank = np.zeros((360, 640, 3), np.uint8)
-    lost = draw_overlay(blank.copy(), sample(0, 0.0, found=False), Overlay())
-    assert lost[:60, 320:].any(), "a marker in the top right corner"
-    assert not draw_overlay(blank.copy(), None, Overlay()).any(), "no sample at all: nothing drawn"
-    found = draw_overlay(blank.copy(), sample(0, 0.0), Overlay())
-    assert not found[:40, 480:].any(), "no marker when the patient is found"

@@ -58,28 +58,3 @@ def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
         "balanced_accuracy_without": full,
         "adds": 0.0,
     }
-
-
-def test_a_model_from_before_the_face_and_hand_groups_still_predicts() -> None:
-    from tests.support.synthetic import synthetic_dataset, synthetic_track
-    from voice.model.body_features import FEATURE_NAMES as BODY
-    from voice.model.evaluation import train_model
-    from voice.model.features import extract_feature_matrix
-    from voice.model.predict import predict_track
-
-    samples = synthetic_dataset(
-        sessions_per_emotion=3, samples_per_session=2, emotions=("happiness", "anger"), seed=4
-    )
-    x = extract_feature_matrix([s.frames for s in samples])[:, : len(BODY)]
-    old = train_model(
-        x,
-        [s.emotion for s in samples],
-        [s.session for s in samples],
-        settings=SETTINGS,
-        run_id="r",
-        feature_names=BODY,
-    )
-    track = synthetic_track([("happiness", 6.0), ("anger", 6.0)], seed=5)
-    windows = predict_track(old, track, settings=Settings())
-    assert windows
-    assert {w.label for w in windows} <= {"happiness", "anger"}

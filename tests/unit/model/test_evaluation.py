@@ -1,37 +1,15 @@
-"""The model: grouped CV that beats the baseline only when there is signal; safe save and load."""
+"""Grouped cross-validation that beats the baseline only when there is signal; the promotion rule."""
 
 from __future__ import annotations
-
-import functools
-import pickle
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from tests.support.synthetic import synthetic_dataset
-from voice.config import Settings
-from voice.errors import ModelError, NotEnoughDataError, UntrustedModelError
-from voice.model.evaluation import cross_validate, cv_splits, promotion, train_model
-from voice.model.features import FEATURE_NAMES, extract_feature_matrix
-from voice.model.patient_model import MODEL_SCHEMA, PatientModel, dump_model, load_model
-
-SETTINGS = Settings(forest_trees=30, cv_folds=5, cv_repeats=2)
-EMOTIONS3 = ("happiness", "sadness", "anger")
-Data = tuple[np.ndarray, list[str], list[str]]
-
-
-@pytest.fixture(scope="module")
-def data() -> Data:
-    samples = synthetic_dataset(sessions_per_emotion=6, samples_per_session=2, emotions=EMOTIONS3, seed=21)
-    features = extract_feature_matrix([s.frames for s in samples])
-    return features, [s.emotion for s in samples], [s.session for s in samples]
-
-
-@pytest.fixture(scope="module")
-def trained(data: Data) -> PatientModel:
-    x, y, g = data
-    return train_model(x, y, g, settings=SETTINGS, run_id="20261121T120000Z-abcdef12")
+from tests.unit.model.conftest import EMOTIONS3, SETTINGS, Data
+from voice.errors import NotEnoughDataError
+from voice.model.evaluation import cross_validate, cv_splits, promotion
+from voice.model.features import FEATURE_NAMES
+from voice.model.patient_model import PatientModel
 
 
 def shuffled_by_video(labels: list[str], groups: list[str], seed: int) -> list[str]:
@@ -102,76 +80,3 @@ def test_one_class_or_one_video_is_not_enough(data: Data) -> None:
         cross_validate(x, ["happiness"] * len(g), g, settings=SETTINGS)
     with pytest.raises(NotEnoughDataError):
         cross_validate(x[:4], ["happiness", "sadness"] * 2, ["v"] * 4, settings=SETTINGS)
-
-
-def test_round_trip_without_pickle(
-    trained: PatientModel, data: Data, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    x = data[0]
-    blob = dump_model(trained)
-
-    def no_pickle(*args: object, **kwargs: object) -> None:
-        raise AssertionError("pickle used while loading a model")
-
-    monkeypatch.setattr(pickle, "loads", no_pickle)
-    monkeypatch.setattr(pickle, "load", no_pickle)
-    monkeypatch.setattr(pickle, "Unpickler", no_pickle)
-    loaded = load_model(blob)
-    monkeypatch.undo()
-    assert loaded.classes == trained.classes
-    assert loaded.feature_names == FEATURE_NAMES
-    assert loaded.run_id == trained.run_id
-    np.testing.assert_array_equal(loaded.predict_proba(x), trained.predict_proba(x))
-    assert loaded.predict(x) == trained.predict(x)
-
-
-class Payload:
-    """A type no VOICE model contains."""
-
-    def __init__(self) -> None:
-        self.note = "runs code on load if unpickled"
-
-
-def _skops(doc: dict[str, object]) -> bytes:
-    import skops.io as sio
-
-    return bytes(sio.dumps(doc))
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        pytest.param(lambda: Payload(), id="custom-class"),
-        pytest.param(lambda: functools.partial(print, "hello"), id="function-reference"),
-    ],
-)
-def test_untrusted_types_are_refused(payload: Callable[[], object]) -> None:
-    blob = _skops(
-        {"schema": MODEL_SCHEMA, "pipeline": payload(), "classes": [], "feature_names": [], "run_id": "x"}
-    )
-    with pytest.raises(UntrustedModelError, match="untrusted types"):
-        load_model(blob)
-
-
-def test_a_trusted_by_skops_but_unexpected_sklearn_type_is_refused(trained: PatientModel) -> None:
-    # skops trusts many sklearn types by default; a FunctionTransformer would call any function.
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
-    steps = [("sneaky", FunctionTransformer(np.log1p)), *trained.pipeline.steps]
-    doc = {
-        "schema": MODEL_SCHEMA,
-        "pipeline": Pipeline(steps),
-        "classes": [],
-        "feature_names": [],
-        "run_id": "x",
-    }
-    with pytest.raises(UntrustedModelError, match="FunctionTransformer"):
-        load_model(_skops(doc))
-
-
-def test_not_a_model_file() -> None:
-    with pytest.raises(ModelError, match="not a skops archive"):
-        load_model(b"\x80\x04definitely a pickle")
-    with pytest.raises(ModelError, match=r"not a voice\.model/1 model"):
-        load_model(_skops({"schema": "other", "x": [1, 2]}))

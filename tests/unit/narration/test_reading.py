@@ -8,37 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.narration_table import PATIENT_NAMES, TABLE
+from tests.support.narration_table import PATIENT_NAMES, TABLE, read_table, transcript_of
 from voice.narration.emotions import EmotionEvent, extract_events
-from voice.transcription.transcript import Segment, Transcript, Word
 
 REQUIRED_ACCURACY = 0.95
-
-
-def transcript_of(text: str) -> Transcript:
-    """One Whisper-like segment: words with leading spaces and punctuation attached."""
-    words = tuple(
-        Word(f" {w}", round(i * 0.4, 3), round(i * 0.4 + 0.3, 3), 0.9) for i, w in enumerate(text.split())
-    )
-    return Transcript(language="en", segments=(Segment(0.0, len(words) * 0.4, text, words),))
-
-
-def notation(event: EmotionEvent) -> str:
-    """``emotion`` (a label), ``!emotion`` (negated, about the patient now), ``-emotion`` (ignored)."""
-    if event.ignored is not None:
-        return f"-{event.emotion}"
-    return f"!{event.emotion}" if event.negated else event.emotion
-
-
-def read_table(table: tuple[tuple[str, str, str], ...] = TABLE) -> list[tuple[str, str, str, str]]:
-    """(kind, sentence, expected, got) for every sentence that misses."""
-    misses = []
-    for kind, sentence, expected in table:
-        events = extract_events(transcript_of(sentence), patient_names=PATIENT_NAMES)
-        got = " ".join(notation(e) for e in events)
-        if got != expected:
-            misses.append((kind, sentence, expected, got))
-    return misses
 
 
 def test_the_table_has_at_least_150_sentences_of_every_kind() -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from tests.support.synthetic import standing
 from voice.people.patient import PatientChooser, longest_in_view
-from voice.people.pin import PersonPin, PersonPinError
+from voice.people.pin import PersonPin
 from voice.people.track_stats import TrackStats
 from voice.pose.body25 import Person, PoseFrame
 
@@ -49,25 +48,6 @@ def test_nobody_and_only_one() -> None:
     only = longest_in_view([_stats(7, 0.3, (10, 10), (0, 0))], SIZE)
     assert only.track_id == 7
     assert only.reason == "the only person in the video"
-
-
-@pytest.mark.parametrize(
-    ("text", "pin"),
-    [
-        ("320,180", PersonPin(320, 180, 0)),
-        ("12.5, 40@3", PersonPin(12.5, 40, 3)),
-        ("1,2 @ 0.5s", PersonPin(1, 2, 0.5)),
-    ],
-)
-def test_pins_parse(text: str, pin: PersonPin) -> None:
-    assert PersonPin.parse(text) == pin
-    assert PersonPin.from_dict(pin.to_dict()) == pin
-
-
-@pytest.mark.parametrize("text", ["", "320", "a,b", "1,2@", "-5,3", "1,2,3"])
-def test_bad_pins_say_how_to_write_one(text: str) -> None:
-    with pytest.raises(PersonPinError):
-        PersonPin.parse(text)
 
 
 def _two_people(chooser: PatientChooser, frames: int = 10, visitor_from: int = 4) -> None:

@@ -1,8 +1,7 @@
-"""What multi-person poses leave behind: pose files, drawings, pins, profile colours, reasons."""
+"""The patient's data in the store: the upload's pin, the profile's learnt colours, "not in view" reasons."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,6 @@ import pytest
 
 from tests.support.synthetic import standing
 from voice import layout
-from voice.drawing.overlay import EMOTION_COLOURS, OTHERS_COLOUR, Overlay, draw_overlay
 from voice.narration.emotions import EmotionEvent
 from voice.narration.windows import EventWindow
 from voice.people.patient import PatientChoice
@@ -23,46 +21,9 @@ from voice.people.patient_store import (
 )
 from voice.people.pin import PersonPin, PersonPinError
 from voice.people.profile import Appearance, load_profile
-from voice.pose.body25 import Person, PoseFrame, pose_from_json, pose_to_json
+from voice.pose.body25 import Person, PoseFrame
 from voice.pose.track import PoseTrack
 from voice.storage import LocalStore
-
-
-def _two(patient: int | None = 4) -> PoseFrame:
-    people = (Person(7, standing(470, 100)), Person(4, standing(160, 100)))
-    return PoseFrame(15, 0.6, 640, 360, None, people).with_patient(patient)
-
-
-def test_the_pose_file_lists_everyone_by_track_id_and_marks_the_patient() -> None:
-    doc = json.loads(pose_to_json(_two(), "s-0123456789"))
-    assert [p["person_id"] for p in doc["people"]] == [[4], [7]]
-    assert [p["patient"] for p in doc["people"]] == [True, False]
-    assert doc["voice"]["patient_id"] == 4
-    back = pose_from_json(pose_to_json(_two(), "s-0123456789"))
-    assert back.patient_id == 4
-    assert back.keypoints is not None
-    np.testing.assert_allclose(back.keypoints[1, :2], (160, 100), atol=1e-3)
-    assert pose_to_json(back, "s-0123456789") == pose_to_json(_two(), "s-0123456789"), "byte-stable"
-
-
-def test_a_frame_without_the_patient_names_nobody_and_a_sample_keeps_the_patient_only() -> None:
-    absent = _two(patient=9)
-    assert absent.keypoints is None
-    doc = json.loads(pose_to_json(absent, "s"))
-    assert not any(p["patient"] for p in doc["people"])
-    assert pose_from_json(pose_to_json(absent, "s")).keypoints is None
-    assert absent.patient_only().people == ()
-    sample = json.loads(pose_to_json(_two().patient_only(), "s"))
-    assert [p["person_id"] for p in sample["people"]] == [[4]]
-
-
-def test_the_patient_is_drawn_in_the_emotion_colour_and_the_others_in_grey() -> None:
-    canvas = draw_overlay(np.zeros((360, 640, 3), np.uint8), _two(), Overlay(label_emotion="sadness"))
-    left, right = canvas[:, :320].reshape(-1, 3), canvas[:, 320:].reshape(-1, 3)
-    sad, grey = np.array(EMOTION_COLOURS["sadness"]), np.array(OTHERS_COLOUR)
-    assert (left == sad).all(axis=1).sum() > 200, "the patient (#4, left) in the emotion's colour"
-    assert (right == sad).all(axis=1).sum() == 0
-    assert (right == grey).all(axis=1).sum() > 100, "the other person (#7, right) in grey"
 
 
 def test_a_pin_is_stored_next_to_the_upload_and_read_back(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""People across frames: duplicates, track ids through crossings and absences, per-track stats."""
+"""People across frames: duplicates merged, track ids through crossings and absences."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from tests.support.synthetic import standing
-from voice.people.track_stats import track_stats
 from voice.people.tracking import PersonTracker, box_of, merge_duplicates
 
 FPS = 5.0  # sampled frames per second, as the pipeline's default
@@ -94,21 +93,3 @@ def test_colours_keep_two_people_apart_when_they_swap_places_out_of_view() -> No
     tracker.update(0.2, [], [])
     # back after a short absence, each where the other was: colours decide
     assert tracker.update(1.0, [b, a], [_hist(0), _hist(40)]) == first
-
-
-def test_stats_per_track() -> None:
-    frames = []
-    for i in range(10):
-        people = [(0, standing(100, 100, shoulder=40))]
-        if i >= 6:
-            people.append((1, standing(300 + 10 * i, 120, shoulder=20)))
-        frames.append((i / FPS, people))
-    s0, s1 = track_stats(frames)
-    assert (s0.track_id, s0.frames, s0.share) == (0, 10, 1.0)
-    assert (s1.track_id, s1.frames, s1.share) == (1, 4, 0.4)
-    assert s1.first_s == pytest.approx(6 / FPS)
-    assert s1.last_s == pytest.approx(9 / FPS)
-    assert s0.mean_box[0] == pytest.approx(2 * 0.62 * 40)
-    assert s1.mean_position[0] == pytest.approx(300 + 10 * 7.5)
-    assert s0.mean_area > s1.mean_area
-    assert s1.to_dict()["share"] == 0.4

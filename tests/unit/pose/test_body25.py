@@ -6,9 +6,11 @@ import json
 
 import numpy as np
 
+from tests.support.synthetic import standing
 from voice.pose.body25 import (
     BODY25,
     MP_TO_BODY25,
+    Person,
     PoseFrame,
     from_mediapipe,
     pose_from_json,
@@ -77,3 +79,31 @@ def test_no_person_is_an_empty_people_list() -> None:
     data = pose_to_json(PoseFrame(frame=0, time_s=0.0, width=10, height=10, keypoints=None), "s")
     assert json.loads(data)["people"] == []
     assert pose_from_json(data).keypoints is None
+
+
+def _two(patient: int | None = 4) -> PoseFrame:
+    people = (Person(7, standing(470, 100)), Person(4, standing(160, 100)))
+    return PoseFrame(15, 0.6, 640, 360, None, people).with_patient(patient)
+
+
+def test_the_pose_file_lists_everyone_by_track_id_and_marks_the_patient() -> None:
+    doc = json.loads(pose_to_json(_two(), "s-0123456789"))
+    assert [p["person_id"] for p in doc["people"]] == [[4], [7]]
+    assert [p["patient"] for p in doc["people"]] == [True, False]
+    assert doc["voice"]["patient_id"] == 4
+    back = pose_from_json(pose_to_json(_two(), "s-0123456789"))
+    assert back.patient_id == 4
+    assert back.keypoints is not None
+    np.testing.assert_allclose(back.keypoints[1, :2], (160, 100), atol=1e-3)
+    assert pose_to_json(back, "s-0123456789") == pose_to_json(_two(), "s-0123456789"), "byte-stable"
+
+
+def test_a_frame_without_the_patient_names_nobody_and_a_sample_keeps_the_patient_only() -> None:
+    absent = _two(patient=9)
+    assert absent.keypoints is None
+    doc = json.loads(pose_to_json(absent, "s"))
+    assert not any(p["patient"] for p in doc["people"])
+    assert pose_from_json(pose_to_json(absent, "s")).keypoints is None
+    assert absent.patient_only().people == ()
+    sample = json.loads(pose_to_json(_two().patient_only(), "s"))
+    assert [p["person_id"] for p in sample["people"]] == [[4]]
