@@ -72,6 +72,24 @@ def ref(patient: str) -> str:
     return patient_ref(patient, REF_KEY.encode())
 
 
+def bare_aws_env(monkeypatch: Any, home: Path) -> None:
+    """A new user's machine (``home``: their empty home and working folder): no AWS or VOICE
+    variables, no ~/.aws files, no instance metadata; the settings read afresh."""
+    import os
+
+    from voice.config import get_settings
+
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "VOICE_")) and name != "AWS_CA_BUNDLE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.chdir(home)
+    get_settings.cache_clear()
+
+
 def clear_handler_caches() -> None:
     """Forget every per-container cache of the handlers (environment, clients, stores, keys)."""
     from lambdas import env

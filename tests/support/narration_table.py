@@ -17,9 +17,10 @@ reads a table with the rules and returns the misses (``tests/unit/narration/test
 from __future__ import annotations
 
 from voice.narration.emotions import EmotionEvent, extract_events
+from voice.narration.grammar import Token
 from voice.transcription.transcript import Segment, Transcript, Word
 
-__all__ = ["HELD_OUT", "PATIENT_NAMES", "TABLE", "notation", "read_table", "transcript_of"]
+__all__ = ["HELD_OUT", "PATIENT_NAMES", "TABLE", "notation", "read_table", "tokens_of", "transcript_of"]
 
 PATIENT_NAMES = ("Maria", "Mia")
 
@@ -361,6 +362,18 @@ def transcript_of(text: str) -> Transcript:
         Word(f" {w}", round(i * 0.4, 3), round(i * 0.4 + 0.3, 3), 0.9) for i, w in enumerate(text.split())
     )
     return Transcript(language="en", segments=(Segment(0.0, len(words) * 0.4, text, words),))
+
+
+def tokens_of(text: str) -> list[Token]:
+    """The reading's tokens of a sentence written as they are split: clitics apart ("she 's",
+    "do n't"), a separate comma ending the clause before it."""
+    tokens: list[Token] = []
+    for i, word in enumerate(text.split()):
+        if word == ",":
+            tokens[-1].clause_end = True
+        else:
+            tokens.append(Token(word.lower(), word, i))
+    return tokens
 
 
 def notation(event: EmotionEvent) -> str:

@@ -18,6 +18,7 @@ from tests.support.aws import (
     HISTORY_TABLE,
     PATIENTS_BUCKET,
     VIDEOS_BUCKET,
+    bare_aws_env,
     fake_stack,
     publish_outputs,
     ref,
@@ -289,18 +290,8 @@ COMMANDS = {
 @pytest.fixture
 def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     """A new user's machine: no AWS variables, no ~/.aws files, no instance metadata."""
-    from voice.config import get_settings
-
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "VOICE_")) and name != "AWS_CA_BUNDLE":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.chdir(tmp_path)
+    bare_aws_env(monkeypatch, tmp_path)
     (tmp_path / "clip.mp4").write_bytes(b"\x00" * 64)
-    get_settings.cache_clear()
     return monkeypatch
 
 
