@@ -50,6 +50,7 @@ def test_a_manifest_named_like_a_video_never_opens_the_file_it_names(
     assert not watch.opened, f"the {kind} manifest made libav open the file it names"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)  # a hang guard (ten hours of encoding would never end), not a speed target
 def test_hostile_uploads_get_typed_errors_and_records_and_the_batch_goes_on(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"

@@ -30,6 +30,9 @@ from tests.support import aws as fake
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
+#: Every test builds a 30 s video and runs the long-video state machine in moto (seconds each).
+pytestmark = pytest.mark.slow
+
 PATIENT = "maria"
 KEY = f"{PATIENT}/long visit.mp4"
 VIDEOS, PATIENTS = fake.VIDEOS_BUCKET, fake.PATIENTS_BUCKET

@@ -44,6 +44,9 @@ FAST = {"forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
+#: Every test runs the synthesized state machine in moto (seconds each).
+pytestmark = pytest.mark.slow
+
 
 # --- patches ------------------------------------------------------------------------------------
 

@@ -198,6 +198,7 @@ def _write_samples(aws: dict[str, Any], sessions_per_emotion: int) -> None:
     write_samples(store, PATIENT, samples)
 
 
+@pytest.mark.slow
 def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: dict[str, Any]) -> None:
     from lambdas.analyze import handler
 
@@ -295,6 +296,7 @@ def _read_dir(path: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
 
 
+@pytest.mark.slow
 def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
     aws: dict[str, Any], trained_model_dir: Path
 ) -> None:
@@ -327,6 +329,7 @@ def test_promote_unpacks_the_run_and_writes_latest_when_it_beats_the_baseline(
     assert model.run_id == result["run_id"]
 
 
+@pytest.mark.slow
 def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
     aws: dict[str, Any], trained_model_dir: Path
 ) -> None:
@@ -357,6 +360,7 @@ def test_promote_refuses_artifacts_outside_the_patients_models_prefix(aws: dict[
         handler(event, FakeContext())
 
 
+@pytest.mark.slow
 def test_promote_ignores_archive_members_with_paths(aws: dict[str, Any], trained_model_dir: Path) -> None:
     from lambdas.promote import handler
 

@@ -56,6 +56,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, samples_dir: Path) -> Iterator[Any]:
     aws_events.clear_handler_caches()
 
 
+@pytest.mark.slow
 def test_batch_processes_the_good_video_and_acknowledges_the_corrupt_one_after_its_record(
     aws: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -131,6 +132,7 @@ def test_an_upload_over_the_size_limit_is_refused_from_the_event_before_any_down
     assert failure["error_type"] == "MediaLimitError"
 
 
+@pytest.mark.slow
 def test_the_exact_version_the_event_names_is_processed(aws: Any, samples_dir: Path) -> None:
     """A second upload under the same name (versioned bucket) never replaces the first one's run."""
     from lambdas.video_processor import handler
@@ -148,6 +150,7 @@ def test_the_exact_version_the_event_names_is_processed(aws: Any, samples_dir: P
     assert meta["source"]["sha256"] == hashlib.sha256((samples_dir / "rain.mp4").read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_the_same_message_twice_gives_identical_outputs(aws: Any) -> None:
     from lambdas.video_processor import handler
 

@@ -69,6 +69,7 @@ def test_samples_from_store_reads_what_the_pipeline_writes(store: LocalStore) ->
     assert len(digest) == 64
 
 
+@pytest.mark.slow
 def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainResult]) -> None:
     store, result = trained
     assert result.trained
@@ -105,6 +106,7 @@ def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainRes
     assert model.classes == ("happiness", "sadness", "anger")
 
 
+@pytest.mark.slow
 def test_run_id_is_deterministic_given_data_and_time(tmp_path: Path) -> None:
     ids = []
     for name in ("a", "b"):
@@ -117,6 +119,7 @@ def test_run_id_is_deterministic_given_data_and_time(tmp_path: Path) -> None:
     assert ids[0] == ids[1] != ids[2]
 
 
+@pytest.mark.slow
 def test_gate_cooldown_then_force(store: LocalStore) -> None:
     first = train_patient(store, PATIENT, settings=SETTINGS, now=NOW)
     assert first.trained
@@ -141,6 +144,7 @@ def test_too_little_data_is_skipped_with_reasons(tmp_path: Path) -> None:
     assert result.to_dict()["trained"] is False
 
 
+@pytest.mark.slow
 def test_no_signal_is_trained_but_not_promoted(tmp_path: Path) -> None:
     # Every video gets a label drawn independently of its motion: nothing to learn.
     samples = dataset()
@@ -167,6 +171,7 @@ def test_no_signal_is_trained_but_not_promoted(tmp_path: Path) -> None:
     assert metrics["promotion"]["promoted"] is False
 
 
+@pytest.mark.slow
 def test_predict_track_follows_the_emotions_over_a_video(trained: tuple[LocalStore, TrainResult]) -> None:
     store = trained[0]
     model = load_latest_model(store, PATIENT)
@@ -185,6 +190,7 @@ def test_predict_track_follows_the_emotions_over_a_video(trained: tuple[LocalSto
     assert inside_second.count("anger") > len(inside_second) / 2
 
 
+@pytest.mark.slow
 def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResult]) -> None:
     from voice.model.report import write_report
 
@@ -235,6 +241,7 @@ def test_report_before_any_training(tmp_path: Path) -> None:
     assert "No processed videos yet" in page
 
 
+@pytest.mark.slow
 def test_predict_windows_cover_ragged_and_short_tracks(trained: tuple[LocalStore, TrainResult]) -> None:
     from dataclasses import replace
 

@@ -181,6 +181,7 @@ def _expression_window(smiles: list[float]) -> list[PoseFrame]:
     return frames
 
 
+@pytest.mark.slow
 def test_a_smile_forming_on_video_gives_a_rising_smile_feature() -> None:
     from voice.model.face_features import FACE_FEATURE_NAMES, extract_face_features
 

@@ -54,6 +54,7 @@ def sm_env(tmp_path: Path, channel: Path, hps: dict[str, object]) -> dict[str, s
     }
 
 
+@pytest.mark.slow
 def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     channel = channel_with(tmp_path, sessions_per_emotion=3)
     env = sm_env(tmp_path, channel, {"patient_ref": REF, "forest_trees": "20"})
@@ -112,6 +113,7 @@ def test_usage_errors_fail_loudly(
     assert message in (tmp_path / "failure").read_text()
 
 
+@pytest.mark.slow
 def test_runs_as_a_script_with_script_mode_arguments(tmp_path: Path) -> None:
     channel = channel_with(tmp_path, sessions_per_emotion=3)
     env = sm_env(tmp_path, channel, {})

@@ -74,6 +74,7 @@ def faster_tiny(speech: np.ndarray) -> Transcript:
     return FasterWhisperTranscriber("tiny.en", compute_type="float32", vad=False).transcribe(speech)
 
 
+@pytest.mark.slow
 def test_stock_loader_reads_the_converted_tiny_en(cache_dir: Path, speech: np.ndarray) -> None:
     import whisper
 
@@ -85,6 +86,7 @@ def test_stock_loader_reads_the_converted_tiny_en(cache_dir: Path, speech: np.nd
     assert normalised_words(str(result["text"])) == normalised_words(SENTENCE)
 
 
+@pytest.mark.slow
 def test_tiny_en_hears_the_same_words_as_faster_whisper(
     tiny_transcript: Transcript, faster_tiny: Transcript
 ) -> None:
@@ -93,6 +95,7 @@ def test_tiny_en_hears_the_same_words_as_faster_whisper(
     assert tiny_transcript.language == "en"
 
 
+@pytest.mark.slow
 def test_tiny_en_word_timestamps_are_ordered_and_match_faster_whisper(
     tiny_transcript: Transcript, faster_tiny: Transcript, speech: np.ndarray
 ) -> None:
@@ -111,12 +114,14 @@ def test_tiny_en_word_timestamps_are_ordered_and_match_faster_whisper(
     assert words[0].start >= 0.7
 
 
+@pytest.mark.slow
 def test_transcription_is_repeatable(
     tiny: OpenAIWhisperTranscriber, speech: np.ndarray, tiny_transcript: Transcript
 ) -> None:
     assert tiny.transcribe(speech) == tiny_transcript
 
 
+@pytest.mark.slow
 def test_segment_only_timestamps(cache_dir: Path, speech: np.ndarray, tiny_transcript: Transcript) -> None:
     transcriber = OpenAIWhisperTranscriber(
         "tiny.en", cache_dir=cache_dir, decoding=OpenAIDecoding(word_timestamps=False)
@@ -128,6 +133,7 @@ def test_segment_only_timestamps(cache_dir: Path, speech: np.ndarray, tiny_trans
     assert transcript.to_dict()["segments"][0]["words"] == []
 
 
+@pytest.mark.slow
 def test_a_checkpoint_path_is_used_as_is(cache_dir: Path, speech: np.ndarray) -> None:
     checkpoint = ensure_checkpoint("tiny.en", cache_dir)
     transcriber = OpenAIWhisperTranscriber(str(checkpoint))
@@ -136,6 +142,7 @@ def test_a_checkpoint_path_is_used_as_is(cache_dir: Path, speech: np.ndarray) ->
     assert transcriber.checkpoint == checkpoint
 
 
+@pytest.mark.slow
 def test_empty_audio_gives_an_empty_transcript(tiny: OpenAIWhisperTranscriber) -> None:
     assert tiny.transcribe(np.zeros(0, np.float32)).segments == ()
 

@@ -27,6 +27,7 @@ def _data(signal_group: str, seed: int = 0) -> tuple[np.ndarray, list[str], list
     return x, labels, groups
 
 
+@pytest.mark.slow
 def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
     x, labels, groups = _data("face")
     cv = cross_validate(x, labels, groups, settings=SETTINGS)

@@ -36,6 +36,7 @@ def test_grouped_cv_beats_the_majority_baseline_on_separable_data(trained: Patie
     assert list(m["feature_importance"]["values"]) == list(FEATURE_NAMES)
 
 
+@pytest.mark.slow
 def test_shuffled_video_labels_fall_to_the_baseline(data: Data) -> None:
     # Tolerance: the mean over three shuffles is within 0.15 of the 1/3 baseline, and no
     # shuffled run is promoted (grouped CV on label noise often lands a bit *below* chance).

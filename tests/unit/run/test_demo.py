@@ -120,6 +120,7 @@ def test_some_sentences_name_no_emotion(sessions: list[dict[str, Any]]) -> None:
     assert len(plain) >= 3
 
 
+@pytest.mark.slow
 def test_regenerating_a_session_writes_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
