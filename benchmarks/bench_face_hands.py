@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.media import long_narrated_video
+from tests.support.media import long_narrated_video
 from voice.media.frames import iter_frames
 from voice.pose.body25 import from_mediapipe
 from voice.pose.face_hands import FaceHandsEstimator

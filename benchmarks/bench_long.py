@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bench_long.py --cloud-only VIDEO [--cloud-segment-s S] ...
 
 1. **Side by side.** A ``--seconds``-long narrated 640×480 video (the bundled samples back to back,
-   ``tests.media.long_narrated_video``, built once into ``--inputs-dir``) is processed as
+   ``tests.support.media.long_narrated_video``, built once into ``--inputs-dir``) is processed as
    ``voice process`` does it, in one pass (``--workers 1``) and then in segments of
    ``--segment-s`` seconds with ``--workers`` processes, each in a fresh process into a fresh data
    dir. Per run: wall time, RTF, CPU time (the run and every child it waited for: pool workers,
@@ -304,7 +304,7 @@ def main() -> None:
         cloud_only(args)
         return
 
-    from tests.media import long_narrated_video
+    from tests.support.media import long_narrated_video
 
     video = args.inputs_dir / f"narrated_{int(args.seconds)}s_640x480.mp4"
     if not video.is_file():

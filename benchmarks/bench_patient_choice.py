@@ -4,7 +4,7 @@
 
 The patient's colours are learnt once, as ``voice process --person`` does: one pinned video
 (patient and another person side by side, the room's ordinary light). Then a set of other
-videos (``tests/scenes.py``, two people: the patient in a blue suit, another person in orange)
+videos (``tests/support/scenes.py``, two people: the patient in a blue suit, another person in orange)
 varies who is in view longer, who stands left, and the room's light (warmer, cooler, dimmer,
 brighter). Three kinds test the cue's limits: the patient in new clothes (green), the two
 people's clothes swapped (the other person now wears the patient's blue), and no patient at
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-# Composited scenes are test material (tests/scenes.py), not product code.
+# Composited scenes are test material (tests/support/scenes.py), not product code.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests import scenes
+from tests.support import scenes
 from voice.config import Settings
 from voice.media.frames import iter_frames
 from voice.people.estimator import PeoplePass

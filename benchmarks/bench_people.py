@@ -9,7 +9,7 @@ in one process (the machine is shared and noisy: only ratios measured side by si
    the pipeline samples them: detection rate of each, and how far the multi-person patient's
    BODY_25 keypoints are from the single-person tracker's (joints confident in both, in
    shoulder widths of the single-person pose).
-2. **Cost** — 640×360 videos with 1, 2 and 4 people in a row (``tests/scenes.py``): milliseconds
+2. **Cost** — 640×360 videos with 1, 2 and 4 people in a row (``tests/support/scenes.py``): milliseconds
    per sampled frame of each estimator (the multi-person one includes duplicate merging, torso
    colours, tracking and the patient chooser), people found per frame, and the ratio.
 """
@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-# Composited scenes are test material (tests/scenes.py), not product code.
+# Composited scenes are test material (tests/support/scenes.py), not product code.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests import scenes
+from tests.support import scenes
 from voice.config import Settings
 from voice.media.frames import Frame, iter_frames, sample_stride
 from voice.people.estimator import PeoplePass

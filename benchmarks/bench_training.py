@@ -20,10 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-# Synthetic skeletons are test material (tests/synthetic.py), not product code.
+# Synthetic skeletons are test material (tests/support/synthetic.py), not product code.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.synthetic import synthetic_dataset
+from tests.support.synthetic import synthetic_dataset
 from voice.config import EMOTIONS, Settings
 from voice.model.ablation import group_contributions
 from voice.model.evaluation import train_model

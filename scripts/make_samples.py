@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests.face_media: the changing face and the hands
+sys.path.insert(0, str(ROOT))  # tests.support.face_media: the changing face and the hands
 OUT_DIR = ROOT / "voice" / "samples"
 PATIENT = "maria"
 FPS = 25
@@ -74,7 +74,7 @@ class Session:
     voice: str = "rms"
     held_out: bool = False
     background: tuple[int, int, int] = (214, 208, 196)
-    # Seconds (from, to) when a second person (a caregiver: the blue look of tests/scenes.py)
+    # Seconds (from, to) when a second person (a caregiver: the blue look of tests/support/scenes.py)
     # stands on the right; Maria then stands left of centre.
     companion: tuple[float, float] | None = None
 
@@ -356,11 +356,11 @@ def render_frames(session: Session, params: np.ndarray, face_hands: np.ndarray) 
     ``params``, with the hands of ``face_hands`` moving with it."""
     import cv2
 
-    from tests.face_media import expressive_face, paste_hand
+    from tests.support.face_media import expressive_face, paste_hand
 
     cx, cy = WIDTH / 2 - (85 if session.companion else 0), HEIGHT / 2 + 8
     if session.companion is not None and str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))  # the caregiver comes from tests/scenes.py
+        sys.path.insert(0, str(ROOT))  # the caregiver comes from tests/support/scenes.py
     for i, ((dx, dy, ds, rot), fh) in enumerate(zip(params.T.tolist(), face_hands.T.tolist(), strict=True)):
         smile, mouth, brows, lids, rx, ry, r_angle, lx, ly, l_angle, spread = fh
         face = expressive_face(smile=smile, mouth_open=mouth, brows=brows, eyes_closed=lids)
@@ -400,7 +400,7 @@ def _scene(session: Session, photo: np.ndarray, m: np.ndarray, t: float) -> np.n
             borderValue=session.background,
         )
     # The composited people of the tests: a cut-out astronaut with a blue suit.
-    from tests.scenes import paste
+    from tests.support.scenes import paste
 
     canvas = np.empty((HEIGHT, WIDTH, 3), np.uint8)
     canvas[:] = session.background

@@ -45,8 +45,3 @@ def processed_samples(
         code = main(["process", *files, "--patient", patient, "--data-dir", str(data), "--json"])
     results = json.loads(out.getvalue())
     return {"data": data, "exit": code, "results": results, "patient": patient}
-
-
-def read_metadata(data: Path, patient: str, session: str) -> dict[str, Any]:
-    path = data / "videos" / "annotated" / patient / f"{session}_metadata.json"
-    return dict(json.loads(path.read_text()))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests import media
+from tests.support import media
 from voice.cli import main
 from voice.run.pipeline import process_video
 from voice.storage import LocalStore

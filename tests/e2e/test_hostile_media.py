@@ -1,5 +1,5 @@
 """Hostile uploads: each gets its typed error and failure record at once, reads no other file,
-and the rest of the batch is processed (media made at test time by tests/hostile.py)."""
+and the rest of the batch is processed (media made at test time by tests/support/hostile.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests import hostile
-from tests.media import sample
+from tests.support import hostile
+from tests.support.media import sample
 from voice.cli import main
 from voice.errors import CorruptMediaError, VoiceError
 from voice.media.h264 import H264Writer
@@ -50,6 +50,7 @@ def test_a_manifest_named_like_a_video_never_opens_the_file_it_names(
     assert not watch.opened, f"the {kind} manifest made libav open the file it names"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)  # a hang guard (ten hours of encoding would never end), not a speed target
 def test_hostile_uploads_get_typed_errors_and_records_and_the_batch_goes_on(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"

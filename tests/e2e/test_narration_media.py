@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import read_metadata
-from tests.media import narrated
+from tests.support.media import narrated
+from tests.support.outputs import read_metadata
 from voice.cli import main
 
 pytestmark = [

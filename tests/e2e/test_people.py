@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests import scenes
+from tests.support import scenes
 from voice.config import Settings
 from voice.media.frames import iter_frames
 from voice.people.estimator import PeoplePass

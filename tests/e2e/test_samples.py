@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.conftest import read_metadata
+from tests.support.outputs import read_metadata
 from voice.cli import main
 from voice.config import EMOTIONS
 

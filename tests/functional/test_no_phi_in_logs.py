@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import media
+from tests.support import media
 from voice.errors import VoiceError
 from voice.run.pipeline import process_video
 from voice.storage import LocalStore

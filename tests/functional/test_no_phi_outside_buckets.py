@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws import (
+from tests.support.aws import (
     PATIENTS_BUCKET,
     VIDEOS_BUCKET,
     LambdaContext,
@@ -24,8 +24,8 @@ from tests.aws import (
     s3_object_created,
     sqs_record,
 )
-from tests.media import sample
-from tests.synthetic import synthetic_dataset, write_samples
+from tests.support.media import sample
+from tests.support.synthetic import synthetic_dataset, write_samples
 
 PATIENT = "Maria Jansen"
 UPLOAD = f"{PATIENT}/Maria_at_the_garden.mp4"  # the narration: "We are in the garden. Maria is happy."

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.aws import ref
 from tests.images.sandbox import REGION, HostLink, isolated_network, podman, run
+from tests.support.aws import ref
 
 MANIFEST_ENV = "VOICE_IMAGES_MANIFEST"
 RESULTS_ENV = "VOICE_IMAGES_RESULTS"
@@ -109,7 +109,7 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
     """Clients of the moto server, and the resources the template's functions name."""
     import boto3
 
-    from tests.aws import create_history_table, create_ref_secret
+    from tests.support.aws import create_history_table, create_ref_secret
 
     kwargs = {
         "endpoint_url": moto_endpoint,
@@ -213,7 +213,7 @@ def write_channel(
     directory: Path, patient: str, *, sessions_per_emotion: int, emotions: tuple[str, ...]
 ) -> Path:
     """A patient's samples as ``patients/<patient>/`` holds them (the SageMaker channel's content)."""
-    from tests.synthetic import synthetic_dataset, write_samples
+    from tests.support.synthetic import synthetic_dataset, write_samples
     from voice.storage import LocalStore
 
     store = LocalStore(directory)

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from tests.aws import load_event, ref, s3_object_created, sqs_record
 from tests.images.conftest import (
     PATIENT,
     PATIENTS_BUCKET,
@@ -28,6 +27,7 @@ from tests.images.conftest import (
 )
 from tests.images.runtime_api import Invocation
 from tests.images.sandbox import FunctionConfig, HostLink, LambdaRun, cannot_reach_outside, lambda_container
+from tests.support.aws import load_event, ref, s3_object_created, sqs_record
 from voice import layout
 
 SAMPLE = "garden.mp4"  # "We are in the garden. Maria is happy."

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws import ref
 from tests.images.conftest import FAST, PATIENT, RESULTS, Images, TrainingRun, run_training_job, write_channel
+from tests.support.aws import ref
 
 
 def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) -> None:

@@ -17,6 +17,7 @@ from tests.infra.conftest import ROOT
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
+@pytest.mark.slow
 def test_pinned_cdk_cli_synthesizes_the_app_without_docker(tmp_path: Path) -> None:
     assert CDK.exists(), "node tools missing: run `npm ci` (scripts/test.sh does)"
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
@@ -124,9 +125,10 @@ def _dockerfile_env(text: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_training_image_entry_runs_train_py_from_sagemaker_files(tmp_path: Path) -> None:
     """The ENTRYPOINT as SageMaker starts it (`<entry> train`), with SageMaker's files under tmp."""
-    from tests.synthetic import synthetic_dataset, write_samples
+    from tests.support.synthetic import synthetic_dataset, write_samples
     from voice.storage import LocalStore
 
     text = (ROOT / "docker" / "training.Dockerfile").read_text()

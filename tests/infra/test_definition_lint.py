@@ -46,6 +46,7 @@ def test_asl_validator_accepts_the_rendered_definition(definition: dict[str, Any
     assert "valid" in done.stdout.lower()
 
 
+@pytest.mark.slow
 def test_cfn_lint_checks_the_definition_as_a_plain_string(definition: dict[str, Any], tmp_path: Path) -> None:
     """cfn-lint's ASL rule (E3601) applies when DefinitionString is a literal string."""
     template = _state_machine_template(definition)
@@ -55,6 +56,7 @@ def test_cfn_lint_checks_the_definition_as_a_plain_string(definition: dict[str, 
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_cfn_lint_passes_the_synthesized_template(synth: Synth) -> None:
     path = next(synth.outdir.glob("*.template.json"))
     # W3005: CDK adds DependsOn on a role's default policy next to the GetAtt on the role; harmless.
@@ -105,6 +107,7 @@ def test_asl_validator_does_reject_a_broken_definition(
     assert done.returncode != 0
 
 
+@pytest.mark.slow
 def test_cfn_lint_does_reject_a_broken_definition(asl: dict[str, Any], tmp_path: Path) -> None:
     broken = json.loads(json.dumps(asl))
     del broken["StartAt"]

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from tests import aws as fake
 from tests.infra.conftest import FAKE_REGION, Synth, fake_refs, state_machine_definition
 from tests.infra.moto_sfn import (
     MOTO_CONFIG,
@@ -26,9 +25,13 @@ from tests.infra.moto_sfn import (
     patch_lambda_invoke,
     wait_for,
 )
+from tests.support import aws as fake
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
+
+#: Every test builds a 30 s video and runs the long-video state machine in moto (seconds each).
+pytestmark = pytest.mark.slow
 
 PATIENT = "maria"
 KEY = f"{PATIENT}/long visit.mp4"
@@ -38,7 +41,7 @@ VIDEOS, PATIENTS = fake.VIDEOS_BUCKET, fake.PATIENTS_BUCKET
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """30 s of the narrated samples back to back (6 events), small frames to keep it quick."""
-    from tests.media import long_narrated_video
+    from tests.support.media import long_narrated_video
 
     return long_narrated_video(tmp_path_factory.mktemp("long") / "long.mp4", 30.0, 320, 240)
 

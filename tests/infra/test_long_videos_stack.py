@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.infra import template
 from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs
-from tests.infra.test_stack import _actions, _bucket, _resources_for, _statements
 
 TOP_TASKS = ("Plan", "Join", "Merge")
 
@@ -116,14 +116,12 @@ def test_the_steps_function_is_sized_like_the_video_function_with_reserved_concu
 
 
 def test_the_video_function_may_start_executions_and_encrypt_their_input(synth: Synth) -> None:
-    from tests.infra.test_stack import _video_function
-
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine", "LongVideosStateMachine")
-    env = _video_function(synth)[1]["Properties"]["Environment"]["Variables"]
+    env = template.video_function(synth)[1]["Properties"]["Environment"]["Variables"]
     assert env["VOICE_LONG_VIDEO_STATE_MACHINE_ARN"] == {"Ref": sm_id}
     refs = fake_refs(synth.template)
-    statements = _statements(synth, "ProcessingVideoProcessorRole")
-    assert _resources_for(statements, "states:StartExecution") == {refs[sm_id]}
+    statements = template.statements(synth, "ProcessingVideoProcessorRole")
+    assert template.resources_for(statements, "states:StartExecution") == {refs[sm_id]}
     (key_statement,) = [st for st in statements if st.get("Sid") == "ExecutionInputKey"]
     assert set(key_statement["Condition"]["StringEquals"]) == {
         "kms:EncryptionContext:aws:states:stateMachineArn"
@@ -132,22 +130,22 @@ def test_the_video_function_may_start_executions_and_encrypt_their_input(synth: 
 
 def test_the_steps_role_does_the_video_work_and_deletes_only_segment_files(synth: Synth) -> None:
     refs = fake_refs(synth.template)
-    videos = refs[f"{_bucket(synth, 'Videos')[0]}.Arn"]
-    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
-    steps = _statements(synth, "LongVideosStepsFunctionRole")
-    video = _statements(synth, "ProcessingVideoProcessorRole")
+    videos = refs[f"{template.bucket(synth, 'Videos')[0]}.Arn"]
+    patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
+    steps = template.statements(synth, "LongVideosStepsFunctionRole")
+    video = template.statements(synth, "ProcessingVideoProcessorRole")
     for action in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:ListBucket"):
-        assert _resources_for(steps, action) == _resources_for(video, action), action
-    assert _resources_for(steps, "s3:DeleteObject") == _resources_for(video, "s3:DeleteObject") | {
-        f"{videos}/annotated/*/segments/*"
-    }
+        assert template.resources_for(steps, action) == template.resources_for(video, action), action
+    assert template.resources_for(steps, "s3:DeleteObject") == template.resources_for(
+        video, "s3:DeleteObject"
+    ) | {f"{videos}/annotated/*/segments/*"}
     (deny,) = [st for st in steps if st["Effect"] == "Deny"]
     assert deny["Resource"] == [f"{patients}/models/*"]
     # It counts the running executions of its own state machine only (the per-patient admission).
     arn = f"arn:aws:states:{FAKE_REGION}:{FAKE_ACCOUNT}:stateMachine:VoiceStack-long-videos"
-    assert _resources_for(steps, "states:ListExecutions") == {arn}
+    assert template.resources_for(steps, "states:ListExecutions") == {arn}
     assert not any(
-        a.startswith("states:") and a != "states:ListExecutions" for st in steps for a in _actions(st)
+        a.startswith("states:") and a != "states:ListExecutions" for st in steps for a in template.actions(st)
     )
 
 

@@ -8,45 +8,16 @@ from typing import Any
 
 import pytest
 
+from tests.infra import template
 from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs, resolve
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
-
-
-def _bucket(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
-    return synth.one("AWS::S3::Bucket", f"Storage{name}")
-
-
-def _statements(synth: Synth, role_prefix: str) -> list[dict[str, Any]]:
-    """Every policy statement attached to the role whose logical id starts with ``role_prefix``,
-    with intrinsics resolved to fake ARNs."""
-    refs = fake_refs(synth.template)
-    role_id, _ = synth.one("AWS::IAM::Role", role_prefix)
-    out = []
-    for policy in synth.resources("AWS::IAM::Policy").values():
-        if {"Ref": role_id} in policy["Properties"]["Roles"]:
-            for st in policy["Properties"]["PolicyDocument"]["Statement"]:
-                st = dict(st)
-                res = st.get("Resource", [])
-                st["Resource"] = [resolve(r, refs) for r in (res if isinstance(res, list) else [res])]
-                act = st["Action"]
-                st["Action"] = act if isinstance(act, list) else [act]
-                out.append(st)
-    assert out, f"no policy for {role_prefix}"
-    return out
-
-
-def _resources_for(statements: list[dict[str, Any]], action: str) -> set[str]:
-    return {
-        r for st in statements if st["Effect"] == "Allow" and action in st["Action"] for r in st["Resource"]
-    }
-
 
 # --- storage ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["Videos", "Patients"])
 def test_data_buckets_are_kms_versioned_private_logged_and_send_events(synth: Synth, name: str) -> None:
-    _, bucket = _bucket(synth, name)
+    _, bucket = template.bucket(synth, name)
     props = bucket["Properties"]
     key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
     sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
@@ -61,7 +32,7 @@ def test_data_buckets_are_kms_versioned_private_logged_and_send_events(synth: Sy
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    logs_id, _ = _bucket(synth, "AccessLogs")
+    logs_id, _ = template.bucket(synth, "AccessLogs")
     assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": logs_id}
     assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
     assert bucket["DeletionPolicy"] == "Retain"
@@ -69,7 +40,7 @@ def test_data_buckets_are_kms_versioned_private_logged_and_send_events(synth: Sy
 
 @pytest.mark.parametrize("name", ["Videos", "Patients", "AccessLogs"])
 def test_every_bucket_denies_plain_http(synth: Synth, name: str) -> None:
-    logical, _ = _bucket(synth, name)
+    logical, _ = template.bucket(synth, name)
     policies = [
         p
         for p in synth.resources("AWS::S3::BucketPolicy").values()
@@ -102,7 +73,7 @@ def test_video_rule_matches_every_video_extension_ignoring_case(synth: Synth) ->
     rules = _rules(synth)
     (video_id,) = [k for k in rules if k.startswith("ProcessingVideoCreated")]
     pattern = rules[video_id]["EventPattern"]
-    videos_id, _ = _bucket(synth, "Videos")
+    videos_id, _ = template.bucket(synth, "Videos")
     assert pattern["source"] == ["aws.s3"]
     assert pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["bucket"]["name"] == [{"Ref": videos_id}]
@@ -170,7 +141,7 @@ def test_both_rules_together_route_exactly_the_uploads(synth: Synth, key: str, r
         for k in sorted(rules)
         if k.startswith(("ProcessingVideoCreated", "ProcessingUploadToQueue"))
     ]
-    videos_id, _ = _bucket(synth, "Videos")
+    videos_id, _ = template.bucket(synth, "Videos")
     event = _s3_event(refs[videos_id], key)
     assert all(p.matches_event(event) for p in patterns) is routed
     other = _s3_event("some-other-bucket", key)
@@ -190,12 +161,8 @@ def resolve_pattern(value: Any, refs: dict[str, str]) -> Any:
 # --- processing: queue and function --------------------------------------------------------------
 
 
-def _video_function(synth: Synth) -> tuple[str, dict[str, Any]]:
-    return synth.one("AWS::Lambda::Function", "ProcessingVideoProcessor")
-
-
 def test_queue_visibility_is_six_function_timeouts_with_a_dlq_after_three_receives(synth: Synth) -> None:
-    _, fn = _video_function(synth)
+    _, fn = template.video_function(synth)
     _, queue = synth.one("AWS::SQS::Queue", "ProcessingUploads")
     dlq_id, dlq = synth.one("AWS::SQS::Queue", "ProcessingDeadLetters")
     key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
@@ -210,7 +177,7 @@ def test_queue_visibility_is_six_function_timeouts_with_a_dlq_after_three_receiv
 
 
 def test_video_function_is_the_staged_image_with_benchmark_sized_resources(synth: Synth) -> None:
-    _, fn = _video_function(synth)
+    _, fn = template.video_function(synth)
     props = fn["Properties"]
     assert props["PackageType"] == "Image"
     assert props["ImageConfig"]["Command"] == ["lambdas.video_processor.handler"]
@@ -224,7 +191,7 @@ def test_video_function_is_the_staged_image_with_benchmark_sized_resources(synth
 
 
 def test_video_function_reads_the_queue_with_partial_batch_responses(synth: Synth) -> None:
-    fn_id, _ = _video_function(synth)
+    fn_id, _ = template.video_function(synth)
     queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
     mappings = [
         m["Properties"]
@@ -387,8 +354,8 @@ def test_a_recheck_event_reaches_the_gate_with_a_dlq(synth: Synth) -> None:
     assert rules[rule_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [gate_id, "Arn"]}
     # The state machine may put exactly that event on the default bus.
     refs = fake_refs(synth.template)
-    statements = _statements(synth, "TrainingStateMachineRole")
-    assert _resources_for(statements, "events:PutEvents") == {
+    statements = template.statements(synth, "TrainingStateMachineRole")
+    assert template.resources_for(statements, "events:PutEvents") == {
         f"arn:aws:events:{FAKE_REGION}:{FAKE_ACCOUNT}:event-bus/default"
     }
     assert refs  # (the fake refs resolve the statement resources above)
@@ -397,7 +364,7 @@ def test_a_recheck_event_reaches_the_gate_with_a_dlq(synth: Synth) -> None:
 def test_samples_rule_triggers_the_gate_with_a_dlq(synth: Synth) -> None:
     rules = _rules(synth)
     (rule_id,) = [k for k in rules if k.startswith("TrainingSamplesAdded")]
-    patients_id, _ = _bucket(synth, "Patients")
+    patients_id, _ = template.bucket(synth, "Patients")
     gate_id, gate = synth.one("AWS::Lambda::Function", "TrainingGateFunction")
     pattern = rules[rule_id]["EventPattern"]
     assert pattern["detail"]["bucket"]["name"] == [{"Ref": patients_id}]
@@ -409,17 +376,12 @@ def test_samples_rule_triggers_the_gate_with_a_dlq(synth: Synth) -> None:
 # --- IAM ----------------------------------------------------------------------------------------
 
 
-def _actions(statement: dict[str, Any]) -> list[str]:
-    action = statement["Action"]
-    return action if isinstance(action, list) else [action]
-
-
 def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None:
     refs = fake_refs(synth.template)
-    videos = refs[f"{_bucket(synth, 'Videos')[0]}.Arn"]
-    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
-    statements = _statements(synth, "ProcessingVideoProcessorRole")
-    assert _resources_for(statements, "s3:PutObject") == {
+    videos = refs[f"{template.bucket(synth, 'Videos')[0]}.Arn"]
+    patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
+    statements = template.statements(synth, "ProcessingVideoProcessorRole")
+    assert template.resources_for(statements, "s3:PutObject") == {
         f"{videos}/annotated/*",
         f"{videos}/failed/*",
         *(f"{patients}/*/{e}/*" for e in EMOTIONS),
@@ -427,44 +389,46 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
         f"{patients}/*/profile.json",  # the patient's colours, learnt from a pinned video
     }
     # Deleting is for replacing a session's samples as one unit (index, then old files).
-    assert _resources_for(statements, "s3:DeleteObject") == {
+    assert template.resources_for(statements, "s3:DeleteObject") == {
         *(f"{patients}/*/{e}/*" for e in EMOTIONS),
         f"{patients}/*/.sessions/*",
     }
     allowed = {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
-    actions = {a for st in statements if st["Effect"] == "Allow" for a in _actions(st)}
+    actions = {a for st in statements if st["Effect"] == "Allow" for a in template.actions(st)}
     assert not {a for a in actions if a.startswith("s3:") and a not in allowed}
     for st in statements:
-        if any(a.startswith("s3:") for a in _actions(st)):
+        if any(a.startswith("s3:") for a in template.actions(st)):
             resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
             assert "*" not in resources
-        if st["Effect"] == "Allow" and any(a in {"s3:PutObject", "s3:DeleteObject"} for a in _actions(st)):
+        if st["Effect"] == "Allow" and any(
+            a in {"s3:PutObject", "s3:DeleteObject"} for a in template.actions(st)
+        ):
             assert not any("/models" in r for r in st["Resource"]), st
     # IAM's "*" spans "/": <bucket>/*/happiness/* also matches models/<p>/happiness/... An explicit
     # Deny keeps writes and deletes away from models/ whatever a run id is called.
     (deny,) = [st for st in statements if st["Effect"] == "Deny"]
-    assert set(_actions(deny)) == {"s3:PutObject", "s3:DeleteObject"}
+    assert set(template.actions(deny)) == {"s3:PutObject", "s3:DeleteObject"}
     assert deny["Resource"] == [f"{patients}/models/*"]
     # Reading the promoted model (predictions in the metadata) is allowed; nothing else of models/.
-    assert f"{patients}/models/*" in _resources_for(statements, "s3:GetObject")
-    assert f"{patients}/*/profile.json" in _resources_for(statements, "s3:GetObject")
+    assert f"{patients}/models/*" in template.resources_for(statements, "s3:GetObject")
+    assert f"{patients}/*/profile.json" in template.resources_for(statements, "s3:GetObject")
 
 
 def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:
     refs = fake_refs(synth.template)
-    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
-    statements = _statements(synth, "TrainingSageMakerRole")
-    assert _resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
-    assert _resources_for(statements, "s3:GetObject") == {f"{patients}/*"}
+    patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
+    statements = template.statements(synth, "TrainingSageMakerRole")
+    assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+    assert template.resources_for(statements, "s3:GetObject") == {f"{patients}/*"}
     trust = synth.one("AWS::IAM::Role", "TrainingSageMakerRole")[1]["Properties"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
 
 
 def test_promote_role_touches_only_models(synth: Synth) -> None:
     refs = fake_refs(synth.template)
-    patients = refs[f"{_bucket(synth, 'Patients')[0]}.Arn"]
-    statements = _statements(synth, "TrainingPromoteFunctionRole")
-    assert _resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+    patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
+    statements = template.statements(synth, "TrainingPromoteFunctionRole")
+    assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
 
 
 NO_RESOURCE_SCOPE = {
@@ -521,7 +485,7 @@ def test_outputs_name_everything_the_cli_needs(synth: Synth) -> None:
 def test_table_writers_may_use_the_data_key_only_through_dynamodb(synth: Synth, role_prefix: str) -> None:
     refs = fake_refs(synth.template)
     key_arn = refs[f"{synth.one('AWS::KMS::Key', 'StorageDataKey')[0]}.Arn"]
-    statements = [st for st in _statements(synth, role_prefix) if key_arn in st["Resource"]]
+    statements = [st for st in template.statements(synth, role_prefix) if key_arn in st["Resource"]]
     via = [st for st in statements if "kms:ViaService" in st["Condition"].get("StringEquals", {})]
     services = {resolve(st["Condition"]["StringEquals"]["kms:ViaService"], refs) for st in via}
     assert "dynamodb.us-east-1.amazonaws.com" in services
@@ -546,8 +510,8 @@ def test_every_function_can_write_its_encrypted_dead_letter_queue(synth: Synth) 
         queue = synth.template["Resources"][dlq["Fn::GetAtt"][0]]["Properties"]
         key_arn = resolve(queue["KmsMasterKeyId"], refs)
         role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-        statements = _statements(synth, role_id)
-        assert resolve(dlq, refs) in _resources_for(statements, "sqs:SendMessage")
+        statements = template.statements(synth, role_id)
+        assert resolve(dlq, refs) in template.resources_for(statements, "sqs:SendMessage")
         # Usable by SQS: no kms:ViaService condition, or SQS's own (a grant via DynamoDB is not).
         via_sqs = [
             st
@@ -557,7 +521,7 @@ def test_every_function_can_write_its_encrypted_dead_letter_queue(synth: Synth) 
             ).startswith("sqs.")
         ]
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            assert key_arn in _resources_for(via_sqs, action), (role_id, action)
+            assert key_arn in template.resources_for(via_sqs, action), (role_id, action)
         checked += 1
     assert checked >= 1
 
@@ -651,7 +615,7 @@ def test_alarms_watch_dead_letters_video_errors_and_failed_training(synth: Synth
     ]
     for queue in queues:
         assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) in watched
-    video_id, _ = _video_function(synth)
+    video_id, _ = template.video_function(synth)
     assert {("AWS/Lambda", "Errors", video_id), ("AWS/Lambda", "Throttles", video_id)} <= watched
     sm_id, _ = synth.one("AWS::StepFunctions::StateMachine", "TrainingStateMachine")
     for metric in ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"):
@@ -682,7 +646,7 @@ def test_replaced_versions_expire_except_the_uploads(
     """Replaced versions of what VOICE writes expire; an upload's older version (overwritten by
     another tool, perhaps the one processed) never does: in the videos bucket the expiry rules
     name only VOICE's own prefixes."""
-    _, bucket = _bucket(synth, name)
+    _, bucket = template.bucket(synth, name)
     props = bucket["Properties"]
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     rules = props["LifecycleConfiguration"]["Rules"]

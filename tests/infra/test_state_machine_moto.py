@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from tests.aws import create_history_table, ref
 from tests.infra.conftest import FAKE_ACCOUNT, FAKE_REGION, Synth, fake_refs, state_machine_definition
 from tests.infra.moto_sfn import (
     MOTO_CONFIG,
@@ -33,6 +32,7 @@ from tests.infra.moto_sfn import (
     patch_lambda_invoke,
     wait_for,
 )
+from tests.support.aws import create_history_table, ref
 
 PATIENT = "Ann Example"
 #: The patient's keyed reference: what the history table, the job and the names know.
@@ -43,6 +43,9 @@ FAST = {"forest_trees": "20", "cv_repeats": "1", "cv_folds": "3"}
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
+
+#: Every test runs the synthesized state machine in moto (seconds each).
+pytestmark = pytest.mark.slow
 
 
 # --- patches ------------------------------------------------------------------------------------
@@ -297,7 +300,7 @@ def _history(aws: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _write_samples(aws: dict[str, Any], *, sessions_per_emotion: int) -> None:
-    from tests.synthetic import synthetic_dataset, write_samples
+    from tests.support.synthetic import synthetic_dataset, write_samples
     from voice.aws.s3 import S3Store
 
     store = S3Store(aws["s3"], videos_bucket="unused", patients_bucket=BUCKET)

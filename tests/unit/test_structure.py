@@ -4,43 +4,20 @@ newcomer can read whole."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.imports import ROOT, imported_modules, voice_modules
+
 PACKAGE = ROOT / "voice"
 #: The emotion lexicon is data as much as code; it may be longer.
 LONG_ALLOWED = {"voice/narration/emotions.py"}
 MAX_LINES = 350
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def _imports(path: Path, known: set[str]) -> set[str]:
-    """Every project module ``path`` imports, at module top or inside functions."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-        found |= {n for n in names if n in known}
-    return found
-
-
 def import_graph() -> dict[str, set[str]]:
-    modules = _modules()
-    known = set(modules)
-    return {name: _imports(path, known) - {name} for name, path in modules.items()}
+    modules = voice_modules()
+    return {name: imported_modules(path, modules) - {name} for name, path in modules.items()}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -157,9 +134,9 @@ def test_each_stage_package_says_what_comes_in_and_what_goes_out(package: str) -
     assert len(doc) > 200, doc
 
 
-@pytest.mark.parametrize("name", sorted(_modules()))
+@pytest.mark.parametrize("name", sorted(voice_modules()))
 def test_modules_stay_readable(name: str) -> None:
-    path = _modules()[name]
+    path = voice_modules()[name]
     rel = path.relative_to(ROOT).as_posix()
     lines = len(path.read_text().splitlines())
     assert rel in LONG_ALLOWED or lines <= MAX_LINES, f"{rel} has {lines} lines; split it by concern"

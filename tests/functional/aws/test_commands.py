@@ -1,0 +1,373 @@
+"""voice cloud over moto: names from stack outputs, multipart upload that never overwrites, training
+start, status by patient reference, download; set-up problems as one line."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.aws import (
+    HISTORY_TABLE,
+    PATIENTS_BUCKET,
+    VIDEOS_BUCKET,
+    bare_aws_env,
+    fake_stack,
+    publish_outputs,
+    ref,
+)
+
+REGION = "us-east-1"
+STACK = "VoiceStackTest"
+
+boto3 = pytest.importorskip("boto3")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    from moto import mock_aws
+
+    from voice.config import get_settings
+
+    for name in (
+        "VOICE_VIDEOS_BUCKET",
+        "VOICE_PATIENTS_BUCKET",
+        "VOICE_STATE_MACHINE_ARN",
+        "VOICE_HISTORY_TABLE",
+        "VOICE_REF_SECRET_ARN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("VOICE_STACK_NAME", STACK)
+    get_settings.cache_clear()
+    with mock_aws():
+        stack = fake_stack(REGION)
+        outputs = publish_outputs(stack, REGION, STACK)
+        cfn = boto3.client("cloudformation", region_name=REGION)
+        yield {**stack, "cfn": cfn, "outputs": outputs}
+    get_settings.cache_clear()
+
+
+def test_names_come_from_the_stack_outputs_unless_set(aws: dict[str, Any]) -> None:
+    from voice.aws.outputs import resolve_names
+    from voice.config import Settings
+
+    names = resolve_names(Settings(), cloudformation=aws["cfn"])
+    assert names.videos_bucket == VIDEOS_BUCKET
+    assert names.state_machine_arn == aws["arn"]
+    mixed = resolve_names(Settings(videos_bucket="my-own-videos"), cloudformation=aws["cfn"])
+    assert mixed.videos_bucket == "my-own-videos"
+    assert mixed.history_table == HISTORY_TABLE
+
+
+def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, Any]) -> None:
+    from voice.aws.outputs import resolve_names
+    from voice.config import Settings
+    from voice.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="VOICE_STACK_NAME"):
+        resolve_names(Settings(stack_name="NoSuchStack"), cloudformation=aws["cfn"])
+
+
+def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any], tmp_path: Path) -> None:
+    from voice.aws.commands import upload
+
+    big = tmp_path / "Long Visit.MOV"
+    big.write_bytes(os.urandom(9 * 1024 * 1024 + 123))
+    small = tmp_path / "short.mp4"
+    small.write_bytes(b"\x00" * 1000)
+    sent: list[int] = []
+    done = upload([big, small], "Ann Example", client=aws["s3"], bucket=VIDEOS_BUCKET, progress=sent.append)
+    assert [d["key"] for d in done] == ["Ann Example/Long Visit.MOV", "Ann Example/short.mp4"]
+    assert sum(sent) == big.stat().st_size + small.stat().st_size
+    head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="Ann Example/Long Visit.MOV")
+    assert head["ContentLength"] == big.stat().st_size
+    assert head["ETag"].strip('"').endswith("-2")  # two parts: a multipart upload
+    assert head["ContentType"] == "video/quicktime"
+
+
+def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    from voice import layout
+    from voice.aws.commands import upload
+    from voice.aws.s3 import S3Store
+    from voice.people.patient_store import read_pin
+    from voice.people.pin import PersonPin
+
+    video = tmp_path / "visit.mp4"
+    video.write_bytes(b"\x00" * 100)
+    pin = PersonPin(320, 180, 2.5)
+    upload([video], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET, pin=pin)
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=VIDEOS_BUCKET)["Contents"]]
+    assert sorted(keys) == ["ann/visit.mp4", "ann/visit.mp4.person.json"]
+    store = S3Store(aws["s3"], videos_bucket=VIDEOS_BUCKET, patients_bucket="unused")
+    assert read_pin(store, layout.parse_upload_key("ann/visit.mp4")) == pin
+
+
+@pytest.mark.parametrize(
+    ("patient", "name"), [("../x", "a.mp4"), ("annotated", "a.mp4"), ("ann", "notes.txt")]
+)
+def test_upload_refuses_bad_names_before_sending_anything(
+    aws: dict[str, Any], tmp_path: Path, patient: str, name: str
+) -> None:
+    from voice.aws.commands import upload
+    from voice.errors import VoiceError
+
+    good, bad = tmp_path / "ok.mp4", tmp_path / name
+    good.write_bytes(b"1")
+    bad.write_bytes(b"1")
+    with pytest.raises(VoiceError):
+        upload([good, bad], patient, client=aws["s3"], bucket=VIDEOS_BUCKET)
+    assert aws["s3"].list_objects_v2(Bucket=VIDEOS_BUCKET).get("KeyCount", 0) == 0
+
+
+def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
+    """The history table and the execution names know the patient by keyed reference only."""
+    from voice.aws.commands import LONG_VIDEOS_LISTED, start_training, status
+    from voice.aws.outputs import CloudNames
+
+    ann = ref("Ann Example")
+    started = start_training("Ann Example", sfn=aws["sfn"], state_machine_arn=aws["arn"], ref=ann)
+    assert started["name"].startswith(ann + "-")
+    assert "-manual-" in started["name"]
+    described = aws["sfn"].describe_execution(executionArn=started["execution_arn"])
+    assert json.loads(described["input"]) == {
+        "patient": "Ann Example",
+        "patient_ref": ann,
+        "force": False,
+        "gate": False,
+    }
+
+    for sk, state in [("RUN#2026-11-20T10:00:00Z#a", "skipped"), ("RUN#2026-11-21T10:00:00Z#b", "trained")]:
+        aws["ddb"].put_item(
+            TableName=HISTORY_TABLE,
+            Item={"patient": {"S": ann}, "sk": {"S": sk}, "status": {"S": state}},
+        )
+    aws["ddb"].put_item(
+        TableName=HISTORY_TABLE,
+        Item={"patient": {"S": ann}, "sk": {"S": "LOCK"}, "lock_until": {"N": "1764000000"}},
+    )
+    aws["ddb"].put_item(
+        TableName=HISTORY_TABLE,
+        Item={"patient": {"S": ref("bob")}, "sk": {"S": "RUN#x"}, "status": {"S": "failed"}},
+    )
+    # Long videos in segments: executions named <ref>-<digest> (voice.aws.long_videos).
+    long_names = [f"{ann}-{i:016x}" for i in range(LONG_VIDEOS_LISTED + 1)]
+    for name in [*long_names, f"{ref('bob')}-{0:016x}"]:
+        aws["sfn"].start_execution(stateMachineArn=aws["long_arn"], name=name, input="{}")
+    names = CloudNames(
+        videos_bucket=VIDEOS_BUCKET,
+        patients_bucket=PATIENTS_BUCKET,
+        state_machine_arn=aws["arn"],
+        history_table=HISTORY_TABLE,
+        ref_secret_arn=aws["ref_secret_arn"],
+        long_video_state_machine_arn=aws["long_arn"],
+    )
+    report = status("Ann Example", ddb=aws["ddb"], sfn=aws["sfn"], names=names, ref=ann)
+    assert [r["status"] for r in report["runs"]] == ["trained", "skipped"]
+    assert report["lock"]["lock_until"] == 1764000000.0
+    assert report["last_execution"]["name"] == started["name"]
+    listed = report["long_videos"]
+    assert len(listed) == LONG_VIDEOS_LISTED  # the newest ones, none of bob's
+    assert {e["name"] for e in listed} <= set(long_names)
+    assert [e["started"] for e in listed] == sorted((e["started"] for e in listed), reverse=True)
+
+    # A stack deployed before long videos has no such output: status still works, lists none.
+    older = status(
+        "Ann Example",
+        ddb=aws["ddb"],
+        sfn=aws["sfn"],
+        names=replace(names, long_video_state_machine_arn=""),
+        ref=ann,
+    )
+    assert older["long_videos"] == []
+    assert older["last_execution"]["name"] == started["name"]
+
+
+def test_upload_never_overwrites_a_different_file_of_the_same_name(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two phones, one name: both videos are kept; the same file again is not sent twice."""
+    from voice.aws.commands import upload
+
+    first, second = tmp_path / "a" / "IMG_0001.MOV", tmp_path / "b" / "IMG_0001.MOV"
+    for path, body in ((first, b"first phone"), (second, b"second phone")):
+        path.parent.mkdir()
+        path.write_bytes(body)
+    (a,) = upload([first], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
+    (b,) = upload([second], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
+    (again,) = upload([first], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
+    assert a["key"] == "ann/IMG_0001.MOV"
+    assert b["key"].startswith("ann/IMG_0001-")
+    assert b["key"].endswith(".MOV")
+    assert again == {**a, "already_uploaded": True}
+    body = aws["s3"].get_object(Bucket=VIDEOS_BUCKET, Key="ann/IMG_0001.MOV")["Body"].read()
+    assert body == b"first phone"
+    versions = aws["s3"].list_object_versions(Bucket=VIDEOS_BUCKET).get("Versions", [])
+    assert len(versions) == 2, "nothing was written over"
+
+
+def test_download_model_fetches_the_promoted_run(aws: dict[str, Any], tmp_path: Path) -> None:
+    from voice import layout
+    from voice.aws.commands import download_model
+    from voice.errors import ModelError
+
+    with pytest.raises(ModelError, match="no promoted model"):
+        download_model("ann", tmp_path / "none", s3=aws["s3"], bucket=PATIENTS_BUCKET)
+
+    run = "20261121T120000Z-0123abcd"
+    for name, body in {"model.skops": b"model", "metrics.json": b"{}", "report.html": b"<html>"}.items():
+        aws["s3"].put_object(
+            Bucket=PATIENTS_BUCKET, Key=layout.model_artifact_key("ann", run, name), Body=body
+        )
+    aws["s3"].put_object(
+        Bucket=PATIENTS_BUCKET,
+        Key=layout.model_artifact_key("ann", "20200101T000000Z-old", "model.skops"),
+        Body=b"x",
+    )
+    aws["s3"].put_object(
+        Bucket=PATIENTS_BUCKET,
+        Key=layout.latest_model_key("ann"),
+        Body=json.dumps(
+            {"run_id": run, "model": layout.model_artifact_key("ann", run, "model.skops")}
+        ).encode(),
+    )
+    got = download_model("ann", tmp_path / "model", s3=aws["s3"], bucket=PATIENTS_BUCKET)
+    assert got["run_id"] == run
+    assert got["files"] == ["latest.json", "metrics.json", "model.skops", "report.html"]
+    assert (tmp_path / "model" / "model.skops").read_bytes() == b"model"
+
+
+def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Path) -> None:
+    from voice.cli import main
+
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00" * 2048)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "upload", str(video), "--patient", "ann", "--json"])
+    assert code == 0, out.getvalue()
+    assert json.loads(out.getvalue())["uploaded"][0]["key"] == "ann/clip.mp4"
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "train", "ann", "--json"])
+    assert code == 0
+    assert json.loads(out.getvalue())["execution_arn"].startswith("arn:aws:states:")
+
+    long_video = f"{ref('ann')}-{0:016x}"
+    aws["sfn"].start_execution(stateMachineArn=aws["long_arn"], name=long_video, input="{}")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "status", "ann", "--json"])
+    assert code == 0
+    report = json.loads(out.getvalue())
+    assert report["last_execution"]["status"] in {"RUNNING", "SUCCEEDED"}
+    # found through the stack's LongVideoStateMachineArn output
+    assert [e["name"] for e in report["long_videos"]] == [long_video]
+
+
+# --- set-up problems: one line naming what to set, exit code 2 ---------------------------------
+
+COMMANDS = {
+    "status": ["cloud", "status", "ann"],
+    "train": ["cloud", "train", "ann"],
+    "download-model": ["cloud", "download-model", "ann", "/nonexistent/dest"],
+    "upload": ["cloud", "upload", "clip.mp4", "--patient", "ann"],
+}
+
+
+@pytest.fixture
+def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """A new user's machine: no AWS variables, no ~/.aws files, no instance metadata."""
+    bare_aws_env(monkeypatch, tmp_path)
+    (tmp_path / "clip.mp4").write_bytes(b"\x00" * 64)
+    return monkeypatch
+
+
+def _test_credentials(env: pytest.MonkeyPatch, region: str) -> None:
+    env.setenv("AWS_REGION", region)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from voice.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_region_is_one_line_naming_aws_region(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, err = _cli(COMMANDS[command], capsys)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert "AWS_REGION" in err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_credentials_is_one_line_naming_what_to_set(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    bare_env.setenv("AWS_REGION", "eu-west-1")
+    code, err = _cli(COMMANDS[command], capsys)
+    assert (code, err.count("\n")) == (2, 1), err
+    assert "AWS_PROFILE" in err
+    assert "AWS_ACCESS_KEY_ID" in err
+
+
+def test_aws_region_alone_is_honoured_and_a_missing_stack_says_where_it_looked(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moto import mock_aws
+
+    _test_credentials(bare_env, "eu-west-1")
+    with mock_aws():
+        code, err = _cli(COMMANDS["status"], capsys)
+        assert (code, err.count("\n")) == (2, 1), err
+        assert "not deployed in eu-west-1" in err
+        assert "npx cdk deploy" in err
+        assert "VOICE_STACK_NAME" in err
+        # Deployed in that region (and only there): the same command works.
+        publish_outputs(fake_stack("eu-west-1"), "eu-west-1", "VoiceStack")
+        code, err = _cli([*COMMANDS["status"], "--json"], capsys)
+        assert code == 0, err
+
+
+def test_access_denied_is_one_line_pointing_at_the_permissions(
+    bare_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto with IAM checks on: a user with no policy may not read the stack."""
+    from moto import mock_aws
+    from moto.core import set_initial_no_auth_action_count
+
+    _test_credentials(bare_env, "us-east-1")
+
+    @set_initial_no_auth_action_count(2)
+    def as_a_user_without_permissions() -> tuple[int, str]:
+        with mock_aws():
+            iam = boto3.client("iam")
+            iam.create_user(UserName="nurse")
+            key = iam.create_access_key(UserName="nurse")["AccessKey"]
+            bare_env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+            bare_env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+            return _cli(COMMANDS["status"], capsys)
+
+    code, err = as_a_user_without_permissions()
+    assert (code, err.count("\n")) == (2, 1), err
+    assert "access denied (DescribeStacks)" in err
+    assert "docs/cloud.md" in err
