@@ -28,8 +28,8 @@ from tests.support.imports import (
 )
 
 TESTS = ROOT / "tests"
-#: The unit tests of the code's and the tests' shape: no module of their own.
-SHAPE_CHECKS = {"test_structure.py", "test_test_layout.py"}
+#: The unit tests of the code's, the tests' and the docs' shape: no module of their own.
+SHAPE_CHECKS = {"test_structure.py", "test_test_layout.py", "test_docs.py"}
 PACKAGES = sorted(p.parent.name for p in (ROOT / "voice").glob("*/__init__.py"))
 ADAPTERS = ["lambdas", "training"]
 

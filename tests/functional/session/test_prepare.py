@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.support import media
+from tests.support.records import session_metadata
 from voice import layout
 from voice.config import Settings
 from voice.errors import MediaLimitError
@@ -70,7 +71,7 @@ def test_a_narrated_upload_is_identified_probed_transcribed_and_its_events_found
     assert (window.event.emotion, window.event.who, window.event.counts) == ("happiness", "patient", True)
     assert window.event.time == pytest.approx(2.844, abs=0.3), "the manifest's time of the word"
     assert window.start < window.event.time < window.end
-    assert found.models == {
+    assert found.models.json_doc() == {
         "whisper": transcriber.name,
         "pose": MODEL_NAME,
         "face_hands": face_hands_model_name(SETTINGS),
@@ -112,8 +113,9 @@ def test_a_finished_session_is_not_opened_again_unless_forced_or_pinned_anew(tmp
     store = LocalStore(tmp_path / "data")
     key = stage_upload(store, media.video_no_audio(tmp_path), "maria")
     run, _, _ = _prepare(store, key, NoSpeechExpected())
-    done = {"source": {"sha256": run.sha256}, "status": "ok", "patient_track": {"pin": None}}
-    store.write(layout.VIDEOS, layout.metadata_key("maria", run.session), json.dumps(done).encode())
+    source = {"bucket": layout.VIDEOS, "key": key, "sha256": run.sha256}
+    done = session_metadata(session=run.session, source=source)
+    store.write(layout.VIDEOS, layout.metadata_key("maria", run.session), done.model_dump_json().encode())
     assert pin_of(done) is None
     with upload_run(store, key, settings=SETTINGS) as again:
         opened = open_upload(again, force=False)
@@ -143,5 +145,5 @@ def test_an_unusable_patient_model_turns_predictions_off_with_a_warning(
     store.write(layout.PATIENTS, layout.latest_model_key("maria"), b"not a model pointer")
     with caplog.at_level(logging.WARNING, logger="voice"):
         _, found, _ = _prepare(store, key, NoSpeechExpected())
-    assert (found.model, found.models["patient"]) == (None, None)
+    assert (found.model, found.models.patient) == (None, None)
     assert "patient model not usable (ModelError)" in caplog.text

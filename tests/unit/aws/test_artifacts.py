@@ -44,7 +44,7 @@ def job_files() -> dict[str, bytes]:
     )
     return {
         "model.skops": dump_model(model),
-        "metrics.json": json.dumps(model.metrics).encode(),
+        "metrics.json": json.dumps(model.metrics.json_doc() if model.metrics else None).encode(),
         "training_sessions.json": b'{"schema": "voice.training_sessions/1"}',
     }
 
@@ -93,14 +93,16 @@ def test_a_job_that_does_not_beat_the_baseline_is_stored_not_promoted(
     assert store.exists(layout.PATIENTS, layout.model_artifact_key(PATIENT, result["run_id"], "metrics.json"))
 
 
-def test_without_a_run_id_the_job_name_names_the_run(tmp_path: Path, job_files: dict[str, bytes]) -> None:
+def test_metrics_that_are_not_a_run_s_metrics_are_refused(
+    tmp_path: Path, job_files: dict[str, bytes]
+) -> None:
     metrics = json.loads(job_files["metrics.json"])
     del metrics["run_id"]
     store = LocalStore(tmp_path)
     _job_output(store, {**job_files, "metrics.json": json.dumps(metrics).encode()})
-    assert (
-        promote_training_output(store, PATIENT, model_key=MODEL_KEY, job_name=JOB, now=NOW)["run_id"] == JOB
-    )
+    with pytest.raises(ModelError, match=r"metrics\.json is not a training run's metrics"):
+        promote_training_output(store, PATIENT, model_key=MODEL_KEY, job_name=JOB, now=NOW)
+    assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
 
 
 def test_output_outside_the_patients_models_prefix_or_without_metrics_is_refused(

@@ -9,6 +9,7 @@ from voice.drawing.overlay import Overlay
 from voice.drawing.timeline import KeyFrames, Timeline, key_frame_times, overlay_at
 from voice.narration.emotions import extract_events
 from voice.narration.windows import EventWindow, event_windows
+from voice.records.session import PredictionRecord
 from voice.transcription.transcript import Segment
 
 SETTINGS = Settings()
@@ -21,8 +22,8 @@ def _windows() -> list[EventWindow]:
     return event_windows(events, 10.0, SETTINGS)
 
 
-def _prediction(start: float, end: float, label: str, p: float) -> dict[str, object]:
-    return {"start": start, "end": end, "label": label, "probabilities": {label: p, "neutral": 1 - p}}
+def _prediction(start: float, end: float, label: str, p: float) -> PredictionRecord:
+    return PredictionRecord(start=start, end=end, label=label, probabilities={label: p, "neutral": 1 - p})
 
 
 def test_an_empty_timeline_shows_nothing() -> None:

@@ -433,10 +433,11 @@ def test_same_keyword_twice_gives_two_events() -> None:
     assert [e.time for e in events] == pytest.approx([0.0, STEP, 2 * STEP])
 
 
-def test_to_dict_has_the_metadata_event_fields() -> None:
+def test_the_record_has_the_metadata_event_fields() -> None:
     seg = _segment("Maria is happy.", 1.0 / 3.0)
     (event,) = extract_events(_transcript(seg))
-    d = event.to_dict()
+    d = event.record((0.25, 4.5)).json_doc()
+    assert d.pop("window") == [0.25, 4.5]
     assert set(d) == {
         "time",
         "emotion",
@@ -467,10 +468,10 @@ def test_a_strong_word_about_a_thing_is_kept_and_ignored() -> None:
 
 def test_deterministic_and_pure() -> None:
     tr = _transcript(_segment("She is happy. He isn't angry. They seem fine.", 0.0))
-    before = tr.to_dict()
+    before = tr.record()
     first = extract_events(tr)
     assert extract_events(tr) == first
-    assert tr.to_dict() == before
+    assert tr.record() == before
     assert len(first) == 3
 
 

@@ -66,7 +66,7 @@ def test_each_event_records_why_it_counts_or_not(
     (event,) = _read(sentence)
     assert (event.who, event.tense, event.mood, event.ignored) == (who, tense, mood, ignored)
     assert event.counts is (ignored is None)
-    assert event.to_dict()["ignored"] == ignored
+    assert event.ignored == ignored
 
 
 def test_the_subject_must_be_the_patient_named_by_the_upload_path_or_a_nickname() -> None:

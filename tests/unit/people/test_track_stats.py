@@ -25,4 +25,4 @@ def test_stats_per_track() -> None:
     assert s0.mean_box[0] == pytest.approx(2 * 0.62 * 40)
     assert s1.mean_position[0] == pytest.approx(300 + 10 * 7.5)
     assert s0.mean_area > s1.mean_area
-    assert s1.to_dict()["share"] == 0.4
+    assert s1.record().share == 0.4

@@ -19,6 +19,7 @@ from voice.narration.emotions import extract_events
 from voice.narration.windows import event_windows
 from voice.people.pin import PersonPin
 from voice.pose.body25 import Person, PoseFrame
+from voice.records.session import ModelsRecord
 from voice.segments.plan import plan_segments
 from voice.segments.segment_pass import KeyFrameImage, SegmentResult
 from voice.segments.workspace import SCHEMA, PlanDoc, segment_from_json, segment_to_json
@@ -33,7 +34,7 @@ def _doc(*, pin: PersonPin | None = None, patient_model: str | None = None) -> P
     info = VideoInfo(61.04, 29.97, 1280, 720, 1829, True, "hevc", rotation=90)
     transcript = transcript_of("Oh, Maria is happy. She is calm now.")
     windows = event_windows(extract_events(transcript, patient_names=("maria",)), info.duration_s, SETTINGS)
-    models = {"whisper": "faster-whisper/tiny.en", "pose": "mp", "face_hands": None, "patient": patient_model}
+    models = ModelsRecord(whisper="faster-whisper/tiny.en", pose="mp", face_hands=None, patient=patient_model)
     hist = np.full(72, 1 / 72)
     prepared = Prepared(info, transcript, windows, pin, hist, None, models)
     plan = plan_segments(info, SETTINGS, transcript=transcript, windows=windows)

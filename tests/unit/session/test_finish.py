@@ -22,6 +22,7 @@ from voice.people.profile import load_profile
 from voice.people.track_stats import track_stats
 from voice.pose.body25 import Person, PoseFrame
 from voice.pose.track import PoseTrack
+from voice.records.session import ModelsRecord
 from voice.session.finish import TIMINGS, finish
 from voice.session.outputs import SessionOutputs
 from voice.session.prepare import Prepared, Run
@@ -31,6 +32,7 @@ from voice.storage import LocalStore
 SETTINGS = Settings()
 SESSION = "visit-0123456789"
 INFO = VideoInfo(10.0, 25.0, 640, 360, 250, True, "h264")
+MODELS = ModelsRecord(whisper="tiny.en", pose="mediapipe-0.10.14/full-multi")
 #: "happy" at 1.2 s (a label), "calm" at 2.4 s (a label); words every 0.4 s.
 NARRATION = transcript_of("Oh, Maria is happy. She is calm now.")
 
@@ -69,12 +71,12 @@ def _finish(
     run = Run(store, upload, tmp_path / "visit.mp4", SETTINGS, sha256="ab" * 32, session=SESSION)
     run.add_time("decode", 0.5)
     windows = event_windows(extract_events(NARRATION, patient_names=("maria",)), INFO.duration_s, SETTINGS)
-    prepared = Prepared(INFO, NARRATION, windows, None, None, None, {"whisper": "tiny.en", "patient": None})
+    prepared = Prepared(INFO, NARRATION, windows, None, None, None, MODELS)
     stats = track_stats([(f.time_s, [(p.person_id, p.keypoints) for p in f.people]) for f in frames])
     result = VideoPassResult(PoseTrack(frames), [], {"pose": 1.5, "annotate": 2.0}, stats, choice, appearance)
     outputs = SessionOutputs(tmp_path)
     outputs.add(layout.annotated_video_key("maria", SESSION), b"an annotated video", "video/mp4")
-    return finish(run, prepared, result, outputs), store
+    return finish(run, prepared, result, outputs).json_doc(), store
 
 
 def test_each_counting_window_becomes_a_sample_and_the_metadata_comes_last(tmp_path: Path) -> None:
