@@ -49,7 +49,7 @@ def test_no_constant_or_duplicated_feature_column(dataset: dict[str, Any]) -> No
 
 def test_grouped_cv_beats_the_baseline_and_shuffled_labels_do_not(dataset: dict[str, Any]) -> None:
     x, y, groups = dataset["x"], dataset["y"], dataset["groups"]
-    real = cross_validate(x, y, groups, settings=SETTINGS)
+    real = cross_validate(x, y, groups, settings=SETTINGS).json_doc()
     baseline = real["baseline"]["balanced_accuracy"]
     assert baseline == pytest.approx(1 / 5)
     assert real["balanced_accuracy"]["mean"] > baseline + 0.3, real["balanced_accuracy"]
@@ -57,7 +57,9 @@ def test_grouped_cv_beats_the_baseline_and_shuffled_labels_do_not(dataset: dict[
     # over 8 permutations stays within 0.15 of the baseline (16 samples, so each run is noisy).
     rng = np.random.default_rng(0)
     shuffled = [
-        cross_validate(x, list(rng.permutation(y)), groups, settings=SETTINGS)["balanced_accuracy"]["mean"]
+        cross_validate(x, list(rng.permutation(y)), groups, settings=SETTINGS).json_doc()[
+            "balanced_accuracy"
+        ]["mean"]
         for _ in range(8)
     ]
     assert abs(float(np.mean(shuffled)) - baseline) <= 0.15, shuffled

@@ -20,7 +20,7 @@ def test_logs_carry_neither_names_nor_transcript(tmp_path: Path, caplog: pytest.
     store.upload("videos", "Maria Jansen/Maria_at_the_garden.mp4", media.sample("garden.mp4"))
     store.upload("videos", "Maria Jansen/Maria_broken.mp4", media.truncated(tmp_path))
     caplog.set_level(logging.DEBUG)
-    meta = process_video(store, "Maria Jansen/Maria_at_the_garden.mp4")
+    meta = process_video(store, "Maria Jansen/Maria_at_the_garden.mp4").json_doc()
     with pytest.raises(VoiceError):
         process_video(store, "Maria Jansen/Maria_broken.mp4")
     words = {w["word"].strip(".,!?").lower() for s in meta["transcript"]["segments"] for w in s["words"]}

@@ -127,7 +127,7 @@ def _one_pass(clip: Path, root: Path) -> tuple[set[str], set[str], dict[str, Any
     store = LocalStore(root)
     (root / "videos" / PATIENT).mkdir(parents=True)
     shutil.copyfile(clip, root / "videos" / KEY)
-    meta = process_video(store, KEY)
+    meta = process_video(store, KEY).json_doc()
     videos = {o.key for o in store.list("videos")} - {KEY}
     patients = {o.key for o in store.list("patients")}
     assert layout.metadata_key(PATIENT, meta["session"]) in videos
@@ -245,10 +245,10 @@ def test_a_patient_runs_at_most_per_patient_executions_first_come_first_served(
     ]
     ref, other = fake.ref(PATIENT), fake.ref("someone else")
     runs = [SegmentedRun(f"{PATIENT}/v{i}.mp4", None, f"v{i}-0123456789", 600.0) for i in range(3)]
-    names = [start_execution(aws["sfn"], arn, ref, run)["execution"] for run in runs]
+    names = [start_execution(aws["sfn"], arn, ref, run).execution for run in runs]
     start_execution(aws["sfn"], arn, other, SegmentedRun("someone else/v.mp4", None, "v-0", 600.0))
     # The same event again: the same name, no second execution.
-    assert start_execution(aws["sfn"], arn, ref, runs[0])["execution"] == names[0]
+    assert start_execution(aws["sfn"], arn, ref, runs[0]).execution == names[0]
     assert names[0] == execution_name(ref, runs[0])
     listed = aws["sfn"].list_executions(stateMachineArn=arn)["executions"]
     assert len(listed) == 4

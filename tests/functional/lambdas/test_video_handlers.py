@@ -206,14 +206,8 @@ def test_event_keys_are_url_decoded() -> None:
     assert decode_event_key(parsed.body.detail.object.key) == "Ann Example/holiday (1).MOV"
 
 
-def test_a_video_too_long_for_one_invocation_is_handed_to_the_long_video_state_machine(
-    aws: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With the long-video state machine deployed, a video that cannot finish in the time left
-    starts one execution (the same event twice: still one) instead of failing."""
-    from lambdas.video_processor import handler
-    from voice.aws.long_videos import ExecutionInput
-
+def _long_video_state_machine(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    """A stand-in long-video state machine (it only waits), deployed for the handler."""
     sfn = boto3.client("stepfunctions", region_name=REGION)
     role = boto3.client("iam", region_name=REGION).get_role(RoleName="sfn")["Role"]["Arn"]
     wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
@@ -222,6 +216,39 @@ def test_a_video_too_long_for_one_invocation_is_handed_to_the_long_video_state_m
     ]
     monkeypatch.setenv("VOICE_LONG_VIDEO_STATE_MACHINE_ARN", arn)
     aws_events.clear_handler_caches()
+    return sfn, arn
+
+
+def test_every_outcome_of_an_upload_is_answered_in_one_shape(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused for good and handed over alike: a ``VideoResult`` (status, session, error type)."""
+    from lambdas.video_processor import UploadRecord, VideoResult, record_handler
+
+    def answer(key: str, remaining_ms: int = 900_000) -> VideoResult:
+        record = UploadRecord.model_validate(sqs_record(key, key))
+        return record_handler(record, FakeContext(remaining_ms=remaining_ms))
+
+    failed = answer(f"{PATIENT}/broken.MP4")
+    _long_video_state_machine(monkeypatch)
+    segmented = answer(f"{PATIENT}/balloon clip.mp4", remaining_ms=30_000)
+    assert (failed.status, failed.session, failed.error_type) == ("failed", None, "CorruptMediaError")
+    assert segmented.status == "segmented"
+    assert segmented.session is not None
+    assert segmented.session.startswith("balloon-clip-")
+    assert segmented.error_type is None
+    assert list(failed.model_dump()) == list(segmented.model_dump()) == ["status", "session", "error_type"]
+
+
+def test_a_video_too_long_for_one_invocation_is_handed_to_the_long_video_state_machine(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the long-video state machine deployed, a video that cannot finish in the time left
+    starts one execution (the same event twice: still one) instead of failing."""
+    from lambdas.video_processor import handler
+    from voice.aws.long_video_flow import ExecutionInput
+
+    sfn, arn = _long_video_state_machine(monkeypatch)
     context = FakeContext(remaining_ms=30_000)  # far too little for one pass of the clip
     key = f"{PATIENT}/balloon clip.mp4"
     for message in ("long-1", "long-1-again"):

@@ -40,7 +40,7 @@ def iphone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _process(tmp_path: Path, video: Path) -> tuple[dict[str, Any], Path]:
     store = LocalStore(tmp_path / "data")
     store.upload("videos", f"maria/{video.name}", video)
-    meta = process_video(store, f"maria/{video.name}", settings=Settings())
+    meta = process_video(store, f"maria/{video.name}", settings=Settings()).json_doc()
     return meta, tmp_path / "data" / "videos" / "annotated" / "maria"
 
 

@@ -23,7 +23,7 @@ def test_pose_rate_window_and_annotated_size_follow_the_settings(tmp_path: Path)
     settings = Settings(
         data_dir=tmp_path, pose_fps=2.5, annotate_max_short_side=240, window_before_s=1.0, window_after_s=1.0
     )
-    meta = process_video(store, "maria/swing.mp4", settings=settings)
+    meta = process_video(store, "maria/swing.mp4", settings=settings).json_doc()
     assert meta["poses"]["sampled_fps"] == pytest.approx(2.5)
     assert meta["poses"]["frames"] == pytest.approx(meta["video"]["duration_s"] * 2.5, abs=1)
     (event,) = meta["events"]
@@ -49,7 +49,9 @@ def test_long_audio_is_transcribed_in_chunks_with_the_right_times(tmp_path: Path
     store = LocalStore(tmp_path / "data")
     store.upload("videos", "maria/long.mp4", video)
     # 20 s chunks cut at pauses: three chunks, events on both sides of every cut.
-    meta = process_video(store, "maria/long.mp4", settings=Settings(transcribe_chunk_s=20.0, pose_fps=1.0))
+    meta = process_video(
+        store, "maria/long.mp4", settings=Settings(transcribe_chunk_s=20.0, pose_fps=1.0)
+    ).json_doc()
     expected = long_video_events(45.0)
     found = meta["events"]
     assert [e["emotion"] for e in found] == [e["emotion"] for e in expected]
@@ -73,7 +75,7 @@ def test_phone_video_stored_sideways_with_a_rotation_is_processed_upright(tmp_pa
 
     store = LocalStore(tmp_path / "data")
     store.upload("videos", "maria/IMG_2044.MOV", phone)
-    meta = process_video(store, "maria/IMG_2044.MOV", settings=Settings(pose_fps=2.5))
+    meta = process_video(store, "maria/IMG_2044.MOV", settings=Settings(pose_fps=2.5)).json_doc()
     assert (meta["video"]["width"], meta["video"]["height"]) == (480, 360)
     assert meta["poses"]["detection_rate"] > 0.9, "the person is found upright"
     out = probe(tmp_path / "data" / "videos" / "annotated" / "maria" / f"{meta['session']}.mp4")
@@ -92,14 +94,16 @@ def test_a_forced_rerun_replaces_the_sessions_samples_as_one_unit(tmp_path: Path
     run (samples without an index) are gone; the session index is back once the samples are."""
     store = LocalStore(tmp_path)
     store.upload("videos", "maria/swing.mp4", samples_dir() / "swing.mp4")
-    first = process_video(store, "maria/swing.mp4", settings=Settings(data_dir=tmp_path, pose_fps=2.5))
+    first = process_video(
+        store, "maria/swing.mp4", settings=Settings(data_dir=tmp_path, pose_fps=2.5)
+    ).json_doc()
     session = first["session"]
     stray = tmp_path / "patients" / "maria" / "anger" / f"{session}_e7" / "pose_000003.json"
     stray.parent.mkdir(parents=True)
     stray.write_text("{}")  # what a run that failed half way could leave
     again = process_video(
         store, "maria/swing.mp4", settings=Settings(data_dir=tmp_path, pose_fps=6.25), force=True
-    )
+    ).json_doc()
     assert not stray.exists()
     files = sorted((tmp_path / "patients" / "maria").glob(f"*/{session}_e*/pose_*.json"))
     (sample,) = again["samples"]

@@ -46,7 +46,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         before = sorted(
             o.key for o in store.list(layout.VIDEOS, layout.segments_prefix("maria", doc.session))
         )
-        meta = merge_step(store, doc, settings=SETTINGS, on_stage=stages.append)
+        meta = merge_step(store, doc, settings=SETTINGS, on_stage=stages.append).json_doc()
     return {"store": store, "root": root, "doc": doc, "meta": meta, "stages": stages, "workspace": before}
 
 

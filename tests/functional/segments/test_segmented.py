@@ -76,7 +76,7 @@ def one_pass(visit: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     data = tmp_path_factory.mktemp("one-pass")
     store = LocalStore(data)
     key = stage_upload(store, visit, "maria")
-    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=1))
+    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=1)).json_doc()
     return _outputs(data, meta["session"])
 
 
@@ -206,7 +206,7 @@ def test_a_failing_segment_fails_the_upload_and_a_retry_reuses_the_others(
 
     retry = _Failing(set())
     monkeypatch.setattr(steps, "segment_pass", retry)
-    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2))
+    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2)).json_doc()
     assert retry.ran == [1], "the segments that finished are not run again"
     session = layout.session_id("visit.mp4", meta["source"]["sha256"])
     done = _outputs(tmp_path, session)
@@ -232,7 +232,7 @@ def test_a_video_without_sound_gets_a_silent_track_of_its_length(
     key = stage_upload(store, video, "maria")
     passes = _Failing(set())
     monkeypatch.setattr(steps, "segment_pass", passes)
-    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2))
+    meta = process_video(store, key, settings=_settings(), hooks=Hooks(workers=2)).json_doc()
     assert sorted(passes.ran) == [0, 1], "two segments"
     assert meta["events"] == []
     assert "the video has no audio track: no narration to find" in meta["reasons"]
