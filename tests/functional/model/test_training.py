@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.records import DOC, session_metadata
 from tests.support.synthetic import SyntheticSample, synthetic_dataset, synthetic_track, write_samples
 from voice import layout
 from voice.config import Settings
@@ -196,14 +197,15 @@ def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResul
 
     store, result = trained
     session = "walk-0123456789"
-    meta = {
-        "session": session,
-        "video": {"duration_s": 20.0},
-        "events": [
-            {"time": 2.0, "emotion": "happiness", "negated": False},
-            {"time": 9.0, "emotion": "sadness", "negated": True},
+    event = DOC["events"][0]
+    meta = session_metadata(
+        session=session,
+        patient=PATIENT,
+        events=[
+            {**event, "time": 2.0, "emotion": "happiness", "window": [0.5, 4.5]},
+            {**event, "time": 9.0, "emotion": "sadness", "negated": True, "window": [7.5, 11.5]},
         ],
-        "predictions": [
+        predictions=[
             {
                 "start": 0.0,
                 "end": 4.0,
@@ -211,8 +213,10 @@ def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResul
                 "probabilities": {"happiness": 0.8, "sadness": 0.2},
             }
         ],
-    }
-    store.write(layout.VIDEOS, layout.metadata_key(PATIENT, session), json.dumps(meta).encode())
+    )
+    store.write(layout.VIDEOS, layout.metadata_key(PATIENT, session), meta.model_dump_json().encode())
+    # A metadata file this version cannot read is left out of the report, not fatal.
+    store.write(layout.VIDEOS, layout.metadata_key(PATIENT, "old-0123456789"), b'{"session": "old"}')
     store.write(layout.VIDEOS, layout.annotated_video_key(PATIENT, session), b"not really a video")
     where = write_report(store, PATIENT, settings=SETTINGS)
     assert where == store.describe(layout.VIDEOS, layout.patient_report_key(PATIENT))

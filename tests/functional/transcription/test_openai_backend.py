@@ -130,7 +130,7 @@ def test_segment_only_timestamps(cache_dir: Path, speech: np.ndarray, tiny_trans
     assert transcript.segments
     assert all(not s.words for s in transcript.segments)
     assert normalised_words(transcript.text) == normalised_words(tiny_transcript.text)
-    assert transcript.to_dict()["segments"][0]["words"] == []
+    assert transcript.record().segments[0].words == []
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from voice.config import Settings
 from voice.model.ablation import group_contributions
 from voice.model.evaluation import cross_validate, cv_balanced_accuracy
 from voice.model.features import FEATURE_GROUPS, FEATURE_NAMES, group_of
+from voice.records.training import FeatureImportance, Promotion, TrainingMetrics
 
 SETTINGS = Settings(forest_trees=30, cv_folds=4, cv_repeats=2)
 
@@ -31,21 +32,23 @@ def _data(signal_group: str, seed: int = 0) -> tuple[np.ndarray, list[str], list
 def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
     x, labels, groups = _data("face")
     cv = cross_validate(x, labels, groups, settings=SETTINGS)
-    full = cv["balanced_accuracy"]["per_repeat"][0]
+    full = cv.balanced_accuracy.per_repeat[0]
     # the headline-only CV uses the same folds: same scores
     assert cv_balanced_accuracy(x, labels, groups, settings=SETTINGS) == pytest.approx(
-        cv["balanced_accuracy"]["mean"]
+        cv.balanced_accuracy.mean
     )
     assert cv_balanced_accuracy(
         x, labels, groups, settings=SETTINGS, first_repeat_only=True
     ) == pytest.approx(full)
-    metrics = {
-        "balanced_accuracy": cv["balanced_accuracy"],
-        "feature_importance": {"values": dict.fromkeys(FEATURE_NAMES, 1.0)},
-    }
+    metrics = TrainingMetrics(
+        **dict(cv),
+        feature_importance=FeatureImportance(method="one each", values=dict.fromkeys(FEATURE_NAMES, 1.0)),
+        promotion=Promotion(promoted=True, reason="test", rule="test"),
+        run_id="test",
+    )
     info = group_contributions(
         x, labels, groups, settings=SETTINGS, feature_names=FEATURE_NAMES, metrics=metrics
-    )
+    ).json_doc()
     g = info["groups"]
     assert set(g) == set(FEATURE_GROUPS)
     assert full > 0.9

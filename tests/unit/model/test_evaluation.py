@@ -45,7 +45,7 @@ def test_shuffled_video_labels_fall_to_the_baseline(data: Data) -> None:
     means = []
     for seed in range(3):
         m = cross_validate(x, shuffled_by_video(y, g, seed), g, settings=SETTINGS)
-        means.append(m["balanced_accuracy"]["mean"])
+        means.append(m.balanced_accuracy.mean)
         assert promotion(m)[0] is False, promotion(m)[1]
     assert abs(np.mean(means) - 1 / 3) <= 0.15
 
