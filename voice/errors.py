@@ -94,6 +94,11 @@ class StorageError(VoiceError):
     stage = "storage"
 
 
+class ConflictError(StorageError):
+    """A conditional write lost: the object changed (or appeared) since it was read. Nothing was
+    written; read it again, apply the change to what is there now, and write again."""
+
+
 class ConfigError(VoiceError):
     """A setting is missing or invalid (for example a Whisper model directory that does not exist)."""
 
