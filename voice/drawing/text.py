@@ -100,7 +100,9 @@ def _fit(lines: list[str], px: int, max_width: int, max_height: int) -> tuple[in
         size = max(1, min(size - 1, max(guess, smallest)))
 
 
-@functools.lru_cache(maxsize=256)
+# A frame shows a handful of texts at once and captions come in order, never back: 32 boxes is
+# plenty, and keeps the cache under ~8 MB at 720p (a caption box is ~250 KB).
+@functools.lru_cache(maxsize=32)
 def text_patch(
     text: str,
     colour: tuple[int, int, int],
