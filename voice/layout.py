@@ -25,6 +25,7 @@ __all__ = [
     "annotated_prefix",
     "annotated_video_key",
     "decode_event_key",
+    "events_vtt_key",
     "failure_key",
     "frame_key",
     "invalid_failure_key",
@@ -51,6 +52,7 @@ __all__ = [
     "sessions_prefix",
     "sha256_file",
     "slug",
+    "srt_key",
     "upload_key",
     "validate_name",
     "vtt_key",
@@ -189,6 +191,14 @@ def annotated_video_key(patient: str, session: str) -> str:
 
 def vtt_key(patient: str, session: str) -> str:
     return f"annotated/{patient}/{session}.vtt"
+
+
+def srt_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}.srt"
+
+
+def events_vtt_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}_events.vtt"
 
 
 def metadata_key(patient: str, session: str) -> str:

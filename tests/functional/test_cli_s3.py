@@ -58,6 +58,8 @@ def test_voice_process_against_s3(s3: Any) -> None:
         "zoë m/rain.mp4",
         f"annotated/zoë m/{session}.mp4",
         f"annotated/zoë m/{session}.vtt",
+        f"annotated/zoë m/{session}.srt",
+        f"annotated/zoë m/{session}_events.vtt",
         f"annotated/zoë m/{session}_metadata.json",
         f"annotated/zoë m/{session}_analysis.csv",
     ):

@@ -110,6 +110,8 @@ def test_a_batch_is_processed_the_corrupt_upload_recorded_and_the_missing_one_re
     assert {
         layout.annotated_video_key(PATIENT, session),
         layout.vtt_key(PATIENT, session),
+        layout.srt_key(PATIENT, session),
+        layout.events_vtt_key(PATIENT, session),
         layout.metadata_key(PATIENT, session),
         layout.analysis_key(PATIENT, session),
     } <= videos

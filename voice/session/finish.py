@@ -1,6 +1,6 @@
 """The stage after the video pass, the same for every way of running: samples, then every output
-the pass collected, the VTT, the CSV, the session index, and the metadata last (it marks the
-session complete)."""
+the pass collected, the subtitles (``.vtt``, ``.srt``: the cues the video shows) and the events
+``.vtt``, the CSV, the session index, and the metadata last (it marks the session complete)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import time
 
 from voice import layout
+from voice.drawing.timeline import Timeline
 from voice.layout import VIDEOS
 from voice.media.frames import sample_stride
 from voice.narration.windows import EventWindow
@@ -22,7 +23,7 @@ from voice.session.outputs import (
 )
 from voice.session.prepare import Prepared, Run
 from voice.session.video_pass import VideoPassResult
-from voice.transcription.transcript import webvtt
+from voice.transcription.captions import srt, webvtt
 
 __all__ = ["TIMINGS", "finish"]
 
@@ -79,10 +80,15 @@ def _metadata(
 def _write_outputs(
     run: Run, doc: SessionMetadata, found: Prepared, result: VideoPassResult, outputs: SessionOutputs
 ) -> None:
-    """The session index, VTT, CSV and everything the video pass collected (metadata comes last)."""
+    """The session index, subtitles, CSV and everything the video pass collected (metadata comes
+    last). The subtitles are the cues the video shows (the same :class:`Timeline`)."""
     patient, session = run.upload.patient, run.session
     write_session_index(run.store, doc)
-    outputs.add(layout.vtt_key(patient, session), webvtt(found.transcript.segments).encode(), "text/vtt")
+    shown = Timeline.of(found.transcript, found.windows)
+    outputs.add(layout.vtt_key(patient, session), webvtt(shown.cues).encode(), "text/vtt")
+    outputs.add(layout.srt_key(patient, session), srt(shown.cues).encode(), "application/x-subrip")
+    events = webvtt(shown.event_cues(), cue_settings="line:0").encode()
+    outputs.add(layout.events_vtt_key(patient, session), events, "text/vtt")
     csv = analysis_csv(session, found.windows, result.track, result.predictions)
     outputs.add(layout.analysis_key(patient, session), csv, "text/csv")
     run.stage("upload")

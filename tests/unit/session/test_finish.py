@@ -1,6 +1,7 @@
 """The stage after the video pass: samples from the patient's poses in each counting window, every
-output the pass collected, the VTT, the CSV, the session index, and the metadata last; reasons when
-a window does not show the patient or nobody was seen."""
+output the pass collected, the subtitles (the cues the video shows) and the events VTT, the CSV,
+the session index, and the metadata last; reasons when a window does not show the patient or
+nobody was seen."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from typing import Any
 
 import numpy as np
 
+from tests.support.captions import parse_cues
 from tests.support.narration_table import transcript_of
 from tests.support.synthetic import standing
 from voice import layout
 from voice.config import Settings
+from voice.drawing.timeline import Timeline
 from voice.media.probe import VideoInfo
 from voice.narration.emotions import extract_events
-from voice.narration.windows import event_windows
+from voice.narration.windows import EventWindow, event_windows
 from voice.people.patient import PatientChoice
 from voice.people.profile import load_profile
 from voice.people.track_stats import track_stats
@@ -61,6 +64,13 @@ def _frames(
             people += (Person(1, standing(470, 100)),)
         frames.append(PoseFrame(i * 5, t, 640, 360, None, people).with_patient(patient))
     return frames
+
+
+def windows_of(meta: dict[str, Any]) -> list[EventWindow]:
+    """The event windows of the narration, as the run found them (checked against the metadata)."""
+    windows = event_windows(extract_events(NARRATION, patient_names=("maria",)), INFO.duration_s, SETTINGS)
+    assert [[w.start, w.end] for w in windows] == [e["window"] for e in meta["events"]]
+    return windows
 
 
 def _finish(
@@ -110,7 +120,24 @@ def test_each_counting_window_becomes_a_sample_and_the_metadata_comes_last(tmp_p
     assert store.read(layout.VIDEOS, layout.annotated_video_key("maria", SESSION)) == b"an annotated video"
     vtt = store.read(layout.VIDEOS, layout.vtt_key("maria", SESSION)).decode()
     assert vtt.startswith("WEBVTT")
-    assert "Maria is happy." in vtt
+    shown = Timeline.of(NARRATION, windows_of(meta)).cues
+    assert [c.text for c in shown] == ["Oh, Maria is happy.", "She is calm now."], "a cue per sentence"
+    expected = [(round(c.start, 3), round(c.end, 3), list(c.lines)) for c in shown]
+    assert parse_cues(vtt) == expected, "the cues the video shows"
+    srt = store.read(layout.VIDEOS, layout.srt_key("maria", SESSION)).decode()
+    assert parse_cues(srt) == expected
+    assert srt.startswith("1\n00:00:00,000 --> ")
+    events = parse_cues(store.read(layout.VIDEOS, layout.events_vtt_key("maria", SESSION)).decode())
+    assert [lines for _, _, lines in events] == [
+        ["Maria: happiness (happy), counted"],
+        ["She: neutral (calm), counted"],
+    ]
+    assert [
+        (start <= e["time"] <= end) for (start, end, _), e in zip(events, meta["events"], strict=True)
+    ] == [
+        True,
+        True,
+    ]
     csv = store.read(layout.VIDEOS, layout.analysis_key("maria", SESSION)).decode().splitlines()
     assert len(csv) == 3, "a header and one row per event"
 
