@@ -145,13 +145,16 @@ class Processing(Construct):
 
 def grant_video_work(role: iam.IRole, storage: Storage) -> None:
     """What processing a video needs (the video function, the long-video steps): read uploads (and
-    the promoted model, for predictions); write only annotated/, failed/ and the patient sample
-    folders. Never write models/."""
+    the promoted model, for predictions, and the session's reviews, for its labels); write only
+    annotated/, failed/, the patient sample folders and .sessions/ (index and pose track). Never
+    write models/ or a reviews file."""
     videos, patients = storage.videos, storage.patients
     sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
     sessions = f"{patients.bucket_arn}/*/.sessions/*"
     # The profile: nicknames read; the patient's colours learnt from a pinned video written.
     profiles = f"{patients.bucket_arn}/*/profile.json"
+    # The session's reviews: read (never written) so a re-run's samples follow the labels.
+    reviews = f"{patients.bucket_arn}/*/reviews/*"
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="ListBothBuckets",
@@ -169,6 +172,7 @@ def grant_video_work(role: iam.IRole, storage: Storage) -> None:
                 *sample_prefixes,
                 sessions,
                 profiles,
+                reviews,
                 patients.arn_for_objects("models/*"),
             ],
         )

@@ -114,8 +114,8 @@ def read_track(store: Store, patient: str, session: str) -> TrackFile:
     before tracks were kept (or the file is damaged): it has to be processed again."""
     key = layout.pose_track_key(patient, session)
     redo = (
-        f"reprocess this session first: `voice process --force VIDEO --patient {patient}` "
-        "(on AWS: upload the video again)"
+        f"reprocess this session first (`voice process --force VIDEO --patient {patient}`; on AWS, "
+        "`voice cloud reprocess` once the stack offers it)"
     )
     if not store.exists(PATIENTS, key):
         raise NoPoseTrackError(
