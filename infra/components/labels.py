@@ -10,16 +10,22 @@ and the index only — never a reviews file, never ``models/``.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ecr_assets as ecr_assets
-from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.components.runtime import dead_letter_queue, image_function
+from infra.components.runtime import (
+    dead_letter_queue,
+    deny_model_writes,
+    grant_dead_letter_key,
+    grant_list_buckets,
+    image_function,
+    object_created_rule,
+)
 from infra.components.storage import Storage
 from voice.config import EMOTIONS
 
@@ -70,29 +76,16 @@ class Labels(Construct):
         assert role is not None
         grant_label_work(role, storage)
         storage.ref_secret.grant_read(self.function)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DeadLetterQueueKeyViaSQS",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}},
-            )
-        )
-        self.reviews_rule = events.Rule(
+        grant_dead_letter_key(role, key, self)
+        self.reviews_rule = object_created_rule(
             self,
             "ReviewsWritten",
-            description="VOICE: a session's reviews file was written in the patients bucket",
-            event_pattern=events.EventPattern(
-                source=["aws.s3"],
-                detail_type=["Object Created"],
-                detail={
-                    "bucket": {"name": [patients.bucket_name]},
-                    "object": {"key": [{"wildcard": REVIEWS_KEY_PATTERN}]},
-                },
+            bucket=patients,
+            wildcard=REVIEWS_KEY_PATTERN,
+            target=targets.LambdaFunction(
+                self.function, retry_attempts=4, dead_letter_queue=event_dead_letters
             ),
-            targets=[
-                targets.LambdaFunction(self.function, retry_attempts=4, dead_letter_queue=event_dead_letters)
-            ],
+            description="VOICE: a session's reviews file was written in the patients bucket",
         )
 
 
@@ -103,14 +96,7 @@ def grant_label_work(role: iam.IRole, storage: Storage) -> None:
     samples = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
     sessions = f"{patients.bucket_arn}/*/.sessions/*"
     reviews = f"{patients.bucket_arn}/*/reviews/*"
-    # ListBucket: a missing key is then a 404 (no reviews file yet), not a 403.
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ListBothBuckets",
-            actions=["s3:ListBucket"],
-            resources=[videos.bucket_arn, patients.bucket_arn],
-        )
-    )
+    grant_list_buckets(role, videos, patients)  # no reviews file yet: a 404, not a 403
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="ReadSessionLabels",
@@ -125,17 +111,4 @@ def grant_label_work(role: iam.IRole, storage: Storage) -> None:
             resources=[*samples, sessions],
         )
     )
-    # IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches models/<p>/happiness/...
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="NeverWriteModels",
-            effect=iam.Effect.DENY,
-            actions=["s3:PutObject", "s3:DeleteObject"],
-            resources=[patients.arn_for_objects("models/*")],
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="UseDataKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[storage.key.key_arn]
-        )
-    )
+    deny_model_writes(role, patients, storage.key)

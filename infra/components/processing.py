@@ -24,7 +24,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.components.runtime import dead_letter_queue, image_function
+from infra.components.runtime import dead_letter_queue, deny_model_writes, grant_list_buckets, image_function
 from infra.components.storage import Storage
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 
@@ -155,13 +155,7 @@ def grant_video_work(role: iam.IRole, storage: Storage) -> None:
     profiles = f"{patients.bucket_arn}/*/profile.json"
     # The session's reviews: read (never written) so a re-run's samples follow the labels.
     reviews = f"{patients.bucket_arn}/*/reviews/*"
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ListBothBuckets",
-            actions=["s3:ListBucket"],
-            resources=[videos.bucket_arn, patients.bucket_arn],
-        )
-    )
+    grant_list_buckets(role, videos, patients)
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="ReadVideosSamplesAndModels",
@@ -196,20 +190,5 @@ def grant_video_work(role: iam.IRole, storage: Storage) -> None:
             sid="ReplaceSamples", actions=["s3:DeleteObject"], resources=[*sample_prefixes, sessions]
         )
     )
-    # IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches models/<p>/happiness/...
     # The processor never writes or deletes below models/, whatever a run id is called.
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="NeverWriteModels",
-            effect=iam.Effect.DENY,
-            actions=["s3:PutObject", "s3:DeleteObject"],
-            resources=[patients.arn_for_objects("models/*")],
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="UseDataKey",
-            actions=["kms:Decrypt", "kms:GenerateDataKey"],
-            resources=[storage.key.key_arn],
-        )
-    )
+    deny_model_writes(role, patients, storage.key)
