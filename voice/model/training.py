@@ -136,27 +136,29 @@ def samples_from_store(
 
 def label_counts(store: Store, patient: str, samples: Sequence[Sample]) -> LabelSummary:
     """Where the trained labels came from (``metrics.json`` ``labels``; ``docs/labels.md``): the
-    trained labels by how they stand (a label with several windows counts once; samples of sessions
-    processed before labels count as narration), and the sessions' rejected, ignored and
-    conflicting labels and orphaned reviews, from the session indexes."""
+    labels trained on by how they stand (a label with several windows counts once; samples of
+    sessions processed before labels count as narration), and, over all the patient's processed
+    sessions, the labels people rejected, the narrated events that do not count, the labels held
+    back by a conflict and the orphaned reviews (from the session indexes)."""
     out = LabelSummary()
     statuses: dict[str, tuple[str, str | None]] = {}
-    for session in sorted({s.session for s in samples}):
+    prefix = layout.sessions_prefix(patient)
+    for obj in store.list(layout.PATIENTS, prefix):
+        name = obj.key[len(prefix) :]
+        if "/" in name or not name.endswith(".json"):
+            continue
         try:
-            index = SessionIndex.model_validate_json(
-                store.read(layout.PATIENTS, layout.session_index_key(patient, session))
-            )
+            index = SessionIndex.model_validate_json(store.read(layout.PATIENTS, obj.key))
         except (StorageError, ValidationError):
             continue
-        statuses |= {
-            r.prefix.removeprefix(f"{layout.PATIENTS}/"): (r.label or r.prefix, r.status)
-            for r in index.samples
-        }
+        for r in index.samples:  # "patients/<patient>/<emotion>/<folder>/": the folder's own part
+            statuses["/".join(r.prefix.split("/")[2:])] = (r.label or r.prefix, r.status)
         if index.labels is not None:
-            for name in ("rejected", "ignored", "conflicts", "orphans"):
-                setattr(out, name, getattr(out, name) + getattr(index.labels, name))
-    trained = {statuses.get(s.prefix, (s.prefix, None)) for s in samples}
-    for _label, status in trained:
+            for field_name in ("rejected", "ignored", "conflicts", "orphans"):
+                setattr(out, field_name, getattr(out, field_name) + getattr(index.labels, field_name))
+    # A sample's prefix is "<patient>/<emotion>/<folder>/" (the patient by reference on SageMaker).
+    own = {s.prefix.split("/", 1)[1]: s.prefix for s in samples}
+    for _label, status in {statuses.get(part, (prefix, None)) for part, prefix in own.items()}:
         name = "narration" if status in (None, "narrated") else status
         setattr(out, name, getattr(out, name) + 1)
     return out
