@@ -80,7 +80,7 @@ def _label_line(label: LabelRecord) -> str:
     if label.reason:
         note += f" — {label.reason}"
     return (
-        f"{label.id}  {label.start:7.2f}–{label.end:7.2f} s  {label.emotion:<10} {label.status:<9} "
+        f"{label.id}  {label.start:6.2f}–{label.end:6.2f} s  {label.emotion:<10} {label.status:<10}"
         f"{trains:<6} {label.author:<12} {note}"
     )
 
@@ -93,7 +93,7 @@ def describe_labels(view: SessionLabels) -> str:
             "  no pose track: reprocess this session (voice process --force) before changing its labels"
         )
     lines.append(
-        f"{'id':<11}  {'window':<19} {'emotion':<10} {'status':<9} {'trains':<6} {'author':<12} note"
+        f"{'id':<11}  {'window':<16} {'emotion':<10} {'status':<9} {'trains':<6} {'author':<12} note"
     )
     lines += [_label_line(label) for label in view.labels]
     s = view.summary

@@ -23,7 +23,14 @@ from voice.config import EMOTIONS, Settings
 from voice.errors import ConflictError, LabelError, UnknownEventError
 from voice.labels.derive import derive
 from voice.labels.effective import Resolution, resolve
-from voice.labels.stored import StoredSession, check_patient, load_session, read_index, read_track
+from voice.labels.stored import (
+    StoredSession,
+    check_patient,
+    check_track,
+    load_session,
+    read_index,
+    read_track,
+)
 from voice.layout import PATIENTS
 from voice.records.labels import ReviewOutcome, SessionLabels, SessionSummary
 from voice.records.reviews import Action, ReviewRecord, ReviewsDoc
@@ -225,7 +232,12 @@ def review(
         raise LabelError("a review needs an author (--author NAME) and a source.")
     stored = load_session(store, request.patient, request.session)
     meta = stored.metadata
-    read_track(store, meta.patient, meta.session)  # no change to a session whose samples cannot follow
+    # No change to a session whose samples cannot follow. Deriving here, the track must read; on
+    # the stack (S3) the labels function reads it, so only its presence is checked (no download).
+    if derive_samples:
+        read_track(store, meta.patient, meta.session)
+    else:
+        check_track(store, meta.patient, meta.session)
     if version != ANY_VERSION and version != stored.version:
         raise ConflictError(
             f"the reviews of session {meta.session!r} changed since they were read; list them again "

@@ -22,6 +22,7 @@ __all__ = [
     "StoredSession",
     "TrackFile",
     "check_patient",
+    "check_track",
     "has_track",
     "load_session",
     "read_index",
@@ -109,25 +110,28 @@ def has_track(store: Store, patient: str, session: str) -> bool:
     return store.exists(PATIENTS, layout.pose_track_key(patient, session))
 
 
+def _no_track(patient: str, session: str, why: str) -> NoPoseTrackError:
+    return NoPoseTrackError(
+        f"session {session!r} {why}; reprocess this session first (`voice process --force VIDEO "
+        f"--patient {patient}`; on AWS, `voice cloud reprocess` once the stack offers it)."
+    )
+
+
+def check_track(store: Store, patient: str, session: str) -> None:
+    """:class:`NoPoseTrackError` when the session has no pose track (without reading it)."""
+    if not has_track(store, patient, session):
+        raise _no_track(patient, session, "has no pose track (processed before tracks were kept)")
+
+
 def read_track(store: Store, patient: str, session: str) -> TrackFile:
     """The session's whole pose track; :class:`NoPoseTrackError` when the session was processed
     before tracks were kept (or the file is damaged): it has to be processed again."""
-    key = layout.pose_track_key(patient, session)
-    redo = (
-        f"reprocess this session first (`voice process --force VIDEO --patient {patient}`; on AWS, "
-        "`voice cloud reprocess` once the stack offers it)"
-    )
-    if not store.exists(PATIENTS, key):
-        raise NoPoseTrackError(
-            f"session {session!r} has no pose track (processed before tracks were kept); {redo}."
-        )
-    data = store.read(PATIENTS, key)
+    check_track(store, patient, session)
+    data = store.read(PATIENTS, layout.pose_track_key(patient, session))
     try:
         track = decode_track(data)
     except TrackFormatError as exc:
-        raise NoPoseTrackError(
-            f"the pose track of session {session!r} cannot be read ({exc}); {redo}."
-        ) from exc
+        raise _no_track(patient, session, f"has a pose track that cannot be read ({exc})") from exc
     return TrackFile(track, hashlib.sha256(data).hexdigest())
 
 

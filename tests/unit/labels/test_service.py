@@ -169,6 +169,12 @@ def test_a_session_without_a_pose_track_says_to_reprocess_it_and_writes_nothing(
     with pytest.raises(NoPoseTrackError, match="reprocess this session first"):
         _review(store, Change("add", emotion="anger", start=1.0, end=2.0))
     assert _snapshot(store) == before
+    request = ReviewRequest(
+        PATIENT, SESSION, (Change("add", emotion="anger", start=1.0, end=2.0),), author="anna"
+    )
+    with pytest.raises(NoPoseTrackError, match="reprocess this session first"):
+        review(store, request, settings=SETTINGS, derive_samples=False)  # as with --store s3
+    assert _snapshot(store) == before
     assert not session_labels(store, PATIENT, SESSION).pose_track, "listing still works"
 
 
