@@ -15,12 +15,14 @@
 3. **The derivation** (target: ≤ 2 s locally for a 10-minute session). On the processed session,
    each change written as ``voice labels`` writes it and then the samples derived from the labels
    (:func:`voice.labels.derive.derive`), ``--repeats`` times each (undone in between), median and
-   worst: nothing changed (a confirm), one event rejected, one emotion set, a label of 8 s added
-   (two windows); for scale, every sample written again (a new track); and the whole command
-   (``voice labels reject …``) in a fresh process, imports included.
+   worst: nothing changed (a confirm), one event rejected, one emotion set, a label added
+   where no label is, a label of 8 s over narrated events (two windows; the narrated labels under
+   it held back by the conflict); for scale, every sample written again (a new track); and the
+   whole command (``voice labels reject …``) in a fresh process, imports included, beside
+   ``voice labels list`` in a fresh process (start-up and imports without a change).
 
 The last line: ``LABELS track_mb=… frames=… people_per_frame=… mb_per_10min_per_person=…
-derive_median_s=… derive_worst_s=… cli_s=… rewrite_all_s=…``.
+derive_median_s=… derive_worst_s=… cli_s=… cli_list_s=… rewrite_all_s=…``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import measure  # noqa: E402 - after the path is set
 
-PATIENT = "bench"
+#: The samples' narrator names Maria: as this patient, her statements are labels.
+PATIENT = "maria"
 
 
 def _process(video: Path, data: Path) -> str:
@@ -186,6 +189,14 @@ def _derivations(data: Path, session: str, repeats: int) -> dict[str, Any]:
     out["every sample again (new track)"] = {
         "median_s": round(statistics.median(_timed(rewrite_all, repeats, lambda: None)), 3)
     }
+    listing = []
+    for _ in range(repeats):  # the same fresh process without a change: start-up and imports
+        run = measure(
+            [sys.executable, "-m", "voice.cli", "labels", "list", PATIENT, session, "--data-dir", str(data)],
+            {**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        listing.append(run.wall_s)
+    out["voice labels list (fresh process)"] = {"median_s": round(statistics.median(listing), 3)}
     cli = []
     for _ in range(repeats):
         run = measure(
@@ -256,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         f"derive_median_s={max(c['median_s'] for c in changes)} "
         f"derive_worst_s={max(c['worst_s'] for c in changes)} "
         f"cli_s={d['voice labels reject (fresh process)']['median_s']} "
+        f"cli_list_s={d['voice labels list (fresh process)']['median_s']} "
         f"rewrite_all_s={d['every sample again (new track)']['median_s']}"
     )
     return 0
