@@ -170,8 +170,12 @@ def _derivations(data: Path, session: str, repeats: int) -> dict[str, Any]:
         "confirm (nothing changes)": change(Change("confirm", middle.id)),
         "reject one event": change(Change("reject", middle.id)),
         "set one emotion": change(Change("set", middle.id, emotion=other)),
-        f"add {length:.1f} s": change(
+        f"add {length:.1f} s where no label is": change(
             Change("add", emotion="surprise", start=start + 0.2, end=start + 0.2 + length)
+        ),
+        # Over narrated events: two windows, and the narrated labels it overlaps held back (conflicts).
+        "add 8 s over narrated events": change(
+            Change("add", emotion="surprise", start=middle.start, end=middle.start + 8.0)
         ),
     }
     out: dict[str, Any] = {"labels": len(view.labels), "samples_before": len(counting), "changes": {}}
