@@ -56,3 +56,36 @@ def test_the_force_hyperparameter_reaches_the_gate(images: Images, tmp_path: Pat
     assert (job.returncode == 0) is force, job.output[-2000:]
     assert (job.model_dir / "model.skops").exists() is force
     assert (job.output_dir / "failure").exists() is not force
+
+
+def test_the_training_image_reads_a_sessions_whole_pose_track(images: Images, tmp_path: Path) -> None:
+    """The track file the pipeline writes next to the session index is in the training channel:
+    the image's own numpy and voice package read it (no pickle, nothing else needed)."""
+    from tests.images.sandbox import ULIMITS, podman, run
+    from tests.support.labels import patient_frames
+    from voice.pose.track import PoseTrack
+    from voice.pose.track_file import encode_track
+
+    (tmp_path / "track.npz").write_bytes(encode_track(PoseTrack(patient_frames())))
+    script = (
+        "from pathlib import Path; from voice.pose.track_file import decode_track; "
+        "t = decode_track(Path('/data/track.npz').read_bytes()); print(len(t.frames), t.detected)"
+    )
+    done = run(
+        podman(
+            "run",
+            "--rm",
+            *ULIMITS,
+            "--network",
+            "none",
+            "--read-only",
+            "--volume",
+            f"{tmp_path}:/data:ro",
+            "--entrypoint",
+            "python",
+            images.tag("training"),
+            "-c",
+            script,
+        )
+    )
+    assert done.stdout.split() == ["50", "50"]

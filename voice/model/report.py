@@ -13,6 +13,7 @@ import html
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -232,18 +233,31 @@ def _report_run(store: Store, patient: str) -> tuple[str | None, bool]:
     return (runs[-1], False) if runs else (None, False)
 
 
-def _timelines_section(store: Store, patient: str) -> str:
+def _recording_order(meta: SessionMetadata) -> tuple[int, str, str]:
+    """Sessions in the order they were recorded; those without a recording time last."""
+    if meta.recorded_at is None:
+        return 1, "", meta.session
+    when = datetime.fromisoformat(meta.recorded_at.time).astimezone(UTC).isoformat()
+    return 0, when, meta.session
+
+
+def _stored_sessions(store: Store, patient: str) -> list[SessionMetadata]:
     prefix = layout.annotated_prefix(patient)
-    parts = []
+    metas = []
     for obj in store.list(layout.VIDEOS, prefix):
         rest = obj.key[len(prefix) :]
         if "/" in rest or not rest.endswith("_metadata.json"):
             continue
         try:
-            meta = SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key))
+            metas.append(SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key)))
         except ValidationError:
             log.warning("unreadable session metadata skipped in the report")
-            continue
+    return sorted(metas, key=_recording_order)
+
+
+def _timelines_section(store: Store, patient: str) -> str:
+    parts = []
+    for meta in _stored_sessions(store, patient):
         session = meta.session
         events, predictions = meta.events, meta.predictions
         duration = meta.video.duration_s or max(
@@ -252,10 +266,13 @@ def _timelines_section(store: Store, patient: str) -> str:
         link = _e(session)
         if store.exists(layout.VIDEOS, layout.annotated_video_key(patient, session)):
             link = f'<a href="{_e(quote(session))}.mp4">{_e(session)}</a>'
+        when = ""
+        if meta.recorded_at is not None:
+            when = f"Recorded {_e(meta.recorded_at.time)} ({_e(meta.recorded_at.source)}). "
         narrated = sum(1 for e in events if e.counts)
         parts.append(
-            f"<h3>{link}</h3><p class='note'>{narrated} narrated event(s), {len(predictions)} predicted "
-            f"window(s){'' if predictions else ' (no promoted model when it was processed)'}.</p>"
+            f"<h3>{link}</h3><p class='note'>{when}{narrated} narrated event(s), {len(predictions)} "
+            f"predicted window(s){'' if predictions else ' (no promoted model when it was processed)'}.</p>"
             + _img(timeline_png(events, predictions, duration), f"timeline of {session}")
         )
     return "\n".join(parts) if parts else "<p>No processed videos yet.</p>"

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from voice import layout
 from voice.config import Settings
@@ -32,10 +33,12 @@ from voice.model.patient_model import dump_model
 from voice.model.registry import last_run_at, make_run_id, store_run, tarball
 from voice.model.report import confusion_matrix_png, feature_importance_png, render_run_report
 from voice.pose.body25 import PoseFrame, pose_from_json
+from voice.records.reviews import LabelSummary
+from voice.records.session import SessionIndex
 from voice.records.training import FeatureCounts, GateRecord, TrainingMetrics
 from voice.storage import Store
 
-__all__ = ["Sample", "TrainResult", "samples_from_store", "train_patient"]
+__all__ = ["Sample", "TrainResult", "label_counts", "samples_from_store", "train_patient"]
 
 log = logging.getLogger("voice")
 
@@ -49,7 +52,7 @@ class Sample:
 
     emotion: str
     session: str
-    event_index: int
+    tag: str
     prefix: str
     frames: list[PoseFrame]
 
@@ -71,6 +74,8 @@ class TrainResult:
     seconds: float = 0.0
     #: Feature group → how much it adds to the CV balanced accuracy (with it − without it).
     group_adds: dict[str, float] = field(default_factory=dict)
+    #: Where the trained labels came from (``metrics.json`` ``labels``).
+    labels: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +91,7 @@ class TrainResult:
             "artifacts": dict(self.artifacts),
             "seconds": round(self.seconds, 3),
             "feature_groups_add": {g: round(v, 4) for g, v in self.group_adds.items()},
+            "labels": dict(self.labels),
         }
 
 
@@ -124,8 +130,38 @@ def samples_from_store(
                 raise StorageError(
                     f"pose file {key} is not valid pose JSON; remove or regenerate it."
                 ) from exc
-        samples.append(Sample(ref.emotion, ref.session, ref.event_index, ref.prefix, frames))
+        samples.append(Sample(ref.emotion, ref.session, ref.tag, ref.prefix, frames))
     return samples, digest.hexdigest()
+
+
+def label_counts(store: Store, patient: str, samples: Sequence[Sample]) -> LabelSummary:
+    """Where the trained labels came from (``metrics.json`` ``labels``; ``docs/labels.md``): the
+    labels trained on by how they stand (a label with several windows counts once; samples of
+    sessions processed before labels count as narration), and, over all the patient's processed
+    sessions, the labels people rejected, the narrated events that do not count, the labels held
+    back by a conflict and the orphaned reviews (from the session indexes)."""
+    out = LabelSummary()
+    statuses: dict[str, tuple[str, str | None]] = {}
+    prefix = layout.sessions_prefix(patient)
+    for obj in store.list(layout.PATIENTS, prefix):
+        name = obj.key[len(prefix) :]
+        if "/" in name or not name.endswith(".json"):
+            continue
+        try:
+            index = SessionIndex.model_validate_json(store.read(layout.PATIENTS, obj.key))
+        except (StorageError, ValidationError):
+            continue
+        for r in index.samples:  # "patients/<patient>/<emotion>/<folder>/": the folder's own part
+            statuses["/".join(r.prefix.split("/")[2:])] = (r.label or r.prefix, r.status)
+        if index.labels is not None:
+            for field_name in ("rejected", "ignored", "conflicts", "orphans"):
+                setattr(out, field_name, getattr(out, field_name) + getattr(index.labels, field_name))
+    # A sample's prefix is "<patient>/<emotion>/<folder>/" (the patient by reference on SageMaker).
+    own = {s.prefix.split("/", 1)[1]: s.prefix for s in samples}
+    for _label, status in {statuses.get(part, (prefix, None)) for part, prefix in own.items()}:
+        name = "narration" if status in (None, "narrated") else status
+        setattr(out, name, getattr(out, name) + 1)
+    return out
 
 
 def _training_sessions(samples: Sequence[Sample]) -> dict[str, Any]:
@@ -201,6 +237,7 @@ def train_patient(
                 groups={g: len(names) for g, names in FEATURE_GROUPS.items()},
                 doc="docs/features.md",
             ),
+            "labels": label_counts(store, patient, samples),
         }
     )
     contributions = group_contributions(
@@ -226,4 +263,5 @@ def train_patient(
         artifacts=artifacts,
         seconds=time.perf_counter() - t0,
         group_adds={g: v.adds for g, v in contributions.groups.items()},
+        labels=metrics.labels.model_dump() if metrics.labels is not None else {},
     )

@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from voice.records.failure import FailureRecord
+from voice.records.labels import SessionLabels
+from voice.records.reviews import ReviewsDoc
 from voice.records.session import SessionIndex, SessionMetadata
 from voice.records.training import TrainingMetrics
 
@@ -25,6 +27,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "session-index": SessionIndex,
     "failure-record": FailureRecord,
     "training-metrics": TrainingMetrics,
+    "reviews": ReviewsDoc,
+    "session-labels": SessionLabels,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from voice.records.base import Record
+from voice.records.reviews import LabelSummary
 
 __all__ = [
     "Accuracy",
@@ -137,8 +138,10 @@ class FeatureGroups(Record):
 
 class TrainingMetrics(CrossValidation):
     """``metrics.json``: the cross-validation, the final forest's importances, the promotion, the
-    run id; and, from the training job, the gate's decision, the time, the feature counts and what
-    each feature group adds (absent in runs made without the job, e.g. by a test)."""
+    run id; and, from the training job, the gate's decision, the time, the feature counts, what
+    each feature group adds, and where the labels came from (``labels``: the trained labels by how
+    they stand, and the sessions' rejected, ignored, conflicting labels and orphaned reviews;
+    ``docs/labels.md``) — absent in runs made without the job, e.g. by a test."""
 
     feature_importance: FeatureImportance
     promotion: Promotion
@@ -147,3 +150,4 @@ class TrainingMetrics(CrossValidation):
     trained_at: str | None = None
     features: FeatureCounts | None = None
     feature_groups: FeatureGroups | None = None
+    labels: LabelSummary | None = None

@@ -1,4 +1,5 @@
-"""What one processed upload leaves behind: event windows, samples, metadata, CSV, session index.
+"""What one processed upload leaves behind: metadata, CSV, session index (samples:
+:mod:`voice.labels.samples`).
 
 A session is one upload (``<session>`` = slug of the file stem + content hash). Its outputs are
 collected in :class:`SessionOutputs` while the video pass runs and written only once the whole
@@ -23,9 +24,8 @@ from voice.config import EMOTIONS
 from voice.errors import VoiceError
 from voice.layout import PATIENTS, VIDEOS
 from voice.narration.windows import EventWindow
-from voice.pose.body25 import pose_to_json
 from voice.pose.track import PoseTrack
-from voice.records.session import PredictionRecord, SampleRecord, SessionIndex, SessionMetadata
+from voice.records.session import PredictionRecord, SessionIndex, SessionMetadata
 from voice.storage import Store, json_bytes
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "completed_metadata",
     "read_metadata",
     "write_metadata",
-    "write_samples",
     "write_session_index",
 ]
 
@@ -83,55 +82,12 @@ def completed_metadata(store: Store, meta_key: str, sha256: str) -> SessionMetad
     return None
 
 
-def _stored_sample_keys(store: Store, patient: str, session: str) -> list[str]:
-    """Every pose file of ``session`` in the patient's sample folders (any emotion, any event)."""
-    keys = []
-    for obj in store.list(PATIENTS, layout.patient_prefix(patient)):
-        parsed = layout.parse_sample_prefix(obj.key)
-        if parsed is not None and parsed[2] == session:
-            keys.append(obj.key)
-    return keys
-
-
-def write_samples(
-    store: Store, patient: str, session: str, windows: Sequence[EventWindow], track: PoseTrack
-) -> list[SampleRecord]:
-    """One sample folder per counting event (:attr:`EmotionEvent.counts`: neither negated nor
-    ignored) whose window holds a detected pose.
-
-    The session's samples are replaced as one unit: its index goes first (training ignores a
-    session without one, see :func:`voice.model.gate.samples_from_listing`), then every sample file an
-    earlier or failed run left, then the new files are written; the caller writes the index
-    once they all are (:func:`write_session_index`).
-    """
-    store.delete(PATIENTS, layout.session_index_key(patient, session))
-    for key in _stored_sample_keys(store, patient, session):
-        store.delete(PATIENTS, key)
-    samples = []
-    for w in windows:
-        if not w.event.counts:
-            continue
-        frames = track.between(w.start, w.end)
-        if not any(f.keypoints is not None for f in frames):
-            continue
-        prefix = layout.sample_prefix(patient, w.event.emotion, session, w.index)
-        for f in frames:
-            # The patient only: a sample never holds anyone else's pose.
-            store.write(
-                PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f.patient_only(), session)
-            )
-        samples.append(
-            SampleRecord(emotion=w.event.emotion, prefix=f"{PATIENTS}/{prefix}", poses=len(frames))
-        )
-    return samples
-
-
-def write_session_index(store: Store, metadata: SessionMetadata) -> None:
-    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload.
-
-    Written after all of the session's samples: its presence marks them complete."""
-    index = SessionIndex.of(metadata).json_doc()
-    store.write(PATIENTS, layout.session_index_key(metadata.patient, metadata.session), json_bytes(index))
+def write_session_index(store: Store, patient: str, index: SessionIndex) -> None:
+    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload
+    (:func:`voice.labels.derive.label_index`). Written after all of the session's samples: its
+    presence marks them complete."""
+    key = layout.session_index_key(patient, index.session)
+    store.write(PATIENTS, key, json_bytes(index.json_doc()), content_type="application/json")
 
 
 def write_metadata(store: Store, key: str, metadata: SessionMetadata) -> None:
