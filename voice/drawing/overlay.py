@@ -54,8 +54,8 @@ class Overlay:
 
 
 def _ascii(text: str) -> str:
-    # Hershey fonts draw ASCII only.
-    return text.encode("ascii", "replace").decode()
+    # Hershey fonts draw ASCII only; the label's middle dot ("happy · smiling") becomes a dash.
+    return text.replace("·", "-").encode("ascii", "replace").decode()
 
 
 def _wrap(text: str, fits: Callable[[str], bool], max_lines: int = 3) -> list[str]:
