@@ -38,22 +38,22 @@ def group_contributions(
     config = chosen_config(metrics.model_choice.chosen if metrics.model_choice else None, settings)
     importances: Mapping[str, float] = metrics.feature_importance.values
     x = np.asarray(features, dtype=np.float64)
-    full_balanced_accuracy = fixed_cv_balanced_accuracy(x, labels, groups, config=config, settings=settings)
     member = np.array([group_of(name) for name in feature_names])
+    present = [g for g in FEATURE_GROUPS if (member == g).any()]
+    has_data = {g: bool(np.isfinite(x[:, member == g]).any()) for g in present}
+    # every column, then without each group that has data (and leaves some columns)
+    dropped = [g for g in present if has_data[g] and (member != g).any()]
+    masks = [np.ones(member.size, dtype=bool)] + [member != g for g in dropped]
+    scores = fixed_cv_balanced_accuracy(x, labels, groups, config=config, settings=settings, columns=masks)
+    full_balanced_accuracy = scores[0]
+    without_score = dict(zip(dropped, scores[1:], strict=True))
     out: dict[str, GroupContribution] = {}
-    for group in FEATURE_GROUPS:
+    for group in present:
         cols = member == group
-        if not cols.any():
-            continue
-        has_data = bool(np.isfinite(x[:, cols]).any())
-        without = (
-            fixed_cv_balanced_accuracy(x[:, ~cols], labels, groups, config=config, settings=settings)
-            if has_data and (~cols).any()
-            else full_balanced_accuracy
-        )
+        without = without_score.get(group, full_balanced_accuracy)
         out[group] = GroupContribution(
             features=int(cols.sum()),
-            has_data=has_data,
+            has_data=has_data[group],
             importance=float(
                 sum(importances.get(n, 0.0) for n, c in zip(feature_names, cols, strict=True) if c)
             ),

@@ -25,8 +25,8 @@ from voice.model.families import Config, fit, probabilities
 from voice.model.features import FEATURE_NAMES
 from voice.model.findings import calibration, feature_importance, model_choice, out_of_fold
 from voice.model.patient_model import PatientModel
-from voice.model.selection import Nested, nested_cv
-from voice.model.splits import Data, Splits, balanced_accuracy, cv_splits, encode
+from voice.model.selection import Nested, jobs, nested_cv, parallel
+from voice.model.splits import Data, balanced_accuracy, cv_splits, encode
 from voice.records.training import (
     Accuracy,
     BalancedAccuracy,
@@ -182,12 +182,13 @@ def cross_validate(
     return evaluate(features, labels, groups, settings=settings).cv
 
 
-def _fixed_oof(data: Data, splits: Splits, config: Config, settings: Settings) -> np.ndarray:
-    oof = np.full(data.y.size, -1, dtype=np.int64)
-    for train, test in splits:
-        pipeline = fit(config, data.x[train], data.y[train], settings)
-        oof[test] = probabilities(pipeline, data.x[test], data.k, only=int(data.y[train][0])).argmax(axis=1)
-    return oof
+def _fixed_fold(
+    data: Data, split: tuple[np.ndarray, np.ndarray], config: Config, settings: Settings
+) -> np.ndarray:
+    train, test = split
+    pipeline = fit(config, data.x[train], data.y[train], settings)
+    proba = probabilities(pipeline, data.x[test], data.k, only=int(data.y[train][0]))
+    return np.asarray(proba.argmax(axis=1))
 
 
 def fixed_cv_balanced_accuracy(
@@ -197,12 +198,24 @@ def fixed_cv_balanced_accuracy(
     *,
     config: Config,
     settings: Settings,
-) -> float:
-    """Balanced accuracy of ONE configuration (no search) on the folds of the first outer repeat:
-    a comparison between feature sets (:mod:`voice.model.ablation`), not a headline score."""
+    columns: Sequence[np.ndarray] | None = None,
+) -> list[float]:
+    """Balanced accuracy of ONE configuration (no search) on the folds of the first outer repeat,
+    for each set of ``columns`` (boolean masks; default: every column): a comparison between
+    feature sets (:mod:`voice.model.ablation`), not a headline score. All fits in one parallel batch."""
     data = encode(features, labels, groups)
     _, _, repeats = cv_splits(data.y, data.g, settings)
-    return balanced_accuracy(data.y, _fixed_oof(data, repeats[0], config, settings), data.k)
+    masks = list(columns) if columns is not None else [np.ones(data.x.shape[1], dtype=bool)]
+    variants = [Data(data.x[:, m], data.y, data.g, data.classes) for m in masks]
+    calls = [(_fixed_fold, (v, split, config, settings)) for v in variants for split in repeats[0]]
+    results = iter(parallel(calls, jobs(settings)))
+    scores = []
+    for _ in variants:
+        oof = np.full(data.y.size, -1, dtype=np.int64)
+        for _, test in repeats[0]:
+            oof[test] = next(results)
+        scores.append(balanced_accuracy(data.y, oof, data.k))
+    return scores
 
 
 def promotion(metrics: CrossValidation) -> tuple[bool, str]:

@@ -20,6 +20,7 @@ every fit runs single-threaded, and the results do not depend on the number of p
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from voice.model.explain import OUTPUT_SPACE, attributions
 from voice.model.families import FAMILIES, Config, configurations, family_probabilities, fit, probabilities
 from voice.model.splits import Data, Splits, balanced_accuracy, inner_splits
 
-__all__ = ["Final", "Nested", "Search", "nested_cv", "search_choice"]
+__all__ = ["Final", "Nested", "Search", "jobs", "nested_cv", "parallel", "search_choice"]
 
 _EPS = 1e-6
 
@@ -95,6 +96,8 @@ class Nested:
     attributions: np.ndarray
     spaces: list[str]
     final: Final
+    #: Wall seconds of each batch and CPU seconds of each part (``docs/performance.md``).
+    timings: dict[str, float]
 
 
 # --- tasks (module level: they run in worker processes) ------------------------------------------
@@ -102,35 +105,55 @@ class Nested:
 
 def _inner_task(
     data: Data, fold: tuple[np.ndarray, np.ndarray], configs: list[Config], settings: Settings
-) -> list[np.ndarray]:
+) -> tuple[list[np.ndarray], float]:
+    """One family's configurations on one inner fold, and the CPU seconds they took."""
+    t0 = time.process_time()
     train, test = fold
-    return family_probabilities(configs, (data.x[train], data.y[train], data.x[test]), data.k, settings)
+    probas = family_probabilities(configs, (data.x[train], data.y[train], data.x[test]), data.k, settings)
+    return probas, time.process_time() - t0
+
+
+@dataclass(frozen=True)
+class _Outer:
+    """One configuration refitted on an outer training part: test probabilities, attributions
+    (when asked), the CPU seconds of the fit and of the attributions."""
+
+    proba: np.ndarray
+    shap: np.ndarray | None
+    fit_cpu: float
+    shap_cpu: float
 
 
 def _outer_task(
     data: Data, split: tuple[np.ndarray, np.ndarray], config: Config, explain: bool, settings: Settings
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> _Outer:
+    t0 = time.process_time()
     train, test = split
     pipeline = fit(config, data.x[train], data.y[train], settings)
     proba = probabilities(pipeline, data.x[test], data.k, only=int(data.y[train][0]))
+    t1 = time.process_time()
     shap = attributions(pipeline, data.x[test], data.k) if explain and pipeline is not None else None
-    return proba, shap
+    return _Outer(proba, shap, t1 - t0, time.process_time() - t1)
 
 
-def _final_task(data: Data, config: Config, settings: Settings) -> Any:
-    return fit(config, data.x, data.y, settings)
+def _final_task(data: Data, config: Config, settings: Settings) -> tuple[Any, float]:
+    t0 = time.process_time()
+    return fit(config, data.x, data.y, settings), time.process_time() - t0
 
 
-def _jobs(settings: Settings) -> int:
+def jobs(settings: Settings) -> int:
+    """How many processes the model search uses (``train_jobs``; 0: one per core)."""
     return settings.train_jobs or os.cpu_count() or 1
 
 
-def _run(calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]], jobs: int) -> list[Any]:
-    if jobs <= 1 or len(calls) <= 1:
+def parallel(calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]], processes: int) -> list[Any]:
+    """``[f(*args) for f, args in calls]``, spread over ``processes`` worker processes (loky, as
+    scikit-learn uses; results in order). Each call's fits limit themselves to one thread."""
+    if processes <= 1 or len(calls) <= 1:
         return [f(*args) for f, args in calls]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=min(jobs, len(calls)), backend="loky")(delayed(f)(*a) for f, a in calls))
+    return list(Parallel(n_jobs=min(processes, len(calls)), backend="loky")(delayed(f)(*a) for f, a in calls))
 
 
 # --- the search ----------------------------------------------------------------------------------
@@ -138,25 +161,30 @@ def _run(calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]], jobs: int)
 
 def _searches(
     data: Data, trains: Sequence[np.ndarray], configs: list[Config], settings: Settings
-) -> list[Search]:
-    """The inner search of every training part, all fits in one parallel batch."""
+) -> tuple[list[Search], list[float]]:
+    """The inner search of every training part, all fits in one parallel batch; the CPU seconds
+    of each training part's search."""
     families = {f: [c for c in configs if c.family == f] for f in FAMILIES}
     folds = [inner_splits(data, train, settings) for train in trains]
     calls = [
         (_inner_task, (data, fold, families[f], settings)) for per in folds for fold in per for f in FAMILIES
     ]
-    results = iter(_run(calls, _jobs(settings)))
-    out = []
+    results = iter(parallel(calls, jobs(settings)))
+    out, cpu = [], []
     for train, per in zip(trains, folds, strict=True):
         position = {int(i): p for p, i in enumerate(train)}
         oof = np.full((len(configs), train.size, data.k), 1.0 / data.k)
+        seconds = 0.0
         for _, test in per:
             rows = np.array([position[int(i)] for i in test])
             for f in FAMILIES:
-                for c, proba in zip(families[f], next(results), strict=True):
+                probas, spent = next(results)
+                seconds += spent
+                for c, proba in zip(families[f], probas, strict=True):
                     oof[configs.index(c), rows] = proba
         out.append(_scored(data, train, oof, searched=bool(per)))
-    return out
+        cpu.append(seconds)
+    return out, cpu
 
 
 def _scored(data: Data, train: np.ndarray, oof: np.ndarray, *, searched: bool) -> Search:
@@ -175,7 +203,10 @@ def nested_cv(data: Data, repeats: list[Splits], settings: Settings) -> Nested:
     outer = [
         (r, f, train, test) for r, splits in enumerate(repeats) for f, (train, test) in enumerate(splits)
     ]
-    searches = _searches(data, [o[2] for o in outer] + [np.arange(data.y.size)], configs, settings)
+    t0 = time.perf_counter()
+    trains = [o[2] for o in outer] + [np.arange(data.y.size)]
+    searches, search_cpu = _searches(data, trains, configs, settings)
+    t1 = time.perf_counter()
     choices = [search_choice(s, configs) for s in searches]
     final_search, (_, final_best) = searches[-1], choices[-1]
     calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
@@ -184,23 +215,31 @@ def nested_cv(data: Data, repeats: list[Splits], settings: Settings) -> Nested:
         for i in per_family.values()
     ]
     calls.append((_final_task, (data, configs[final_best], settings)))
-    results = _run(calls, _jobs(settings))
-    final = Final(
-        configs[final_best], results.pop(), _temperature(final_search, final_best, data.y), final_search
-    )
-    return _assemble(data, repeats, configs, outer, searches, choices, results, final)
+    results = parallel(calls, jobs(settings))
+    pipeline, final_cpu = results.pop()
+    timings = {
+        "search_wall_s": t1 - t0,
+        "fits_wall_s": time.perf_counter() - t1,
+        "inner_search_cpu_s": sum(search_cpu[:-1]),
+        "final_search_cpu_s": search_cpu[-1],
+        "outer_fits_cpu_s": sum(r.fit_cpu for r in results),
+        "shap_cpu_s": sum(r.shap_cpu for r in results),
+        "final_fit_cpu_s": final_cpu,
+    }
+    final = Final(configs[final_best], pipeline, _temperature(final_search, final_best, data.y), final_search)
+    return _assemble(data, (repeats, configs, outer), searches, choices, results, final, timings)
 
 
 def _assemble(  # noqa: PLR0913 - the parts of one nested run, put together once
     data: Data,
-    repeats: list[Splits],
-    configs: list[Config],
-    outer: list[tuple[int, int, np.ndarray, np.ndarray]],
+    plan: tuple[list[Splits], list[Config], list[tuple[int, int, np.ndarray, np.ndarray]]],
     searches: list[Search],
     choices: list[tuple[dict[str, int], int]],
-    results: list[tuple[np.ndarray, np.ndarray | None]],
+    results: list[_Outer],
     final: Final,
+    timings: dict[str, float],
 ) -> Nested:
+    repeats, configs, outer = plan
     n, k = data.y.size, data.k
     proba = [np.full((n, k), np.nan) for _ in repeats]
     raw = [np.full((n, k), np.nan) for _ in repeats]
@@ -214,14 +253,15 @@ def _assemble(  # noqa: PLR0913 - the parts of one nested run, put together once
         fold_of[r][test] = f
         chosen[r].append(best)
         for family, i in per_family.items():
-            p, values = next(it)
+            result = next(it)
+            p = result.proba
             family_labels[family][r][test] = p.argmax(axis=1)
             if i == best:
                 raw[r][test] = p
                 proba[r][test] = apply_temperature(p, _temperature(search, best, data.y))
-                if values is not None:
-                    shap[test] = values
+                if result.shap is not None:
+                    shap[test] = result.shap
                 if r == 0:
                     for j in test:
                         spaces[j] = OUTPUT_SPACE[family]
-    return Nested(configs, repeats, chosen, proba, raw, family_labels, fold_of, shap, spaces, final)
+    return Nested(configs, repeats, chosen, proba, raw, family_labels, fold_of, shap, spaces, final, timings)

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from voice.records.failure import FailureRecord
 from voice.records.session import SessionIndex, SessionMetadata
-from voice.records.training import TrainingMetrics
+from voice.records.training import OutOfFold, TrainingMetrics
 
 __all__ = ["SCHEMAS", "main", "schema_text"]
 
@@ -25,6 +25,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "session-index": SessionIndex,
     "failure-record": FailureRecord,
     "training-metrics": TrainingMetrics,
+    "out-of-fold": OutOfFold,
 }
 
 

@@ -1,7 +1,9 @@
-"""A training run's ``metrics.json`` (``docs/design.md``, "Training artifacts").
+"""A training run's ``metrics.json`` and ``out_of_fold.json`` (``docs/design.md``, "Training
+artifacts").
 
-:mod:`voice.model.evaluation` fills the cross-validation part, :mod:`voice.model.training` the
-rest; the report, the promotion rule and the cloud's promote step read it.
+:mod:`voice.model.evaluation` fills the cross-validation part (nested CV, model choice,
+calibration) and the out-of-fold file, :mod:`voice.model.training` the rest; the report, the
+promotion rule and the cloud's promote step read them.
 """
 
 from __future__ import annotations

@@ -30,3 +30,12 @@ def test_a_frame_without_the_patient_carries_a_visible_marker() -> None:
     assert not draw_overlay(blank.copy(), None, Overlay()).any(), "no sample at all: nothing drawn"
     found = draw_overlay(blank.copy(), PoseFrame(0, 0.0, 1280, 720, moving_skeleton(0.0)), Overlay())
     assert not found[:40, 480:].any(), "no marker when the patient is found"
+
+
+def test_the_model_labels_middle_dot_is_drawn_as_a_dash_not_a_question_mark() -> None:
+    blank = np.zeros((360, 640, 3), np.uint8)
+    dot = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy · smiling 70%"))
+    dash = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy - smiling 70%"))
+    mark = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy ? smiling 70%"))
+    np.testing.assert_array_equal(dot, dash)
+    assert (dot != mark).any()

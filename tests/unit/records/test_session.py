@@ -59,3 +59,22 @@ def test_the_index_holds_the_metadata_s_session_source_and_samples() -> None:
     meta = SessionMetadata.model_validate(DOC)
     index = SessionIndex.of(meta).json_doc()
     assert index == {"session": DOC["session"], "source": DOC["source"], "samples": DOC["samples"]}
+
+
+def test_predictions_written_before_explanations_read_as_sure_and_without_signals() -> None:
+    doc = copy.deepcopy(DOC)
+    doc["predictions"] = [
+        {"start": 0.0, "end": 4.0, "label": "happiness", "probabilities": {"happiness": 0.7}}
+    ]
+    (p,) = SessionMetadata.model_validate(doc).predictions
+    assert (p.unsure, p.signals) == (False, [])
+    doc["predictions"][0]["signals"] = [
+        {"feature": "face_smile_med", "words": "smiling", "contribution": 0.2}
+    ]
+    doc["predictions"][0]["unsure"] = True
+    (p,) = SessionMetadata.model_validate(doc).predictions
+    assert p.unsure
+    assert p.signals[0].words == "smiling"
+    doc["predictions"][0]["signals"][0]["why"] = "?"
+    with pytest.raises(ValidationError, match="why"):
+        SessionMetadata.model_validate(doc)
