@@ -78,10 +78,12 @@ def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureF
     assert printed["trained"] is True
     assert printed["run_id"] == model.run_id
     # The job's log (CloudWatch, outside the buckets) gets ids and scores only: no keys.
+    assert printed["model"] == model.config  # the configuration's name: a family and numbers
     assert set(printed) <= {
         "run_id",
         "trained",
         "promoted",
+        "model",
         "balanced_accuracy",
         "baseline",
         "counts",
