@@ -67,7 +67,7 @@ def _relabel(labels: list[str], groups: list[str], share: float, seed: int) -> l
     videos = sorted(set(groups))
     moved = set(rng.choice(videos, size=round(share * len(videos)), replace=False).tolist())
     label_of = {g: lab for lab, g in zip(labels, groups, strict=True)}
-    new = {v: str(rng.choice([e for e in EMOTIONS if e != label_of[v]])) for v in moved}
+    new = {v: str(rng.choice([e for e in EMOTIONS if e != label_of[v]])) for v in sorted(moved)}
     return [new.get(g, lab) for lab, g in zip(labels, groups, strict=True)]
 
 
