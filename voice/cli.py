@@ -94,7 +94,7 @@ def _describe_training(p: dict[str, Any]) -> str:
         reasons = "\n".join(f"  - {r}" for r in p.get("reasons", []))
         return f"training skipped:\n{reasons}"
     lines = [f"trained run {p.get('run_id')}"]
-    for key in ("balanced_accuracy", "baseline", "promoted", "promotion_reason", "artifacts"):
+    for key in ("model", "balanced_accuracy", "baseline", "promoted", "promotion_reason", "artifacts"):
         if key in p:
             lines.append(f"  {key}: {p[key]}")
     return "\n".join(lines)
@@ -107,7 +107,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     lines = [f"model {payload['model']}; windows of {payload['window_s']}s:"]
     for w in payload["windows"]:
         probs = " ".join(f"{k}={v:.2f}" for k, v in w["probabilities"].items())
-        lines.append(f"  {w['start']:7.2f}-{w['end']:7.2f}s  {w['label']:<10} {probs}")
+        label = "unsure" if w["unsure"] else w["label"]
+        signals = ", ".join(s["words"] for s in w["signals"])
+        lines.append(f"  {w['start']:7.2f}-{w['end']:7.2f}s  {label:<10} {probs}  {signals}".rstrip())
     _emit(args, payload, "\n".join(lines))
     return EXIT_OK
 

@@ -15,21 +15,22 @@ from tests.support.aws import ref
 def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) -> None:
     assert trained.returncode == 0, trained.output[-3000:]
     assert sorted(p.name for p in trained.model_dir.iterdir()) == [
-        "latest.json", "metrics.json", "model.skops", "training_sessions.json",
+        "latest.json", "metrics.json", "model.skops", "out_of_fold.json", "training_sessions.json",
     ]  # fmt: skip
     data = trained.output_dir / "data"
     assert sorted(p.name for p in data.iterdir()) == [
-        "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "report.html",
+        "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "reliability.png", "report.html",
     ]  # fmt: skip
     assert not (trained.output_dir / "failure").exists()
     metrics = json.loads((trained.model_dir / "metrics.json").read_text())
     assert metrics["run_id"]
     assert sorted(metrics["classes"]) == ["anger", "happiness", "sadness"]
-    # The string hyperparameters reached the settings: 20 trees, not the default 100.
+    # The string hyperparameters reached the settings: target accuracy 0.9, not the default 0.7.
+    assert metrics["calibration"]["target_accuracy"] == 0.9
     from voice.model.patient_model import load_model
 
     model = load_model((trained.model_dir / "model.skops").read_bytes())
-    assert model.pipeline.named_steps["forest"].n_estimators == 20
+    assert model.config == metrics["model_choice"]["chosen"]
     RESULTS["training"]["ok"] = True
 
 

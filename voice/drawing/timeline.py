@@ -14,14 +14,22 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from voice.config import Settings
+from voice.config import EMOTION_ADJECTIVES, Settings
 from voice.drawing.overlay import Overlay
 from voice.narration.windows import EventWindow
 from voice.records.session import PredictionRecord
 from voice.transcription.captions import Cue, caption_cues
 from voice.transcription.transcript import Transcript
 
-__all__ = ["KeyFrame", "KeyFrames", "Timeline", "event_label", "key_frame_times", "overlay_at"]
+__all__ = [
+    "KeyFrame",
+    "KeyFrames",
+    "Timeline",
+    "event_label",
+    "key_frame_times",
+    "overlay_at",
+    "prediction_text",
+]
 
 #: (index, emotion) of a key frame to save.
 KeyFrame = tuple[int, str]
@@ -107,6 +115,15 @@ def event_label(window: EventWindow) -> tuple[str, str]:
     return label, ev.emotion if ev.counts else ""
 
 
+def prediction_text(p: PredictionRecord) -> str:
+    """The model's label on the video: the emotion in words, its first signal and probability
+    ("model: happy · smiling 72%"); an unsure window says so and names no emotion."""
+    if p.unsure:
+        return "model: unsure"
+    signal = f" · {p.signals[0].words}" if p.signals else ""
+    return f"model: {EMOTION_ADJECTIVES.get(p.label, p.label)}{signal} {p.probabilities[p.label]:.0%}"
+
+
 def overlay_at(t: float, timeline: Timeline) -> Overlay:
     """The overlay of the frame shown at ``t`` seconds (pure: no state between frames).
 
@@ -133,7 +150,7 @@ def overlay_at(t: float, timeline: Timeline) -> Overlay:
         j = min(bisect.bisect_left(timeline._prediction_ends, t), len(timeline.predictions) - 1)
         p = timeline.predictions[j]
         if p.start <= t:
-            predicted = f"model: {p.label} {p.probabilities[p.label]:.0%}"
+            predicted = prediction_text(p)
     return Overlay(caption, label, label_emotion, predicted)
 
 

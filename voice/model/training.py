@@ -30,12 +30,13 @@ from voice.model.ablation import group_contributions
 from voice.model.evaluation import train_model
 from voice.model.features import FEATURE_GROUPS, FEATURE_NAMES, extract_feature_matrix, group_of
 from voice.model.patient_model import dump_model
+from voice.model.plots import reliability_png
 from voice.model.registry import last_run_at, make_run_id, store_run, tarball
 from voice.model.report import confusion_matrix_png, feature_importance_png, render_run_report
 from voice.pose.body25 import PoseFrame, pose_from_json
 from voice.records.reviews import LabelSummary
 from voice.records.session import SessionIndex
-from voice.records.training import FeatureCounts, GateRecord, TrainingMetrics
+from voice.records.training import FeatureCounts, GateRecord, OutOfFold, TrainingMetrics
 from voice.storage import Store
 
 __all__ = ["Sample", "TrainResult", "label_counts", "samples_from_store", "train_patient"]
@@ -68,6 +69,8 @@ class TrainResult:
     run_id: str | None = None
     promoted: bool = False
     promotion_reason: str | None = None
+    #: The configuration nested CV chose (``boosting(min_samples_leaf=5, max_iter=40)``).
+    model: str | None = None
     balanced_accuracy: dict[str, float] | None = None
     baseline: float | None = None
     artifacts: dict[str, str] = field(default_factory=dict)  # file name → key in the patients bucket
@@ -86,6 +89,7 @@ class TrainResult:
             "run_id": self.run_id,
             "promoted": self.promoted,
             "promotion_reason": self.promotion_reason,
+            "model": self.model,
             "balanced_accuracy": self.balanced_accuracy,
             "baseline": self.baseline,
             "artifacts": dict(self.artifacts),
@@ -179,21 +183,35 @@ def _training_sessions(samples: Sequence[Sample]) -> dict[str, Any]:
     }
 
 
+def _sample_id(patient: str, sample: Sample) -> str:
+    """A sample's folder below the patient (``<emotion>/<session>_e<k>``): no name in it."""
+    return sample.prefix.removeprefix(layout.patient_prefix(patient)).rstrip("/")
+
+
 def _run_files(
-    patient: str, metrics: TrainingMetrics, model_bytes: bytes, samples: Sequence[Sample], settings: Settings
+    patient: str,
+    metrics: TrainingMetrics,
+    model_bytes: bytes,
+    out_of_fold: OutOfFold,
+    samples: Sequence[Sample],
+    settings: Settings,
 ) -> dict[str, bytes]:
-    """A run's files (all but the tarball): model, metrics, plots, sessions, report."""
+    """A run's files (all but the tarball): model, metrics, out-of-fold predictions, plots,
+    sessions, report."""
     cm = metrics.confusion_matrix
     importances = metrics.feature_importance.values
     files: dict[str, bytes] = {
         "model.skops": model_bytes,
         "metrics.json": json.dumps(metrics.json_doc(), indent=2, sort_keys=False).encode(),
+        "out_of_fold.json": json.dumps(out_of_fold.json_doc(), separators=(",", ":")).encode(),
         "confusion_matrix.png": confusion_matrix_png(np.array(cm.matrix), cm.labels),
         "feature_importance.png": feature_importance_png(
             list(importances), list(importances.values()), groups=[group_of(n) for n in importances]
         ),
         "training_sessions.json": json.dumps(_training_sessions(samples), indent=2).encode(),
     }
+    if metrics.calibration is not None:
+        files["reliability.png"] = reliability_png(metrics.calibration)
     files["report.html"] = render_run_report(patient, metrics, files, settings=settings).encode()
     return files
 
@@ -226,8 +244,17 @@ def train_patient(
     labels = [s.emotion for s in samples]
     groups = [s.session for s in samples]
     log.info("training run %s: %d samples, %d videos", run_id, len(samples), len(set(groups)))
-    model = train_model(features, labels, groups, settings=settings, run_id=run_id)
+    model = train_model(
+        features,
+        labels,
+        groups,
+        settings=settings,
+        run_id=run_id,
+        samples=[_sample_id(patient, s) for s in samples],
+    )
     assert model.metrics is not None
+    out_of_fold = model.out_of_fold
+    assert out_of_fold is not None
     metrics = model.metrics.model_copy(
         update={
             "gate": GateRecord.model_validate(decision.to_dict()),
@@ -245,7 +272,7 @@ def train_patient(
     )
     metrics.feature_groups = contributions
     model = replace(model, metrics=metrics)
-    files = _run_files(patient, metrics, dump_model(model), samples, settings)
+    files = _run_files(patient, metrics, dump_model(model), out_of_fold, samples, settings)
     files["model.tar.gz"] = tarball(files, now.timestamp())
     artifacts, promoted, _reason = store_run(store, patient, run_id, files, now=now)
     log.info("training run %s: %s", run_id, metrics.promotion.reason)
@@ -258,6 +285,7 @@ def train_patient(
         run_id=run_id,
         promoted=promoted,
         promotion_reason=metrics.promotion.reason,
+        model=model.config,
         balanced_accuracy={"mean": ba.mean, "std": ba.std},
         baseline=metrics.baseline.balanced_accuracy,
         artifacts=artifacts,

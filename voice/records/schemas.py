@@ -17,7 +17,7 @@ from voice.records.failure import FailureRecord
 from voice.records.labels import SessionLabels
 from voice.records.reviews import ReviewsDoc
 from voice.records.session import SessionIndex, SessionMetadata
-from voice.records.training import TrainingMetrics
+from voice.records.training import OutOfFold, TrainingMetrics
 
 __all__ = ["SCHEMAS", "main", "schema_text"]
 
@@ -29,6 +29,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "training-metrics": TrainingMetrics,
     "reviews": ReviewsDoc,
     "session-labels": SessionLabels,
+    "out-of-fold": OutOfFold,
 }
 
 

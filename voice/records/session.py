@@ -28,6 +28,7 @@ __all__ = [
     "SegmentRecord",
     "SessionIndex",
     "SessionMetadata",
+    "SignalRecord",
     "SourceRecord",
     "TranscriptRecord",
     "VideoRecord",
@@ -153,11 +154,27 @@ class RecordedAtRecord(Record):
     source: Literal["container", "upload"]
 
 
+class SignalRecord(Record):
+    """A feature that pushed a window towards its label: its name, its words ("smiling"), and its
+    SHAP value towards the label (probability for a forest, log-odds for the other families)."""
+
+    feature: str
+    words: str
+    contribution: float
+
+
 class PredictionRecord(Record):
+    """One window's prediction: ``label`` is the most probable emotion, ``probabilities`` are
+    calibrated; ``unsure``: the top probability is below the model's threshold, so the label is
+    not to be taken as the model's answer; ``signals``: up to three features that pushed the
+    window most towards ``label``, strongest first."""
+
     start: float
     end: float
     label: str
     probabilities: dict[str, float]
+    unsure: bool = False
+    signals: list[SignalRecord] = Field(default_factory=list)
 
 
 class ModelsRecord(Record):

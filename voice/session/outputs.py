@@ -109,16 +109,28 @@ def _window_counts(track: PoseTrack, start: float, end: float) -> tuple[int, int
     return len(frames), sum(1 for f in frames if f.keypoints is not None)
 
 
+_SIGNAL_COLUMNS = ("unsure", *(f"{c}_{i}" for i in range(1, 4) for c in ("signal", "contribution")))
+
+
+def _signal_cells(p: PredictionRecord) -> list[str]:
+    cells = [str(p.unsure).lower()]
+    for i in range(3):
+        s = p.signals[i] if i < len(p.signals) else None
+        cells += [s.words, f"{s.contribution:.4f}"] if s else ["", ""]
+    return cells
+
+
 def analysis_csv(
     session: str, windows: Sequence[EventWindow], track: PoseTrack, predictions: Sequence[PredictionRecord]
 ) -> bytes:
-    """One row per narrated event and one per prediction window."""
+    """One row per narrated event and one per prediction window; a window's ``unsure`` and its
+    top signals (words and contribution, strongest first) are the last columns."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(
         [
             "session", "kind", "index", "time_s", "start_s", "end_s", "emotion", "keyword", "subject",
-            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
+            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS], *_SIGNAL_COLUMNS,
         ]
     )  # fmt: skip
     for w in windows:
@@ -128,7 +140,7 @@ def analysis_csv(
                 session, "event", w.index, f"{ev.time:.3f}", f"{w.start:.3f}", f"{w.end:.3f}", ev.emotion,
                 ev.keyword, ev.subject, str(ev.negated).lower(), ev.ignored or "",
                 *_window_counts(track, w.start, w.end),
-                *[""] * len(EMOTIONS),
+                *[""] * (len(EMOTIONS) + len(_SIGNAL_COLUMNS)),
             ]
         )  # fmt: skip
     for i, p in enumerate(predictions):
@@ -136,7 +148,7 @@ def analysis_csv(
             [
                 session, "prediction", i, "", f"{p.start:.3f}", f"{p.end:.3f}", p.label, "", "",
                 "", "", *_window_counts(track, p.start, p.end),
-                *[f"{p.probabilities.get(e, 0.0):.4f}" for e in EMOTIONS],
+                *[f"{p.probabilities.get(e, 0.0):.4f}" for e in EMOTIONS], *_signal_cells(p),
             ]
         )  # fmt: skip
     return buf.getvalue().encode()

@@ -98,7 +98,7 @@ def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainRes
         fileobj=io.BytesIO(store.read(layout.PATIENTS, result.artifacts["model.tar.gz"]))
     ) as tar:
         assert sorted(tar.getnames()) == sorted(a for a in ARTIFACTS if a != "model.tar.gz")
-    for png in ("confusion_matrix.png", "feature_importance.png"):
+    for png in ("confusion_matrix.png", "feature_importance.png", "reliability.png"):
         assert store.read(layout.PATIENTS, result.artifacts[png]).startswith(b"\x89PNG")
 
     pointer = json.loads(store.read(layout.PATIENTS, layout.latest_model_key(PATIENT)))
@@ -227,14 +227,17 @@ def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResul
     assert 'id="coverage"' in page
     assert result.run_id
     assert result.run_id in page
-    assert page.count("data:image/png;base64,") == 3  # confusion matrix, importance, one timeline
+    # families, reliability, confusion matrix, importance, one timeline
+    assert page.count("data:image/png;base64,") == 5
+    for table in ('id="families"', 'id="configurations"', 'id="calibration"'):
+        assert table in page
     assert f'href="{session}.mp4"' in page
     links = re.findall(r'(?:href|src)="([^"]+)"', page)
     assert all(link.startswith("data:image/png;base64,") or link == f"{session}.mp4" for link in links)
     assert "http" not in page.replace("http-equiv", "")
     run_page = store.read(layout.PATIENTS, result.artifacts["report.html"]).decode()
     assert 'id="metrics"' in run_page
-    assert run_page.count("data:image/png;base64,") == 2
+    assert run_page.count("data:image/png;base64,") == 4
 
 
 def test_report_before_any_training(tmp_path: Path) -> None:

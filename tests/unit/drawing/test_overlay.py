@@ -136,3 +136,13 @@ def _size_of(patch: np.ndarray, text: str, colour: tuple[int, int, int]) -> tupl
         if text_patch(text, colour, px, 2000, 2000).shape == patch.shape:
             return px, 2000, 2000
     raise AssertionError("no size renders this patch")
+
+
+def test_the_model_labels_middle_dot_is_drawn_as_itself() -> None:
+    """ "happy · smiling": the dot is a glyph of its own, not a dash or a question mark."""
+    blank = np.zeros((360, 640, 3), np.uint8)
+    dot = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy · smiling 70%"))
+    dash = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy - smiling 70%"))
+    mark = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy ? smiling 70%"))
+    assert (dot != dash).any()
+    assert (dot != mark).any()

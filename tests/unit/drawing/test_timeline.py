@@ -11,10 +11,10 @@ import pytest
 from tests.support.narration_table import transcript_of
 from voice.config import Settings
 from voice.drawing.overlay import Overlay
-from voice.drawing.timeline import KeyFrames, Timeline, key_frame_times, overlay_at
+from voice.drawing.timeline import KeyFrames, Timeline, key_frame_times, overlay_at, prediction_text
 from voice.narration.emotions import extract_events
 from voice.narration.windows import EventWindow, event_windows
-from voice.records.session import PredictionRecord
+from voice.records.session import PredictionRecord, SignalRecord
 from voice.transcription.captions import Cue, caption_cues
 from voice.transcription.transcript import Segment, Transcript, Word
 
@@ -95,10 +95,24 @@ def test_the_prediction_shown_is_the_window_not_yet_ended_then_the_last() -> Non
         predictions=(_prediction(1.0, 5.0, "happiness", 0.7), _prediction(5.0, 9.0, "sadness", 0.62))
     )
     assert overlay_at(0.5, timeline).predicted == "", "before the first window starts"
-    assert overlay_at(1.0, timeline).predicted == "model: happiness 70%"
-    assert overlay_at(5.0, timeline).predicted == "model: happiness 70%", "the first window not yet ended"
-    assert overlay_at(5.01, timeline).predicted == "model: sadness 62%"
-    assert overlay_at(30.0, timeline).predicted == "model: sadness 62%", "after the end: the last one"
+    assert overlay_at(1.0, timeline).predicted == "model: happy 70%"
+    assert overlay_at(5.0, timeline).predicted == "model: happy 70%", "the first window not yet ended"
+    assert overlay_at(5.01, timeline).predicted == "model: sad 62%"
+    assert overlay_at(30.0, timeline).predicted == "model: sad 62%", "after the end: the last one"
+
+
+def test_the_label_names_the_first_signal_and_an_unsure_window_names_no_emotion() -> None:
+    signals = [
+        SignalRecord(feature="face_smile_med", words="smiling", contribution=0.2),
+        SignalRecord(feature="speed_arms", words="arms moving fast", contribution=0.1),
+    ]
+    sure = PredictionRecord(
+        start=0, end=4, label="happiness", probabilities={"happiness": 0.72}, signals=signals
+    )
+    assert prediction_text(sure) == "model: happy · smiling 72%"
+    unsure = sure.model_copy(update={"unsure": True})
+    assert prediction_text(unsure) == "model: unsure"
+    assert "happ" not in overlay_at(1.0, Timeline(predictions=(unsure,))).predicted
 
 
 def test_a_label_appears_with_the_caption_that_says_it_and_the_colour_over_its_whole_window() -> None:

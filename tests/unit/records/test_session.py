@@ -83,3 +83,22 @@ def test_an_index_written_before_labels_still_reads() -> None:
     }
     index = SessionIndex.model_validate(old)
     assert (index.recorded_at, index.labels, index.track, index.samples[0].status) == (None, None, None, None)
+
+
+def test_predictions_written_before_explanations_read_as_sure_and_without_signals() -> None:
+    doc = copy.deepcopy(DOC)
+    doc["predictions"] = [
+        {"start": 0.0, "end": 4.0, "label": "happiness", "probabilities": {"happiness": 0.7}}
+    ]
+    (p,) = SessionMetadata.model_validate(doc).predictions
+    assert (p.unsure, p.signals) == (False, [])
+    doc["predictions"][0]["signals"] = [
+        {"feature": "face_smile_med", "words": "smiling", "contribution": 0.2}
+    ]
+    doc["predictions"][0]["unsure"] = True
+    (p,) = SessionMetadata.model_validate(doc).predictions
+    assert p.unsure
+    assert p.signals[0].words == "smiling"
+    doc["predictions"][0]["signals"][0]["why"] = "?"
+    with pytest.raises(ValidationError, match="why"):
+        SessionMetadata.model_validate(doc)
