@@ -95,6 +95,19 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
         "segments",
     },
+    "review": {
+        "media",
+        "transcription",
+        "narration",
+        "pose",
+        "people",
+        "drawing",
+        "model",
+        "labels",
+        "session",
+        "segments",
+        "run",
+    },
     "aws": {
         "media",
         "transcription",
@@ -119,6 +132,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "segments",
         "run",
         "aws",
+        "review",
     },
 }
 
