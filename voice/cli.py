@@ -134,6 +134,13 @@ def cmd_labels(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from voice.review.server import serve  # the web stack loads only for `voice review`
+
+    serve(_store(args), _settings(args), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def cmd_cloud(args: argparse.Namespace) -> int:
     from voice.aws.commands import run_cli
 
@@ -215,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     add_labels_parser(sub, common)
+
+    p = sub.add_parser("review", parents=[common], help="review sessions in the browser (prints its URL)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1 only)")
+    p.set_defaults(func=cmd_review)
     sub.choices["labels"].set_defaults(func=cmd_labels)
 
     cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
