@@ -60,7 +60,9 @@ PREDICTIONS = (
 )
 
 
-def with_predictions(store: Store, patient: str, session: str, predictions: tuple[PredictionRecord, ...]) -> None:
+def with_predictions(
+    store: Store, patient: str, session: str, predictions: tuple[PredictionRecord, ...]
+) -> None:
     key = layout.metadata_key(patient, session)
     meta = SessionMetadata.model_validate_json(store.read(layout.VIDEOS, key))
     meta = meta.model_copy(update={"predictions": list(predictions)})
@@ -99,7 +101,9 @@ def _cli(*argv: str) -> Any:
 def processed_samples_with_model(data: Path, samples: Path) -> dict[str, Any]:
     """Process :data:`SAMPLE_FILES`, train a model on them (``--force``: few samples), process the
     first one again so its metadata holds the model's predictions. Returns the sessions by file."""
-    results = _cli("process", *(str(samples / f) for f in SAMPLE_FILES), "--patient", PATIENT, "--data-dir", str(data))
+    results = _cli(
+        "process", *(str(samples / f) for f in SAMPLE_FILES), "--patient", PATIENT, "--data-dir", str(data)
+    )
     training = _cli("train", PATIENT, "--force", "--data-dir", str(data))
     assert training["trained"], training
     _cli("process", str(samples / SAMPLE_FILES[0]), "--patient", PATIENT, "--force", "--data-dir", str(data))

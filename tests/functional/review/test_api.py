@@ -46,11 +46,16 @@ def test_the_token_becomes_an_httponly_strict_cookie_and_leaves_the_url(store: L
     assert answer.status_code == 303
     assert answer.headers["location"] == "/?x=1"
     cookie = answer.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
     page = client.get("/")
-    assert page.status_code == 200 and "<canvas" not in page.text and "app.js" in page.text
+    assert page.status_code == 200
+    assert "<canvas" not in page.text
+    assert "app.js" in page.text
     csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "default-src 'none'" in csp
     assert page.headers["x-content-type-options"] == "nosniff"
 
 
@@ -58,7 +63,8 @@ def test_the_token_becomes_an_httponly_strict_cookie_and_leaves_the_url(store: L
 def test_no_token_is_401_and_a_wrong_one_403_on_pages_assets_and_api(store: LocalStore, path: str) -> None:
     client = TestClient(create_app(store, Settings()), base_url="http://127.0.0.1")
     missing = client.get(path)
-    assert missing.status_code == 401 and "voice review" in missing.json()["message"]
+    assert missing.status_code == 401
+    assert "voice review" in missing.json()["message"]
     client.cookies.set(COOKIE, "not-the-token")
     assert client.get(path).status_code == 403
     assert client.get(f"{path}?token=wrong", follow_redirects=False).status_code == 403
@@ -70,19 +76,28 @@ def test_another_host_name_is_refused(store: LocalStore) -> None:
     assert client.get(f"/?token={secrets_.token}").status_code == 400
 
 
-def test_a_write_without_the_csrf_header_is_refused_and_writes_nothing(store: LocalStore, client: TestClient) -> None:
+def test_a_write_without_the_csrf_header_is_refused_and_writes_nothing(
+    store: LocalStore, client: TestClient
+) -> None:
     before = _snapshot(store.root)
     del client.headers[CSRF_HEADER]
-    body = {"author": "anna", "version": None, "changes": [{"action": "add", "emotion": "anger", "start": 1, "end": 3}]}
+    body = {
+        "author": "anna",
+        "version": None,
+        "changes": [{"action": "add", "emotion": "anger", "start": 1, "end": 3}],
+    }
     answer = client.post(BASE + "/reviews", json=body)
-    assert answer.status_code == 403 and CSRF_HEADER in answer.json()["message"]
+    assert answer.status_code == 403
+    assert CSRF_HEADER in answer.json()["message"]
     assert _snapshot(store.root) == before
 
 
 def test_patients_sessions_and_one_session(client: TestClient) -> None:
     assert client.get("/api/patients").json() == [{"patient": PATIENT, "sessions": 1}]
     (row,) = client.get(f"/api/patients/{PATIENT}/sessions").json()
-    assert row["session"] == SESSION and row["events_counted"] == 2 and row["events_ignored"] == 1
+    assert row["session"] == SESSION
+    assert row["events_counted"] == 2
+    assert row["events_ignored"] == 1
     view = client.get(BASE).json()
     assert view["labels"]["version"] is None
     assert {t["person"] for t in view["people"]} == {0, 1}
@@ -91,7 +106,8 @@ def test_patients_sessions_and_one_session(client: TestClient) -> None:
 
 def test_the_video_is_served_by_ranges(client: TestClient) -> None:
     whole = client.get(BASE + "/video")
-    assert whole.status_code == 200 and whole.content == VIDEO_BYTES
+    assert whole.status_code == 200
+    assert whole.content == VIDEO_BYTES
     assert whole.headers["accept-ranges"] == "bytes"
     part = client.get(BASE + "/video", headers={"Range": "bytes=100-299"})
     assert part.status_code == 206
@@ -109,18 +125,24 @@ def _add(version: str | None, **change: object) -> dict[str, object]:
 def test_a_review_round_trip_and_a_stale_second_tab(store: LocalStore, client: TestClient) -> None:
     view = client.get(BASE).json()
     happy = next(lbl for lbl in view["labels"]["labels"] if lbl["emotion"] == "happiness")
-    body = {"author": "anna", "version": None, "changes": [{"action": "set", "event": happy["id"], "emotion": "surprise"}]}
+    body = {
+        "author": "anna",
+        "version": None,
+        "changes": [{"action": "set", "event": happy["id"], "emotion": "surprise"}],
+    }
     first = client.post(BASE + "/reviews", json=body)
     assert first.status_code == 200, first.text
     outcome = first.json()
-    assert outcome["version"] and outcome["derivation"] is not None
+    assert outcome["version"]
+    assert outcome["derivation"] is not None
     after = client.get(BASE).json()
     assert next(lbl for lbl in after["labels"]["labels"] if lbl["id"] == happy["id"])["emotion"] == "surprise"
     assert [r["author"] for r in after["reviews"]] == ["anna"]
     # A second tab still holding the first version: a conflict, and nothing written.
     before = _snapshot(store.root)
     stale = client.post(BASE + "/reviews", json=_add(None, emotion="anger", start=7, end=9))
-    assert stale.status_code == 409 and stale.json()["error"] == "ConflictError"
+    assert stale.status_code == 409
+    assert stale.json()["error"] == "ConflictError"
     assert _snapshot(store.root) == before
     fresh = client.post(BASE + "/reviews", json=_add(outcome["version"], emotion="anger", start=7, end=9))
     assert fresh.status_code == 200
@@ -137,7 +159,12 @@ def test_a_review_round_trip_and_a_stale_second_tab(store: LocalStore, client: T
         (BASE + "/reviews", _add(None, emotion="joy", start=1, end=2), 400, "unknown emotion"),
         (BASE + "/reviews", b"{not json", 400, "not valid JSON"),
         (BASE + "/reviews", {"author": "anna", "version": None, "changes": [], "x": 1}, 400, "not valid"),
-        (BASE + "/reviews", {"author": "a", "version": None, "changes": [{"action": "reject", "event": "e0000000000"}]}, 404, "has no label"),
+        (
+            BASE + "/reviews",
+            {"author": "a", "version": None, "changes": [{"action": "reject", "event": "e0000000000"}]},
+            404,
+            "has no label",
+        ),
         (BASE + "/people?t=99", None, 400, "outside the video"),
         (BASE + "/patient", {"x": 1, "y": 1, "t": 99}, 400, "outside the video"),
         (BASE + "/patient", {"x": 5, "y": 5, "t": 1}, 400, "nobody is under"),
@@ -161,10 +188,13 @@ def test_bad_requests_get_a_clear_4xx_and_write_nothing(
 def test_the_to_review_list(client: TestClient) -> None:
     items = client.get(f"/api/patients/{PATIENT}/to-review").json()
     assert [i["kind"] for i in items] == ["narration_vs_model"]
-    assert items[0]["session"] == SESSION and items[0]["start"] == 0.0
+    assert items[0]["session"] == SESSION
+    assert items[0]["start"] == 0.0
 
 
-def test_picking_the_patient_writes_the_pin_and_reports_the_run(store: LocalStore, client: TestClient) -> None:
+def test_picking_the_patient_writes_the_pin_and_reports_the_run(
+    store: LocalStore, client: TestClient
+) -> None:
     boxes = client.get(BASE + "/people?t=2").json()
     visitor = next(b for b in boxes if not b["patient"])
     x, y = (visitor["box"][0] + visitor["box"][2]) / 2, (visitor["box"][1] + visitor["box"][3]) / 2
@@ -179,7 +209,8 @@ def test_picking_the_patient_writes_the_pin_and_reports_the_run(store: LocalStor
         if job["state"] != "running":
             break
         time.sleep(0.1)
-    assert job["state"] == "failed" and job["error"]
+    assert job["state"] == "failed"
+    assert job["error"]
     assert client.get("/api/jobs/unknown").status_code == 404
 
 
@@ -198,10 +229,14 @@ def test_the_log_names_no_patient_session_or_word(
 
 
 def test_it_binds_loopback_unless_told_otherwise() -> None:
-    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
-    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("localhost")
+    assert is_loopback("::1")
+    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("192.168.1.4")
     sock = bind("127.0.0.1", 0)
     try:
-        assert sock.getsockname()[0] == "127.0.0.1" and sock.getsockname()[1] > 0
+        assert sock.getsockname()[0] == "127.0.0.1"
+        assert sock.getsockname()[1] > 0
     finally:
         sock.close()

@@ -16,7 +16,8 @@ def test_the_happy_label_the_model_calls_sad_is_a_disagreement(tmp_path: Path) -
     item = items[0]
     assert (item.session, item.kind) == (SESSION, "narration_vs_model")
     assert (item.start, item.end) == (0.0, 2.0)  # the happy label's window (0.8 s, clipped at 2 s)
-    assert "happiness" in item.why and "sadness" in item.why
+    assert "happiness" in item.why
+    assert "sadness" in item.why
     # one window overlaps it: sadness 0.7 vs happiness 0.2
     assert item.score == 0.5
 
@@ -46,7 +47,11 @@ def test_uncertain_windows_count_only_where_no_label_covers_them(tmp_path: Path)
 
     for label in session_labels(store, PATIENT, SESSION).labels:
         if label.counts:
-            review(store, ReviewRequest(PATIENT, SESSION, (Change("reject", label.id),), author="a"), settings=Settings())
+            review(
+                store,
+                ReviewRequest(PATIENT, SESSION, (Change("reject", label.id),), author="a"),
+                settings=Settings(),
+            )
     items = list(model_uncertain(store, PATIENT))
     # Without labels: the unsure window (top 0.4 → 0.6) and the 0–4 s one (top 0.7 → 0.3);
     # the window sure of sadness (0.9) is not worth a look.

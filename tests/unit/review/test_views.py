@@ -16,14 +16,16 @@ def test_patients_and_their_sessions(tmp_path: Path) -> None:
     assert [(p.patient, p.sessions) for p in patients(store)] == [(PATIENT, 1)]
     (row,) = session_rows(store, PATIENT)
     assert (row.session, row.duration_s, row.events_counted, row.events_ignored) == (SESSION, 10.0, 2, 1)
-    assert not row.reviewed and row.predictions == 3
+    assert not row.reviewed
+    assert row.predictions == 3
     assert row.agreement == 0.5  # the sad label agrees, the happy one does not
 
 
 def test_the_session_view_has_every_tier(tmp_path: Path) -> None:
     view = session_view(synthetic_store(tmp_path), PATIENT, SESSION)
     assert [w.word.strip() for w in view.words][:3] == ["Maria", "is", "happy."]
-    assert len(view.events) == 3 and len(view.labels.labels) == 3
+    assert len(view.events) == 3
+    assert len(view.labels.labels) == 3
     assert len(view.predictions) == 3
     assert {s.person for s in view.people} == {0, 1}
     assert view.patient_track.id == 0
@@ -38,7 +40,8 @@ def test_people_at_a_time_and_the_person_under_a_point(tmp_path: Path) -> None:
     x = (patient.box[0] + patient.box[2]) / 2
     y = (patient.box[1] + patient.box[3]) / 2
     chosen = person_under(boxes, x, y)
-    assert chosen is not None and chosen.person == patient.person
+    assert chosen is not None
+    assert chosen.person == patient.person
     assert person_under(boxes, 5, 5) is None
     with pytest.raises(LabelError, match="outside the video"):
         people_at(store, PATIENT, SESSION, 11.0)
