@@ -153,7 +153,7 @@ def test_reviews_made_on_the_page_persist_and_train(page: Any, server: dict[str,
     page.fill("#author", "anna")
     (happy,) = _labels(page)
     _select_label(page, happy)
-    page.select_option("#emotion", "surprise")
+    page.select_option("#emotion", "sadness")
     page.click("#set")
     _wait_saved(page, 1)
     _drag(page, 0.2, 1.2)
@@ -175,7 +175,7 @@ def test_reviews_made_on_the_page_persist_and_train(page: Any, server: dict[str,
     page.reload()
     page.wait_for_function(_fn("window.voiceReview && window.voiceReview.data"))
     after = {lbl["emotion"]: lbl for lbl in _labels(page)}
-    assert after["surprise"]["status"] == "changed"
+    assert after["sadness"]["status"] == "changed"
     assert after["anger"]["status"] == "added"
     assert after["anger"]["author"] == "anna"
     assert after["neutral"]["status"] == "rejected"
@@ -184,13 +184,15 @@ def test_reviews_made_on_the_page_persist_and_train(page: Any, server: dict[str,
         page.evaluate("document.getElementById('player').currentTime = 0.7")
         page.wait_for_timeout(500)
         page.screenshot(path=os.environ["VOICE_REVIEW_SCREENSHOT"])
-    # `voice train` afterwards trains on them: garden gives surprise and anger, no happiness.
+    # `voice train` afterwards trains on them: garden gives sadness and anger, no happiness.
     store = LocalStore(server["data"])
     samples, _ = samples_from_store(store, PATIENT)
     garden = sorted({s.emotion for s in samples if s.session == server["garden"]})
-    assert garden == ["anger", "surprise"]
-    result = train_patient(store, PATIENT, settings=Settings(data_dir=server["data"]), force=True)
-    assert result.to_dict()["trained"]
+    assert garden == ["anger", "sadness"]
+    result = train_patient(store, PATIENT, settings=Settings(data_dir=server["data"]), force=True).to_dict()
+    assert result["trained"], result["reasons"]
+    # bath and waiting were narrated angry; the third anger sample is the label added on the page.
+    assert "anger: 3 samples from 3 videos, trained" in result["reasons"]
 
 
 def test_a_stale_second_tab_gets_the_conflict(page: Any, server: dict[str, Any]) -> None:

@@ -35,13 +35,23 @@ __all__ = [
     "VIDEO_BYTES",
     "logged_in",
     "processed_samples_with_model",
+    "synthetic_session",
     "synthetic_store",
     "with_predictions",
 ]
 
 #: Bytes standing for the synthetic session's review copy (ranged reads are about bytes).
 VIDEO_BYTES = bytes(range(256)) * 40
-SAMPLE_FILES = ("garden.mp4", "breakfast.mp4", "rain.mp4", "goodbye.mp4", "lunch.mp4", "kitchen.mp4")
+SAMPLE_FILES = (
+    "garden.mp4",
+    "breakfast.mp4",
+    "rain.mp4",
+    "goodbye.mp4",
+    "lunch.mp4",
+    "kitchen.mp4",
+    "bath.mp4",
+    "waiting.mp4",
+)
 
 
 def _window(start: float, probs: dict[str, float], *, unsure: bool = False) -> PredictionRecord:
@@ -71,11 +81,16 @@ def with_predictions(
 
 def synthetic_store(root: Path, *, predictions: bool = True) -> LocalStore:
     store = LocalStore(root)
+    synthetic_session(store, predictions=predictions)
+    return store
+
+
+def synthetic_session(store: Store, *, predictions: bool = True) -> None:
+    """The synthetic session (module notes) in any store."""
     stored_session(store)
     store.write(layout.VIDEOS, layout.annotated_video_key(PATIENT, SESSION), VIDEO_BYTES)
     if predictions:
         with_predictions(store, PATIENT, SESSION, PREDICTIONS)
-    return store
 
 
 def logged_in(store: Store, settings: Settings | None = None, **kwargs: Any) -> TestClient:
