@@ -89,12 +89,14 @@ def page(browser: Any, server: dict[str, Any]) -> Iterator[Any]:
 
 def _open(tab: Any, server: dict[str, Any], query: str = "") -> None:
     tab.goto(f"{server['base']}/#/p/{PATIENT}/s/{server['garden']}{query}")
-    tab.wait_for_function(_fn("window.voiceReview && document.getElementById('player').readyState >= 1"))
+    tab.wait_for_function(_fn("window.voiceReview && player.readyState >= 1"))
 
 
 def _fn(expression: str) -> str:
-    """A predicate as a function: the page's CSP forbids evaluating strings (no 'unsafe-eval')."""
-    return f"() => ({expression})"
+    """A predicate as a function (the page's CSP forbids evaluating strings: no 'unsafe-eval'), false
+    while the page is between views (``player``: the video element, once there)."""
+    body = f"try {{ return !!({expression}); }} catch (e) {{ return false; }}"
+    return f"() => {{ const player = document.getElementById('player'); {body} }}"
 
 
 def _x(tab: Any, time_s: float) -> float:
@@ -139,13 +141,13 @@ def _drag(tab: Any, start: float, end: float) -> None:
 def test_the_video_plays_and_clicking_the_timeline_seeks(page: Any, server: dict[str, Any]) -> None:
     _open(page, server)
     page.evaluate("document.getElementById('player').play()")
-    page.wait_for_function(_fn("document.getElementById('player').currentTime > 0.5"), timeout=15000)
+    page.wait_for_function(_fn("player.currentTime > 0.5"), timeout=15000)
     page.keyboard.press("Space")  # pauses
-    page.wait_for_function(_fn("document.getElementById('player').paused"))
+    page.wait_for_function(_fn("player.paused"))
     page.locator("#timeline").click(position={"x": _x(page, 5.0), "y": _y(WORDS)})
-    page.wait_for_function(_fn("Math.abs(document.getElementById('player').currentTime - 5.0) < 0.15"))
+    page.wait_for_function(_fn("Math.abs(player.currentTime - 5.0) < 0.15"))
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(_fn("Math.abs(document.getElementById('player').currentTime - 4.0) < 0.15"))
+    page.wait_for_function(_fn("Math.abs(player.currentTime - 4.0) < 0.15"))
 
 
 def test_reviews_made_on_the_page_persist_and_train(page: Any, server: dict[str, Any]) -> None:
@@ -247,12 +249,12 @@ def test_the_to_review_list_opens_the_player_at_the_listed_time(page: Any, serve
     start = float(first.get_attribute("href").split("?t=")[1])
     assert start == happy["start"]
     first.click()
-    page.wait_for_function(_fn(f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.1"))
+    page.wait_for_function(_fn(f"Math.abs(player.currentTime - {start}) < 0.1"))
 
 
 def test_this_is_the_patient_reprocesses_and_shows_the_new_choice(page: Any, server: dict[str, Any]) -> None:
     _open(page, server, "?t=2")
-    page.wait_for_function(_fn("Math.abs(document.getElementById('player').currentTime - 2) < 0.1"))
+    page.wait_for_function(_fn("Math.abs(player.currentTime - 2) < 0.1"))
     assert "longest" in page.inner_text("#patient-choice")
     page.click("#pick-patient")
     boxes = page.evaluate(

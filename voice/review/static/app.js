@@ -11,6 +11,7 @@
 
   author.value = localStorage.getItem("voice.author") || "";
   author.addEventListener("change", () => localStorage.setItem("voice.author", author.value.trim()));
+  window.addEventListener("storage", (ev) => { if (ev.key === "voice.author" && !author.value) author.value = ev.newValue || ""; });
 
   function showError(message) { errorBox.textContent = message; errorBox.hidden = !message; }
   function say(message) { notice.textContent = message; notice.hidden = !message; }
@@ -167,9 +168,10 @@
   }
 
   async function act(state, change, isUndo) {
-    const name = author.value.trim();
+    const name = author.value.trim() || (localStorage.getItem("voice.author") || "");
     if (!name) { showError("Type your name (top right) first: every review says who made it."); author.focus(); return; }
     localStorage.setItem("voice.author", name);
+    author.value = name;
     const before = change.event ? state.data.labels.labels.find((l) => l.id === change.event) : null;
     try {
       const outcome = await api(state.base + "/reviews", { author: name, version: state.data.labels.version, changes: [change] });
