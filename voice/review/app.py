@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -43,6 +44,7 @@ from voice.review.jobs import JobRunner
 from voice.review.media import RangeError, video_response
 from voice.review.security import Guard, Secrets
 from voice.review.views import (
+    PatientRow,
     check_time,
     patients,
     people_at,
@@ -57,6 +59,8 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("voice")
 STATIC = resources.files("voice.review") / "static"
+#: How long the patients list is kept before the store is listed again (seconds).
+PATIENTS_KEPT_S = 30.0
 
 
 def _json(payload: Any, status: int = 200) -> Response:
@@ -108,6 +112,7 @@ class _Api:
     settings: Settings
     secrets: Secrets
     runner: JobRunner
+    known: dict[str, tuple[float, list[PatientRow]]] = field(default_factory=dict)
 
     async def index(self, request: Request) -> Response:
         return FileResponse(str(STATIC / "index.html"), media_type="text/html")
@@ -116,7 +121,11 @@ class _Api:
         return _json({"csrf": self.secrets.csrf})
 
     async def patients(self, request: Request) -> Response:
-        return _json(patients(self.store))
+        # Listing the patients walks the whole patients bucket (every sample): kept a little while.
+        now = time.monotonic()
+        if self.known.get("at", (-PATIENTS_KEPT_S, []))[0] + PATIENTS_KEPT_S < now:
+            self.known["at"] = (now, patients(self.store))
+        return _json(self.known["at"][1])
 
     async def sessions(self, request: Request) -> Response:
         return _json(session_rows(self.store, request.path_params["patient"]))

@@ -7,6 +7,8 @@ Labels come from :mod:`voice.labels.service` (the page never reads the reviews f
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from pydantic import Field
 
@@ -19,6 +21,7 @@ from voice.layout import PATIENTS, VIDEOS
 from voice.people.patient import PIN_MARGIN
 from voice.people.tracking import box_of
 from voice.pose.body25 import PoseFrame
+from voice.pose.track import PoseTrack
 from voice.records.base import Record
 from voice.records.labels import LabelRecord, SessionLabels
 from voice.records.reviews import LabelSummary, ReviewRecord
@@ -49,6 +52,28 @@ __all__ = [
 
 #: Two sightings of a person closer than this (seconds) are one span of their track tier.
 SPAN_GAP_S = 0.6
+#: Decoded pose tracks kept (a 10-minute track decodes in about a tenth of a second; the page asks
+#: for the people at a time on every pick): keyed by store, names and the file's size and time.
+TRACKS_KEPT = 4
+_tracks: OrderedDict[tuple[int, str, str, int, float], list[PoseFrame]] = OrderedDict()
+
+
+def _frames(store: Store, patient: str, session: str) -> list[PoseFrame]:
+    """The session's pose track frames, decoded once while the file stays the same."""
+    info = store.stat(PATIENTS, layout.pose_track_key(patient, session))
+    stamp = (
+        id(store),
+        patient,
+        session,
+        -1 if info is None else info.size,
+        0.0 if info is None else info.modified.timestamp(),
+    )
+    if stamp not in _tracks:
+        _tracks[stamp] = read_track(store, patient, session).track.frames
+        while len(_tracks) > TRACKS_KEPT:
+            _tracks.popitem(last=False)
+    _tracks.move_to_end(stamp)
+    return _tracks[stamp]
 
 
 class PatientRow(Record):
@@ -184,7 +209,7 @@ def session_view(store: Store, patient: str, session: str) -> SessionView:
     """The session page's data (module notes)."""
     stored = load_session(store, patient, session)
     meta = stored.metadata
-    frames = read_track(store, meta.patient, meta.session).track.frames if stored.pose_track else []
+    frames = _frames(store, meta.patient, meta.session) if stored.pose_track else []
     return SessionView(
         patient=meta.patient,
         session=meta.session,
@@ -216,7 +241,7 @@ def people_at(store: Store, patient: str, session: str, time_s: float) -> list[P
     """The people in the sampled frame nearest ``time_s`` (a time outside the video: LabelError)."""
     meta = _metadata(store, patient, session)
     check_time(time_s, meta.video.duration_s)
-    frame = read_track(store, meta.patient, meta.session).track.nearest(time_s)
+    frame = PoseTrack(_frames(store, meta.patient, meta.session)).nearest(time_s)
     return [] if frame is None else _boxes(frame)
 
 
