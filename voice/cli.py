@@ -137,7 +137,8 @@ def cmd_labels(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from voice.review.server import serve  # the web stack loads only for `voice review`
 
-    serve(_store(args), _settings(args), host=args.host, port=args.port)
+    # On S3 the stack's labels function derives the samples after a review; locally the app does.
+    serve(_store(args), _settings(args), host=args.host, port=args.port, derive_samples=args.store != "s3")
     return EXIT_OK
 
 

@@ -47,13 +47,15 @@ def server(prepared: dict[str, Any], tmp_path: Path) -> Iterator[dict[str, Any]]
     secrets_ = Secrets()
     sock = bind("127.0.0.1", 0)
     app = create_app(LocalStore(data), Settings(data_dir=data), secrets_=secrets_)
+    deriver = app.state.deriver
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
-        yield {"base": base, "token": secrets_.token, "data": data, "garden": prepared["sessions"][GARDEN]}
+        garden = prepared["sessions"][GARDEN]
+        yield {"base": base, "token": secrets_.token, "data": data, "garden": garden, "deriver": deriver}
     finally:
         running.should_exit = True
         thread.join(timeout=10)
@@ -187,6 +189,7 @@ def test_reviews_made_on_the_page_persist_and_train(page: Any, server: dict[str,
         page.wait_for_timeout(500)
         page.screenshot(path=os.environ["VOICE_REVIEW_SCREENSHOT"])
     # `voice train` afterwards trains on them: garden gives sadness and anger, no happiness.
+    assert server["deriver"].idle(timeout=120), "the samples follow the reviews"
     store = LocalStore(server["data"])
     samples, _ = samples_from_store(store, PATIENT)
     garden = sorted({s.emotion for s in samples if s.session == server["garden"]})

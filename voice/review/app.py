@@ -40,7 +40,7 @@ from voice.people.pin import PersonPin, PersonPinError
 from voice.review import providers as _providers  # noqa: F401 - registers this package's kinds
 from voice.review.api_models import PinBody, ReviewBody
 from voice.review.items import to_review
-from voice.review.jobs import JobRunner
+from voice.review.jobs import Deriver, JobRunner
 from voice.review.media import RangeError, video_response
 from voice.review.security import Guard, Secrets
 from voice.review.views import (
@@ -112,6 +112,8 @@ class _Api:
     settings: Settings
     secrets: Secrets
     runner: JobRunner
+    deriver: Deriver
+    derive: bool = True
     known: dict[str, tuple[float, list[PatientRow]]] = field(default_factory=dict)
 
     async def index(self, request: Request) -> Response:
@@ -136,7 +138,8 @@ class _Api:
         return _json(to_review(self.store, request.path_params["patient"], limit=count))
 
     async def session(self, request: Request) -> Response:
-        return _json(session_view(self.store, *_names(request)))
+        view = session_view(self.store, *_names(request))
+        return _json(view.model_copy(update={"deriving": self.deriver.deriving(view.patient, view.session)}))
 
     async def people(self, request: Request) -> Response:
         try:
@@ -156,7 +159,12 @@ class _Api:
         changes = tuple(Change(c.action, c.event, c.emotion, c.start, c.end, c.reason) for c in body.changes)
         patient, session = _names(request)
         req = ReviewRequest(patient, session, changes, author=body.author, version=body.version)
-        return _json(review(self.store, req, settings=self.settings))
+        # The review is written (checked, conditional) now; its samples follow in the background, as
+        # on AWS, so the page's write answers at once. `deriving` in the session says when they are.
+        outcome = review(self.store, req, settings=self.settings, derive_samples=False)
+        if self.derive:
+            self.deriver.submit(patient, session)
+        return _json(outcome)
 
     async def post_patient(self, request: Request) -> Response:
         body: PinBody = await _body(request, PinBody)
@@ -205,13 +213,16 @@ def create_app(
     secrets_: Secrets | None = None,
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     runner: JobRunner | None = None,
+    derive_samples: bool = True,
 ) -> Starlette:
     """The app for ``store``; ``secrets_`` holds the run's token; ``hosts``: the Host headers it
-    answers (a DNS-rebinding page cannot reach it under another name)."""
+    answers (a DNS-rebinding page cannot reach it under another name); ``derive_samples`` False
+    leaves the samples after a review to the stack (``--store s3``: the labels function)."""
     secrets_ = secrets_ or Secrets()
     runner = runner or JobRunner(store, settings)
+    deriver = Deriver(store, settings)
     app = Starlette(
-        routes=_Api(store, settings, secrets_, runner).routes(),
+        routes=_Api(store, settings, secrets_, runner, deriver, derive_samples).routes(),
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
             Middleware(Guard, secrets_=secrets_),
@@ -220,4 +231,5 @@ def create_app(
     )
     app.state.secrets = secrets_
     app.state.runner = runner
+    app.state.deriver = deriver
     return app

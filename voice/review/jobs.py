@@ -13,6 +13,7 @@ from typing import Literal
 from voice import layout
 from voice.config import Settings
 from voice.errors import VoiceError
+from voice.labels.derive import derive
 from voice.labels.stored import load_session
 from voice.people.patient_store import write_pin
 from voice.people.pin import PersonPin
@@ -20,7 +21,7 @@ from voice.records.base import Record
 from voice.run.pipeline import Hooks, process_video
 from voice.storage import Store
 
-__all__ = ["Job", "JobRunner"]
+__all__ = ["Deriver", "Job", "JobRunner"]
 
 log = logging.getLogger("voice")
 
@@ -79,3 +80,46 @@ class JobRunner:
                 log.warning("review: reprocessing failed (%s)", type(exc).__name__)
                 return
             job.state, job.stage, job.progress = "done", "done", 1.0
+
+
+class Deriver:
+    """Samples follow each review in the background (the page's write answers once the review is
+    written): one derivation at a time; a session already waiting or deriving is not queued again
+    — a derivation that ran on older reviews derives again at its end (:func:`voice.labels.derive.derive`)."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self._pending: set[tuple[str, str]] = set()
+        self._changed = threading.Condition()
+        self._queue: list[tuple[str, str]] = []
+        threading.Thread(target=self._work, daemon=True).start()
+
+    def submit(self, patient: str, session: str) -> None:
+        with self._changed:
+            if (patient, session) not in self._pending:
+                self._pending.add((patient, session))
+                self._queue.append((patient, session))
+                self._changed.notify_all()
+
+    def deriving(self, patient: str, session: str) -> bool:
+        with self._changed:
+            return (patient, session) in self._pending
+
+    def idle(self, timeout: float) -> bool:
+        """Wait until every queued derivation is done; False when ``timeout`` seconds passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending, timeout=timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._queue))
+                patient, session = self._queue.pop(0)
+            try:
+                derive(self.store, patient, session, settings=self.settings)
+            except (VoiceError, OSError) as exc:
+                log.warning("review: deriving samples failed (%s)", type(exc).__name__)
+            finally:
+                with self._changed:
+                    self._pending.discard((patient, session))
+                    self._changed.notify_all()

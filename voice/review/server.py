@@ -48,6 +48,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     out: TextIO = sys.stdout,
+    derive_samples: bool = True,
 ) -> None:
     """Serve until interrupted; prints the URL with the token first."""
     import uvicorn
@@ -62,7 +63,7 @@ def serve(
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     hosts = ("127.0.0.1", "localhost", "[::1]", host)
-    app = create_app(store, settings, secrets_=secrets_, hosts=hosts)
+    app = create_app(store, settings, secrets_=secrets_, hosts=hosts, derive_samples=derive_samples)
     shown = f"[{host}]" if ":" in host else host
     print(f"VOICE review: open http://{shown}:{bound}/?token={secrets_.token}", file=out, flush=True)
     print("(Ctrl+C stops it; the token changes every run.)", file=out, flush=True)

@@ -105,7 +105,8 @@ class TrackSpan(Record):
 class SessionView(Record):
     """Everything the session page draws: the video's facts, the words, the narrated events, the
     labels (with ``version`` to send back with a change), the reviews, the predictions, and each
-    person's track spans with the patient's id."""
+    person's track spans with the patient's id; ``deriving``: the samples are still being written
+    after the last review."""
 
     patient: str
     session: str
@@ -119,6 +120,7 @@ class SessionView(Record):
     people: list[TrackSpan]
     patient_track: PatientTrackRecord
     sampled_fps: float
+    deriving: bool = False
 
 
 class PersonBox(Record):

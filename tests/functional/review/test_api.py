@@ -4,11 +4,13 @@ default, typed 4xx errors that write nothing, ranged video, reviews round trip, 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.support.review import PATIENT, SESSION, VIDEO_BYTES, logged_in, synthetic_store
@@ -134,8 +136,14 @@ def test_a_review_round_trip_and_a_stale_second_tab(store: LocalStore, client: T
     assert first.status_code == 200, first.text
     outcome = first.json()
     assert outcome["version"]
-    assert outcome["derivation"] is not None
+    assert outcome["derivation"] is None, "the samples follow in the background"
+    assert isinstance(client.app, Starlette)
+    assert client.app.state.deriver.idle(timeout=30)
+    index = json.loads(store.read("patients", f"{PATIENT}/.sessions/{SESSION}.json"))
+    assert index["reviews"] == outcome["version"], "the samples now stand on this review"
+    assert any(s["emotion"] == "surprise" for s in index["samples"])
     after = client.get(BASE).json()
+    assert after["deriving"] is False
     assert next(lbl for lbl in after["labels"]["labels"] if lbl["id"] == happy["id"])["emotion"] == "surprise"
     assert [r["author"] for r in after["reviews"]] == ["anna"]
     # A second tab still holding the first version: a conflict, and nothing written.
