@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from voice import layout
 from voice.config import Settings
-from voice.errors import VoiceError
+from voice.errors import ConflictError, VoiceError
 from voice.labels.derive import derive
 from voice.labels.stored import load_session
 from voice.people.patient_store import write_pin
@@ -25,6 +26,8 @@ __all__ = ["Deriver", "Job", "JobRunner"]
 
 log = logging.getLogger("voice")
 
+#: Seconds before deriving again a session whose reviews kept changing during a derivation.
+RETRY_S = 0.2
 #: The stages of a run in the order they start (progress is the share of them started).
 STAGES = ("probe", "transcribe", "pose", "upload", "samples")
 
@@ -115,11 +118,17 @@ class Deriver:
             with self._changed:
                 self._changed.wait_for(lambda: bool(self._queue))
                 patient, session = self._queue.pop(0)
+            again = False
             try:
                 derive(self.store, patient, session, settings=self.settings)
+            except ConflictError:  # reviews kept coming while it derived: derive again after them
+                again = True
+                time.sleep(RETRY_S)
             except (VoiceError, OSError) as exc:
                 log.warning("review: deriving samples failed (%s)", type(exc).__name__)
-            finally:
-                with self._changed:
+            with self._changed:
+                if again:
+                    self._queue.append((patient, session))
+                else:
                     self._pending.discard((patient, session))
-                    self._changed.notify_all()
+                self._changed.notify_all()

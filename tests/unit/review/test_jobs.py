@@ -4,6 +4,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.review import PATIENT, SESSION, synthetic_store
 from voice.config import Settings
 from voice.errors import CorruptMediaError
@@ -50,3 +52,31 @@ def test_a_failed_run_says_why(tmp_path: Path) -> None:
     job = _wait(runner.start(PATIENT, SESSION, PersonPin(1, 1)))
     assert job.state == "failed"
     assert job.error == "CorruptMediaError: not a video"
+
+
+@pytest.mark.slow
+def test_samples_follow_a_burst_of_reviews(tmp_path: Path) -> None:
+    from voice.labels.service import Change, ReviewRequest, review, session_labels
+    from voice.labels.stored import read_index
+    from voice.review.jobs import Deriver
+
+    store = synthetic_store(tmp_path)
+    deriver = Deriver(store, Settings())
+    label = next(lbl for lbl in session_labels(store, PATIENT, SESSION).labels if lbl.counts)
+    version = None
+    for i in range(6):  # reviews faster than the samples can follow, as a person clicking does
+        request = ReviewRequest(
+            PATIENT,
+            SESSION,
+            (Change("set", label.id, emotion=("anger", "surprise")[i % 2]),),
+            author="a",
+            version=version,
+        )
+        version = review(store, request, settings=Settings(), derive_samples=False).version
+        deriver.submit(PATIENT, SESSION)
+    assert deriver.idle(timeout=60)
+    index = read_index(store, PATIENT, SESSION)
+    assert index is not None
+    assert index.reviews == version, "the samples stand on the last review"
+    assert "surprise" in {s.emotion for s in index.samples}
+    assert not deriver.deriving(PATIENT, SESSION)
