@@ -19,6 +19,7 @@ __all__ = [
     "dead_letter_queue",
     "encrypted_state_machine",
     "grant_execution_data_key",
+    "grant_s3_data_key",
     "image_function",
     "state_machine_log_group",
 ]
@@ -151,6 +152,18 @@ def state_machine_log_group(
         encryption_key=key,
         retention=retention,
         removal_policy=removal_policy,
+    )
+
+
+def grant_s3_data_key(role: iam.IRole, key: kms.IKey, *, sid: str = "UseDataKeyThroughS3") -> None:
+    """Read and write objects encrypted with the data key: through S3 only."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=sid,
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(role).region}.amazonaws.com"}},
+        )
     )
 
 

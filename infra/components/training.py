@@ -3,25 +3,32 @@
 The training state machine (input :class:`voice.aws.flow.ExecutionInput`:
 ``{"patient", "patient_ref", "force", "gate"}``; encrypted with the data key)::
 
-    Analyze (Lambda: voice.model.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
-                                           │                  → Promote (Lambda: baseline check, latest.json)
-                                           │                  → RecordTrained (DynamoDB)
-                                           │                  → [gate run] Cooldown (wait) → ReleaseLock
-                                           └─ skip ─→ RecordSkipped (DynamoDB) → [gate run] ReleaseLock
-    ReleaseLock (only the lock this execution owns) → uploads arrived meanwhile? → Recheck (event to the gate)
-    any task error or timeout (after retries) → RecordFailure (DynamoDB) → Failed (the lock then expires)
+    Analyze (Lambda: voice.model.gate.decide; stages the samples under the patient's reference)
+      ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync on the staged copy)
+               │        → Promote (Lambda: baseline check, latest.json) → RecordTrained (DynamoDB)
+               │        → [gate run] Cooldown (wait) → ReleaseLock;  [manual run] ReleaseLock
+               └─ skip ─→ RecordSkipped (DynamoDB) → ReleaseLock
+    ReleaseLock (only the lock this execution owns) → uploads arrived meanwhile? → Recheck (event to
+    the gate, with the patient's reference only)
+    any task error or timeout (after retries) → RecordFailure (DynamoDB) → ReleaseLock → Recheck? → Failed
 
 History table (:mod:`voice.aws.history`): partition key ``patient`` holding the patient's keyed
-reference (never the name), sort key ``sk``: ``LOCK`` for the gate's lock item,
+reference (never the name), sort key ``sk``: ``LOCK`` for the lock item,
 ``RUN#<execution start>#<execution name>`` for one row per execution. A failure row records the
 error's name only: its cause (a SageMaker job description, a handler's message) may name the
 patient.
 
-The lock: the gate takes it for the execution it starts (``owner`` = the execution's name) and
-it expires after the state machine's timeout at the latest, so it never lapses under a running
-execution; the execution releases it at its end, and only if it still owns it (a manual run
-never frees an automatic run's lock). Uploads that find it taken mark it ``pending_since``; the
-release then sends a recheck to the gate, so they are not left waiting for the next upload.
+The lock: the gate takes it for the execution it starts, ``voice cloud train`` for a manual one
+(``owner`` = the execution's name); it expires after the state machine's timeout at the latest, so
+it never lapses under a running execution; the execution releases it at its end — trained, skipped
+or failed — and only if it still owns it (no run frees another run's lock). Uploads that find it
+taken mark it ``pending_since``; the release then sends a recheck to the gate, so they are not
+left waiting for the next upload. A failing training is therefore tried again only when uploads
+arrive (at most once per batch of them).
+
+SageMaker writes every job's log to the account-wide ``/aws/sagemaker/TrainingJobs``: a custom
+resource sets its retention and never deletes it; what reaches it is the job's output (run ids,
+scores, error types, the patient's reference: training/train.py).
 """
 
 from __future__ import annotations
@@ -46,11 +53,14 @@ from infra.components.runtime import (
     dead_letter_queue,
     encrypted_state_machine,
     grant_execution_data_key,
+    grant_s3_data_key,
     image_function,
 )
 from infra.components.storage import Storage
 from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
 from voice.aws.history import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
+from voice.config import EMOTIONS
+from voice.layout import WORK
 
 __all__ = ["LOCK_SORT_KEY", "Training"]
 
@@ -70,6 +80,17 @@ class _RuntimeS3Location(tasks.S3Location):
         self, task: tasks.ISageMakerTask, *, for_reading: bool | None = None, for_writing: bool | None = None
     ) -> tasks.S3LocationConfig:
         return tasks.S3LocationConfig(uri=sfn.JsonPath.string_at(self._expression))
+
+
+#: Where SageMaker writes every training job's log (account-wide).
+TRAINING_JOBS_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+#: A training run's staged samples and output (voice.layout.training_stage_prefix).
+TRAINING_WORK = f"{WORK}/training/*"
+
+
+def _sample_arns(storage: Storage) -> list[str]:
+    """Every patient's sample folders (the five emotions)."""
+    return [f"{storage.patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
 
 
 _DYNAMO_TRANSIENT = [
@@ -161,11 +182,13 @@ class Training(Construct):
         self.analyze_function = function(
             "AnalyzeFunction",
             handler="lambdas.analyze.handler",
-            memory_mib=512,
-            timeout=Duration.seconds(60),
+            memory_mib=1024,
+            # It also stages the samples (server-side copies, COPY_WORKERS at a time).
+            timeout=Duration.seconds(300),
             environment={
                 "VOICE_PATIENTS_BUCKET": patients.bucket_name,
                 "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
+                "VOICE_DATA_KEY_ARN": key.key_arn,
             },
             description="VOICE: is a patient ready for training? (voice.model.gate.decide over the samples)",
         )
@@ -175,13 +198,14 @@ class Training(Construct):
             memory_mib=1024,
             timeout=Duration.seconds(120),
             ephemeral_storage_mib=1024,
-            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name},
+            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name, "VOICE_DATA_KEY_ARN": key.key_arn},
             description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
         )
         self._grant_analyze(storage)
         self._grant_promote(storage)
 
         self.training_role = self._training_role(storage)
+        self.training_logs_retention = self._training_logs_retention(log_retention)
         self.execution_timeout = execution_timeout(
             Duration.seconds(max_training_s), Duration.seconds(cooldown_s)
         )
@@ -208,11 +232,19 @@ class Training(Construct):
                 # The lock outlives any execution: it never lapses under a running one.
                 "VOICE_GATE_LOCK_S": str(int(self.execution_timeout.to_seconds())),
                 "VOICE_REF_SECRET_ARN": storage.ref_secret.secret_arn,
+                # A Recheck names the patient by reference: the gate finds the folder it belongs to.
+                "VOICE_PATIENTS_BUCKET": patients.bucket_name,
             },
             dead_letter_queue=self.gate_dead_letters,
             description="VOICE: new samples → take the patient's lock → start one training execution",
         )
         self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+        assert self.gate_function.role is not None
+        self.gate_function.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="FindThePatientOfARecheck", actions=["s3:ListBucket"], resources=[patients.bucket_arn]
+            )
+        )
         storage.ref_secret.grant_read(self.gate_function)
         self.state_machine.grant_start_execution(self.gate_function)
         assert self.gate_function.role is not None
@@ -255,14 +287,29 @@ class Training(Construct):
     # --- permissions --------------------------------------------------------------------------
 
     def _grant_analyze(self, storage: Storage) -> None:
-        """Listing keys is all the gate needs (it counts samples and finds the last run in models/)."""
+        """The gate lists keys (it counts samples and finds the last run in models/); a run that
+        trains stages its samples under the patient's reference (voice.aws.training_stage)."""
         role = self.analyze_function.role
         assert role is not None
+        patients = storage.patients
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="ListSamples", actions=["s3:ListBucket"], resources=[patients.bucket_arn])
+        )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="ListSamples", actions=["s3:ListBucket"], resources=[storage.patients.bucket_arn]
+                sid="ReadSamplesToStage",
+                actions=["s3:GetObject"],
+                resources=[*_sample_arns(storage), f"{patients.bucket_arn}/*/.sessions/*"],
             )
         )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="StageSamples",
+                actions=["s3:PutObject"],
+                resources=[patients.arn_for_objects(TRAINING_WORK)],
+            )
+        )
+        grant_s3_data_key(role, storage.key)
 
     def _grant_promote(self, storage: Storage) -> None:
         role = self.promote_function.role
@@ -281,11 +328,12 @@ class Training(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="UseDataKey",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[storage.key.key_arn],
+                sid="ReadTheJobOutput",
+                actions=["s3:GetObject"],
+                resources=[storage.patients.arn_for_objects(TRAINING_WORK)],
             )
         )
+        grant_s3_data_key(role, storage.key)
 
     def _grant_table_key(self, role: iam.IRole, key: kms.IKey) -> None:
         """The table is encrypted with the data key: writers need it, but only through DynamoDB."""
@@ -322,17 +370,27 @@ class Training(Construct):
             description="VOICE training jobs: read samples, write models/",
         )
         patients = storage.patients
-        role.add_to_policy(
-            iam.PolicyStatement(sid="ListSamples", actions=["s3:ListBucket"], resources=[patients.bucket_arn])
-        )
+        # Only the staged copy under the patient's reference (voice.aws.training_stage).
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="ReadSamples", actions=["s3:GetObject"], resources=[patients.arn_for_objects("*")]
+                sid="ListStagedSamples",
+                actions=["s3:ListBucket"],
+                resources=[patients.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": TRAINING_WORK}},
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="WriteModels", actions=["s3:PutObject"], resources=[patients.arn_for_objects("models/*")]
+                sid="ReadStagedSamples",
+                actions=["s3:GetObject"],
+                resources=[patients.arn_for_objects(TRAINING_WORK)],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteTheOutput",
+                actions=["s3:PutObject"],
+                resources=[patients.arn_for_objects(f"{WORK}/training/*/output/*")],
             )
         )
         role.add_to_policy(
@@ -345,7 +403,7 @@ class Training(Construct):
         training_logs = stack.format_arn(
             service="logs",
             resource="log-group",
-            resource_name="/aws/sagemaker/TrainingJobs:*",
+            resource_name=f"{TRAINING_JOBS_LOG_GROUP}:*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         role.add_to_policy(
@@ -369,6 +427,57 @@ class Training(Construct):
             )
         )
         return role
+
+    def _training_logs_retention(self, retention: logs.RetentionDays) -> logs.LogRetention:
+        """SageMaker writes every job's log to the account-wide group ``/aws/sagemaker/TrainingJobs``
+        (it may exist already; a job's log cannot go elsewhere). A custom resource sets its
+        retention — creating the group if needed — and on ``cdk destroy`` leaves it (RETAIN): the
+        stack neither owns nor deletes it. What reaches it: training/train.py's output (run ids,
+        scores, error types, the patient's reference)."""
+        stack = Stack.of(self)
+        role = self.training_logs_role = iam.Role(
+            self,
+            "TrainingLogsRetentionRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="VOICE: set the retention of /aws/sagemaker/TrainingJobs",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="CreateTheGroups",
+                actions=["logs:CreateLogGroup"],
+                resources=[
+                    stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=f"{name}:*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                    for name in (TRAINING_JOBS_LOG_GROUP, "/aws/lambda/*")
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[
+                    stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="/aws/lambda/*:log-stream:*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        return logs.LogRetention(
+            self,
+            "TrainingJobsLogRetention",
+            log_group_name=TRAINING_JOBS_LOG_GROUP,
+            retention=retention,
+            removal_policy=RemovalPolicy.RETAIN,
+            role=role,
+        )
 
     # --- state machine ------------------------------------------------------------------------
 
@@ -409,17 +518,19 @@ class Training(Construct):
         removal_policy: RemovalPolicy,
     ) -> sfn.StateMachine:
         s = sfn.JsonPath.string_at
+        failed = sfn.Fail(
+            self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
+        )
+        # A failed run frees its lock at once (a manual run or one whose lock expired frees
+        # nothing: the release is conditional on the owner) and rechecks uploads that arrived.
+        release_after_failure, _ = self._release_steps("AfterFailure", then=failed)
         record_failure = self._history_row(
             "RecordFailure",
             "failed",
             # The error's name only (States.Timeout, HandlerError, SageMaker.…): its cause may
             # name the patient (a job description's S3 paths, a handler's message).
             {"error": tasks.DynamoAttributeValue.from_string(s("$.error.Error"))},
-        ).next(
-            sfn.Fail(
-                self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
-            )
-        )
+        ).next(release_after_failure)
         analyze = self._analyze_step()
         promote = self._promote_step()
         record_trained = self._history_row(
@@ -446,26 +557,24 @@ class Training(Construct):
                 "counts": tasks.DynamoAttributeValue.from_string(s(_analysis("counts_json"))),
             },
         )
-        release_lock, recheck = self._release_steps()
+        release_lock, recheck = self._release_steps("", then=sfn.Succeed(self, "LockReleased"))
         for task in (analyze, train, promote, record_trained, record_skipped, release_lock, recheck):
             task.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
 
         from_gate = sfn.Condition.boolean_equals(_analysis("gate"), True)
-        # A gate-started run that trained holds the patient's lock through the cooldown.
+        # A gate-started run that trained holds the patient's lock through the cooldown; every other
+        # ending releases it at once: a manual run (`voice cloud train` takes the lock too), and a
+        # skipped patient (the next upload may start a new check at once). A run that holds no lock
+        # frees nothing: the release is conditional on the owner.
         cooldown = sfn.Wait(self, "Cooldown", time=sfn.WaitTime.seconds_path(_analysis("cooldown_s"))).next(
             release_lock
         )
         trained = record_trained.next(
-            sfn.Choice(self, "HoldsTheLock?")
+            sfn.Choice(self, "HoldsTheLockThroughTheCooldown?")
             .when(from_gate, cooldown)
-            .otherwise(sfn.Succeed(self, "Trained"))
+            .otherwise(release_lock)
         )
-        # A skipped patient gets no cooldown: the next upload may start a new check at once.
-        skipped = record_skipped.next(
-            sfn.Choice(self, "HoldsTheLockSkipped?")
-            .when(from_gate, release_lock)
-            .otherwise(sfn.Succeed(self, "Skipped"))
-        )
+        skipped = record_skipped.next(release_lock)
         definition = analyze.next(
             sfn.Choice(self, "ReadyToTrain?")
             .when(sfn.Condition.boolean_equals(_analysis("train"), True), train.next(promote).next(trained))
@@ -575,13 +684,15 @@ class Training(Construct):
             retry_on_service_exceptions=True,
         )
 
-    def _release_steps(self) -> tuple[tasks.DynamoDeleteItem, tasks.EventBridgePutEvents]:
-        """ReleaseLock (only if this execution owns it) → Recheck when uploads found it taken."""
+    def _release_steps(
+        self, suffix: str, *, then: sfn.IChainable
+    ) -> tuple[tasks.DynamoDeleteItem, tasks.EventBridgePutEvents]:
+        """ReleaseLock (only if this execution owns it) → Recheck when uploads found it taken →
+        ``then``. ``suffix`` names the second copy of these states (the failure path's)."""
         s = sfn.JsonPath.string_at
-        released = sfn.Succeed(self, "LockReleased")
         release_lock = tasks.DynamoDeleteItem(
             self,
-            "ReleaseLock",
+            f"ReleaseLock{suffix}",
             table=self.table,
             key={
                 "patient": tasks.DynamoAttributeValue.from_string(_REF),
@@ -600,16 +711,17 @@ class Training(Construct):
         )
         # Not this execution's lock (it expired and another run took it): nothing to release.
         release_lock.add_catch(
-            released, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
+            then, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
         )
         recheck = tasks.EventBridgePutEvents(
             self,
-            "Recheck",
+            f"Recheck{suffix}",
             entries=[
                 tasks.EventBridgePutEventsEntry(
                     source=TRAINING_EVENT_SOURCE,
                     detail_type=RECHECK_DETAIL_TYPE,
-                    detail=sfn.TaskInput.from_object({"patient": s(path(ExecutionInput, "patient"))}),
+                    # The reference only: events and their dead letters leave the buckets.
+                    detail=sfn.TaskInput.from_object({"patient_ref": _REF}),
                 )
             ],
             result_path=sfn.JsonPath.DISCARD,
@@ -617,8 +729,8 @@ class Training(Construct):
         # An extra recheck costs one short execution; a lost one leaves uploads waiting.
         recheck.add_retry(errors=["States.ALL"], interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
         release_lock.next(
-            sfn.Choice(self, "UploadsWhileLocked?")
-            .when(sfn.Condition.is_present("$.released.Attributes.pending_since"), recheck.next(released))
-            .otherwise(released)
+            sfn.Choice(self, f"UploadsWhileLocked{suffix}?")
+            .when(sfn.Condition.is_present("$.released.Attributes.pending_since"), recheck.next(then))
+            .otherwise(then)
         )
         return release_lock, recheck
