@@ -275,6 +275,7 @@ def _training_logs(stack: cdk.Stack, training: Training) -> None:
     _iam5(
         retention_role,
         [
+            _env_arn(stack, "logs", "log-group:/aws/lambda/*"),
             _env_arn(stack, "logs", "log-group:/aws/lambda/*:*"),
             _env_arn(stack, "logs", "log-group:/aws/lambda/*:log-stream:*"),
         ],

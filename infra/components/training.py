@@ -441,19 +441,28 @@ class Training(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="VOICE: set the retention of /aws/sagemaker/TrainingJobs",
         )
+        # A log group's ARN, as IAM evaluates it, with and without the ":*" suffix.
+        groups = [
+            stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"{name}{suffix}",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for name in (TRAINING_JOBS_LOG_GROUP, "/aws/lambda/*")
+            for suffix in ("", ":*")
+        ]
+        role.add_to_policy(
+            iam.PolicyStatement(sid="CreateTheGroups", actions=["logs:CreateLogGroup"], resources=groups)
+        )
+        # CDK's LogRetention grants the retention calls on "*": this role may make them for these two
+        # groups only (TrainingJobs, and the custom resource's own function's).
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="CreateTheGroups",
-                actions=["logs:CreateLogGroup"],
-                resources=[
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name=f"{name}:*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                    for name in (TRAINING_JOBS_LOG_GROUP, "/aws/lambda/*")
-                ],
+                sid="RetentionOfTheseGroupsOnly",
+                effect=iam.Effect.DENY,
+                actions=["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"],
+                not_resources=groups,
             )
         )
         role.add_to_policy(

@@ -76,12 +76,15 @@ def test_the_watchdog_records_a_timeout_just_before_the_deadline(tmp_path: Path)
     class Killed(BaseException):
         pass
 
-    with pytest.raises(Killed), guarded(store, KEY, _attempt(1), time_left=clock, margin_s=10):
+    def run_until_the_record_appears() -> None:
         deadline = time.monotonic() + 5
         while read_failure(store, KEY) is None and time.monotonic() < deadline:
             time.sleep(0.02)
         seen.set()
         raise Killed  # Lambda stops the invocation at the deadline
+
+    with pytest.raises(Killed), guarded(store, KEY, _attempt(1), time_left=clock, margin_s=10):
+        run_until_the_record_appears()
     assert seen.is_set()
     found = read_failure(store, KEY)
     assert found is not None
