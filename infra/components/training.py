@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import functools
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -53,14 +52,19 @@ from infra.components.runtime import (
     dead_letter_queue,
     encrypted_state_machine,
     grant_execution_data_key,
-    grant_s3_data_key,
     image_function,
 )
 from infra.components.storage import Storage
+from infra.components.training_access import (
+    grant_analyze,
+    grant_dead_letter_key,
+    grant_promote,
+    grant_table_key,
+    training_logs_retention,
+    training_role,
+)
 from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
 from voice.aws.history import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
-from voice.config import EMOTIONS
-from voice.layout import WORK
 
 __all__ = ["LOCK_SORT_KEY", "Training"]
 
@@ -80,17 +84,6 @@ class _RuntimeS3Location(tasks.S3Location):
         self, task: tasks.ISageMakerTask, *, for_reading: bool | None = None, for_writing: bool | None = None
     ) -> tasks.S3LocationConfig:
         return tasks.S3LocationConfig(uri=sfn.JsonPath.string_at(self._expression))
-
-
-#: Where SageMaker writes every training job's log (account-wide).
-TRAINING_JOBS_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
-#: A training run's staged samples and output (voice.layout.training_stage_prefix).
-TRAINING_WORK = f"{WORK}/training/*"
-
-
-def _sample_arns(storage: Storage) -> list[str]:
-    """Every patient's sample folders (the five emotions)."""
-    return [f"{storage.patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
 
 
 _DYNAMO_TRANSIENT = [
@@ -201,11 +194,12 @@ class Training(Construct):
             environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name, "VOICE_DATA_KEY_ARN": key.key_arn},
             description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
         )
-        self._grant_analyze(storage)
-        self._grant_promote(storage)
+        for fn, grant in ((self.analyze_function, grant_analyze), (self.promote_function, grant_promote)):
+            assert fn.role is not None
+            grant(fn.role, storage)
 
-        self.training_role = self._training_role(storage)
-        self.training_logs_retention = self._training_logs_retention(log_retention)
+        self.training_role = training_role(self, storage)
+        self.training_logs_role, self.training_logs_retention = training_logs_retention(self, log_retention)
         self.execution_timeout = execution_timeout(
             Duration.seconds(max_training_s), Duration.seconds(cooldown_s)
         )
@@ -251,9 +245,9 @@ class Training(Construct):
         grant_execution_data_key(self.gate_function.role, key, self.state_machine.state_machine_arn)
         for role in (self.gate_function.role, self.state_machine.role):
             assert role is not None
-            self._grant_table_key(role, key)
+            grant_table_key(role, key)
         assert self.gate_function.role is not None
-        self._grant_dead_letter_key(self.gate_function.role, key)
+        grant_dead_letter_key(self.gate_function.role, key)
 
         # One event per processed upload: the session index is written after its samples.
         self.samples_rule = events.Rule(
@@ -283,210 +277,6 @@ class Training(Construct):
 
     def _gate_target(self, dead_letters: sqs.IQueue) -> targets.LambdaFunction:
         return targets.LambdaFunction(self.gate_function, retry_attempts=4, dead_letter_queue=dead_letters)
-
-    # --- permissions --------------------------------------------------------------------------
-
-    def _grant_analyze(self, storage: Storage) -> None:
-        """The gate lists keys (it counts samples and finds the last run in models/); a run that
-        trains stages its samples under the patient's reference (voice.aws.training_stage)."""
-        role = self.analyze_function.role
-        assert role is not None
-        patients = storage.patients
-        role.add_to_principal_policy(
-            iam.PolicyStatement(sid="ListSamples", actions=["s3:ListBucket"], resources=[patients.bucket_arn])
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadSamplesToStage",
-                actions=["s3:GetObject"],
-                resources=[*_sample_arns(storage), f"{patients.bucket_arn}/*/.sessions/*"],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="StageSamples",
-                actions=["s3:PutObject"],
-                resources=[patients.arn_for_objects(TRAINING_WORK)],
-            )
-        )
-        grant_s3_data_key(role, storage.key)
-
-    def _grant_promote(self, storage: Storage) -> None:
-        role = self.promote_function.role
-        assert role is not None
-        models = storage.patients.arn_for_objects("models/*")
-        # ListBucket makes a missing key a 404 instead of a 403 (the optional output.tar.gz).
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListModels", actions=["s3:ListBucket"], resources=[storage.patients.bucket_arn]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadWriteModels", actions=["s3:GetObject", "s3:PutObject"], resources=[models]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadTheJobOutput",
-                actions=["s3:GetObject"],
-                resources=[storage.patients.arn_for_objects(TRAINING_WORK)],
-            )
-        )
-        grant_s3_data_key(role, storage.key)
-
-    def _grant_table_key(self, role: iam.IRole, key: kms.IKey) -> None:
-        """The table is encrypted with the data key: writers need it, but only through DynamoDB."""
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="TableKeyViaDynamoDB",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}
-                },
-            )
-        )
-
-    def _grant_dead_letter_key(self, role: iam.IRole, key: kms.IKey) -> None:
-        """The gate's dead-letter queue is encrypted with the data key: without it, Lambda cannot
-        put a failed event there (the event is lost, only ``DeadLetterErrors`` counts it)."""
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DeadLetterQueueKeyViaSQS",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}},
-            )
-        )
-
-    def _training_role(self, storage: Storage) -> iam.Role:
-        """SageMaker reads the patients bucket (its channel) and writes only below ``models/``."""
-        stack = Stack.of(self)
-        role = iam.Role(
-            self,
-            "SageMakerRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description="VOICE training jobs: read samples, write models/",
-        )
-        patients = storage.patients
-        # Only the staged copy under the patient's reference (voice.aws.training_stage).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ListStagedSamples",
-                actions=["s3:ListBucket"],
-                resources=[patients.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": TRAINING_WORK}},
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadStagedSamples",
-                actions=["s3:GetObject"],
-                resources=[patients.arn_for_objects(TRAINING_WORK)],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteTheOutput",
-                actions=["s3:PutObject"],
-                resources=[patients.arn_for_objects(f"{WORK}/training/*/output/*")],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="UseDataKey",
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"],
-                resources=[storage.key.key_arn],
-            )
-        )
-        training_logs = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{TRAINING_JOBS_LOG_GROUP}:*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="TrainingLogs",
-                actions=[
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:DescribeLogStreams",
-                ],
-                resources=[training_logs],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="TrainingMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}},
-            )
-        )
-        return role
-
-    def _training_logs_retention(self, retention: logs.RetentionDays) -> logs.LogRetention:
-        """SageMaker writes every job's log to the account-wide group ``/aws/sagemaker/TrainingJobs``
-        (it may exist already; a job's log cannot go elsewhere). A custom resource sets its
-        retention — creating the group if needed — and on ``cdk destroy`` leaves it (RETAIN): the
-        stack neither owns nor deletes it. What reaches it: training/train.py's output (run ids,
-        scores, error types, the patient's reference)."""
-        stack = Stack.of(self)
-        role = self.training_logs_role = iam.Role(
-            self,
-            "TrainingLogsRetentionRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="VOICE: set the retention of /aws/sagemaker/TrainingJobs",
-        )
-        # A log group's ARN, as IAM evaluates it, with and without the ":*" suffix.
-        groups = [
-            stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=f"{name}{suffix}",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            for name in (TRAINING_JOBS_LOG_GROUP, "/aws/lambda/*")
-            for suffix in ("", ":*")
-        ]
-        role.add_to_policy(
-            iam.PolicyStatement(sid="CreateTheGroups", actions=["logs:CreateLogGroup"], resources=groups)
-        )
-        # CDK's LogRetention grants the retention calls on "*": this role may make them for these two
-        # groups only (TrainingJobs, and the custom resource's own function's).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="RetentionOfTheseGroupsOnly",
-                effect=iam.Effect.DENY,
-                actions=["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"],
-                not_resources=groups,
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="OwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="/aws/lambda/*:log-stream:*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            )
-        )
-        return logs.LogRetention(
-            self,
-            "TrainingJobsLogRetention",
-            log_group_name=TRAINING_JOBS_LOG_GROUP,
-            retention=retention,
-            removal_policy=RemovalPolicy.RETAIN,
-            role=role,
-        )
 
     # --- state machine ------------------------------------------------------------------------
 
