@@ -6,8 +6,14 @@ timeout) is reported back (``batchItemFailures``) and retried by SQS up to the q
 maxReceiveCount, then lands in the DLQ. A record that can never succeed (a corrupt or unsupported
 file, an unsafe name, a limit, a video too long to finish before the timeout:
 :attr:`voice.errors.VoiceError.permanent`) is acknowledged once its failure record
-``videos/failed/...`` is written. The exact object version the event names is
-processed, so a later upload under the same name never replaces it.
+``videos/failed/...`` is written — only then: a record that cannot be written is retried. The
+exact object version the event names is processed, so a later upload under the same name never
+replaces it; a version ``voice cloud reprocess`` wrote is processed even if its session is
+complete. An event of another bucket is acknowledged without a word.
+
+Whatever stops a run, the upload gets a record (:mod:`voice.aws.stop_guard`): the last delivery
+writes a provisional one before it starts (a kill for the memory leaves it), and a watchdog
+records the timeout shortly before the deadline.
 
 A video longer than ``settings.segment_above_s`` (or too long for the time left) starts an
 execution of the long-video state machine instead and is acknowledged
