@@ -206,6 +206,7 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
 
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"\x00" * 2048)
+    aws["s3"].put_bucket_versioning(Bucket=VIDEOS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "upload", str(video), "--patient", "ann", "--json"])
@@ -214,6 +215,17 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
     # With the stack's key from its DataKeyArn output: the buckets refuse anything else.
     head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="ann/clip.mp4")
     assert head["SSEKMSKeyId"] == aws["key_arn"]
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "reprocess", "ann", "clip.mp4", "--json"])
+    assert code == 0, out.getvalue()
+    asked = json.loads(out.getvalue())
+    assert asked["key"] == "ann/clip.mp4"
+    assert asked["version"] != asked["replaces"]
+    head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="ann/clip.mp4")
+    assert head["VersionId"] == asked["version"]
+    assert "voice-reprocess" in head["Metadata"]
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
