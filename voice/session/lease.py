@@ -7,7 +7,8 @@ and could then die, leaving the first run's metadata beside a session without sa
 first output is written, :func:`session_lease` takes ``videos/work/leases/<patient>/<session>.json``
 — ``{"owner", "expires_at"}`` written with ``If-None-Match`` (no lease yet) or ``If-Match`` (the
 lease read, expired or released) — so only one run holds it; it expires after ``hold_s`` (a run
-killed while writing holds nobody up for longer) and is released when the outputs are written.
+killed while writing holds nobody up for longer) and is released when the outputs are written
+(``{"owner": "", "expires_at": 0}``: the file stays, a work file that expires on AWS).
 
 A run that finds the lease held waits for it (up to ``wait_s``), then gives up with
 :class:`SessionBusyError`, which is retried (a queue redelivers, a state machine retries the step).
@@ -72,7 +73,8 @@ def _release(store: Store, key: str, owner: str) -> None:
         found = store.read_versioned(VIDEOS, key)
         held = _Held.read(found)
         if found is not None and held is not None and held.owner == owner:
-            store.write_if(VIDEOS, key, json_bytes({"owner": owner, "expires_at": 0}), etag=found.etag)
+            # Always the same bytes: a forced re-run leaves the data folder byte-identical.
+            store.write_if(VIDEOS, key, json_bytes({"owner": "", "expires_at": 0}), etag=found.etag)
     except StorageError as exc:  # it expires on its own
         log.warning("could not release a session lease (%s)", type(exc).__name__)
 
