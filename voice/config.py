@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     segment_link_s: float = Field(
         1.0, gt=0, description="Seconds of pose each segment also runs before and after its own frames."
     )
+    session_lease_s: float = Field(
+        900.0,
+        gt=0,
+        description="How long a run may hold a session's lease while it writes the outputs "
+        "(voice.session.lease); a run killed meanwhile holds the next one up at most this long.",
+    )
     workers: int = Field(
         0, ge=0, description="Worker processes of `voice process` (0: the cores, as memory permits)."
     )
@@ -163,9 +169,20 @@ class Settings(BaseSettings):
     # --- cloud ---------------------------------------------------------------------------
     stack_name: str = "VoiceStack"
     history_table: str = ""
+    gate_lock_s: float = Field(
+        10200.0,
+        gt=0,
+        description="How long a training run may hold a patient's lock at most: the training state "
+        "machine's timeout (stack output GateLockSeconds; 10,200 s with the default stack).",
+    )
     state_machine_arn: str = ""
     long_video_state_machine_arn: str = ""
     ref_secret_arn: str = Field("", description="Secret holding the key of the patient references.")
+    data_key_arn: str = Field(
+        "",
+        description="The stack's data key (stack output DataKeyArn): every write to the buckets is "
+        "encrypted with it (SSE-KMS); the buckets refuse writes that are not.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,8 @@ __all__ = [
     "PATIENTS",
     "RESERVED",
     "VIDEOS",
+    "WORK",
+    "WORK_DAYS",
     "Upload",
     "analysis_key",
     "annotated_prefix",
@@ -52,11 +54,14 @@ __all__ = [
     "segments_prefix",
     "session_id",
     "session_index_key",
+    "session_lease_key",
     "session_ref",
     "sessions_prefix",
     "sha256_file",
     "slug",
     "srt_key",
+    "training_prefix",
+    "training_stage_prefix",
     "upload_key",
     "validate_name",
     "vtt_key",
@@ -64,9 +69,14 @@ __all__ = [
 
 VIDEOS = "videos"
 PATIENTS = "patients"
+#: The top-level prefix of work files (both buckets): intermediate files of long videos, the
+#: sessions' leases, a training run's staged samples. Never an upload (the upload rule drops it),
+#: never a patient; on AWS it expires after :data:`WORK_DAYS` days.
+WORK = "work"
+WORK_DAYS = 14
 
 #: Top-level names the layout uses itself; no patient may be called this.
-RESERVED = frozenset({"annotated", "failed", "models", ".sessions"})
+RESERVED = frozenset({"annotated", "failed", "models", ".sessions", WORK})
 
 #: C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and
 #: marks, zero-width characters and the BOM: invisible or reordering characters have no place in a key.
@@ -229,8 +239,14 @@ def pose_key(patient: str, session: str, index: int, time_s: float, emotion: str
 
 def segments_prefix(patient: str, session: str) -> str:
     """The intermediate files of a video processed in segments (:mod:`voice.segments.workspace`): plan,
-    each segment's poses and annotated part, the audio; deleted once the session is complete."""
-    return f"annotated/{patient}/segments/{session}/"
+    each segment's poses and annotated part, the audio; deleted once the session is complete, kept
+    for a retry after a failure (work files: they expire after :data:`WORK_DAYS` days on AWS)."""
+    return f"{WORK}/segments/{patient}/{session}/"
+
+
+def session_lease_key(patient: str, session: str) -> str:
+    """The lease of a session's outputs (:mod:`voice.session.lease`), in the videos bucket."""
+    return f"{WORK}/leases/{patient}/{session}.json"
 
 
 def segment_work_key(patient: str, session: str, plan_id: str, name: str) -> str:
@@ -317,6 +333,17 @@ def latest_model_key(patient: str) -> str:
 def model_artifact_key(patient: str, run_id: str, name: str) -> str:
     """One file of a training run, e.g. ``models/<patient>/<run-id>/model.skops``."""
     return f"models/{patient}/{run_id}/{name}"
+
+
+def training_prefix(patient_ref: str) -> str:
+    """Every training run's staged data of one patient (:func:`training_stage_prefix`)."""
+    return f"{WORK}/training/{patient_ref}/"
+
+
+def training_stage_prefix(patient_ref: str, stage: str) -> str:
+    """A training run's staged samples and output, in the patients bucket: named by the patient's
+    keyed reference (a SageMaker job's URIs are readable without the stack's key)."""
+    return f"{training_prefix(patient_ref)}{stage}/"
 
 
 def patient_prefix(patient: str) -> str:
