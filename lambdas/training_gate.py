@@ -20,7 +20,7 @@ from lambdas.handler_errors import clean_errors
 from voice.aws import clients
 from voice.aws.history import RECHECK_DETAIL_TYPE, TRAINING_EVENT_SOURCE, Gate
 from voice.errors import InvalidNameError
-from voice.layout import decode_event_key, validate_name
+from voice.layout import decode_event_key, stored_name
 
 __all__ = ["handler", "patient_from_event", "patient_from_key"]
 
@@ -38,14 +38,14 @@ def patient_from_key(raw_key: str) -> str:
     patient, sep, _rest = key.partition("/")
     if not sep:
         raise InvalidNameError("the key has no '<patient>/' prefix.")
-    return validate_name(patient, what="patient name")
+    return stored_name(patient, what="patient name")
 
 
 def patient_from_event(event: dict[str, Any]) -> str:
     """The patient of a session-index event or of the state machine's recheck event."""
     if event.get("source") == TRAINING_EVENT_SOURCE and event.get("detail-type") == RECHECK_DETAIL_TYPE:
         detail = _RecheckDetail.model_validate(event["detail"])
-        return validate_name(detail.patient, what="patient name")
+        return stored_name(detail.patient, what="patient name")
     parsed = S3EventNotificationEventBridgeModel.model_validate(event)
     return patient_from_key(parsed.detail.object.key)
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus
 
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 from voice.errors import InvalidNameError, UnsupportedFormatError
+from voice.names import refused_characters, warn_if_refused
 
 __all__ = [
     "PATIENTS",
@@ -51,6 +52,7 @@ __all__ = [
     "sessions_prefix",
     "sha256_file",
     "slug",
+    "stored_name",
     "upload_key",
     "validate_name",
     "vtt_key",
@@ -64,6 +66,7 @@ RESERVED = frozenset({"annotated", "failed", "models", ".sessions"})
 
 #: C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and
 #: marks, zero-width characters and the BOM: invisible or reordering characters have no place in a key.
+#: (Refused since names were first checked: no stored name holds one.)
 _UNSAFE_CHARS = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f"
     "\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
@@ -79,7 +82,21 @@ def normalize_name(name: str) -> str:
 
 
 def validate_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`."""
+    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`.
+
+    New names (uploads) also keep the rules of :func:`voice.names.refused_characters`.
+    """
+    name = stored_name(name, what=what, warn=False)
+    refused = refused_characters(name)
+    if refused:
+        raise InvalidNameError(f"{what} contains {refused}; remove them.")
+    return name
+
+
+def stored_name(name: str, *, what: str = "name", warn: bool = True) -> str:
+    """``name`` (NFC) if it is one safe path segment by the rules stored names were made under,
+    else :class:`InvalidNameError`. For names already in storage (training, reports, models): one
+    that breaks only the rules new uploads keep stays readable under its keys, with a warning."""
     if not name or not name.strip():
         raise InvalidNameError(f"{what} is empty; give a non-empty {what}.")
     if _UNSAFE_CHARS.search(name):
@@ -100,6 +117,8 @@ def validate_name(name: str, *, what: str = "name") -> str:
         raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
     if len(name.encode()) > 200:
         raise InvalidNameError(f"{what} is longer than 200 bytes; shorten it.")
+    if warn:
+        warn_if_refused(name, what=what)
     return name
 
 

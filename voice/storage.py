@@ -94,10 +94,18 @@ class LocalStore:
         self.root = Path(root)
 
     def path(self, bucket: str, key: str) -> Path:
+        """Where ``key`` lives; a key that would resolve outside ``<root>/<bucket>`` (an absolute
+        key, ``..``, a drive such as ``C:`` on Windows, a symlink out of the folder) is refused."""
         check_bucket(bucket)
         if key.startswith("/") or ".." in key.split("/"):
             raise StorageError(f"unsafe key {key!r}.")
-        return self.root / bucket / key
+        return self._inside(bucket, self.root / bucket / key)
+
+    def _inside(self, bucket: str, path: Path) -> Path:
+        base = (self.root / bucket).resolve()
+        if not path.resolve().is_relative_to(base):
+            raise StorageError(f"a key of {bucket} resolves outside the data directory; refused.")
+        return path
 
     def read(self, bucket: str, key: str) -> bytes:
         try:
@@ -139,7 +147,7 @@ class LocalStore:
             return
         # Walk only the deepest directory the prefix names, then filter by the rest.
         head = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        start = base / head if head else base
+        start = self._inside(bucket, base / head) if head else base
         if not start.exists():
             return
         found: list[ObjectInfo] = []

@@ -34,7 +34,7 @@ def promote_training_output(
 ) -> dict[str, Any]:
     """Unpack a SageMaker job's ``model.tar.gz`` (and its ``output.tar.gz`` beside it) into the run
     layout and promote the run if it beats the baseline (see :func:`store_run`)."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     if not model_key.startswith(layout.models_prefix(patient)):
         raise ModelError("the training output is not under this patient's models/ prefix; not promoted.")
     files = run_files(store.read(layout.PATIENTS, model_key))
