@@ -175,7 +175,7 @@ def _encode(
         encoding=Encoding(settings.x264_preset, settings.x264_crf),
         video_only=True,
     ) as writer:
-        drawer = Drawer(writer, _jpg_sink(found))
+        drawer = Drawer(writer, _jpg_sink(found), blur=settings.blur_bystanders)
         owned = range(job.segment.first, job.segment.stop)
         try:
             fed = feed(frames, drawer, samples, timeline, (keys, owned.__contains__))
