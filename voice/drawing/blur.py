@@ -23,14 +23,15 @@ bystanders").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from voice.pose.body25 import Person, PoseFrame
 
-__all__ = ["CELLS_ACROSS", "FaceBox", "blur_bystanders", "face_box", "faces_between"]
+__all__ = ["CELLS_ACROSS", "FaceBlur", "FaceBox", "face_box", "faces_between"]
 
 #: BODY_25 head points (Nose, REye, LEye, REar, LEar) and the shoulders (RShoulder, LShoulder).
 HEAD = (0, 15, 16, 17, 18)
@@ -53,17 +54,17 @@ class FaceBox:
     y1: float
 
     def lerp(self, other: FaceBox, f: float) -> FaceBox:
-        a, b = np.array(self.corners), np.array(other.corners)
-        return FaceBox(*(a + (b - a) * f))
-
-    @property
-    def corners(self) -> tuple[float, float, float, float]:
-        return self.x0, self.y0, self.x1, self.y1
+        return FaceBox(
+            self.x0 + (other.x0 - self.x0) * f,
+            self.y0 + (other.y0 - self.y0) * f,
+            self.x1 + (other.x1 - self.x1) * f,
+            self.y1 + (other.y1 - self.y1) * f,
+        )
 
     def pixels(self, sx: float, sy: float, width: int, height: int) -> tuple[int, int, int, int] | None:
         """The box scaled by (``sx``, ``sy``), grown to whole pixels and clipped to the frame."""
-        x0, x1 = max(0, int(np.floor(self.x0 * sx))), min(width, int(np.ceil(self.x1 * sx)))
-        y0, y1 = max(0, int(np.floor(self.y0 * sy))), min(height, int(np.ceil(self.y1 * sy)))
+        x0, x1 = max(0, math.floor(self.x0 * sx)), min(width, math.ceil(self.x1 * sx))
+        y0, y1 = max(0, math.floor(self.y0 * sy)), min(height, math.ceil(self.y1 * sy))
         return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
@@ -117,13 +118,23 @@ def _boxes(people: Iterable[Person]) -> dict[int, FaceBox]:
     return {pid: box for pid, box in found.items() if box is not None}
 
 
-def faces_between(before: PoseFrame | None, after: PoseFrame | None, time_s: float) -> dict[int, FaceBox]:
+def _boxes_of(pose: PoseFrame) -> dict[int, FaceBox]:
+    return _boxes(pose.people)
+
+
+def faces_between(
+    before: PoseFrame | None,
+    after: PoseFrame | None,
+    time_s: float,
+    boxes_of: Callable[[PoseFrame], dict[int, FaceBox]] = _boxes_of,
+) -> dict[int, FaceBox]:
     """Everyone's face box at ``time_s`` from the samples around it, by track id: interpolated for
-    a person in both, the one sample's box for a person in only one."""
-    a = _boxes(before.people) if before is not None else {}
-    b = _boxes(after.people) if after is not None else {}
+    a person in both, the one sample's box for a person in only one (``boxes_of``: a sample's
+    boxes, by track id)."""
+    a = boxes_of(before) if before is not None else {}
+    b = boxes_of(after) if after is not None else {}
     if before is None or after is None:
-        return a or b
+        return dict(a or b)
     span = after.time_s - before.time_s
     f = 0.0 if span <= 0 else min(1.0, max(0.0, (time_s - before.time_s) / span))
     return {pid: a[pid].lerp(b[pid], f) if pid in a and pid in b else a.get(pid) or b[pid] for pid in a | b}
@@ -140,30 +151,57 @@ def _blurred(patch: np.ndarray) -> np.ndarray:
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def blur_bystanders(
-    bgr: np.ndarray, samples: tuple[PoseFrame | None, PoseFrame | None], time_s: float, patient_id: int | None
+class FaceBlur:
+    """Blurs the bystanders' faces of frame after frame (:meth:`__call__`); the boxes of each pose
+    sample are found once, not on each of the frames it brackets."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[PoseFrame, dict[int, FaceBox]]] = {}
+
+    def _boxes_of(self, pose: PoseFrame) -> dict[int, FaceBox]:
+        known = self._known.get(id(pose))
+        if known is not None and known[0] is pose:
+            return known[1]
+        if len(self._known) >= 4:  # only the samples around the frames being drawn are asked for
+            self._known.clear()
+        boxes = _boxes(pose.people)
+        self._known[id(pose)] = (pose, boxes)  # the pose is held, so its id is not reused meanwhile
+        return boxes
+
+    def __call__(
+        self,
+        bgr: np.ndarray,
+        samples: tuple[PoseFrame | None, PoseFrame | None],
+        time_s: float,
+        patient_id: int | None,
+    ) -> None:
+        """Blur, in place, the face of everyone but the patient (``patient_id``; None: nobody is
+        the patient yet) on the frame at ``time_s``, between the pose ``samples`` (before, after)."""
+        before, after = samples
+        ref = before or after
+        if ref is None or not ref.width or not ref.height:
+            return
+        boxes = faces_between(before, after, time_s, self._boxes_of)
+        if not boxes or (len(boxes) == 1 and patient_id in boxes):
+            return
+        height, width = bgr.shape[:2]
+        sx, sy = width / ref.width, height / ref.height
+        patient = boxes.pop(patient_id) if patient_id in boxes else None
+        keep = patient.pixels(sx, sy, width, height) if patient is not None else None
+        for box in boxes.values():
+            region = box.pixels(sx, sy, width, height)
+            if region is not None:
+                _blur_region(bgr, region, keep)
+
+
+def _blur_region(
+    bgr: np.ndarray, region: tuple[int, int, int, int], keep: tuple[int, int, int, int] | None
 ) -> None:
-    """Blur, in place, the face of everyone but the patient (``patient_id``; None: nobody is the
-    patient yet) on the frame at ``time_s``, between the pose ``samples`` (before, after) around it."""
-    before, after = samples
-    ref = before or after
-    if ref is None or not ref.width or not ref.height:
-        return
-    boxes = faces_between(before, after, time_s)
-    if not boxes or (len(boxes) == 1 and patient_id in boxes):
-        return
-    height, width = bgr.shape[:2]
-    sx, sy = width / ref.width, height / ref.height
-    patient = boxes.pop(patient_id) if patient_id in boxes else None
-    keep = patient.pixels(sx, sy, width, height) if patient is not None else None
-    for box in boxes.values():
-        region = box.pixels(sx, sy, width, height)
-        if region is None:
-            continue
-        x0, y0, x1, y1 = region
-        blurred = _blurred(bgr[y0:y1, x0:x1])
-        if keep is not None:  # the patient's face is never blurred, even under a bystander's box
-            kx0, ky0, kx1, ky1 = max(x0, keep[0]), max(y0, keep[1]), min(x1, keep[2]), min(y1, keep[3])
-            if kx0 < kx1 and ky0 < ky1:
-                blurred[ky0 - y0 : ky1 - y0, kx0 - x0 : kx1 - x0] = bgr[ky0:ky1, kx0:kx1]
-        bgr[y0:y1, x0:x1] = blurred
+    """Blur ``region`` of ``bgr`` in place, all but where it overlaps ``keep`` (the patient's face)."""
+    x0, y0, x1, y1 = region
+    blurred = _blurred(bgr[y0:y1, x0:x1])
+    if keep is not None:
+        kx0, ky0, kx1, ky1 = max(x0, keep[0]), max(y0, keep[1]), min(x1, keep[2]), min(y1, keep[3])
+        if kx0 < kx1 and ky0 < ky1:
+            blurred[ky0 - y0 : ky1 - y0, kx0 - x0 : kx1 - x0] = bgr[ky0:ky1, kx0:kx1]
+    bgr[y0:y1, x0:x1] = blurred

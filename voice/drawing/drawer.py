@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice.drawing.blur import blur_bystanders
+from voice.drawing.blur import FaceBlur
 from voice.drawing.interpolation import Lookahead
 from voice.drawing.overlay import Overlay, draw_overlay
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, overlay_at
@@ -70,7 +70,7 @@ class Drawer:
     def __init__(self, writer: H264Writer | None, on_key_frame: KeyFrameSink, *, blur: bool = False) -> None:
         self._writer = writer
         self._on_key_frame = on_key_frame
-        self._blur = blur  # bystanders' faces (voice.drawing.blur), before the overlay
+        self._blur = FaceBlur() if blur else None  # bystanders' faces, before the overlay
         self._lookahead: Lookahead[_DrawItem] = Lookahead()
         self._queue: queue.Queue[tuple[_DrawItem, PoseFrame | None] | None] = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
@@ -100,8 +100,8 @@ class Drawer:
         frame, overlay, key = item
         if not frame.shown and key is None:
             return
-        if self._blur and pose is not None:
-            blur_bystanders(frame.bgr, samples, frame.time_s, pose.patient_id)
+        if self._blur is not None and pose is not None:
+            self._blur(frame.bgr, samples, frame.time_s, pose.patient_id)
         drawn = draw_overlay(frame.bgr, pose, overlay)
         if frame.shown and self._writer is not None:
             self._writer.write(drawn)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.support.synthetic import standing
-from voice.drawing.blur import CELLS_ACROSS, FaceBox, blur_bystanders, face_box, faces_between
+from voice.drawing.blur import CELLS_ACROSS, FaceBlur, FaceBox, face_box, faces_between
 from voice.pose.body25 import Person, PoseFrame
 
 WIDTH, HEIGHT = 640, 480
@@ -92,7 +92,7 @@ def test_a_bystanders_face_loses_its_detail_and_the_patients_is_untouched() -> N
     patient, bystander = standing(200.0, 200.0, shoulder=100.0), standing(450.0, 200.0, shoulder=100.0)
     pose = _frame(1.0, {0: patient, 1: bystander}, 0)
     original, frame = _texture(), _texture()
-    blur_bystanders(frame, (pose, pose), 1.0, 0)
+    FaceBlur()(frame, (pose, pose), 1.0, 0)
     mine, theirs = _region(face_box(patient)), _region(face_box(bystander))
     np.testing.assert_array_equal(frame[mine], original[mine])
     assert _detail(frame[theirs]) < 0.01 * _detail(original[theirs])
@@ -107,7 +107,7 @@ def test_the_blurred_face_keeps_only_a_few_samples_across() -> None:
     bystander = standing(450.0, 200.0, shoulder=100.0)
     pose = _frame(1.0, {1: bystander}, None)
     frame = _texture()
-    blur_bystanders(frame, (pose, None), 1.0, None)
+    FaceBlur()(frame, (pose, None), 1.0, None)
     face = frame[_region(face_box(bystander))].astype(np.float64)
     import cv2
 
@@ -124,7 +124,7 @@ def test_with_no_patient_chosen_everyone_is_blurred() -> None:
     people = {0: standing(200.0, 200.0, shoulder=100.0), 1: standing(450.0, 200.0, shoulder=100.0)}
     pose = _frame(1.0, people, None)
     original, frame = _texture(), _texture()
-    blur_bystanders(frame, (pose, pose), 1.0, None)
+    FaceBlur()(frame, (pose, pose), 1.0, None)
     for kp in people.values():
         region = _region(face_box(kp))
         assert _detail(frame[region]) < 0.01 * _detail(original[region])
@@ -134,7 +134,7 @@ def test_the_patients_face_is_spared_under_an_overlapping_bystander_box() -> Non
     patient, bystander = standing(300.0, 200.0, shoulder=100.0), standing(360.0, 210.0, shoulder=100.0)
     pose = _frame(1.0, {0: patient, 1: bystander}, 0)
     original, frame = _texture(), _texture()
-    blur_bystanders(frame, (pose, pose), 1.0, 0)
+    FaceBlur()(frame, (pose, pose), 1.0, 0)
     mine = _region(face_box(patient))
     np.testing.assert_array_equal(frame[mine], original[mine])
     theirs = _region(face_box(bystander))
@@ -147,7 +147,7 @@ def test_boxes_follow_the_frame_size_when_it_is_smaller_than_the_source() -> Non
     pose = _frame(1.0, {1: bystander}, 0)
     small = _texture()[::2, ::2].copy()
     original = small.copy()
-    blur_bystanders(small, (pose, pose), 1.0, 0)
+    FaceBlur()(small, (pose, pose), 1.0, 0)
     box = face_box(bystander)
     assert box is not None
     x0, y0, x1, y1 = box.pixels(0.5, 0.5, WIDTH // 2, HEIGHT // 2) or (0, 0, 0, 0)
@@ -160,5 +160,5 @@ def test_boxes_follow_the_frame_size_when_it_is_smaller_than_the_source() -> Non
 def test_only_the_patient_in_view_changes_nothing() -> None:
     pose = _frame(1.0, {0: standing(300.0, 200.0)}, 0)
     frame = _texture()
-    blur_bystanders(frame, (pose, pose), 1.0, 0)
+    FaceBlur()(frame, (pose, pose), 1.0, 0)
     np.testing.assert_array_equal(frame, _texture())
