@@ -52,7 +52,7 @@ def analyze(
     from voice.model.registry import last_run_at
 
     run = event.input
-    patient = layout.validate_name(run.patient, what="patient name")
+    patient = layout.stored_name(run.patient, what="patient name")
     settings = get_settings()
     listing = [obj.key for obj in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     decision = gate.decide(

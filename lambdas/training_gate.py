@@ -22,7 +22,7 @@ from lambdas.handler_errors import clean_errors
 from voice.aws import clients
 from voice.aws.history import RECHECK_DETAIL_TYPE, TRAINING_EVENT_SOURCE, Gate, GateResult
 from voice.errors import InvalidNameError
-from voice.layout import PATIENTS, decode_event_key, validate_name
+from voice.layout import PATIENTS, decode_event_key, stored_name
 
 __all__ = ["handler", "patient_from_event", "patient_from_key"]
 
@@ -40,7 +40,7 @@ def patient_from_key(raw_key: str) -> str:
     patient, sep, _rest = key.partition("/")
     if not sep:
         raise InvalidNameError("the key has no '<patient>/' prefix.")
-    return validate_name(patient, what="patient name")
+    return stored_name(patient, what="patient name")
 
 
 def patient_from_event(event: dict[str, Any], env: GateEnv) -> str | None:
@@ -59,7 +59,7 @@ def patient_from_event(event: dict[str, Any], env: GateEnv) -> str | None:
 
 def _is_patient(name: str) -> bool:
     try:
-        validate_name(name, what="patient name")
+        stored_name(name, what="patient name", warn=False)
     except InvalidNameError:
         return False  # models/, work/, ...
     return True

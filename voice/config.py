@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     annotate_max_short_side: int = Field(
         720, ge=64, description="The annotated video is downscaled so its short side is at most this."
     )
+    blur_bystanders: bool = Field(
+        True,
+        description="Blur the face of everyone but the patient in the review copy and key frames "
+        "(docs/people.md, 'Bystanders'); 0 turns it off.",
+    )
     decode_skip_nonref: bool = Field(
         True,
         description="When the annotated video drops frames, the decoder skips the dropped ones that no "

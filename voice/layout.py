@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote_plus
 
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 from voice.errors import InvalidNameError, UnsupportedFormatError
+from voice.names import normalize_name, path_segment, refused_characters, slug, warn_if_refused
 
 __all__ = [
     "PATIENTS",
@@ -60,6 +60,7 @@ __all__ = [
     "sha256_file",
     "slug",
     "srt_key",
+    "stored_name",
     "training_prefix",
     "training_stage_prefix",
     "upload_key",
@@ -78,52 +79,27 @@ WORK_DAYS = 14
 #: Top-level names the layout uses itself; no patient may be called this.
 RESERVED = frozenset({"annotated", "failed", "models", ".sessions", WORK})
 
-#: C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and
-#: marks, zero-width characters and the BOM: invisible or reordering characters have no place in a key.
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f"
-    "\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
-)
-#: Names Windows reserves (with or without an extension): a local data folder must be portable.
-_WINDOWS_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def normalize_name(name: str) -> str:
-    """Names are compared and stored in Unicode NFC: "José" typed two ways is one patient."""
-    return unicodedata.normalize("NFC", name)
-
 
 def validate_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`."""
-    if not name or not name.strip():
-        raise InvalidNameError(f"{what} is empty; give a non-empty {what}.")
-    if _UNSAFE_CHARS.search(name):
-        raise InvalidNameError(
-            f"{what} contains control, invisible or text-direction characters (or bytes that are not "
-            "UTF-8); remove them."
-        )
-    name = normalize_name(name)
-    if "/" in name or "\\" in name:
-        raise InvalidNameError(f"{what} must be a single path segment (no '/' or '\\').")
-    if name in {".", ".."}:
-        raise InvalidNameError(f"{what} must not be '.' or '..'.")
-    if name != name.rstrip(". "):
-        raise InvalidNameError(f"{what} must not end with a dot or a space.")
-    if _WINDOWS_RESERVED.match(name):
-        raise InvalidNameError(f"{what} {name!r} is a reserved device name on Windows; choose another.")
-    if name.lower() in RESERVED:
-        raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
-    if len(name.encode()) > 200:
-        raise InvalidNameError(f"{what} is longer than 200 bytes; shorten it.")
+    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`.
+
+    New names (uploads) also keep the rules of :func:`voice.names.refused_characters`.
+    """
+    name = stored_name(name, what=what, warn=False)
+    refused = refused_characters(name)
+    if refused:
+        raise InvalidNameError(f"{what} contains {refused}; remove them.")
     return name
 
 
-def slug(text: str, *, max_len: int = 40) -> str:
-    """ASCII, lower-case, dash-separated; never empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    s = _SLUG.sub("-", ascii_text.lower()).strip("-")[:max_len].strip("-")
-    return s or "video"
+def stored_name(name: str, *, what: str = "name", warn: bool = True) -> str:
+    """``name`` (NFC) if it is one safe path segment by the rules stored names were made under,
+    else :class:`InvalidNameError`. For names already in storage (training, reports, models): one
+    that breaks only the rules new uploads keep stays readable under its keys, with a warning."""
+    name = path_segment(name, what=what, reserved=RESERVED)
+    if warn:
+        warn_if_refused(name, what=what)
+    return name
 
 
 def session_id(file_name: str, sha256_hex: str) -> str:

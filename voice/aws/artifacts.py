@@ -35,7 +35,7 @@ def promote_training_output(
     """Unpack a SageMaker job's ``model.tar.gz`` (and its ``output.tar.gz`` beside it), written below
     the patient's staging prefix ``work/training/<ref>/`` (:mod:`voice.aws.training_stage`), into the
     run layout and promote the run if it beats the baseline (see :func:`store_run`)."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     staged = layout.training_prefix(ref)
     if not ref or not model_key.startswith(staged) or "/output/" not in model_key[len(staged) :]:
         raise ModelError("the training output is not in this patient's staging output; not promoted.")

@@ -44,7 +44,7 @@ ProgressCallback = Callable[[int], None]
 def start_training(patient: str, *, gate: Gate, ref: str, force: bool = False) -> dict[str, Any]:
     """Start one training execution under the patient's lock (the gate's: never two runs of one
     patient at once); :class:`~voice.aws.history.TrainingBusyError` while another run holds it."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     started = gate.start_manual(patient, ref=ref, force=force)
     return {
         "patient": patient,
@@ -95,7 +95,7 @@ def status(
 
     The history table knows patients by reference only (``docs/cloud.md``, "Where PHI lives").
     """
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     long_arn = names.long_video_state_machine_arn
     long_videos = _executions(sfn, long_arn, ref, LONG_VIDEOS_LISTED) if long_arn else []
     return {
@@ -110,7 +110,7 @@ def status(
 
 def download_model(patient: str, dest_dir: str | Path, *, s3: S3Client, bucket: str) -> dict[str, Any]:
     """Download the promoted run (``latest.json`` → ``models/<patient>/<run-id>/``) into ``dest_dir``."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     latest_key = layout.latest_model_key(patient)
     try:
         pointer = json.loads(s3.get_object(Bucket=bucket, Key=latest_key)["Body"].read())
@@ -181,7 +181,7 @@ def _run_command(args: Any, session: Session, names: CloudNames) -> dict[str, An
         return start_training(
             args.patient,
             gate=gate,
-            ref=refs.ref(layout.validate_name(args.patient, what="patient name")),
+            ref=refs.ref(layout.stored_name(args.patient, what="patient name", warn=False)),
             force=bool(getattr(args, "force", False)),
         )
     if command == "reprocess":
@@ -198,7 +198,7 @@ def _run_command(args: Any, session: Session, names: CloudNames) -> dict[str, An
             ddb=session.client("dynamodb"),
             sfn=session.client("stepfunctions"),
             names=names,
-            ref=refs.ref(layout.validate_name(args.patient, what="patient name")),
+            ref=refs.ref(layout.stored_name(args.patient, what="patient name", warn=False)),
         )
     if command == "download-model":
         return download_model(args.patient, args.dest, s3=session.client("s3"), bucket=names.patients_bucket)

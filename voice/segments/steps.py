@@ -120,7 +120,7 @@ def make_plan(run: Run, found: Prepared, *, version: str | None, force: bool) ->
         if found.info.has_audio:
             with tempfile.TemporaryDirectory(prefix="voice-audio-") as tmp:
                 audio = Path(tmp) / "audio.m4a"
-                encode_audio(run.source, audio)
+                encode_audio(run.source, audio, until_s=found.info.decode_until_s)
                 run.store.upload(VIDEOS, ws.audio, audio, content_type="audio/mp4")
         run.store.write(VIDEOS, ws.plan, doc.to_json(), content_type="application/json")
     return doc
