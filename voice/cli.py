@@ -18,6 +18,7 @@ from voice.model.predict import predict_file
 from voice.model.report import write_report
 from voice.model.training import train_patient
 from voice.people.pin import PersonPin, PersonPinError
+from voice.review.commands import add_review_parser
 from voice.run.batch import process_files
 from voice.run.demo import run_demo
 from voice.segments.local_pool import default_workers
@@ -223,12 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     add_labels_parser(sub, common)
-
-    p = sub.add_parser("review", parents=[common], help="review sessions in the browser (prints its URL)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free one)")
-    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1 only)")
-    p.set_defaults(func=cmd_review)
     sub.choices["labels"].set_defaults(func=cmd_labels)
+    add_review_parser(sub, common, cmd_review)
 
     cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
     csub = cloud.add_subparsers(dest="cloud_command", required=True)

@@ -14,12 +14,11 @@ from typing import TextIO
 
 from voice.config import Settings
 from voice.review.app import create_app
+from voice.review.commands import DEFAULT_PORT
 from voice.review.security import Secrets
 from voice.storage import Store
 
 __all__ = ["DEFAULT_PORT", "bind", "is_loopback", "serve"]
-
-DEFAULT_PORT = 8765
 
 
 def is_loopback(host: str) -> bool:
