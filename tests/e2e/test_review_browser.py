@@ -91,7 +91,10 @@ def page(browser: Any, server: dict[str, Any]) -> Iterator[Any]:
 
 def _open(tab: Any, server: dict[str, Any], query: str = "") -> None:
     tab.goto(f"{server['base']}/#/p/{PATIENT}/s/{server['garden']}{query}")
-    tab.wait_for_function(_fn("window.voiceReview && player.readyState >= 1"))
+    try:
+        tab.wait_for_function(_fn("window.voiceReview && player.readyState >= 1"), timeout=90000)
+    except playwright_api.TimeoutError:
+        pytest.fail(f"the session page did not open: {tab.inner_text('body')[:500]}")
 
 
 def _fn(expression: str) -> str:

@@ -42,6 +42,7 @@
   }
 
   function route() {
+    if (current && current.video) { current.video.pause(); current.video.removeAttribute("src"); current.video.load(); }
     const hash = location.hash.replace(/^#/, "") || "/";
     const [path, query] = hash.split("?");
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -107,9 +108,10 @@
       "Patient: person #" + pt.id + " (" + pt.rule + (pt.pin ? ", pinned at " + pt.pin.x + "," + pt.pin.y + " @ " + pt.pin.t + " s" : "") + ")");
     const progress = el("div", { id: "progress", hidden: "" });
     const pick = el("button", { id: "pick-patient", type: "button" }, "This is the patient…");
+    const clock = el("span", { id: "clock", class: "muted" }, "0:00");
     const toolbar = el("div", { class: "toolbar" },
       el("button", { type: "button", id: "play", onclick: () => (video.paused ? video.play() : video.pause()) }, "Play / pause"),
-      el("span", { id: "clock", class: "muted" }, "0:00"), pick);
+      clock, pick);
     view.replaceChildren(el("div", { class: "session-top" },
       el("div", {}, player, toolbar, patientLine, progress),
       el("div", { class: "side" }, details, el("p", { class: "keys" },
@@ -120,7 +122,7 @@
     current = state;
     state.timeline = new window.VoiceTimeline.Timeline(canvas, video, data, { onSelect: () => renderPanel(state, details) });
     window.voiceReview = state;
-    video.addEventListener("timeupdate", () => { document.getElementById("clock").textContent = fmt(video.currentTime) + " / " + fmt(data.video.duration_s); });
+    video.addEventListener("timeupdate", () => { clock.textContent = fmt(video.currentTime) + " / " + fmt(data.video.duration_s); });
     const t = parseFloat(params.get("t"));
     if (isFinite(t)) video.addEventListener("loadedmetadata", () => { video.currentTime = t; }, { once: true });
     pick.addEventListener("click", () => startPick(state, player, overlay));
@@ -187,7 +189,9 @@
   }
 
   async function reload(state) {
+    if (current !== state) return; // the page moved on meanwhile
     state.data = await api(state.base);
+    if (current !== state) return;
     state.timeline.setData(state.data);
     if (state.timeline.range) state.timeline.range = null;
     renderPanel(state, document.getElementById("label-panel"));
