@@ -7,7 +7,9 @@
   const notice = document.getElementById("notice");
   const author = document.getElementById("author");
   const EMOTIONS = ["happiness", "sadness", "anger", "surprise", "neutral"];
-  let csrf = null, current = null;
+  let csrf = null, current = null, routeSeq = 0;
+  // A view whose data came back after the person moved on draws nothing (the newest route wins).
+  const stale = (seq) => seq !== routeSeq;
 
   author.value = localStorage.getItem("voice.author") || "";
   author.addEventListener("change", () => localStorage.setItem("voice.author", author.value.trim()));
@@ -49,18 +51,20 @@
     const params = new URLSearchParams(query || "");
     if (current && current.timeline) current.timeline.destroy();
     current = null; showError(""); say("");
-    const run = parts[0] === "p" && parts.length >= 4 && parts[2] === "s" ? sessionPage(parts[1], parts[3], params)
-      : parts[0] === "p" && parts.length >= 2 ? patientPage(parts[1]) : patientsPage();
-    run.catch((err) => { view.replaceChildren(); showError(err.message); });
+    const seq = ++routeSeq;
+    const run = parts[0] === "p" && parts.length >= 4 && parts[2] === "s" ? sessionPage(parts[1], parts[3], params, seq)
+      : parts[0] === "p" && parts.length >= 2 ? patientPage(parts[1], seq) : patientsPage(seq);
+    run.catch((err) => { if (stale(seq)) return; view.replaceChildren(); showError(err.message); });
   }
 
   function crumbs(...links) {
     document.getElementById("crumbs").replaceChildren(...links.flatMap((l, i) => (i ? [" › ", l] : [l])));
   }
 
-  async function patientsPage() {
+  async function patientsPage(seq) {
     crumbs();
     const rows = await api("/api/patients");
+    if (stale(seq)) return;
     view.replaceChildren(el("h2", {}, "Patients"), rows.length ? el("table", {},
       el("tr", {}, el("th", {}, "patient"), el("th", {}, "sessions")),
       ...rows.map((r) => el("tr", {}, el("td", {}, el("a", { href: "#/p/" + enc(r.patient) }, r.patient)), el("td", {}, String(r.sessions)))))
@@ -69,11 +73,12 @@
 
   function pct(x) { return x === null || x === undefined ? "—" : Math.round(x * 100) + "%"; }
 
-  async function patientPage(patient) {
+  async function patientPage(patient, seq) {
     crumbs(el("a", { href: "#/p/" + enc(patient) }, patient));
     const [rows, items] = await Promise.all([
       api("/api/patients/" + enc(patient) + "/sessions"), api("/api/patients/" + enc(patient) + "/to-review"),
     ]);
+    if (stale(seq)) return;
     const link = (s, t) => "#/p/" + enc(patient) + "/s/" + enc(s) + (t !== undefined ? "?t=" + t : "");
     const table = el("table", { id: "sessions" },
       el("tr", {}, ...["session", "recorded", "duration", "events counted / ignored", "reviewed", "conflicts", "orphaned reviews", "model agrees"].map((h) => el("th", {}, h))),
@@ -94,10 +99,11 @@
       el("section", {}, el("h2", {}, "To review"), items.length ? list : el("p", { class: "muted" }, "Nothing flagged: no predictions disagree with the labels, and the model is sure where nobody narrated."))));
   }
 
-  async function sessionPage(patient, session, params) {
+  async function sessionPage(patient, session, params, seq) {
     const base = "/api/patients/" + enc(patient) + "/sessions/" + enc(session);
     crumbs(el("a", { href: "#/p/" + enc(patient) }, patient), el("span", {}, session));
     const data = await api(base);
+    if (stale(seq)) return;
     const video = el("video", { id: "player", src: base + "/video", controls: "", preload: "auto", playsinline: "" });
     const overlay = el("canvas", { id: "overlay" });
     const player = el("div", { class: "player" }, video, overlay);
