@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     hand_search_every: int = Field(
         5, ge=1, description="A palm detector looks for a lost hand at most every this many pose frames."
     )
+    pose_threads: int = Field(
+        2,
+        ge=1,
+        le=2,
+        description="2: the body of the next sampled frame is found while the patient's face and hands of "
+        "this one are (two cores); 1: one after the other (docs: performance).",
+    )
     window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
     window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
