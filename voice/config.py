@@ -86,8 +86,13 @@ class Settings(BaseSettings):
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
 
     # --- annotated video -----------------------------------------------------------------
-    x264_preset: str = Field("superfast", description="x264 preset of the review copy (docs: performance)")
+    x264_preset: str = Field("ultrafast", description="x264 preset of the review copy (docs: performance)")
     x264_crf: int = 26
+    x264_params: str = Field(
+        "deblock=1,0:threads=1",
+        description="x264 options on top of the preset (x264-params syntax): the deblocking filter back "
+        "on (ultrafast turns it off), one thread (the pass keeps both cores busy; docs: performance).",
+    )
     annotate_max_fps: float = Field(
         30.0, gt=0, description="The annotated video keeps every n-th frame so its rate is at most this."
     )

@@ -17,10 +17,11 @@ from types import TracebackType
 
 import numpy as np
 
+from voice.config import Settings
 from voice.errors import VoiceError
 from voice.media.probe import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 
-__all__ = ["AUDIO_CODEC", "Encoding", "H264Writer"]
+__all__ = ["AUDIO_CODEC", "Encoding", "H264Writer", "encoding_of"]
 
 #: The annotated video's audio: the source's, re-encoded (or generated silence).
 AUDIO_CODEC = ("-c:a", "aac", "-b:a", "96k")
@@ -28,10 +29,17 @@ AUDIO_CODEC = ("-c:a", "aac", "-b:a", "96k")
 
 @dataclass(frozen=True)
 class Encoding:
-    """x264 settings of the annotated video (docs/performance.md)."""
+    """x264 settings of the annotated video (docs/performance.md): preset, CRF, and options on
+    top of the preset (``x264-params``, e.g. ``deblock=1,0``; empty: the preset's own)."""
 
     preset: str = "veryfast"
     crf: int = 26
+    params: str = ""
+
+
+def encoding_of(settings: Settings) -> Encoding:
+    """The review copy's encoding as the settings name it."""
+    return Encoding(settings.x264_preset, settings.x264_crf, settings.x264_params)
 
 
 class H264Writer:
@@ -97,6 +105,7 @@ class H264Writer:
             encoding.preset,
             "-crf",
             str(encoding.crf),
+            *(["-x264-params", encoding.params] if encoding.params else []),
             "-pix_fmt",
             "yuv420p",
             *([] if video_only else AUDIO_CODEC),

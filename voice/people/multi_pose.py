@@ -22,7 +22,7 @@ from voice.media.frames import downscaled
 from voice.people.appearance import torso_histogram
 from voice.people.tracking import merge_duplicates
 from voice.pose.body25 import from_mediapipe
-from voice.pose.pose_detector import PoseDetector, associate
+from voice.pose.pose_detector import PoseDetector, associate, overlap
 from voice.pose.pose_landmarks import BodyLandmarks, BodyModel
 from voice.pose.regions import Roi
 from voice.pose.stream_smoothing import SinglePoseSmoothing
@@ -88,8 +88,11 @@ class PeopleEstimator:
     frame where the follower lost someone. On those frames the search adds the people the
     follower does not hold yet (doubles of one body are merged,
     :func:`voice.people.tracking.merge_duplicates`). The detector runs at most once a frame and
-    the landmark model at most once per region. Landmarks come raw; :mod:`voice.people.smoothing`
-    smooths them per track, as the legacy graph did.
+    the landmark model at most once per region, and once per person: a search region over a
+    region the follower holds (overlapping it as MediaPipe's association judges) is that person,
+    counted but not landmarked again (the graphs ran it, then dropped the result as a double).
+    Landmarks come raw; :mod:`voice.people.smoothing` smooths them per track, as the legacy
+    graph did.
     """
 
     def __init__(self, settings: Settings, *, shrink_after_s: float = 5.0) -> None:
@@ -155,11 +158,18 @@ class PeopleEstimator:
         return [Detection(kp, frame.appearance(kp)) for kp in people]
 
     def _discover(self, frame: _Frame, time_s: float) -> list[np.ndarray]:
-        """Everyone the whole-frame search finds; the follower resized to them."""
+        """The people the whole-frame search finds that the follower does not hold; the follower
+        resized to everyone found."""
         self._last_discovery = time_s
-        bodies = frame.bodies(frame.detected()[: self.max_people])
-        found = merge_duplicates([frame.body25(b.points) for b in bodies])
-        self._resize(len(found), time_s)
+        held = self._follower.regions(frame.detected) if self._follower is not None else []
+        new, matched = [], set()
+        for roi in frame.detected()[: self.max_people]:
+            near = [i for i, h in enumerate(held) if overlap(roi, h) > self._min_tracking]
+            matched.update(near[:1])
+            if not near:
+                new.append(roi)
+        found = merge_duplicates([frame.body25(b.points) for b in frame.bodies(new)])
+        self._resize(len(found) + len(matched), time_s)
         return found
 
 

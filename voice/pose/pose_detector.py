@@ -20,7 +20,16 @@ from voice.pose.crops import letterbox
 from voice.pose.litert import Model
 from voice.pose.regions import Roi
 
-__all__ = ["Detection", "PoseDetector", "anchors", "associate", "decode", "rect_from_points", "weighted_nms"]
+__all__ = [
+    "Detection",
+    "PoseDetector",
+    "anchors",
+    "associate",
+    "decode",
+    "overlap",
+    "rect_from_points",
+    "weighted_nms",
+]
 
 _SIDE = 224
 _STRIDES = (8, 16, 32, 32, 32)
@@ -143,7 +152,7 @@ def rect_from_points(centre: np.ndarray, scale_point: np.ndarray, size: tuple[in
     return Roi(x0, y0, box * ROI_SCALE, rotation)
 
 
-def _overlap(a: Roi, b: Roi) -> float:
+def overlap(a: Roi, b: Roi) -> float:
     """IoU of two regions as upright squares (rotation ignored, as MediaPipe's association does)."""
     half_a, half_b = a.size / 2, b.size / 2
     w = max(0.0, min(a.cx + half_a, b.cx + half_b) - max(a.cx - half_a, b.cx - half_b))
@@ -158,7 +167,7 @@ def associate(groups: list[list[Roi]], threshold: float) -> list[Roi]:
     kept: list[Roi] = []
     for group in groups:
         for roi in group:
-            kept = [k for k in kept if _overlap(roi, k) <= threshold]
+            kept = [k for k in kept if overlap(roi, k) <= threshold]
             kept.append(roi)
     return kept
 

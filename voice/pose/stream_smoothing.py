@@ -8,8 +8,9 @@ object size being the side of the region for the next frame), driven by the fram
 timestamps. A frame without the person resets both. The region for the next frame is computed
 before smoothing, from the raw landmarks. This module reproduces those filters, quirks
 included (a timestamp not after the last one returns the value as it is; the sampling rate is
-taken from the timestamps only once a previous non-zero one exists), so that
-:class:`voice.people.estimator.PeopleEstimator` returns what the graph returned.
+taken from the timestamps only once a previous non-zero one exists, else it stays at the
+default 30 Hz — measured against the graph: a video starting at time 0 runs its second frame at
+30 Hz), so that :class:`voice.people.multi_pose.PeopleEstimator` returns what the graph returned.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class OneEuroStream:
     ) -> None:
         self.min_cutoff, self.beta, self.derivate_cutoff = min_cutoff, beta, derivate_cutoff
         self.frequency = frequency
-        self._last_ns = 0
+        self._last_ns: int | None = None
         self._x, self._dx = LowPass(), LowPass()
 
     def _alpha(self, cutoff: float | np.ndarray) -> np.ndarray:
@@ -51,9 +52,9 @@ class OneEuroStream:
         return np.asarray(1.0 / (1.0 + tau / te))
 
     def __call__(self, t_ns: int, value_scale: float, value: np.ndarray) -> np.ndarray:
-        if self._last_ns >= t_ns:
+        if self._last_ns is not None and self._last_ns >= t_ns:
             return value
-        if self._last_ns != 0 and t_ns != 0:
+        if self._last_ns and t_ns:
             self.frequency = 1.0 / ((t_ns - self._last_ns) * 1e-9)
         self._last_ns = t_ns
         raw = self._x.raw

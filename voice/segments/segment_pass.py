@@ -31,7 +31,7 @@ from voice.config import Settings
 from voice.drawing.drawer import Drawer, Fed, KeyFrameSink, Samples, check_complete, feed
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, key_frame_times
 from voice.media.frames import Frame, FramePlan, frame_plans, iter_frames
-from voice.media.h264 import Encoding, H264Writer
+from voice.media.h264 import H264Writer, encoding_of
 from voice.media.probe import VideoInfo
 from voice.people.estimator import PeoplePass
 from voice.people.patient import PatientChooser
@@ -193,7 +193,7 @@ def _encode(
         fps=info.fps / job.plan.show_every,
         audio_source=None,
         duration_s=None,
-        encoding=Encoding(settings.x264_preset, settings.x264_crf),
+        encoding=encoding_of(settings),
         video_only=True,
     ) as writer:
         drawer = Drawer(writer, _jpg_sink(found))

@@ -32,7 +32,7 @@ from voice.config import Settings
 from voice.drawing.drawer import Drawer, KeyFrameSink, Samples, check_complete, feed
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, key_frame_times
 from voice.media.frames import Frame, FramePlan, frame_plans, iter_frames
-from voice.media.h264 import Encoding, H264Writer
+from voice.media.h264 import H264Writer, encoding_of
 from voice.media.probe import VideoInfo
 from voice.model.patient_model import PatientModel
 from voice.model.predict import predict_track, prediction_records
@@ -122,7 +122,7 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Tim
         fps=info.fps / plan.show_every,
         audio_source=job.source if info.has_audio else None,
         duration_s=info.duration_s,
-        encoding=Encoding(settings.x264_preset, settings.x264_crf),
+        encoding=encoding_of(settings),
     ) as writer:
         drawer = Drawer(writer, _key_frame_writer(job.plan, job.outputs))
         try:
