@@ -81,6 +81,9 @@ class Settings(BaseSettings):
         description="2: the body of the next sampled frame is found while the patient's face and hands of "
         "this one are (two cores); 1: one after the other (docs: performance).",
     )
+    pose_head_start: bool = Field(
+        True, description="Begin the pass's pose while the narration is transcribed (docs: performance)."
+    )
     window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
     window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")

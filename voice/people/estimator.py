@@ -49,6 +49,9 @@ class PeoplePass:
         self._face_hands = face_hands_estimator(settings)
         #: The torso colours of the people of the last frame stepped, by track id.
         self.last_appearances: dict[int, np.ndarray | None] = {}
+        #: Complete poses already found by frame index, that :func:`track_people` passes on as
+        #: they are (a pass begun on the first frames: :mod:`voice.session.head_start`).
+        self.done: dict[int, PoseFrame] = {}
 
     def new_ids_from(self, first: int) -> None:
         """People first seen from now on get ids from ``first`` on (a segment's newcomers:
@@ -103,7 +106,7 @@ class PeoplePass:
 def track_people(
     frames: Iterable[Frame],
     track: PoseTrack,
-    chooser: PatientChooser,
+    people: PatientChooser | PeoplePass,
     *,
     stride: int,
     settings: Settings,
@@ -114,16 +117,24 @@ def track_people(
     Each sampled frame is appended to ``track`` as it comes (all people, with the patient the
     chooser names at that point, face and hands), before it is passed on; ``timer[0]``
     accumulates the seconds the body stage was at work (:mod:`voice.people.stages`: face and
-    hands run beside it).
+    hands run beside it). ``people``: the chooser to follow along, or a :class:`PeoplePass`
+    already begun (entered; its chooser, and its :attr:`PeoplePass.done` poses, which this pass
+    takes as they are, continuing after them).
     """
-    with PeoplePass(settings, chooser) as people:
+    pass_ = people if isinstance(people, PeoplePass) else PeoplePass(settings, people)
+    done = pass_.done
+
+    def body(fr: Frame) -> PoseFrame | None:
+        if fr.index % stride:
+            return None
+        return done[fr.index] if fr.index in done else pass_.sampled(fr)
+
+    def parts(fr: Frame, pose: PoseFrame) -> PoseFrame:
+        return pose if fr.index in done else pass_.parts(fr.bgr, pose)
+
+    with pass_:
         for fr, pose in in_two_stages(
-            frames,
-            body=lambda fr: people.sampled(fr) if fr.index % stride == 0 else None,
-            parts=lambda fr, pose: people.parts(fr.bgr, pose),
-            threads=settings.pose_threads,
-            ahead=2 * stride + 2,
-            busy=timer,
+            frames, body=body, parts=parts, threads=settings.pose_threads, ahead=2 * stride + 2, busy=timer
         ):
             if pose is not None:
                 track.frames.append(pose)
