@@ -13,6 +13,7 @@ lets the model invocations be timed (:mod:`voice.pose.litert`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,36 @@ class _Follower:
         return points
 
 
+class _Landmarks:
+    """The landmark model on a frame's regions: with two or more, every other one in a helper
+    thread with a model of its own, so several people take the two cores (LiteRT releases the
+    GIL); results in region order, the same as one model gives."""
+
+    def __init__(self, min_presence: float) -> None:
+        self._min_presence = min_presence
+        self._here = BodyModel(min_presence=min_presence)
+        self._there: BodyModel | None = None
+        self._helper: ThreadPoolExecutor | None = None
+
+    def find(self, small: np.ndarray, regions: list[Roi]) -> list[BodyLandmarks | None]:
+        if len(regions) < 2:
+            return [self._here.find(small, roi) for roi in regions]
+        if self._helper is None or self._there is None:
+            self._there = BodyModel(min_presence=self._min_presence)
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="voice-pose-helper")
+        there = self._there
+        far = self._helper.submit(lambda: [there.find(small, roi) for roi in regions[1::2]])
+        near = [self._here.find(small, roi) for roi in regions[0::2]]
+        out: list[BodyLandmarks | None] = [None] * len(regions)
+        out[0::2], out[1::2] = near, far.result()
+        return out
+
+    def close(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown(wait=True)
+            self._helper = None
+
+
 class PeopleEstimator:
     """Everyone's pose per frame, at about the cost of one person's when one is in view.
 
@@ -87,7 +118,8 @@ class PeopleEstimator:
     again smaller after ``shrink_after_s`` with fewer people. The search also runs at once on a
     frame where the follower lost someone. On those frames the search adds the people the
     follower does not hold yet (doubles of one body are merged,
-    :func:`voice.people.tracking.merge_duplicates`). The detector runs at most once a frame and
+    :func:`voice.people.tracking.merge_duplicates`). Several people's landmarks are found on the
+    two cores at once (:class:`_Landmarks`). The detector runs at most once a frame and
     the landmark model at most once per region, and once per person: a search region over a
     region the follower holds (overlapping it as MediaPipe's association judges) is that person,
     counted but not landmarked again (the graphs ran it, then dropped the result as a double).
@@ -97,7 +129,7 @@ class PeopleEstimator:
 
     def __init__(self, settings: Settings, *, shrink_after_s: float = 5.0) -> None:
         self._detector = PoseDetector(min_score=settings.pose_min_detection)
-        self._body = BodyModel(min_presence=settings.pose_min_presence)
+        self._body = _Landmarks(settings.pose_min_presence)
         self._min_tracking = settings.pose_min_tracking
         self.max_people = settings.pose_max_people
         self.max_side = settings.pose_max_side
@@ -116,7 +148,8 @@ class PeopleEstimator:
         self.close()
 
     def close(self) -> None:
-        """Nothing to release (kept for callers that close estimators)."""
+        """Stop the landmark helper thread, if one was started."""
+        self._body.close()
 
     @property
     def slots(self) -> int:
@@ -183,7 +216,7 @@ class _Frame:
         max_side: int,
         size: tuple[int, int] | None,
         detector: PoseDetector,
-        body: BodyModel,
+        body: _Landmarks,
     ) -> None:
         height, width = bgr.shape[:2]
         self.small, self.scale = downscaled(bgr, max_side)
@@ -201,9 +234,8 @@ class _Frame:
         return self._detections
 
     def bodies(self, regions: list[Roi]) -> list[BodyLandmarks]:
-        for roi in regions:
-            if roi not in self._bodies:
-                self._bodies[roi] = self._body.find(self.small, roi)
+        missing = [roi for roi in dict.fromkeys(regions) if roi not in self._bodies]
+        self._bodies.update(zip(missing, self._body.find(self.small, missing), strict=True))
         return [b for roi in regions if (b := self._bodies[roi]) is not None]
 
     def body25(self, points: np.ndarray) -> np.ndarray:
