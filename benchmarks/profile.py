@@ -125,6 +125,7 @@ def _encode(video: Path, info: Any, plan: Any, settings: Any) -> None:
         audio_source=video if info.has_audio else None,
         duration_s=info.duration_s,
         encoding=encoding_of(settings),
+        copy_audio=info.audio_codec == "aac",
     ) as writer:
         for fr in _frames(video, plan):
             if fr.shown:

@@ -1,8 +1,9 @@
 """The annotated video's encoder: frames piped into the bundled ffmpeg → H.264 + AAC mp4.
 
 OpenCV's own VideoWriter cannot write H.264 here (only mp4v, which browsers do not play), so
-frames are piped raw into ffmpeg, which also copies the source's audio (re-encoded to AAC) or
-adds a silent AAC track when the source has none. Output is bit-exact across runs.
+frames are piped raw into ffmpeg, which also copies the source's audio (as it is when it is
+already AAC, else re-encoded to AAC) or adds a silent AAC track when the source has none. Output
+is bit-exact across runs.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class H264Writer:
         duration_s: float | None,
         encoding: Encoding | None = None,
         video_only: bool = False,
+        copy_audio: bool = False,
     ) -> None:
         width, height = size
         encoding = encoding or Encoding()
@@ -108,7 +110,7 @@ class H264Writer:
             *(["-x264-params", encoding.params] if encoding.params else []),
             "-pix_fmt",
             "yuv420p",
-            *([] if video_only else AUDIO_CODEC),
+            *([] if video_only else ("-c:a", "copy") if copy_audio and audio_source else AUDIO_CODEC),
             "-map_metadata",
             "-1",
             "-fflags",

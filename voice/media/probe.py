@@ -40,6 +40,7 @@ class VideoInfo:
     has_audio: bool
     codec: str
     rotation: int = 0  # display rotation (phone videos); width/height are those after it
+    audio_codec: str = ""  # the first audio stream's codec ("" without audio)
 
     def record(self) -> VideoRecord:
         """The video in the session metadata (times and rate to the millisecond)."""
@@ -149,6 +150,7 @@ def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
             has_audio=bool(container.streams.audio),
             codec=str(ctx.name),
             rotation=rotation,
+            audio_codec=str(container.streams.audio[0].codec_context.name) if container.streams.audio else "",
         )
     finally:
         container.close()

@@ -125,6 +125,7 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Tim
         size=plan.size or (info.width, info.height),
         fps=info.fps / plan.show_every,
         audio_source=job.source if info.has_audio else None,
+        copy_audio=info.audio_codec == "aac",
         duration_s=info.duration_s,
         encoding=encoding_of(settings),
     ) as writer:
