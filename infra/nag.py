@@ -16,7 +16,7 @@ from constructs import Construct, IConstruct
 from voice.config import EMOTIONS
 
 if TYPE_CHECKING:
-    from infra.components import LongVideos
+    from infra.components import Labels, LongVideos
 
 __all__ = ["acknowledge_findings", "add_nag_checks"]
 
@@ -60,11 +60,12 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
     from infra.stack import VoiceStack
 
     assert isinstance(stack, VoiceStack)
-    storage, processing, training, long_videos = (
+    storage, processing, training, long_videos, labels = (
         stack.storage,
         stack.processing,
         stack.training,
         stack.long_videos,
+        stack.labels,
     )
     videos, patients = _arn_ref(stack, storage.videos), _arn_ref(stack, storage.patients)
 
@@ -91,6 +92,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "promote": training.promote_function,
         "training gate": training.gate_function,
         "long-video steps": long_videos.function,
+        "labels": labels.function,
     }
     for name, fn in functions.items():
         reserved = fn is long_videos.function and long_videos.reserved_concurrency is not None
@@ -101,7 +103,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
                 f"The {name} function's concurrency follows its trigger (the video function: the SQS "
                 "event source's maximum concurrency; analyze and promote: one gate-started execution per "
                 "patient; the gate: one event per processed upload; the long-video steps: the Map's "
-                "MaxConcurrency per video, two videos per patient); reserving concurrency would fail "
+                "MaxConcurrency per video, two videos per patient; labels: one event per reviews file "
+                "written, at the pace people review); reserving concurrency would fail "
                 "deploys in accounts with the default low concurrency quota.",
             )
         _ack(
@@ -143,6 +146,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         assert fn.role is not None
         _video_work(fn.role, videos, patients)
     _long_videos(stack, long_videos, videos)
+    _labels(labels, videos, patients)
 
     # --- training ------------------------------------------------------------------------------
     analyze_role, promote_role = training.analyze_function.role, training.promote_function.role
@@ -285,12 +289,43 @@ def _video_work(video_role: IConstruct, videos: str, patients: str) -> None:
         "Reads the patient's profile (nicknames) and writes its appearance after a pinned video: "
         "patients/<patient>/profile.json only; <patient> is known only at run time.",
     )
+    _iam5(
+        video_role,
+        [f"{patients}/*/reviews/*"],
+        "Reads (never writes) a session's reviews patients/<patient>/reviews/<session>.json, so a "
+        "re-run writes the samples of the labels people set; names known only at run time.",
+    )
 
     _iam5(
         video_role,
         [f"{patients}/models/*"],
         "Reads (never writes) the promoted model models/<patient>/latest.json and its run, to add "
         "predictions to the session metadata.",
+    )
+
+
+def _labels(labels: Labels, videos: str, patients: str) -> None:
+    """The S3 prefixes of :func:`infra.components.labels.grant_label_work`."""
+    role = labels.function.role
+    assert role is not None
+    _iam5(
+        role,
+        [f"{videos}/annotated/*_metadata.json"],
+        "Reads a session's metadata (its narrated events) videos/annotated/<patient>/<session>_metadata.json "
+        "only; patient and session are known only at run time.",
+    )
+    _iam5(
+        role,
+        [f"{patients}/*/{emotion}/*" for emotion in EMOTIONS] + [f"{patients}/*/.sessions/*"],
+        "Reads, writes and deletes the session's training samples "
+        "patients/<patient>/<emotion>/<session>_<tag>/ (only the folders its labels changed) and reads "
+        "its pose track and rewrites its index in patients/<patient>/.sessions/. IAM's * spans '/': an "
+        "explicit Deny on patients/models/* keeps writes and deletes off the models.",
+    )
+    _iam5(
+        role,
+        [f"{patients}/*/reviews/*"],
+        "Reads (never writes) the reviews file patients/<patient>/reviews/<session>.json the event names.",
     )
 
 

@@ -1,4 +1,4 @@
-"""The one VOICE stack: storage + processing + training, and the outputs the CLI reads."""
+"""The one VOICE stack: storage + processing + labels + training, and the outputs the CLI reads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.components import LongVideos, Monitoring, Processing, Storage, Training
+from infra.components import Labels, LongVideos, Monitoring, Processing, Storage, Training
 from voice.aws.outputs import STACK_OUTPUTS
 
 __all__ = ["BASE_NOT_PINNED", "ROOT", "VoiceStack", "base_image_build_args"]
@@ -135,6 +135,17 @@ class VoiceStack(Stack):
             removal_policy=removal,
         )
 
+        # A reviews file written: the session's samples follow its labels (then the gate, as above).
+        self.labels = Labels(
+            self,
+            "Labels",
+            storage=self.storage,
+            image=handler_image,
+            event_dead_letters=self.monitoring.event_dead_letters,
+            log_retention=log_retention,
+            removal_policy=removal,
+        )
+
         self._watch()
         values = {
             "VideosBucket": self.storage.videos.bucket_name,
@@ -156,6 +167,8 @@ class VoiceStack(Stack):
         watch = self.monitoring
         watch.watch_dead_letters("UploadDeadLetters", self.processing.dead_letter_queue)
         watch.watch_dead_letters("GateDeadLetters", self.training.gate_dead_letters)
+        watch.watch_dead_letters("LabelsDeadLetters", self.labels.dead_letters)
+        watch.watch_function("Labels", self.labels.function)
         watch.watch_function("VideoProcessor", self.processing.function)
         watch.watch_state_machine("Training", self.training.state_machine)
         # Its steps function's throttles are expected (reserved concurrency) and retried: no alarm.

@@ -22,6 +22,7 @@ __all__ = [
     "METRICS_NAMESPACE",
     "AnalyzeEnv",
     "GateEnv",
+    "LabelsEnv",
     "LongVideoEnv",
     "PromoteEnv",
     "VideoProcessorEnv",
@@ -60,6 +61,12 @@ class GateEnv(_Env):
     state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
     #: How long a lock may live at most: the state machine's timeout (set by the stack).
     gate_lock_s: float = Field(gt=0)
+    ref_secret_arn: str = Field(min_length=3)
+
+
+class LabelsEnv(_Env):
+    videos_bucket: str = Field(min_length=3)
+    patients_bucket: str = Field(min_length=3)
     ref_secret_arn: str = Field(min_length=3)
 
 

@@ -5,7 +5,7 @@
 
 It runs the demo (the bundled samples through process → train → predict → report), takes one
 frame of the annotated ``kitchen`` session (Maria and her mother in view: the patient's skeleton
-in the emotion's colour, the other person in grey, the label and the narration line) just after
+in the emotion's colour, the other person in grey, the label and the caption) just after
 its narrated event, and screenshots the top of Maria's ``report.html`` (coverage, and the training
 metrics against the baseline) in headless Chromium. Writes ``docs/images/annotated-frame.jpg`` and
 ``docs/images/report.png``; each must stay under 200 KB (the README loads both).

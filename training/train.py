@@ -9,10 +9,11 @@ Contract (SageMaker training toolkit environment):
   buckets, a name must not). Other hyperparameters whose names are :class:`voice.config.Settings`
   fields (``forest_trees``, ``cv_folds``, …) override the settings; ``force`` (true/false) skips
   the cooldown and sample minimums as ``voice train --force`` does.
-- ``SM_MODEL_DIR``: ``model.skops``, ``metrics.json``, ``training_sessions.json`` and
-  ``latest.json`` when the run is promoted (SageMaker tars this directory into model.tar.gz).
-- ``SM_OUTPUT_DATA_DIR``: ``confusion_matrix.png``, ``feature_importance.png``, ``report.html``,
-  and the run's own ``model.tar.gz``.
+- ``SM_MODEL_DIR``: ``model.skops``, ``metrics.json``, ``out_of_fold.json``,
+  ``training_sessions.json`` and ``latest.json`` when the run is promoted (SageMaker tars this
+  directory into model.tar.gz).
+- ``SM_OUTPUT_DATA_DIR``: ``confusion_matrix.png``, ``feature_importance.png``,
+  ``reliability.png``, ``report.html``, and the run's own ``model.tar.gz``.
 - On failure the reason goes to ``/opt/ml/output/failure`` (``VOICE_FAILURE_FILE`` overrides the
   path) and the exit status is non-zero. There is never a fallback model.
 - Standard output (the job's log) gets the run id, the decision and the scores only.
@@ -37,10 +38,16 @@ from typing import Any
 log = logging.getLogger("voice")
 
 DEFAULT_FAILURE_FILE = "/opt/ml/output/failure"
-MODEL_FILES = ("model.skops", "metrics.json", "training_sessions.json")
-OUTPUT_FILES = ("confusion_matrix.png", "feature_importance.png", "report.html", "model.tar.gz")
+MODEL_FILES = ("model.skops", "metrics.json", "out_of_fold.json", "training_sessions.json")
+OUTPUT_FILES = (
+    "confusion_matrix.png",
+    "feature_importance.png",
+    "reliability.png",
+    "report.html",
+    "model.tar.gz",
+)
 #: What the job prints on success: ids and scores, no keys (the training log leaves the buckets).
-LOGGED = ("run_id", "trained", "promoted", "balanced_accuracy", "baseline", "counts", "seconds")
+LOGGED = ("run_id", "trained", "promoted", "model", "balanced_accuracy", "baseline", "counts", "seconds")
 
 
 class EntryError(Exception):

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from voice.config import Settings, get_settings
-from voice.errors import CloudSetupError, InvalidNameError, VoiceError
+from voice.errors import CloudSetupError, InvalidNameError, LabelError, VoiceError
+from voice.labels.commands import add_labels_parser, run_labels
 from voice.model.predict import predict_file
 from voice.model.report import write_report
 from voice.model.training import train_patient
@@ -71,7 +72,8 @@ def cmd_process(args: argparse.Namespace) -> int:
     for r in results:
         if r["status"] == "ok":
             lines.append(
-                f"ok      {r['video']}: {r['events']} events, {r['samples']} samples -> {r['annotated']}"
+                f"ok      {r['video']}: session {r['session']}, {r['events']} events, {r['samples']} samples "
+                f"-> {r['annotated']}"
             )
             lines += [f"        note: {reason}" for reason in r["reasons"]]
         else:
@@ -92,7 +94,7 @@ def _describe_training(p: dict[str, Any]) -> str:
         reasons = "\n".join(f"  - {r}" for r in p.get("reasons", []))
         return f"training skipped:\n{reasons}"
     lines = [f"trained run {p.get('run_id')}"]
-    for key in ("balanced_accuracy", "baseline", "promoted", "promotion_reason", "artifacts"):
+    for key in ("model", "balanced_accuracy", "baseline", "promoted", "promotion_reason", "artifacts"):
         if key in p:
             lines.append(f"  {key}: {p[key]}")
     return "\n".join(lines)
@@ -105,7 +107,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     lines = [f"model {payload['model']}; windows of {payload['window_s']}s:"]
     for w in payload["windows"]:
         probs = " ".join(f"{k}={v:.2f}" for k, v in w["probabilities"].items())
-        lines.append(f"  {w['start']:7.2f}-{w['end']:7.2f}s  {w['label']:<10} {probs}")
+        label = "unsure" if w["unsure"] else w["label"]
+        signals = ", ".join(s["words"] for s in w["signals"])
+        lines.append(f"  {w['start']:7.2f}-{w['end']:7.2f}s  {label:<10} {probs}  {signals}".rstrip())
     _emit(args, payload, "\n".join(lines))
     return EXIT_OK
 
@@ -122,6 +126,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     payload = run_demo(_store(args), settings=settings, progress=not args.json)
     _emit(args, payload, payload["summary"])
     return EXIT_OK if payload["ok"] else EXIT_FAILED
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    payload, human = run_labels(args, _store(args), _settings(args))
+    _emit(args, payload, human)
+    return EXIT_OK
 
 
 def cmd_cloud(args: argparse.Namespace) -> int:
@@ -204,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
+    add_labels_parser(sub, common)
+    sub.choices["labels"].set_defaults(func=cmd_labels)
+
     cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
     csub = cloud.add_subparsers(dest="cloud_command", required=True)
     c = csub.add_parser("upload", parents=[common], help="upload videos to videos/<patient>/ (multipart)")
@@ -234,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except (InvalidNameError, CloudSetupError) as exc:
+    except (InvalidNameError, CloudSetupError, LabelError) as exc:
         print(f"voice: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except VoiceError as exc:

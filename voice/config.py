@@ -12,10 +12,18 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["EMOTIONS", "VIDEO_EXTENSIONS", "Settings", "get_settings"]
+__all__ = ["EMOTIONS", "EMOTION_ADJECTIVES", "VIDEO_EXTENSIONS", "Settings", "get_settings"]
 
 #: Canonical emotions, in the order used for labels, colours and reports.
 EMOTIONS: tuple[str, ...] = ("happiness", "sadness", "anger", "surprise", "neutral")
+#: How a label names each emotion in a caregiver's words ("happy · smiling").
+EMOTION_ADJECTIVES: dict[str, str] = {
+    "happiness": "happy",
+    "sadness": "sad",
+    "anger": "angry",
+    "surprise": "surprised",
+    "neutral": "neutral",
+}
 
 #: Supported upload containers (compared case-insensitively, without the dot).
 VIDEO_EXTENSIONS: tuple[str, ...] = ("mp4", "mov", "avi", "mkv", "webm", "flv")
@@ -132,8 +140,20 @@ class Settings(BaseSettings):
     gate_cooldown_s: float = 3600.0
     cv_folds: int = 5
     cv_repeats: int = 3
+    cv_large_samples: int = Field(
+        300, ge=1, description="From this many samples on the outer CV runs once, not cv_repeats times."
+    )
+    inner_folds: int = Field(3, ge=2, description="Folds of the inner (model choice) grouped CV.")
     forest_trees: int = 100
     random_seed: int = 0
+    unsure_target_accuracy: float = Field(
+        0.7,
+        gt=0,
+        le=1,
+        description="A window is 'unsure' below the top probability from which the out-of-fold "
+        "predictions are right this often (docs/model.md).",
+    )
+    train_jobs: int = Field(0, ge=0, description="Processes of the model search (0: one per core).")
     predict_window_s: float = Field(4.0, gt=0, description="Window length for un-narrated prediction.")
     predict_hop_s: float = Field(2.0, gt=0, description="Hop between prediction windows.")
 

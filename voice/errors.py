@@ -13,12 +13,16 @@ __all__ = [
     "ConfigError",
     "CorruptMediaError",
     "InvalidNameError",
+    "LabelError",
     "MediaLimitError",
     "ModelError",
+    "NoPoseTrackError",
     "NoVideoStreamError",
     "NotEnoughDataError",
     "ProfileError",
     "StorageError",
+    "UnknownEventError",
+    "UnknownSessionError",
     "UnsupportedFormatError",
     "UntrustedModelError",
     "VideoTooLongError",
@@ -94,6 +98,11 @@ class StorageError(VoiceError):
     stage = "storage"
 
 
+class ConflictError(StorageError):
+    """A conditional write lost: the object changed (or appeared) since it was read. Nothing was
+    written; read it again, apply the change to what is there now, and write again."""
+
+
 class ConfigError(VoiceError):
     """A setting is missing or invalid (for example a Whisper model directory that does not exist)."""
 
@@ -125,3 +134,23 @@ class ProfileError(VoiceError):
     """A patient profile (``patients/<patient>/profile.json``) is not valid JSON or not a profile."""
 
     stage = "profile"
+
+
+class LabelError(VoiceError):
+    """A change to a session's labels cannot be made as asked (an unknown emotion, a range outside
+    the video, an action the label does not allow). Nothing was written; the CLI exits 2."""
+
+    stage = "labels"
+    permanent = True
+
+
+class UnknownSessionError(LabelError):
+    """The patient has no processed session of that id (or no processed session at all)."""
+
+
+class UnknownEventError(LabelError):
+    """The session has no label of that id (``voice labels list`` shows the ids)."""
+
+
+class NoPoseTrackError(LabelError):
+    """The session was processed before whole pose tracks were kept: reprocess it first."""

@@ -25,9 +25,11 @@ __all__ = [
     "annotated_prefix",
     "annotated_video_key",
     "decode_event_key",
+    "events_vtt_key",
     "failure_key",
     "frame_key",
     "invalid_failure_key",
+    "label_sample_prefix",
     "latest_model_key",
     "metadata_key",
     "model_artifact_key",
@@ -40,7 +42,10 @@ __all__ = [
     "patient_report_key",
     "person_pin_key",
     "pose_key",
+    "pose_track_key",
     "profile_key",
+    "reviews_key",
+    "reviews_prefix",
     "sample_pose_key",
     "sample_prefix",
     "segment_work_key",
@@ -51,6 +56,7 @@ __all__ = [
     "sessions_prefix",
     "sha256_file",
     "slug",
+    "srt_key",
     "upload_key",
     "validate_name",
     "vtt_key",
@@ -191,6 +197,14 @@ def vtt_key(patient: str, session: str) -> str:
     return f"annotated/{patient}/{session}.vtt"
 
 
+def srt_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}.srt"
+
+
+def events_vtt_key(patient: str, session: str) -> str:
+    return f"annotated/{patient}/{session}_events.vtt"
+
+
 def metadata_key(patient: str, session: str) -> str:
     return f"annotated/{patient}/{session}_metadata.json"
 
@@ -231,25 +245,38 @@ def failure_key(patient: str, file_name: str) -> str:
 # --- patients bucket -----------------------------------------------------------------------
 
 
+#: A sample folder's tag after the session: ``e<k>`` (narrated event ``k`` of the session's
+#: metadata) or ``a<10 hex>w<j>`` (window ``j`` of a label a person added; :mod:`voice.labels`).
+_SAMPLE_TAG = re.compile(r"e\d+|a[0-9a-f]{10}w\d+")
+
+
 def sample_prefix(patient: str, emotion: str, session: str, event_index: int) -> str:
+    """The sample folder of narrated event ``event_index``: ``<patient>/<emotion>/<session>_e<k>/``."""
+    return label_sample_prefix(patient, emotion, session, f"e{event_index}")
+
+
+def label_sample_prefix(patient: str, emotion: str, session: str, tag: str) -> str:
+    """A sample folder ``<patient>/<emotion>/<session>_<tag>/`` (tag: ``e<k>`` or ``a<id>w<j>``)."""
     if emotion not in EMOTIONS:
         raise InvalidNameError(f"emotion {emotion!r} is not one of {', '.join(EMOTIONS)}.")
-    return f"{patient}/{emotion}/{session}_e{event_index}/"
+    if not _SAMPLE_TAG.fullmatch(tag):
+        raise InvalidNameError(f"sample tag {tag!r} is not e<k> or a<10 hex digits>w<j>.")
+    return f"{patient}/{emotion}/{session}_{tag}/"
 
 
 def sample_pose_key(prefix: str, frame_index: int) -> str:
     return f"{prefix}pose_{frame_index:06d}.json"
 
 
-def parse_sample_prefix(key: str) -> tuple[str, str, str, int] | None:
-    """``<patient>/<emotion>/<session>_e<k>/...`` → (patient, emotion, session, k), else None."""
+def parse_sample_prefix(key: str) -> tuple[str, str, str, str] | None:
+    """``<patient>/<emotion>/<session>_<tag>/...`` → (patient, emotion, session, tag), else None."""
     parts = key.split("/")
     if len(parts) < 3 or parts[1] not in EMOTIONS:
         return None
-    match = re.fullmatch(r"(.+)_e(\d+)", parts[2])
+    match = re.fullmatch(rf"(.+)_({_SAMPLE_TAG.pattern})", parts[2])
     if not match:
         return None
-    return parts[0], parts[1], match.group(1), int(match.group(2))
+    return parts[0], parts[1], match.group(1), match.group(2)
 
 
 def sessions_prefix(patient: str) -> str:
@@ -258,6 +285,21 @@ def sessions_prefix(patient: str) -> str:
 
 def session_index_key(patient: str, session: str) -> str:
     return f"{patient}/.sessions/{session}.json"
+
+
+def pose_track_key(patient: str, session: str) -> str:
+    """The session's whole pose track (:mod:`voice.pose.track_file`), next to its index."""
+    return f"{patient}/.sessions/{session}.track.npz"
+
+
+def reviews_prefix(patient: str) -> str:
+    return f"{patient}/reviews/"
+
+
+def reviews_key(patient: str, session: str) -> str:
+    """What people said about the session's labels (:mod:`voice.labels`):
+    ``<patient>/reviews/<session>.json``."""
+    return f"{patient}/reviews/{session}.json"
 
 
 def models_prefix(patient: str) -> str:

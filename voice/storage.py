@@ -8,9 +8,11 @@ A store knows two logical buckets, ``videos`` and ``patients`` (see :mod:`voice.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,10 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from voice.errors import StorageError
+from voice.errors import ConflictError, StorageError
 from voice.layout import PATIENTS, VIDEOS
 
-__all__ = ["BUCKETS", "LocalStore", "ObjectInfo", "ProgressCallback", "Store", "check_bucket", "json_bytes"]
+__all__ = [
+    "BUCKETS",
+    "LocalStore",
+    "ObjectInfo",
+    "ProgressCallback",
+    "Store",
+    "Versioned",
+    "check_bucket",
+    "json_bytes",
+]
 
 ProgressCallback = Callable[[int], None]
 
@@ -31,6 +42,15 @@ class ObjectInfo:
     key: str
     size: int
     modified: datetime
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """An object's bytes and its version tag (S3's ETag; locally a digest of the bytes), for a
+    later :meth:`Store.write_if` that must not overwrite someone else's change."""
+
+    data: bytes
+    etag: str
 
 
 @runtime_checkable
@@ -72,6 +92,26 @@ class Store(Protocol):
 
     def describe(self, bucket: str, key: str) -> str:
         """A human-readable location, e.g. ``s3://real-bucket/key`` or a local path."""
+        ...
+
+    def read_versioned(self, bucket: str, key: str) -> Versioned | None:
+        """The object and its version tag; None when there is no object at ``key``."""
+        ...
+
+    def write_if(
+        self, bucket: str, key: str, data: bytes, *, etag: str | None, content_type: str | None = None
+    ) -> str:
+        """Write only if the object is still the version ``etag`` names (``None``: only if there is
+        no object yet); returns the new version tag. :class:`~voice.errors.ConflictError` when it
+        changed (or appeared) meanwhile: nothing is written, never a silent overwrite."""
+        ...
+
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` inclusive (as HTTP ranges count), clipped at the object's end."""
+        ...
+
+    def stat(self, bucket: str, key: str) -> ObjectInfo | None:
+        """The object's size and time; None when there is none."""
         ...
 
 
@@ -202,6 +242,77 @@ class LocalStore:
 
     def describe(self, bucket: str, key: str) -> str:
         return str(self.path(bucket, key))
+
+    def read_versioned(self, bucket: str, key: str) -> Versioned | None:
+        path = self.path(bucket, key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return Versioned(data, content_tag(data))
+
+    def write_if(
+        self, bucket: str, key: str, data: bytes, *, etag: str | None, content_type: str | None = None
+    ) -> str:
+        self.path(bucket, key)  # the key is checked before its lock file is named after it
+        with _locked(self.root / ".locks" / bucket / f"{key}.lock"):
+            current = self.read_versioned(bucket, key)
+            if current is None and etag is not None:
+                raise ConflictError(f"{bucket}/{key} was deleted since it was read; read it again.")
+            if current is not None and current.etag != etag:
+                what = "was created" if etag is None else "changed"
+                raise ConflictError(
+                    f"{bucket}/{key} {what} since it was read; read it again and redo the change."
+                )
+            self.write(bucket, key, data, content_type=content_type)
+        return content_tag(data)
+
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        if start < 0 or end < start:
+            raise StorageError(f"invalid byte range {start}-{end} of {bucket}/{key}.")
+        try:
+            with self.path(bucket, key).open("rb") as f:
+                f.seek(start)
+                return f.read(end - start + 1)
+        except FileNotFoundError as exc:
+            raise StorageError(f"{bucket}/{key} does not exist.") from exc
+
+    def stat(self, bucket: str, key: str) -> ObjectInfo | None:
+        try:
+            st = self.path(bucket, key).stat()
+        except FileNotFoundError:
+            return None
+        return ObjectInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+
+def content_tag(data: bytes) -> str:
+    """A local object's version tag: a digest of its bytes (same bytes, same tag)."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+@contextlib.contextmanager
+def _locked(lock: Path) -> Iterator[None]:
+    """An exclusive lock on ``lock`` (a file beside the buckets) for the block, across processes."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+b") as f:
+        if sys.platform == "win32":
+            import msvcrt
+
+            f.seek(0)
+            msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                f.seek(0)
+                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def json_bytes(doc: Any) -> bytes:

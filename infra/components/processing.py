@@ -24,7 +24,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.components.runtime import dead_letter_queue, image_function
+from infra.components.runtime import dead_letter_queue, deny_model_writes, grant_list_buckets, image_function
 from infra.components.storage import Storage
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 
@@ -145,20 +145,17 @@ class Processing(Construct):
 
 def grant_video_work(role: iam.IRole, storage: Storage) -> None:
     """What processing a video needs (the video function, the long-video steps): read uploads (and
-    the promoted model, for predictions); write only annotated/, failed/ and the patient sample
-    folders. Never write models/."""
+    the promoted model, for predictions, and the session's reviews, for its labels); write only
+    annotated/, failed/, the patient sample folders and .sessions/ (index and pose track). Never
+    write models/ or a reviews file."""
     videos, patients = storage.videos, storage.patients
     sample_prefixes = [f"{patients.bucket_arn}/*/{emotion}/*" for emotion in EMOTIONS]
     sessions = f"{patients.bucket_arn}/*/.sessions/*"
     # The profile: nicknames read; the patient's colours learnt from a pinned video written.
     profiles = f"{patients.bucket_arn}/*/profile.json"
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ListBothBuckets",
-            actions=["s3:ListBucket"],
-            resources=[videos.bucket_arn, patients.bucket_arn],
-        )
-    )
+    # The session's reviews: read (never written) so a re-run's samples follow the labels.
+    reviews = f"{patients.bucket_arn}/*/reviews/*"
+    grant_list_buckets(role, videos, patients)
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="ReadVideosSamplesAndModels",
@@ -169,6 +166,7 @@ def grant_video_work(role: iam.IRole, storage: Storage) -> None:
                 *sample_prefixes,
                 sessions,
                 profiles,
+                reviews,
                 patients.arn_for_objects("models/*"),
             ],
         )
@@ -192,20 +190,5 @@ def grant_video_work(role: iam.IRole, storage: Storage) -> None:
             sid="ReplaceSamples", actions=["s3:DeleteObject"], resources=[*sample_prefixes, sessions]
         )
     )
-    # IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches models/<p>/happiness/...
     # The processor never writes or deletes below models/, whatever a run id is called.
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="NeverWriteModels",
-            effect=iam.Effect.DENY,
-            actions=["s3:PutObject", "s3:DeleteObject"],
-            resources=[patients.arn_for_objects("models/*")],
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="UseDataKey",
-            actions=["kms:Decrypt", "kms:GenerateDataKey"],
-            resources=[storage.key.key_arn],
-        )
-    )
+    deny_model_writes(role, patients, storage.key)

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 
 from aws_cdk import Duration, Fn, RemovalPolicy, Size, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -17,9 +19,13 @@ from constructs import Construct
 __all__ = [
     "POWERTOOLS_NAMESPACE",
     "dead_letter_queue",
+    "deny_model_writes",
     "encrypted_state_machine",
+    "grant_dead_letter_key",
     "grant_execution_data_key",
+    "grant_list_buckets",
     "image_function",
+    "object_created_rule",
     "state_machine_log_group",
 ]
 
@@ -165,4 +171,73 @@ def grant_execution_data_key(starter: iam.IRole, key: kms.IKey, state_machine_ar
             resources=[key.key_arn],
             conditions={"StringEquals": context},
         )
+    )
+
+
+def grant_dead_letter_key(role: iam.IRole, key: kms.IKey, scope: Construct) -> None:
+    """A function's dead-letter queue encrypted with the data key: without it, Lambda cannot put a
+    failed event there (the event is lost, only ``DeadLetterErrors`` counts it)."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="DeadLetterQueueKeyViaSQS",
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(scope).region}.amazonaws.com"}},
+        )
+    )
+
+
+def deny_model_writes(role: iam.IRole, patients: s3.IBucket, key: kms.IKey) -> None:
+    """For a role that writes sample folders: never below ``models/`` (IAM's "*" spans "/":
+    "<bucket>/*/happiness/*" also matches models/<p>/happiness/...), and the data key to read and
+    write the buckets with."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="NeverWriteModels",
+            effect=iam.Effect.DENY,
+            actions=["s3:PutObject", "s3:DeleteObject"],
+            resources=[patients.arn_for_objects("models/*")],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="UseDataKey",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[key.key_arn],
+        )
+    )
+
+
+def grant_list_buckets(role: iam.IRole, *buckets: s3.IBucket) -> None:
+    """``s3:ListBucket`` on the buckets: a missing key is then a 404 (there is none yet), not a 403."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ListBothBuckets" if len(buckets) == 2 else "ListBucket",
+            actions=["s3:ListBucket"],
+            resources=[b.bucket_arn for b in buckets],
+        )
+    )
+
+
+def object_created_rule(
+    scope: Construct,
+    construct_id: str,
+    *,
+    bucket: s3.IBucket,
+    wildcard: str,
+    target: events.IRuleTarget,
+    description: str,
+) -> events.Rule:
+    """An EventBridge rule on the default bus: "Object Created" in ``bucket`` under a key that
+    matches ``wildcard`` → ``target``."""
+    return events.Rule(
+        scope,
+        construct_id,
+        description=description,
+        event_pattern=events.EventPattern(
+            source=["aws.s3"],
+            detail_type=["Object Created"],
+            detail={"bucket": {"name": [bucket.bucket_name]}, "object": {"key": [{"wildcard": wildcard}]}},
+        ),
+        targets=[target],
     )

@@ -45,8 +45,10 @@ from constructs import Construct
 from infra.components.runtime import (
     dead_letter_queue,
     encrypted_state_machine,
+    grant_dead_letter_key,
     grant_execution_data_key,
     image_function,
+    object_created_rule,
 )
 from infra.components.storage import Storage
 from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
@@ -221,22 +223,16 @@ class Training(Construct):
             assert role is not None
             self._grant_table_key(role, key)
         assert self.gate_function.role is not None
-        self._grant_dead_letter_key(self.gate_function.role, key)
+        grant_dead_letter_key(self.gate_function.role, key, self)
 
         # One event per processed upload: the session index is written after its samples.
-        self.samples_rule = events.Rule(
+        self.samples_rule = object_created_rule(
             self,
             "SamplesAdded",
+            bucket=patients,
+            wildcard="*/.sessions/*.json",
+            target=self._gate_target(event_dead_letters),
             description="VOICE: a processed session's index appeared in the patients bucket",
-            event_pattern=events.EventPattern(
-                source=["aws.s3"],
-                detail_type=["Object Created"],
-                detail={
-                    "bucket": {"name": [patients.bucket_name]},
-                    "object": {"key": [{"wildcard": "*/.sessions/*.json"}]},
-                },
-            ),
-            targets=[self._gate_target(event_dead_letters)],
         )
         # The state machine's Recheck after it released a lock that uploads found taken.
         self.recheck_rule = events.Rule(
@@ -297,18 +293,6 @@ class Training(Construct):
                 conditions={
                     "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}
                 },
-            )
-        )
-
-    def _grant_dead_letter_key(self, role: iam.IRole, key: kms.IKey) -> None:
-        """The gate's dead-letter queue is encrypted with the data key: without it, Lambda cannot
-        put a failed event there (the event is lost, only ``DeadLetterErrors`` counts it)."""
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DeadLetterQueueKeyViaSQS",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}},
             )
         )
 

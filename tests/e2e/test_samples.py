@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import re
 import shutil
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.support.captions import parse_cues
 from tests.support.outputs import read_metadata
 from voice.cli import main
 from voice.config import EMOTIONS
@@ -177,31 +179,28 @@ def test_annotated_videos_are_h264_aac_with_the_source_duration(
         assert abs(probe(out).duration_s - source) <= 0.1, (entry["file"], probe(out), source)
 
 
-def _parse_vtt(text: str) -> list[tuple[float, float, str]]:
-    def seconds(stamp: str) -> float:
-        h, m, s = stamp.split(":")
-        return int(h) * 3600 + int(m) * 60 + float(s)
-
-    lines = text.splitlines()
-    assert lines[0] == "WEBVTT"
-    cues = []
-    for i, line in enumerate(lines):
-        if "-->" in line:
-            start, end = (p.strip() for p in line.split("-->"))
-            cues.append((seconds(start), seconds(end), lines[i + 1]))
-    return cues
-
-
-def test_vtt_parses_and_matches_the_transcript(processed_samples: dict[str, Any]) -> None:
+def test_subtitles_hold_the_transcript_as_cues_within_the_limits(processed_samples: dict[str, Any]) -> None:
+    """The .vtt and .srt hold the same cues: every word of the transcript once, in order, each cue
+    at most 2 lines of 42 characters and 7 s; the events .vtt one cue per event, at its time."""
     data, patient = processed_samples["data"], processed_samples["patient"]
     for r in processed_samples["results"]:
         meta = read_metadata(data, patient, r["session"])
-        cues = _parse_vtt((data / "videos" / "annotated" / patient / f"{r['session']}.vtt").read_text())
-        assert len(cues) == len(meta["transcript"]["segments"]) > 0
-        for start, end, text in cues:
-            assert 0 <= start < end <= meta["video"]["duration_s"] + 0.5
-            assert text
-        assert [c[0] for c in cues] == sorted(c[0] for c in cues)
+        folder = data / "videos" / "annotated" / patient
+        cues = parse_cues((folder / f"{r['session']}.vtt").read_text())
+        assert cues == parse_cues((folder / f"{r['session']}.srt").read_text())
+        assert " ".join(" ".join(lines) for _, _, lines in cues) == " ".join(
+            meta["transcript"]["text"].split()
+        )
+        for start, end, lines in cues:
+            assert 0 <= start < end <= min(start + 7.0, meta["video"]["duration_s"] + 1.0)
+            assert 1 <= len(lines) <= 2
+            assert all(0 < len(line) <= 42 for line in lines)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(cues))
+        events = parse_cues((folder / f"{r['session']}_events.vtt").read_text())
+        assert len(events) == len(meta["events"])
+        for (start, end, (text,)), event in zip(events, meta["events"], strict=True):
+            assert start <= event["time"] <= end
+            assert f"{event['emotion']} ({event['keyword']})" in text
 
 
 def test_metadata_has_every_required_field(processed_samples: dict[str, Any]) -> None:

@@ -58,6 +58,8 @@ def test_voice_process_against_s3(s3: Any) -> None:
         "zoë m/rain.mp4",
         f"annotated/zoë m/{session}.mp4",
         f"annotated/zoë m/{session}.vtt",
+        f"annotated/zoë m/{session}.srt",
+        f"annotated/zoë m/{session}_events.vtt",
         f"annotated/zoë m/{session}_metadata.json",
         f"annotated/zoë m/{session}_analysis.csv",
     ):
@@ -74,3 +76,33 @@ def test_voice_process_against_s3(s3: Any) -> None:
     assert len(samples) == meta["samples"][0]["poses"] > 0
     head = s3.head_object(Bucket="voice-videos-test", Key=f"annotated/zoë m/{session}.mp4")
     assert head["ContentType"] == "video/mp4"
+
+
+def test_voice_labels_against_s3_writes_the_review_and_leaves_the_samples_to_the_stack(s3: Any) -> None:
+    s3.put_object(Bucket="voice-patients-test", Key="ann/profile.json", Body=b'{"nicknames": ["Maria"]}')
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert (
+            main(["process", str(samples_dir() / "rain.mp4"), "--patient", "ann", "--store", "s3", "--json"])
+            == 0
+        )
+    session = json.loads(out.getvalue())[0]["session"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["labels", "list", "ann", session, "--store", "s3", "--json"]) == 0
+    (sad,) = json.loads(out.getvalue())["labels"]
+    before = _keys(s3, "voice-patients-test")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            ["labels", "reject", "ann", session, sad["id"], "--author", "anna", "--store", "s3", "--json"]
+        )
+    assert code == 0
+    outcome = json.loads(out.getvalue())
+    assert outcome["derivation"] is None, "the labels Lambda derives on AWS"
+    assert [(r["action"], r["author"]) for r in outcome["reviews"]] == [("reject", "anna")]
+    assert _keys(s3, "voice-patients-test") == sorted([*before, f"ann/reviews/{session}.json"])
+    stored = json.loads(
+        s3.get_object(Bucket="voice-patients-test", Key=f"ann/reviews/{session}.json")["Body"].read()
+    )
+    assert stored["reviews"][0]["event"] == sad["id"]

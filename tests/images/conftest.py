@@ -224,7 +224,7 @@ def write_channel(
     return directory / "patients" / patient
 
 
-FAST = {"forest_trees": 20, "cv_repeats": 1, "cv_folds": 3}
+FAST = {"forest_trees": 20, "cv_repeats": 1, "cv_folds": 3, "unsure_target_accuracy": 0.9}
 
 
 @pytest.fixture(scope="session")

@@ -110,6 +110,8 @@ def test_a_batch_is_processed_the_corrupt_upload_recorded_and_the_missing_one_re
     assert {
         layout.annotated_video_key(PATIENT, session),
         layout.vtt_key(PATIENT, session),
+        layout.srt_key(PATIENT, session),
+        layout.events_vtt_key(PATIENT, session),
         layout.metadata_key(PATIENT, session),
         layout.analysis_key(PATIENT, session),
     } <= videos
@@ -201,5 +203,34 @@ def test_promote_takes_the_training_image_output(
     )
     assert latest["run_id"] == result["run_id"]
     run_keys = keys(aws["s3"], PATIENTS_BUCKET)
-    for name in ("model.skops", "metrics.json", "report.html"):
+    for name in ("model.skops", "metrics.json", "out_of_fold.json", "reliability.png", "report.html"):
         assert layout.model_artifact_key(PATIENT, result["run_id"], name) in run_keys, name
+
+
+def test_after_promotion_a_video_gets_explained_predictions(
+    trained: TrainingRun, images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]
+) -> None:
+    """Once a model is promoted the video Lambda predicts: each window with its top signals in
+    words (SHAP in the image) and whether it is unsure, in the metadata and the CSV."""
+    from voice.run.demo import samples_dir
+
+    if not aws["s3"].list_objects_v2(Bucket=PATIENTS_BUCKET, Prefix=layout.latest_model_key(PATIENT))[
+        "KeyCount"
+    ]:
+        pytest.skip("no promoted model (the promote test did not run)")
+    key = f"{PATIENT}/park.mp4"
+    aws["s3"].upload_file(str(samples_dir() / "park.mp4"), VIDEOS_BUCKET, key)
+    event = {"Records": [sqs_record(VIDEOS_BUCKET, key, "m-park")]}
+    invoked = invoke(images, "lambdas.video_processor.handler", event, link=link, refs=refs, aws=aws)
+    assert invoked.response == {"batchItemFailures": []}
+    (metadata_key,) = [
+        k for k in keys(aws["s3"], VIDEOS_BUCKET) if k.endswith("_metadata.json") and "park" in k
+    ]
+    metadata = json.loads(aws["s3"].get_object(Bucket=VIDEOS_BUCKET, Key=metadata_key)["Body"].read())
+    predictions = metadata["predictions"]
+    assert predictions, "a promoted model predicts every window"
+    assert metadata["models"]["patient"]
+    for p in predictions:
+        assert isinstance(p["unsure"], bool)
+        assert p["signals"], p
+        assert all(s["words"] and s["contribution"] > 0 for s in p["signals"])

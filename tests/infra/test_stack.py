@@ -214,6 +214,7 @@ def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
     }
     assert sorted(commands.values()) == [
         "lambdas.analyze.handler",
+        "lambdas.labels.handler",
         "lambdas.long_video.handler",
         "lambdas.promote.handler",
         "lambdas.training_gate.handler",
@@ -373,7 +374,68 @@ def test_samples_rule_triggers_the_gate_with_a_dlq(synth: Synth) -> None:
     assert gate["Properties"]["DeadLetterConfig"]["TargetArn"]
 
 
+def test_a_reviews_file_written_reaches_the_labels_function_with_dlqs(synth: Synth) -> None:
+    rules = _rules(synth)
+    (rule_id,) = [k for k in rules if k.startswith("LabelsReviewsWritten")]
+    patients_id, _ = template.bucket(synth, "Patients")
+    fn_id, fn = synth.one("AWS::Lambda::Function", "LabelsLabelsFunction")
+    pattern = rules[rule_id]["EventPattern"]
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": patients_id}]
+    assert pattern["detail"]["object"]["key"] == [{"wildcard": "*/reviews/*.json"}]
+    (target,) = rules[rule_id]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [fn_id, "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 4
+    assert fn["Properties"]["DeadLetterConfig"]["TargetArn"]
+    assert fn["Properties"]["ImageConfig"]["Command"] == ["lambdas.labels.handler"]
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert {"VOICE_VIDEOS_BUCKET", "VOICE_PATIENTS_BUCKET", "VOICE_REF_SECRET_ARN"} <= set(env)
+
+
+def test_the_samples_rule_sees_the_labels_index_but_not_reviews_or_tracks(synth: Synth) -> None:
+    """The labels function ends with the session index (→ the gate); a reviews file or a pose track
+    starts nothing but the labels function."""
+    import fnmatch
+
+    rules = _rules(synth)
+    (samples,) = [r for k, r in rules.items() if k.startswith("TrainingSamplesAdded")]
+    (reviews,) = [r for k, r in rules.items() if k.startswith("LabelsReviewsWritten")]
+
+    def matches(rule: dict[str, Any], key: str) -> bool:
+        (wildcard,) = rule["EventPattern"]["detail"]["object"]["key"]
+        return fnmatch.fnmatchcase(key, wildcard["wildcard"])
+
+    assert matches(samples, "maria/.sessions/garden-0123456789.json")
+    assert not matches(samples, "maria/.sessions/garden-0123456789.track.npz")
+    assert not matches(samples, "maria/reviews/garden-0123456789.json")
+    assert matches(reviews, "maria/reviews/garden-0123456789.json")
+    assert not matches(reviews, "maria/.sessions/garden-0123456789.json")
+
+
 # --- IAM ----------------------------------------------------------------------------------------
+
+
+def test_labels_role_reads_the_session_and_writes_only_its_samples_and_index(synth: Synth) -> None:
+    refs = fake_refs(synth.template)
+    videos = refs[f"{template.bucket(synth, 'Videos')[0]}.Arn"]
+    patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
+    statements = template.statements(synth, "LabelsLabelsFunctionRole")
+    samples = {f"{patients}/*/{e}/*" for e in EMOTIONS}
+    assert template.resources_for(statements, "s3:GetObject") == {
+        f"{videos}/annotated/*_metadata.json",
+        *samples,
+        f"{patients}/*/.sessions/*",
+        f"{patients}/*/reviews/*",
+    }
+    written = {*samples, f"{patients}/*/.sessions/*"}
+    assert template.resources_for(statements, "s3:PutObject") == written, "never a reviews file"
+    assert template.resources_for(statements, "s3:DeleteObject") == written
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
+    assert set(template.actions(deny)) == {"s3:PutObject", "s3:DeleteObject"}
+    assert deny["Resource"] == [f"{patients}/models/*"]
+    s3_actions = {a for st in statements for a in template.actions(st) if a.startswith("s3:")}
+    assert s3_actions == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
 
 
 def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None:
@@ -412,6 +474,8 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
     # Reading the promoted model (predictions in the metadata) is allowed; nothing else of models/.
     assert f"{patients}/models/*" in template.resources_for(statements, "s3:GetObject")
     assert f"{patients}/*/profile.json" in template.resources_for(statements, "s3:GetObject")
+    # A re-run reads the session's reviews (its samples follow the labels) and never writes them.
+    assert f"{patients}/*/reviews/*" in template.resources_for(statements, "s3:GetObject")
 
 
 def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:
@@ -554,7 +618,7 @@ def test_queue_targets_and_the_key_take_events_from_this_account_only(synth: Syn
 def test_every_event_target_has_a_dead_letter_queue(synth: Synth) -> None:
     dlq_id, _ = synth.one("AWS::SQS::Queue", "MonitoringEventDeadLetters")
     targets = [t for rule in _rules(synth).values() for t in rule["Targets"]]
-    assert len(targets) == 4
+    assert len(targets) == 5
     for target in targets:
         assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq_id, "Arn"]}}, target
 

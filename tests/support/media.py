@@ -30,6 +30,7 @@ __all__ = [
     "no_person",
     "not_a_video",
     "phone_video",
+    "picture_of_size",
     "sample",
     "silence",
     "stream_kinds",
@@ -122,10 +123,9 @@ def video_no_audio(directory: Path) -> Path:
     return path
 
 
-def no_person(directory: Path) -> Path:
-    """A moving colour pattern with nobody in it, over a sample's narration (it names an emotion)."""
-    path = directory / "no_person.mp4"
-    pattern = "gradients=s=480x360:r=25:speed=0.02:seed=7"
+def _pattern(path: Path, width: int, height: int) -> Path:
+    """A moving colour pattern of ``width`` × ``height`` over a sample's narration, at ``path``."""
+    pattern = f"gradients=s={width}x{height}:r=25:speed=0.02:seed=7"
     ffmpeg(
         *["-f", "lavfi", "-i", pattern, "-i", sample()],
         *["-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "libx264", "-preset", "ultrafast"],
@@ -133,6 +133,16 @@ def no_person(directory: Path) -> Path:
         path,
     )
     return path
+
+
+def no_person(directory: Path) -> Path:
+    """A moving colour pattern with nobody in it, over a sample's narration (it names an emotion)."""
+    return _pattern(directory / "no_person.mp4", 480, 360)
+
+
+def picture_of_size(directory: Path, width: int, height: int) -> Path:
+    """A moving colour pattern of ``width`` × ``height`` (nobody in it) over a sample's narration."""
+    return _pattern(directory / f"picture_{width}x{height}.mp4", width, height)
 
 
 def silence(directory: Path) -> Path:

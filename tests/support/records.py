@@ -14,6 +14,7 @@ DOC: dict[str, Any] = {
     "session": "garden-1a2b3c4d5e",
     "patient": "maria",
     "source": {"bucket": "videos", "key": "maria/garden.mp4", "sha256": "ab" * 32},
+    "recorded_at": {"time": "2026-11-02T09:14:03+01:00", "source": "container"},
     "video": {"duration_s": 12.5, "fps": 25.0, "width": 640, "height": 480, "has_audio": True},
     "transcript": {
         "language": "en",
@@ -29,6 +30,7 @@ DOC: dict[str, Any] = {
     },
     "events": [
         {
+            "id": "e73059ac2b2",
             "time": 1.6,
             "emotion": "happiness",
             "keyword": "happy",
@@ -63,7 +65,13 @@ DOC: dict[str, Any] = {
     ],
     "patient_track": {"id": 0, "rule": "longest", "reason": "the only person in the video", "pin": None},
     "samples": [
-        {"emotion": "happiness", "prefix": "patients/maria/happiness/garden-1a2b3c4d5e_e0/", "poses": 20}
+        {
+            "emotion": "happiness",
+            "prefix": "patients/maria/happiness/garden-1a2b3c4d5e_e0/",
+            "poses": 20,
+            "label": "e73059ac2b2",
+            "status": "narrated",
+        }
     ],
     "predictions": [],
     "models": {"whisper": "faster-whisper/tiny.en", "pose": "mp", "face_hands": None, "patient": None},

@@ -78,11 +78,31 @@ def test_sample_keys_round_trip() -> None:
         "maria",
         "sadness",
         "clip-0123456789",
-        2,
+        "e2",
+    )
+    added = layout.label_sample_prefix("maria", "anger", "clip-0123456789", "a0123456789w3")
+    assert added == "maria/anger/clip-0123456789_a0123456789w3/"
+    assert layout.parse_sample_prefix(added + "pose_000001.json") == (
+        "maria",
+        "anger",
+        "clip-0123456789",
+        "a0123456789w3",
     )
     assert layout.parse_sample_prefix("maria/.sessions/clip.json") is None
+    assert layout.parse_sample_prefix(layout.reviews_key("maria", "clip-0123456789")) is None
+    assert layout.parse_sample_prefix("maria/anger/clip-0123456789_x1/pose_000001.json") is None
     with pytest.raises(InvalidNameError):
         layout.sample_prefix("maria", "joy", "s", 0)
+    with pytest.raises(InvalidNameError):
+        layout.label_sample_prefix("maria", "anger", "s", "../x")
+
+
+def test_a_sessions_track_and_reviews_live_in_the_patients_bucket_beside_its_index() -> None:
+    index = layout.session_index_key("maria", "clip-0123456789")
+    assert layout.pose_track_key("maria", "clip-0123456789") == "maria/.sessions/clip-0123456789.track.npz"
+    assert layout.pose_track_key("maria", "clip-0123456789").rsplit("/", 1)[0] == index.rsplit("/", 1)[0]
+    assert layout.reviews_key("maria", "clip-0123456789") == "maria/reviews/clip-0123456789.json"
+    assert layout.reviews_key("maria", "clip-0123456789").startswith(layout.reviews_prefix("maria"))
 
 
 def test_invalid_failure_key_never_contains_the_unsafe_name() -> None:

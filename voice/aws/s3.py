@@ -13,9 +13,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from voice.aws.access import error_code
 from voice.config import Settings
-from voice.errors import StorageError
+from voice.errors import ConflictError, StorageError
 from voice.layout import PATIENTS, VIDEOS
-from voice.storage import ObjectInfo, ProgressCallback, check_bucket
+from voice.storage import ObjectInfo, ProgressCallback, Versioned, check_bucket
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -125,3 +125,60 @@ class S3Store:
 
     def describe(self, bucket: str, key: str) -> str:
         return f"s3://{self._bucket(bucket)}/{key}"
+
+    def read_versioned(self, bucket: str, key: str) -> Versioned | None:
+        try:
+            got = self.client.get_object(Bucket=self._bucket(bucket), Key=key)
+            return Versioned(got["Body"].read(), got["ETag"])
+        except (ClientError, BotoCoreError) as exc:
+            if self._error(exc) in _MISSING:
+                return None
+            raise StorageError(f"cannot read {bucket}/{key}: {self._error(exc)}") from exc
+
+    def write_if(
+        self, bucket: str, key: str, data: bytes, *, etag: str | None, content_type: str | None = None
+    ) -> str:
+        # S3 conditional writes: If-Match (this version only) or If-None-Match: * (no object yet);
+        # 412 when the condition fails, 409 when another conditional write to the key is under way.
+        name, ctype = self._bucket(bucket), content_type or "binary/octet-stream"
+        try:
+            if etag is None:
+                put = self.client.put_object(
+                    Bucket=name, Key=key, Body=data, ContentType=ctype, IfNoneMatch="*"
+                )
+            else:
+                put = self.client.put_object(Bucket=name, Key=key, Body=data, ContentType=ctype, IfMatch=etag)
+        except (ClientError, BotoCoreError) as exc:
+            code = self._error(exc)
+            if code in _CONFLICT or (etag is not None and code in _MISSING):
+                raise ConflictError(
+                    f"{bucket}/{key} changed since it was read; read it again and redo the change."
+                ) from None
+            raise StorageError(f"cannot write {bucket}/{key}: {code}") from exc
+        return put["ETag"]
+
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        if start < 0 or end < start:
+            raise StorageError(f"invalid byte range {start}-{end} of {bucket}/{key}.")
+        try:
+            got = self.client.get_object(Bucket=self._bucket(bucket), Key=key, Range=f"bytes={start}-{end}")
+            return got["Body"].read()
+        except (ClientError, BotoCoreError) as exc:
+            if self._error(exc) == "InvalidRange":  # start at or past the end: nothing there
+                return b""
+            raise StorageError(f"cannot read {bucket}/{key}: {self._error(exc)}") from exc
+
+    def stat(self, bucket: str, key: str) -> ObjectInfo | None:
+        try:
+            head = self.client.head_object(Bucket=self._bucket(bucket), Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            if self._error(exc) in _MISSING:
+                return None
+            raise StorageError(f"cannot check {bucket}/{key}: {self._error(exc)}") from exc
+        return ObjectInfo(key, int(head["ContentLength"]), head["LastModified"])
+
+
+#: Error codes of a missing object (a HEAD answers with the bare status).
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+#: Error codes of a lost conditional write.
+_CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}

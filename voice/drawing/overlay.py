@@ -1,19 +1,36 @@
 """What the annotated video shows on a frame: skeletons (the patient in the emotion colour, others
 grey with their ids), the patient's face and hands, the narrated emotion, the model's label and
-the narration caption. Drawn with OpenCV; text boxes are rendered once and pasted.
+the narration caption. Lines are drawn with OpenCV; text with a TrueType font
+(:mod:`voice.drawing.text`: boxes rendered once and pasted).
+
+Every text box lies inside the frame whatever its size and shape (:func:`text_boxes`): the
+emotion label and the model's label top left, "patient not found" top right (below the labels
+when they leave no room), the caption centred at the bottom, each scaled or wrapped to the
+frame's width less a margin; a person's id sits above their skeleton, moved inside the frame
+when the skeleton reaches its edge. Text sizes follow the frame's short side, so a portrait
+frame shows text as large as a landscape one of the same resolution.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from voice.drawing.text import text_patch
 from voice.pose.body25 import PoseFrame
 
-__all__ = ["EMOTION_COLOURS", "NOT_FOUND", "OTHERS_COLOUR", "SKELETON", "Overlay", "draw_overlay"]
+__all__ = [
+    "EMOTION_COLOURS",
+    "NOT_FOUND",
+    "OTHERS_COLOUR",
+    "SKELETON",
+    "Overlay",
+    "TextBox",
+    "draw_overlay",
+    "person_tags",
+    "text_boxes",
+]
 
 #: BODY_25 limbs to draw (pairs of slots).
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -45,35 +62,12 @@ _FACE_HAND_COLOUR = (235, 235, 235)
 
 @dataclass(frozen=True)
 class Overlay:
-    """What to draw on one frame."""
+    """What to draw on one frame (``caption``: its lines separated by "\\n")."""
 
     caption: str = ""
     label: str = ""
     label_emotion: str = ""
     predicted: str = ""
-
-
-def _ascii(text: str) -> str:
-    # Hershey fonts draw ASCII only.
-    return text.encode("ascii", "replace").decode()
-
-
-def _wrap(text: str, fits: Callable[[str], bool], max_lines: int = 3) -> list[str]:
-    """Greedy word wrap by measured width; the first ``max_lines`` lines, the last one ellipsised."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and not fits(candidate):
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    if line:
-        lines.append(line)
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], lines[max_lines - 1] + " ..."]
-    return lines
 
 
 #: Colour of the people who are not the patient.
@@ -102,60 +96,133 @@ def _draw_person(bgr: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int],
             cv2.circle(bgr, (round(x), round(y)), thick + 1, joints, -1, cv2.LINE_AA)
 
 
-def _draw_people(bgr: np.ndarray, pose: PoseFrame, patient_colour: tuple[int, int, int], unit: float) -> None:
-    """The patient's skeleton in ``patient_colour``, everyone else's in grey, each with its id."""
-    h, w = bgr.shape[:2]
-    scale = np.array([w / pose.width if pose.width else 1.0, h / pose.height if pose.height else 1.0, 1.0])
-    thick = max(1, round(2 * unit))
+def _people(pose: PoseFrame) -> list[tuple[int, np.ndarray]]:
+    """(track id, keypoints) of everyone, others first (the patient is drawn on top); -1: a
+    single-person pose without ids."""
     people = [(p.person_id, p.keypoints) for p in pose.people]
     if not people and pose.keypoints is not None:
         people = [(-1, pose.keypoints)]
-    # Others first, so the patient's skeleton is drawn on top.
-    for person_id, keypoints in sorted(people, key=lambda p: p[0] == pose.patient_id):
+    return sorted(people, key=lambda p: p[0] == pose.patient_id)
+
+
+def _scale(pose: PoseFrame, width: int, height: int) -> np.ndarray:
+    return np.array(
+        [width / pose.width if pose.width else 1.0, height / pose.height if pose.height else 1.0, 1.0]
+    )
+
+
+def _draw_people(bgr: np.ndarray, pose: PoseFrame, patient_colour: tuple[int, int, int], unit: float) -> None:
+    """The patient's skeleton in ``patient_colour``, everyone else's in grey."""
+    h, w = bgr.shape[:2]
+    scale = _scale(pose, w, h)
+    thick = max(1, round(2 * unit))
+    for person_id, keypoints in _people(pose):
         is_patient = person_id == pose.patient_id or person_id == -1
         colour = patient_colour if is_patient else OTHERS_COLOUR
+        _draw_person(bgr, keypoints * scale, colour, thick if is_patient else max(1, thick - 1))
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """A rendered text box and where its top-left corner goes on the frame."""
+
+    x: int
+    y: int
+    patch: np.ndarray
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom), right and bottom exclusive."""
+        return self.x, self.y, self.x + self.patch.shape[1], self.y + self.patch.shape[0]
+
+
+def _sizes(width: int, height: int) -> tuple[int, int, int, int]:
+    """Text sizes (px) of the caption, the labels and the small marks, and the margin: from the
+    frame's short side (a caption line is 1/20 of it, as broadcast subtitles are)."""
+    short = min(width, height)
+    return (
+        max(10, round(short / 20)),
+        max(10, round(short / 24)),
+        max(9, round(short / 30)),
+        max(4, round(short / 40)),
+    )
+
+
+def _inside(patch: np.ndarray, x: float, y: float, width: int, height: int) -> TextBox:
+    """The box moved inside the frame (its patch is never larger than the room it was made for)."""
+    return TextBox(
+        int(min(max(0, round(x)), max(0, width - patch.shape[1]))),
+        int(min(max(0, round(y)), max(0, height - patch.shape[0]))),
+        patch,
+    )
+
+
+def person_tags(
+    width: int, height: int, pose: PoseFrame, patient_colour: tuple[int, int, int]
+) -> list[TextBox]:
+    """Each tracked person's id ("#3", "#0 patient") above the top left of their skeleton."""
+    _, _, small, margin = _sizes(width, height)
+    scale = _scale(pose, width, height)
+    out = []
+    for person_id, keypoints in _people(pose):
         pts = keypoints * scale
-        _draw_person(bgr, pts, colour, thick if is_patient else max(1, thick - 1))
         seen = pts[pts[:, 2] >= MIN_CONFIDENCE]
-        if person_id >= 0 and len(seen):
-            tag = _label_patch(f"#{person_id}{' patient' if is_patient else ''}", colour, unit * 0.8)
-            _paste(bgr, tag, round(seen[:, 0].min()), round(seen[:, 1].min()) - tag.shape[0] - 2)
+        if person_id < 0 or not len(seen):
+            continue
+        is_patient = person_id == pose.patient_id
+        colour = patient_colour if is_patient else OTHERS_COLOUR
+        text = f"#{person_id}{' patient' if is_patient else ''}"
+        tag = text_patch(text, colour, small, width - 2 * margin, height - 2 * margin)
+        out.append(_inside(tag, seen[:, 0].min(), seen[:, 1].min() - tag.shape[0] - 2, width, height))
+    return out
+
+
+def text_boxes(width: int, height: int, overlay: Overlay, *, not_found: bool = False) -> list[TextBox]:
+    """Where the overlay's texts go on a ``width`` × ``height`` frame (module notes): labels top
+    left, "patient not found" top right, the caption centred at the bottom; all inside the frame."""
+    caption_px, label_px, small_px, margin = _sizes(width, height)
+    room_w, room_h = width - 2 * margin, height - 2 * margin
+    boxes: list[TextBox] = []
+    y = margin
+    for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
+        if text:
+            patch = text_patch(text, EMOTION_COLOURS.get(emotion, (255, 255, 255)), label_px, room_w, room_h)
+            boxes.append(_inside(patch, margin, y, width, height))
+            y += patch.shape[0] + margin // 2
+    if not_found:
+        patch = text_patch(NOT_FOUND, (90, 90, 255), small_px, room_w, room_h)
+        x = width - margin - patch.shape[1]
+        clash = any(b.box[2] + margin // 2 > x for b in boxes)
+        boxes.append(_inside(patch, x, y if clash else margin, width, height))
+    if overlay.caption:
+        patch = text_patch(overlay.caption, (255, 255, 255), caption_px, room_w, room_h, centred=True)
+        boxes.append(
+            _inside(patch, (width - patch.shape[1]) / 2, height - 2 * margin - patch.shape[0], width, height)
+        )
+    return boxes
 
 
 def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
-    """Draw skeletons, emotion label and narration caption onto ``bgr`` (in place) and return it."""
+    """Draw skeletons, ids, labels and the caption onto ``bgr`` (in place) and return it."""
     h, w = bgr.shape[:2]
     unit = max(h, w) / 640.0
+    colour = EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0))
+    boxes = []
     if pose is not None:
-        _draw_people(bgr, pose, EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0)), unit)
+        _draw_people(bgr, pose, colour, unit)
         if pose.keypoints is not None:
             sx = w / pose.width if pose.width else 1.0
             sy = h / pose.height if pose.height else 1.0
             _draw_face_hands(bgr, pose, (sx, sy))
-    pad = round(8 * unit)
-    y = pad
-    for text, emotion in ((overlay.label, overlay.label_emotion), (overlay.predicted, "")):
-        if text:
-            patch = _label_patch(text, EMOTION_COLOURS.get(emotion, (255, 255, 255)), unit)
-            _paste(bgr, patch, pad, y)
-            y += patch.shape[0] + pad
-    if overlay.caption:
-        patch = _caption_patch(overlay.caption, w, unit)
-        bgr[h - patch.shape[0] :, :] = patch[-h:]
-    if pose is not None and pose.keypoints is None:
-        _mark_not_found(bgr, unit)
+        boxes = person_tags(w, h, pose, colour)
+    boxes += text_boxes(w, h, overlay, not_found=pose is not None and pose.keypoints is None)
+    for box in boxes:
+        _paste(bgr, box.patch, box.x, box.y)
     return bgr
 
 
 #: The marker of a frame where pose was sampled but the patient was not found.
 NOT_FOUND = "patient not found"
-
-
-def _mark_not_found(bgr: np.ndarray, unit: float) -> None:
-    """A small text box in the top right corner, so a missing skeleton is never a silent gap."""
-    patch = _label_patch(NOT_FOUND, (90, 90, 255), unit * 0.75)
-    pad = round(8 * unit)
-    _paste(bgr, patch, bgr.shape[1] - pad - patch.shape[1], pad)
 
 
 def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float]) -> None:
@@ -173,43 +240,3 @@ def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float
         for idx, closed in chains:
             if (points[idx, 2] >= MIN_CONFIDENCE).all():
                 cv2.polylines(bgr, [xy[idx]], closed, _FACE_HAND_COLOUR, 1, cv2.LINE_AA)
-
-
-# Text is the costly part of an overlay (anti-aliased Hershey glyphs, ~1 ms a line) and changes
-# a few times a minute: each box is rendered once and pasted on every frame that shows it.
-_FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
-
-
-def _text_metrics(unit: float) -> tuple[float, int, int]:
-    return 0.6 * unit, max(1, round(2 * unit)), round(8 * unit)
-
-
-@functools.lru_cache(maxsize=64)
-def _label_patch(text: str, colour: tuple[int, int, int], unit: float) -> np.ndarray:
-    import cv2
-
-    scale, thick, pad = _text_metrics(unit)
-    (tw, th), base = cv2.getTextSize(_ascii(text), _FONT, scale, thick)
-    patch = np.zeros((th + base + pad, tw + 2 * pad, 3), dtype=np.uint8)
-    cv2.putText(patch, _ascii(text), (pad, th + pad // 2), _FONT, scale, colour, thick, cv2.LINE_AA)
-    return patch
-
-
-@functools.lru_cache(maxsize=64)
-def _caption_patch(caption: str, width: int, unit: float) -> np.ndarray:
-    import cv2
-
-    scale, thick, pad = _text_metrics(unit)
-    (_, ch), _ = cv2.getTextSize("M", _FONT, scale, thick)
-
-    def fits(line: str) -> bool:
-        return bool(cv2.getTextSize(line, _FONT, scale, thick)[0][0] <= width - 4 * pad)
-
-    lines = _wrap(_ascii(caption), fits)
-    line_h = ch + pad
-    patch = np.zeros((line_h * len(lines) + 2 * pad, width, 3), dtype=np.uint8)
-    for i, line in enumerate(lines):
-        cv2.putText(
-            patch, line, (2 * pad, pad + ch + i * line_h), _FONT, scale, (255, 255, 255), thick, cv2.LINE_AA
-        )
-    return patch

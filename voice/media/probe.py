@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "DEMUXERS",
     "PROTOCOL_WHITELIST",
     "VideoInfo",
+    "creation_time",
     "demuxer_for",
     "ffmpeg_exe",
     "open_container",
@@ -41,6 +43,8 @@ class VideoInfo:
     codec: str
     rotation: int = 0  # display rotation (phone videos); width/height are those after it
     audio_codec: str = ""  # the first audio stream's codec ("" without audio)
+    #: When the container says it was recorded (ISO 8601 with offset), None when it does not.
+    created_at: str | None = None
 
     def record(self) -> VideoRecord:
         """The video in the session metadata (times and rate to the millisecond)."""
@@ -151,9 +155,38 @@ def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
             codec=str(ctx.name),
             rotation=rotation,
             audio_codec=str(container.streams.audio[0].codec_context.name) if container.streams.audio else "",
+            created_at=creation_time(container, stream),
         )
     finally:
         container.close()
+
+
+#: Container tags that say when a video was recorded, most telling first: Apple's local time with
+#: its offset, then the ISO BMFF/Matroska creation time (UTC).
+_CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+#: Earlier "creation times" are a zero a tool wrote (1904, 1970), not a recording.
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def creation_time(container: Any, stream: Any) -> str | None:
+    """When the video was recorded as its container says (phones write it), ISO 8601 with the
+    offset it was written with; None when no tag holds a plausible time (not before 1990, not
+    after now)."""
+    latest = datetime.now(UTC) + timedelta(days=1)
+    for tags in (dict(container.metadata or {}), dict(stream.metadata or {})):
+        for name in _CREATION_TAGS:
+            when = _parse_time(str(tags.get(name, "")))
+            if when is not None and _EARLIEST <= when <= latest:
+                return when.isoformat()
+    return None
 
 
 def rotation_of(frame: Any) -> int:

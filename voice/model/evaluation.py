@@ -1,28 +1,32 @@
 """Honest evaluation of a patient's model, the promotion rule, and the final fit.
 
-- Cross-validation is grouped by source video (session): the samples of one video are never on
-  both sides of a split, so the score says how well the model does on a *new* video. Repeated
-  ``StratifiedGroupKFold`` when every class has at least ``cv_folds`` videos, else
-  leave-one-video-out.
+- The model is chosen by nested grouped cross-validation (:mod:`voice.model.selection`): family
+  and hyperparameters are chosen inside each outer training part, so the reported score is the
+  outer score of the whole procedure, not the best of several tries; every family's outer score
+  is reported beside it (``model_choice``). Splits: :mod:`voice.model.splits` (grouped by video).
 - The headline score is the balanced accuracy of the pooled out-of-fold predictions (mean over
   repeats); its spread is a bootstrap over videos. The baseline is the majority class:
   balanced accuracy ``1 / n_classes``.
+- The probabilities are calibrated (temperature scaling) and the "unsure" threshold set from the
+  out-of-fold predictions (:mod:`voice.model.calibration`, ``calibration``).
 - A run is promoted only if ``mean - std > baseline`` (see :func:`promotion`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from voice.config import Settings
-from voice.errors import ModelError, NotEnoughDataError
+from voice.errors import ModelError
+from voice.model.families import Config, fit, probabilities
 from voice.model.features import FEATURE_NAMES
-from voice.model.patient_model import PatientModel, build_pipeline, class_order
+from voice.model.findings import calibration, feature_importance, model_choice, out_of_fold
+from voice.model.patient_model import PatientModel
+from voice.model.selection import Nested, jobs, nested_cv, parallel
+from voice.model.splits import Data, balanced_accuracy, cv_splits, encode
 from voice.records.training import (
     Accuracy,
     BalancedAccuracy,
@@ -30,7 +34,6 @@ from voice.records.training import (
     ConfusionMatrix,
     CrossValidation,
     CvScheme,
-    FeatureImportance,
     FoldRecord,
     Promotion,
     TrainingMetrics,
@@ -38,116 +41,35 @@ from voice.records.training import (
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
+    "Evaluation",
     "cross_validate",
-    "cv_balanced_accuracy",
     "cv_splits",
+    "evaluate",
+    "fixed_cv_balanced_accuracy",
     "promotion",
     "train_model",
 ]
 
 BOOTSTRAP_RESAMPLES = 200
 
-Splits = list[tuple[np.ndarray, np.ndarray]]
 
-
-def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
-    """Mean recall over the classes present in ``y_true`` (sklearn's definition), in numpy."""
-    totals = np.bincount(y_true, minlength=n_classes)
-    hits = np.bincount(y_true[y_true == y_pred], minlength=n_classes)
-    present = totals > 0
-    return float(np.mean(hits[present] / totals[present]))
-
-
-def cv_splits(y: np.ndarray, groups: np.ndarray, settings: Settings) -> tuple[str, int, list[Splits]]:
-    """The CV scheme, folds per repeat, and the (train, test) index splits of every repeat.
-
-    ``y`` are encoded labels; ``groups`` the video (session) of each sample.
-    """
-    from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
-
-    min_groups = min(len(set(groups[y == c])) for c in np.unique(y))
-    dummy = np.zeros((y.size, 1))
-    if min_groups >= settings.cv_folds >= 2:
-        repeats = []
-        for r in range(max(settings.cv_repeats, 1)):
-            cv = StratifiedGroupKFold(
-                n_splits=settings.cv_folds, shuffle=True, random_state=settings.random_seed + r
-            )
-            repeats.append(list(cv.split(dummy, y, groups)))
-        return "stratified-group-kfold", settings.cv_folds, repeats
-    logo = LeaveOneGroupOut()
-    return "leave-one-video-out", int(logo.get_n_splits(groups=groups)), [list(logo.split(dummy, y, groups))]
-
-
-@dataclass(frozen=True)
-class _Data:
-    """The encoded problem: features, labels as class indices, the video of each sample."""
-
-    x: np.ndarray
-    y: np.ndarray
-    g: np.ndarray
-    classes: tuple[str, ...]
-
-    @property
-    def k(self) -> int:
-        return len(self.classes)
-
-
-def _encode(features: np.ndarray, labels: Sequence[str], groups: Sequence[str]) -> _Data:
-    classes = class_order(labels)
-    y = np.array([classes.index(label) for label in labels], dtype=np.int64)
-    data = _Data(np.asarray(features, dtype=np.float64), y, np.asarray(groups), classes)
-    if data.k < 2:
-        raise NotEnoughDataError("training needs samples of at least two emotions.")
-    if len(set(data.g.tolist())) < 2:
-        raise NotEnoughDataError("grouped cross-validation needs samples from at least two videos.")
-    return data
-
-
-def _fold(data: _Data, template: Any, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """Out-of-fold predictions for ``test`` from a fresh pipeline fitted on ``train``."""
-    from sklearn.base import clone
-
-    if len(np.unique(data.y[train])) < 2:
-        # Only one class left to learn from: it can only ever predict that class.
-        return np.full(test.size, data.y[train][0], dtype=np.int64)
-    model = clone(template)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        model.fit(data.x[train], data.y[train])
-        return np.asarray(model.predict(data.x[test]), dtype=np.int64)
-
-
-def _fold_record(data: _Data, oof: np.ndarray, test: np.ndarray, repeat: int, fold: int) -> FoldRecord:
+def _fold_record(
+    data: Data, labels: np.ndarray, test: np.ndarray, where: tuple[int, int], model: str
+) -> FoldRecord:
     in_test = np.unique(data.y[test])
     return FoldRecord(
-        repeat=repeat,
-        fold=fold,
+        repeat=where[0],
+        fold=where[1],
         n_test=int(test.size),
         test_videos=len(set(data.g[test].tolist())),
         test_classes=[data.classes[i] for i in in_test],
-        accuracy=float(np.mean(oof[test] == data.y[test])),
-        balanced_accuracy=_balanced_accuracy(data.y[test], oof[test], data.k) if in_test.size > 1 else None,
+        accuracy=float(np.mean(labels[test] == data.y[test])),
+        balanced_accuracy=balanced_accuracy(data.y[test], labels[test], data.k) if in_test.size > 1 else None,
+        model=model,
     )
 
 
-def _out_of_fold(
-    data: _Data, repeats: list[Splits], settings: Settings
-) -> tuple[list[np.ndarray], list[FoldRecord]]:
-    """Pooled out-of-fold predictions per repeat, and one record per fold."""
-    template = build_pipeline(settings)
-    per_fold: list[FoldRecord] = []
-    oof_all = []
-    for r, splits in enumerate(repeats):
-        oof = np.full(data.y.size, -1, dtype=np.int64)
-        for f, (train, test) in enumerate(splits):
-            oof[test] = _fold(data, template, train, test)
-            per_fold.append(_fold_record(data, oof, test, r, f))
-        oof_all.append(oof)
-    return oof_all, per_fold
-
-
-def _bootstrap(data: _Data, oof_all: list[np.ndarray], seed: int) -> list[float]:
+def _bootstrap(data: Data, oof_all: list[np.ndarray], seed: int) -> list[float]:
     """Balanced accuracy over resamples of videos (with replacement), for the spread."""
     rng = np.random.default_rng(seed)
     uniq = np.unique(data.g)
@@ -157,7 +79,7 @@ def _bootstrap(data: _Data, oof_all: list[np.ndarray], seed: int) -> list[float]
         for _ in range(BOOTSTRAP_RESAMPLES):
             pick = rng.integers(0, uniq.size, uniq.size)
             idx = np.concatenate([members[i] for i in pick])
-            boot.append(_balanced_accuracy(data.y[idx], oof[idx], data.k))
+            boot.append(balanced_accuracy(data.y[idx], oof[idx], data.k))
     return boot
 
 
@@ -172,8 +94,8 @@ class _Scores:
     confusion_matrix: ConfusionMatrix
 
 
-def _score(data: _Data, oof_all: list[np.ndarray], boot: list[float]) -> _Scores:
-    per_repeat = [_balanced_accuracy(data.y, oof, data.k) for oof in oof_all]
+def _score(data: Data, oof_all: list[np.ndarray], boot: list[float]) -> _Scores:
+    per_repeat = [balanced_accuracy(data.y, oof, data.k) for oof in oof_all]
     confusion = np.zeros((data.k, data.k), dtype=np.int64)
     for oof in oof_all:
         np.add.at(confusion, (data.y, oof), 1)
@@ -185,7 +107,8 @@ def _score(data: _Data, oof_all: list[np.ndarray], boot: list[float]) -> _Scores
             std=float(np.std(boot)),
             ci95=(float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
             per_repeat=per_repeat,
-            definition="balanced accuracy of the pooled out-of-fold predictions, mean over repeats",
+            definition="balanced accuracy of the pooled out-of-fold predictions of nested grouped CV "
+            "(model chosen inside each outer training part), mean over repeats",
             spread=f"std over {BOOTSTRAP_RESAMPLES} bootstrap resamples of videos per repeat",
         ),
         accuracy=Accuracy(mean=float(np.mean([np.mean(oof == data.y) for oof in oof_all]))),
@@ -204,16 +127,31 @@ def _score(data: _Data, oof_all: list[np.ndarray], boot: list[float]) -> _Scores
     )
 
 
-def cross_validate(
+@dataclass(frozen=True)
+class Evaluation:
+    """Nested CV of one training set: its metrics, what it found, and the encoded data."""
+
+    cv: CrossValidation
+    nested: Nested
+    data: Data
+
+
+def evaluate(
     features: np.ndarray, labels: Sequence[str], groups: Sequence[str], *, settings: Settings
-) -> CrossValidation:
-    """Grouped cross-validation metrics (see the module docstring). Labels are emotion names."""
-    data = _encode(features, labels, groups)
+) -> Evaluation:
+    """Nested grouped cross-validation and the final model (see the module docstring)."""
+    data = encode(features, labels, groups)
     scheme, n_folds, repeats = cv_splits(data.y, data.g, settings)
-    oof_all, per_fold = _out_of_fold(data, repeats, settings)
+    nested = nested_cv(data, repeats, settings)
+    oof_all = [p.argmax(axis=1) for p in nested.proba]
+    per_fold = [
+        _fold_record(data, oof_all[r], test, (r, f), nested.configs[nested.chosen[r][f]].label)
+        for r, splits in enumerate(repeats)
+        for f, (_, test) in enumerate(splits)
+    ]
     counts = np.bincount(data.y, minlength=data.k)
     scores = _score(data, oof_all, _bootstrap(data, oof_all, settings.random_seed))
-    return CrossValidation(
+    cv = CrossValidation(
         n_samples=int(data.y.size),
         n_videos=int(np.unique(data.g).size),
         classes=list(data.classes),
@@ -231,23 +169,53 @@ def cross_validate(
         baseline=scores.baseline,
         per_class_recall=scores.per_class_recall,
         confusion_matrix=scores.confusion_matrix,
+        model_choice=model_choice(data, nested, settings),
+        calibration=calibration(data, nested, settings),
     )
+    return Evaluation(cv, nested, data)
 
 
-def cv_balanced_accuracy(
+def cross_validate(
+    features: np.ndarray, labels: Sequence[str], groups: Sequence[str], *, settings: Settings
+) -> CrossValidation:
+    """The metrics of :func:`evaluate`. Labels are emotion names."""
+    return evaluate(features, labels, groups, settings=settings).cv
+
+
+def _fixed_fold(
+    data: Data, split: tuple[np.ndarray, np.ndarray], config: Config, settings: Settings
+) -> np.ndarray:
+    train, test = split
+    pipeline = fit(config, data.x[train], data.y[train], settings)
+    proba = probabilities(pipeline, data.x[test], data.k, only=int(data.y[train][0]))
+    return np.asarray(proba.argmax(axis=1))
+
+
+def fixed_cv_balanced_accuracy(
     features: np.ndarray,
     labels: Sequence[str],
     groups: Sequence[str],
     *,
+    config: Config,
     settings: Settings,
-    first_repeat_only: bool = False,
-) -> float:
-    """Only the headline score of :func:`cross_validate` (same folds for the same labels and
-    videos); with ``first_repeat_only``, the score of its first repeat (``per_repeat[0]``)."""
-    data = _encode(features, labels, groups)
+    columns: Sequence[np.ndarray] | None = None,
+) -> list[float]:
+    """Balanced accuracy of ONE configuration (no search) on the folds of the first outer repeat,
+    for each set of ``columns`` (boolean masks; default: every column): a comparison between
+    feature sets (:mod:`voice.model.ablation`), not a headline score. All fits in one parallel batch."""
+    data = encode(features, labels, groups)
     _, _, repeats = cv_splits(data.y, data.g, settings)
-    oof_all, _ = _out_of_fold(data, repeats[:1] if first_repeat_only else repeats, settings)
-    return float(np.mean([_balanced_accuracy(data.y, oof, data.k) for oof in oof_all]))
+    masks = list(columns) if columns is not None else [np.ones(data.x.shape[1], dtype=bool)]
+    variants = [Data(data.x[:, m], data.y, data.g, data.classes) for m in masks]
+    calls = [(_fixed_fold, (v, split, config, settings)) for v in variants for split in repeats[0]]
+    results = iter(parallel(calls, jobs(settings)))
+    scores = []
+    for _ in variants:
+        oof = np.full(data.y.size, -1, dtype=np.int64)
+        for _, test in repeats[0]:
+            oof[test] = next(results)
+        scores.append(balanced_accuracy(data.y, oof, data.k))
+    return scores
 
 
 def promotion(metrics: CrossValidation) -> tuple[bool, str]:
@@ -261,7 +229,7 @@ def promotion(metrics: CrossValidation) -> tuple[bool, str]:
     return False, f"not promoted: {detail}; needs mean − std > baseline ({lower:.3f} ≤ {base:.3f})"
 
 
-def train_model(
+def train_model(  # noqa: PLR0913 - the data, their names and the run they belong to
     features: np.ndarray,
     labels: Sequence[str],
     groups: Sequence[str],
@@ -269,25 +237,45 @@ def train_model(
     settings: Settings,
     run_id: str,
     feature_names: Sequence[str] = FEATURE_NAMES,
+    samples: Sequence[str] | None = None,
 ) -> PatientModel:
-    """Cross-validate, then fit on all data. ``model.metrics`` holds CV scores and the promotion."""
+    """Nested CV, then the chosen configuration fitted on all data and calibrated.
+
+    ``model.metrics`` holds the scores, the model choice, the calibration and the promotion;
+    ``model.out_of_fold`` every sample's out-of-fold prediction and attributions (``samples``
+    names them; default: their index).
+    """
     x = np.asarray(features, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != len(feature_names):
         raise ModelError(f"feature matrix must be (n, {len(feature_names)}), got {x.shape}.")
-    cv = cross_validate(x, labels, groups, settings=settings)
-    classes = tuple(cv.classes)
-    y = np.array([classes.index(label) for label in labels], dtype=np.int64)
-    pipeline = build_pipeline(settings)
-    pipeline.fit(x, y)
-    importances = pipeline.named_steps["forest"].feature_importances_
-    promoted, reason = promotion(cv)
+    ev = evaluate(x, labels, groups, settings=settings)
+    promoted, reason = promotion(ev.cv)
     metrics = TrainingMetrics(
-        **dict(cv),
-        feature_importance=FeatureImportance(
-            method="mean decrease in impurity of the final forest",
-            values={n: float(v) for n, v in zip(feature_names, importances, strict=True)},
-        ),
+        **dict(ev.cv),
+        feature_importance=feature_importance(ev.nested, feature_names),
         promotion=Promotion(promoted=promoted, reason=reason, rule="mean − std > baseline"),
         run_id=run_id,
     )
-    return PatientModel(pipeline, classes, tuple(feature_names), run_id, metrics)
+    assert metrics.calibration is not None
+    unsure_below = metrics.calibration.unsure_below
+    names = list(samples) if samples is not None else [str(i) for i in range(x.shape[0])]
+    oof = out_of_fold(
+        ev.data,
+        ev.nested,
+        run_id=run_id,
+        feature_names=feature_names,
+        samples=names,
+        unsure_below=unsure_below,
+    )
+    final = ev.nested.final
+    return PatientModel(
+        final.pipeline,
+        ev.data.classes,
+        tuple(feature_names),
+        run_id,
+        metrics,
+        temperature=final.temperature,
+        unsure_below=unsure_below,
+        config=final.config.label,
+        out_of_fold=oof,
+    )

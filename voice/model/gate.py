@@ -28,14 +28,20 @@ __all__ = ["GateDecision", "SampleRef", "decide", "last_run_from_listing", "run_
 
 @dataclass(frozen=True)
 class SampleRef:
-    """One training sample folder: ``<patient>/<emotion>/<session>_e<k>/`` and its pose count."""
+    """One training sample folder: ``<patient>/<emotion>/<session>_<tag>/`` and its pose count
+    (``tag``: ``e<k>``, narrated event ``k``; ``a<id>w<j>``, window ``j`` of an added label)."""
 
     patient: str
     emotion: str
     session: str
-    event_index: int
+    tag: str
     prefix: str
     poses: int
+
+
+def _tag_order(tag: str) -> tuple[int, int, str]:
+    """Narrated events in their order (``e2`` before ``e10``), then added labels by id."""
+    return (0, int(tag[1:]), "") if tag.startswith("e") else (1, 0, tag)
 
 
 @dataclass
@@ -75,14 +81,14 @@ def _indexed_sessions(keys: list[str]) -> set[tuple[str, str]]:
 def samples_from_listing(listing: Iterable[object]) -> list[SampleRef]:
     """Sample folders in a listing of pose keys (strings or objects with a ``key``), sorted.
 
-    Only ``pose_*.json`` files inside ``<patient>/<emotion>/<session>_e<k>/`` count, and only of
+    Only ``pose_*.json`` files inside ``<patient>/<emotion>/<session>_<tag>/`` count, and only of
     sessions whose index ``<patient>/.sessions/<session>.json`` is in the listing: the index is
     written after a session's samples, so samples of a run that failed or is being redone
     never count. Models and stray files are ignored.
     """
     keys = [_key(item) for item in listing]
     complete = _indexed_sessions(keys)
-    poses: dict[tuple[str, str, str, int], int] = {}
+    poses: dict[tuple[str, str, str, str], int] = {}
     for key in keys:
         parsed = layout.parse_sample_prefix(key)
         if parsed is None or (parsed[0], parsed[2]) not in complete:
@@ -92,10 +98,10 @@ def samples_from_listing(listing: Iterable[object]) -> list[SampleRef]:
             continue
         poses[parsed] = poses.get(parsed, 0) + 1
     refs = [
-        SampleRef(p, emotion, session, k, layout.sample_prefix(p, emotion, session, k), n)
-        for (p, emotion, session, k), n in poses.items()
+        SampleRef(p, emotion, session, tag, layout.label_sample_prefix(p, emotion, session, tag), n)
+        for (p, emotion, session, tag), n in poses.items()
     ]
-    return sorted(refs, key=lambda r: (r.patient, EMOTIONS.index(r.emotion), r.session, r.event_index))
+    return sorted(refs, key=lambda r: (r.patient, EMOTIONS.index(r.emotion), r.session, _tag_order(r.tag)))
 
 
 def run_time(run_id: str) -> datetime | None:

@@ -2,7 +2,9 @@
 
 :func:`predict_track` scores windows of a pose track with the same window length and features
 as the training samples; the video pass uses it to draw the model's label, ``voice predict``
-to print a timeline.
+to print a timeline. Each window carries its calibrated probabilities, whether it is "unsure"
+(top probability below the model's threshold) and its top signals: the features that pushed it
+most towards its label, in words (:mod:`voice.model.explain`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from voice.config import Settings
 from voice.errors import ModelError
 from voice.media.frames import frame_plans, iter_frames
 from voice.media.probe import VideoInfo, probe
+from voice.model.explain import Signal, top_signals
 from voice.model.features import FEATURE_NAMES, extract_features
 from voice.model.patient_model import PatientModel
 from voice.model.registry import load_latest_model
@@ -31,7 +34,7 @@ from voice.people.pin import PersonPin
 from voice.people.profile import load_profile
 from voice.pose.body25 import PoseFrame
 from voice.pose.track import PoseTrack
-from voice.records.session import PredictionRecord
+from voice.records.session import PredictionRecord, SignalRecord
 from voice.storage import Store
 
 __all__ = ["WindowPrediction", "pose_track", "predict_file", "predict_track", "prediction_records"]
@@ -48,6 +51,23 @@ class WindowPrediction:
     end: float
     probabilities: dict[str, float]
     label: str
+    unsure: bool = False
+    signals: tuple[Signal, ...] = ()
+
+
+def _explained(
+    model: PatientModel, spans: list[tuple[float, float]], rows: np.ndarray
+) -> list[WindowPrediction]:
+    proba = model.predict_proba(rows)
+    unsure = model.unsure(proba)
+    values, scaled = model.attributions(rows)
+    out = []
+    for i, ((start, end), p) in enumerate(zip(spans, proba, strict=True)):
+        best = int(np.argmax(p))
+        signals = top_signals(values[i, :, best], scaled[i], np.isfinite(rows[i]), model.feature_names)
+        probs = {c: float(v) for c, v in zip(model.classes, p, strict=True)}
+        out.append(WindowPrediction(start, end, probs, model.classes[best], bool(unsure[i]), tuple(signals)))
+    return out
 
 
 def predict_track(
@@ -94,22 +114,23 @@ def predict_track(
         rows.append(extract_features(chunk))
     if not rows:
         return []
-    proba = model.predict_proba(np.vstack(rows)[:, columns])
-    out = []
-    for (start, end), p in zip(spans, proba, strict=True):
-        probs = {c: float(v) for c, v in zip(model.classes, p, strict=True)}
-        out.append(WindowPrediction(start, end, probs, model.classes[int(np.argmax(p))]))
-    return out
+    return _explained(model, spans, np.vstack(rows)[:, columns])
 
 
 def prediction_records(windows: Sequence[WindowPrediction]) -> list[PredictionRecord]:
-    """Predictions as metadata stores them (times to the millisecond, probabilities to 4 places)."""
+    """Predictions as metadata stores them (times to the millisecond, probabilities and
+    contributions to 4 places)."""
     return [
         PredictionRecord(
             start=round(w.start, 3),
             end=round(w.end, 3),
             label=w.label,
             probabilities={k: round(float(v), 4) for k, v in w.probabilities.items()},
+            unsure=w.unsure,
+            signals=[
+                SignalRecord(feature=s.feature, words=s.words, contribution=round(s.contribution, 4))
+                for s in w.signals
+            ],
         )
         for w in windows
     ]

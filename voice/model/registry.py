@@ -39,8 +39,10 @@ __all__ = [
 ARTIFACTS = (
     "model.skops",
     "metrics.json",
+    "out_of_fold.json",
     "confusion_matrix.png",
     "feature_importance.png",
+    "reliability.png",
     "training_sessions.json",
     "report.html",
     "model.tar.gz",

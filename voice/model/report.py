@@ -8,11 +8,10 @@ file can be mailed or opened offline. Every string from data is HTML-escaped.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,12 +22,15 @@ from voice import layout
 from voice.config import EMOTIONS, Settings
 from voice.model import gate
 from voice.model.plots import feature_importance_png, figure, png
+from voice.model.report_sections import coverage_section, img, page, run_sections, sessions_section
+from voice.model.report_sections import e as escape
 from voice.records.session import EventRecord, PredictionRecord, SessionMetadata
 from voice.records.training import GateRecord, TrainingMetrics
 from voice.storage import Store
 
 __all__ = [
     "EMOTION_COLORS",
+    "UNSURE_COLOR",
     "confusion_matrix_png",
     "feature_importance_png",
     "render_run_report",
@@ -74,11 +76,15 @@ def confusion_matrix_png(matrix: np.ndarray, labels: Sequence[str]) -> bytes:
     return png(fig)
 
 
+#: Prediction windows the model is unsure of (hatched, no emotion's colour).
+UNSURE_COLOR = "#b0b0b0"
+
+
 def timeline_png(
     events: Sequence[EventRecord], predictions: Sequence[PredictionRecord], duration_s: float
 ) -> bytes:
     """One video: narrated events (markers; hollow = not a label: negated or ignored) above
-    predicted windows (bars)."""
+    predicted windows (bars; hatched grey: unsure)."""
     from matplotlib.patches import Patch
 
     fig = figure(9.0, 2.0)
@@ -91,8 +97,9 @@ def timeline_png(
             p.end - p.start,
             left=p.start,
             height=0.6,
-            color=EMOTION_COLORS.get(label, "#444444"),
-            alpha=0.25 + 0.65 * prob,
+            color=UNSURE_COLOR if p.unsure else EMOTION_COLORS.get(label, "#444444"),
+            alpha=0.35 if p.unsure else 0.25 + 0.65 * prob,
+            hatch="//" if p.unsure else None,
             edgecolor="none",
         )
     for e in events:
@@ -105,91 +112,13 @@ def timeline_png(
     ax.set_ylim(-0.6, 1.6)
     ax.set_xlim(0, max(duration_s, 1.0))
     ax.set_xlabel("time (s)")
-    used = sorted({e.emotion for e in events} | {p.label for p in predictions})
+    used = sorted({e.emotion for e in events} | {p.label for p in predictions if not p.unsure})
     handles = [Patch(color=EMOTION_COLORS[e], label=e) for e in EMOTIONS if e in used]
+    if any(p.unsure for p in predictions):
+        handles.append(Patch(facecolor=UNSURE_COLOR, alpha=0.35, hatch="//", label="unsure"))
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return png(fig)
-
-
-# --- HTML --------------------------------------------------------------------------------------
-
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-th{background:#f3f3f3}img{max-width:100%}.note{color:#666;font-size:0.9em}
-"""
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-
-
-def _table(rows: Sequence[Sequence[object]], header: Sequence[str], *, table_id: str | None = None) -> str:
-    tid = f' id="{_e(table_id)}"' if table_id else ""
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table{tid}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _metrics_section(metrics: TrainingMetrics) -> str:
-    ba, base, cv = metrics.balanced_accuracy, metrics.baseline, metrics.cv
-    rows: list[list[object]] = [
-        ["cross-validation", f"{cv.scheme}, {cv.folds} folds × {cv.repeats} repeat(s), grouped by video"],
-        ["samples / videos", f"{metrics.n_samples} / {metrics.n_videos}"],
-        [
-            "balanced accuracy",
-            f"{ba.mean:.3f} ± {ba.std:.3f} (95% CI {ba.ci95[0]:.3f}–{ba.ci95[1]:.3f})",
-        ],
-        ["majority baseline (balanced accuracy)", f"{base.balanced_accuracy:.3f}"],
-        ["accuracy", f"{metrics.accuracy.mean:.3f}"],
-        ["majority baseline (accuracy)", f"{base.accuracy:.3f}"],
-    ]
-    rows += [[f"recall: {c}", f"{r:.3f}"] for c, r in metrics.per_class_recall.items()]
-    rows.append(["promoted", metrics.promotion.reason])
-    note = f'<p class="note">{_e(ba.definition)}; spread: {_e(ba.spread)}.</p>'
-    return _table(rows, ["metric", "value"], table_id="metrics") + note
-
-
-def _groups_section(metrics: TrainingMetrics) -> str:
-    """What each feature group adds: grouped CV with and without it, on the same folds."""
-    info = metrics.feature_groups
-    if info is None:
-        return "<p>This run was trained before feature groups were reported.</p>"
-    rows = [
-        [g, v.features, f"{v.importance:.2f}", f"{v.balanced_accuracy_without:.3f}", f"{v.adds:+.3f}"]
-        + ([] if v.has_data else ["(no data: never seen)"])
-        for g, v in info.groups.items()
-    ]
-    head = ["group", "features", "summed importance", "balanced accuracy without it", "adds"]
-    note = f"<p class='note'>With every group: {info.balanced_accuracy_all:.3f}. {_e(info.method)}.</p>"
-    return _table(rows, head, table_id="feature-groups") + note
-
-
-def _coverage_section(counts: Mapping[str, int], videos: Mapping[str, int], trained: Sequence[str]) -> str:
-    rows = [[e, counts.get(e, 0), videos.get(e, 0), "yes" if e in trained else "no"] for e in EMOTIONS]
-    return _table(rows, ["emotion", "samples", "videos", "in the model"], table_id="coverage")
-
-
-def _sessions_section(sessions: Mapping[str, Any]) -> str:
-    rows = []
-    for emotion, per_session in sessions.get("per_class", {}).items():
-        for session, prefixes in per_session.items():
-            rows.append([emotion, session, len(prefixes)])
-    return _table(rows, ["emotion", "video (session)", "samples"], table_id="sessions")
-
-
-def _page(title: str, sections: Sequence[tuple[str, str]]) -> str:
-    body = "".join(f"<h2>{_e(h)}</h2>\n{content}\n" for h, content in sections)
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n"
-        f"<body><h1>{_e(title)}</h1>\n{body}</body></html>\n"
-    )
 
 
 def render_run_report(
@@ -199,17 +128,16 @@ def render_run_report(
     gate_info = metrics.gate or GateRecord(train=True, reasons=[], counts=metrics.class_counts)
     sessions = json.loads(files["training_sessions.json"]) if "training_sessions.json" in files else {}
     sections = [
-        ("Data coverage", _coverage_section(gate_info.counts, gate_info.sessions, metrics.classes)),
-        ("Training metrics", _metrics_section(metrics)),
-        ("What each feature group adds", _groups_section(metrics)),
+        ("Data coverage", coverage_section(gate_info.counts, gate_info.sessions, metrics.classes)),
+        *run_sections(metrics),
     ]
     if "confusion_matrix.png" in files:
-        sections.append(("Confusion matrix", _img(files["confusion_matrix.png"], "confusion matrix")))
+        sections.append(("Confusion matrix", img(files["confusion_matrix.png"], "confusion matrix")))
     if "feature_importance.png" in files:
-        sections.append(("Feature importance", _img(files["feature_importance.png"], "feature importance")))
+        sections.append(("Feature importance", img(files["feature_importance.png"], "feature importance")))
     if sessions:
-        sections.append(("Videos used", _sessions_section(sessions)))
-    return _page(f"VOICE training run {metrics.run_id} — {patient}", sections)
+        sections.append(("Videos used", sessions_section(sessions)))
+    return page(f"VOICE training run {metrics.run_id} — {patient}", sections)
 
 
 def _read_json(store: Store, bucket: str, key: str) -> Any:
@@ -232,31 +160,49 @@ def _report_run(store: Store, patient: str) -> tuple[str | None, bool]:
     return (runs[-1], False) if runs else (None, False)
 
 
-def _timelines_section(store: Store, patient: str) -> str:
+def _recording_order(meta: SessionMetadata) -> tuple[int, str, str]:
+    """Sessions in the order they were recorded; those without a recording time last."""
+    if meta.recorded_at is None:
+        return 1, "", meta.session
+    when = datetime.fromisoformat(meta.recorded_at.time).astimezone(UTC).isoformat()
+    return 0, when, meta.session
+
+
+def _stored_sessions(store: Store, patient: str) -> list[SessionMetadata]:
     prefix = layout.annotated_prefix(patient)
-    parts = []
+    metas = []
     for obj in store.list(layout.VIDEOS, prefix):
         rest = obj.key[len(prefix) :]
         if "/" in rest or not rest.endswith("_metadata.json"):
             continue
         try:
-            meta = SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key))
+            metas.append(SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key)))
         except ValidationError:
             log.warning("unreadable session metadata skipped in the report")
-            continue
+    return sorted(metas, key=_recording_order)
+
+
+def _timelines_section(store: Store, patient: str) -> str:
+    parts = []
+    for meta in _stored_sessions(store, patient):
         session = meta.session
         events, predictions = meta.events, meta.predictions
         duration = meta.video.duration_s or max(
             [e.time for e in events] + [p.end for p in predictions], default=1.0
         )
-        link = _e(session)
+        link = escape(session)
         if store.exists(layout.VIDEOS, layout.annotated_video_key(patient, session)):
-            link = f'<a href="{_e(quote(session))}.mp4">{_e(session)}</a>'
+            link = f'<a href="{escape(quote(session))}.mp4">{escape(session)}</a>'
+        when = ""
+        if meta.recorded_at is not None:
+            when = f"Recorded {escape(meta.recorded_at.time)} ({escape(meta.recorded_at.source)}). "
         narrated = sum(1 for e in events if e.counts)
+        unsure = sum(1 for p in predictions if p.unsure)
         parts.append(
-            f"<h3>{link}</h3><p class='note'>{narrated} narrated event(s), {len(predictions)} predicted "
-            f"window(s){'' if predictions else ' (no promoted model when it was processed)'}.</p>"
-            + _img(timeline_png(events, predictions, duration), f"timeline of {session}")
+            f"<h3>{link}</h3><p class='note'>{when}{narrated} narrated event(s), {len(predictions)} "
+            f"predicted window(s){f', {unsure} unsure' if unsure else ''}"
+            f"{'' if predictions else ' (no promoted model when it was processed)'}.</p>"
+            + img(timeline_png(events, predictions, duration), f"timeline of {session}")
         )
     return "\n".join(parts) if parts else "<p>No processed videos yet.</p>"
 
@@ -285,7 +231,7 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
         except ValidationError:
             log.warning("a run's metrics are not readable; the report leaves them out")
     trained = metrics.classes if metrics is not None else []
-    sections = [("Data coverage", _coverage_section(counts, {e: len(v) for e, v in videos.items()}, trained))]
+    sections = [("Data coverage", coverage_section(counts, {k: len(v) for k, v in videos.items()}, trained))]
     if run_id is None or metrics is None:
         why = "No training run yet" if run_id is None else "The newest run's metrics cannot be read"
         sections.append(("Model", f"<p>{why}: run <code>voice train</code>.</p>"))
@@ -293,27 +239,23 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
         status = (
             "promoted model" if promoted else "newest run; NOT promoted (no model is used for predictions)"
         )
-        sections.append(
-            (
-                "Training metrics",
-                f"<p>Run <code>{_e(run_id)}</code> ({_e(status)}).</p>" + _metrics_section(metrics),
-            )
-        )
-        sections.append(("What each feature group adds", _groups_section(metrics)))
+        run = run_sections(metrics)
+        run[0] = (run[0][0], f"<p>Run <code>{escape(run_id)}</code> ({escape(status)}).</p>" + run[0][1])
+        sections += run
         for name, title in (
             ("confusion_matrix.png", "Confusion matrix"),
             ("feature_importance.png", "Feature importance"),
         ):
             key = layout.model_artifact_key(patient, run_id, name)
             if store.exists(layout.PATIENTS, key):
-                sections.append((title, _img(store.read(layout.PATIENTS, key), title)))
+                sections.append((title, img(store.read(layout.PATIENTS, key), title)))
         key = layout.model_artifact_key(patient, run_id, "training_sessions.json")
         if store.exists(layout.PATIENTS, key):
             sections.append(
-                ("Videos used for training", _sessions_section(_read_json(store, layout.PATIENTS, key)))
+                ("Videos used for training", sessions_section(_read_json(store, layout.PATIENTS, key)))
             )
     sections.append(("Emotion timelines per video", _timelines_section(store, patient)))
-    page = _page(f"VOICE report — {patient}", sections)
+    html = page(f"VOICE report — {patient}", sections)
     out = layout.patient_report_key(patient)
-    store.write(layout.VIDEOS, out, page.encode(), content_type="text/html; charset=utf-8")
+    store.write(layout.VIDEOS, out, html.encode(), content_type="text/html; charset=utf-8")
     return store.describe(layout.VIDEOS, out)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from voice import layout
 from voice.config import Settings
@@ -29,13 +30,16 @@ from voice.model.ablation import group_contributions
 from voice.model.evaluation import train_model
 from voice.model.features import FEATURE_GROUPS, FEATURE_NAMES, extract_feature_matrix, group_of
 from voice.model.patient_model import dump_model
+from voice.model.plots import reliability_png
 from voice.model.registry import last_run_at, make_run_id, store_run, tarball
 from voice.model.report import confusion_matrix_png, feature_importance_png, render_run_report
 from voice.pose.body25 import PoseFrame, pose_from_json
-from voice.records.training import FeatureCounts, GateRecord, TrainingMetrics
+from voice.records.reviews import LabelSummary
+from voice.records.session import SessionIndex
+from voice.records.training import FeatureCounts, GateRecord, OutOfFold, TrainingMetrics
 from voice.storage import Store
 
-__all__ = ["Sample", "TrainResult", "samples_from_store", "train_patient"]
+__all__ = ["Sample", "TrainResult", "label_counts", "samples_from_store", "train_patient"]
 
 log = logging.getLogger("voice")
 
@@ -49,7 +53,7 @@ class Sample:
 
     emotion: str
     session: str
-    event_index: int
+    tag: str
     prefix: str
     frames: list[PoseFrame]
 
@@ -65,12 +69,16 @@ class TrainResult:
     run_id: str | None = None
     promoted: bool = False
     promotion_reason: str | None = None
+    #: The configuration nested CV chose (``boosting(min_samples_leaf=5, max_iter=40)``).
+    model: str | None = None
     balanced_accuracy: dict[str, float] | None = None
     baseline: float | None = None
     artifacts: dict[str, str] = field(default_factory=dict)  # file name → key in the patients bucket
     seconds: float = 0.0
     #: Feature group → how much it adds to the CV balanced accuracy (with it − without it).
     group_adds: dict[str, float] = field(default_factory=dict)
+    #: Where the trained labels came from (``metrics.json`` ``labels``).
+    labels: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,11 +89,13 @@ class TrainResult:
             "run_id": self.run_id,
             "promoted": self.promoted,
             "promotion_reason": self.promotion_reason,
+            "model": self.model,
             "balanced_accuracy": self.balanced_accuracy,
             "baseline": self.baseline,
             "artifacts": dict(self.artifacts),
             "seconds": round(self.seconds, 3),
             "feature_groups_add": {g: round(v, 4) for g, v in self.group_adds.items()},
+            "labels": dict(self.labels),
         }
 
 
@@ -124,8 +134,38 @@ def samples_from_store(
                 raise StorageError(
                     f"pose file {key} is not valid pose JSON; remove or regenerate it."
                 ) from exc
-        samples.append(Sample(ref.emotion, ref.session, ref.event_index, ref.prefix, frames))
+        samples.append(Sample(ref.emotion, ref.session, ref.tag, ref.prefix, frames))
     return samples, digest.hexdigest()
+
+
+def label_counts(store: Store, patient: str, samples: Sequence[Sample]) -> LabelSummary:
+    """Where the trained labels came from (``metrics.json`` ``labels``; ``docs/labels.md``): the
+    labels trained on by how they stand (a label with several windows counts once; samples of
+    sessions processed before labels count as narration), and, over all the patient's processed
+    sessions, the labels people rejected, the narrated events that do not count, the labels held
+    back by a conflict and the orphaned reviews (from the session indexes)."""
+    out = LabelSummary()
+    statuses: dict[str, tuple[str, str | None]] = {}
+    prefix = layout.sessions_prefix(patient)
+    for obj in store.list(layout.PATIENTS, prefix):
+        name = obj.key[len(prefix) :]
+        if "/" in name or not name.endswith(".json"):
+            continue
+        try:
+            index = SessionIndex.model_validate_json(store.read(layout.PATIENTS, obj.key))
+        except (StorageError, ValidationError):
+            continue
+        for r in index.samples:  # "patients/<patient>/<emotion>/<folder>/": the folder's own part
+            statuses["/".join(r.prefix.split("/")[2:])] = (r.label or r.prefix, r.status)
+        if index.labels is not None:
+            for field_name in ("rejected", "ignored", "conflicts", "orphans"):
+                setattr(out, field_name, getattr(out, field_name) + getattr(index.labels, field_name))
+    # A sample's prefix is "<patient>/<emotion>/<folder>/" (the patient by reference on SageMaker).
+    own = {s.prefix.split("/", 1)[1]: s.prefix for s in samples}
+    for _label, status in {statuses.get(part, (prefix, None)) for part, prefix in own.items()}:
+        name = "narration" if status in (None, "narrated") else status
+        setattr(out, name, getattr(out, name) + 1)
+    return out
 
 
 def _training_sessions(samples: Sequence[Sample]) -> dict[str, Any]:
@@ -143,21 +183,35 @@ def _training_sessions(samples: Sequence[Sample]) -> dict[str, Any]:
     }
 
 
+def _sample_id(patient: str, sample: Sample) -> str:
+    """A sample's folder below the patient (``<emotion>/<session>_e<k>``): no name in it."""
+    return sample.prefix.removeprefix(layout.patient_prefix(patient)).rstrip("/")
+
+
 def _run_files(
-    patient: str, metrics: TrainingMetrics, model_bytes: bytes, samples: Sequence[Sample], settings: Settings
+    patient: str,
+    metrics: TrainingMetrics,
+    model_bytes: bytes,
+    out_of_fold: OutOfFold,
+    samples: Sequence[Sample],
+    settings: Settings,
 ) -> dict[str, bytes]:
-    """A run's files (all but the tarball): model, metrics, plots, sessions, report."""
+    """A run's files (all but the tarball): model, metrics, out-of-fold predictions, plots,
+    sessions, report."""
     cm = metrics.confusion_matrix
     importances = metrics.feature_importance.values
     files: dict[str, bytes] = {
         "model.skops": model_bytes,
         "metrics.json": json.dumps(metrics.json_doc(), indent=2, sort_keys=False).encode(),
+        "out_of_fold.json": json.dumps(out_of_fold.json_doc(), separators=(",", ":")).encode(),
         "confusion_matrix.png": confusion_matrix_png(np.array(cm.matrix), cm.labels),
         "feature_importance.png": feature_importance_png(
             list(importances), list(importances.values()), groups=[group_of(n) for n in importances]
         ),
         "training_sessions.json": json.dumps(_training_sessions(samples), indent=2).encode(),
     }
+    if metrics.calibration is not None:
+        files["reliability.png"] = reliability_png(metrics.calibration)
     files["report.html"] = render_run_report(patient, metrics, files, settings=settings).encode()
     return files
 
@@ -190,8 +244,17 @@ def train_patient(
     labels = [s.emotion for s in samples]
     groups = [s.session for s in samples]
     log.info("training run %s: %d samples, %d videos", run_id, len(samples), len(set(groups)))
-    model = train_model(features, labels, groups, settings=settings, run_id=run_id)
+    model = train_model(
+        features,
+        labels,
+        groups,
+        settings=settings,
+        run_id=run_id,
+        samples=[_sample_id(patient, s) for s in samples],
+    )
     assert model.metrics is not None
+    out_of_fold = model.out_of_fold
+    assert out_of_fold is not None
     metrics = model.metrics.model_copy(
         update={
             "gate": GateRecord.model_validate(decision.to_dict()),
@@ -201,6 +264,7 @@ def train_patient(
                 groups={g: len(names) for g, names in FEATURE_GROUPS.items()},
                 doc="docs/features.md",
             ),
+            "labels": label_counts(store, patient, samples),
         }
     )
     contributions = group_contributions(
@@ -208,7 +272,7 @@ def train_patient(
     )
     metrics.feature_groups = contributions
     model = replace(model, metrics=metrics)
-    files = _run_files(patient, metrics, dump_model(model), samples, settings)
+    files = _run_files(patient, metrics, dump_model(model), out_of_fold, samples, settings)
     files["model.tar.gz"] = tarball(files, now.timestamp())
     artifacts, promoted, _reason = store_run(store, patient, run_id, files, now=now)
     log.info("training run %s: %s", run_id, metrics.promotion.reason)
@@ -221,9 +285,11 @@ def train_patient(
         run_id=run_id,
         promoted=promoted,
         promotion_reason=metrics.promotion.reason,
+        model=model.config,
         balanced_accuracy={"mean": ba.mean, "std": ba.std},
         baseline=metrics.baseline.balanced_accuracy,
         artifacts=artifacts,
         seconds=time.perf_counter() - t0,
         group_adds={g: v.adds for g, v in contributions.groups.items()},
+        labels=metrics.labels.model_dump() if metrics.labels is not None else {},
     )

@@ -14,8 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from voice.records.failure import FailureRecord
+from voice.records.labels import SessionLabels
+from voice.records.reviews import ReviewsDoc
 from voice.records.session import SessionIndex, SessionMetadata
-from voice.records.training import TrainingMetrics
+from voice.records.training import OutOfFold, TrainingMetrics
 
 __all__ = ["SCHEMAS", "main", "schema_text"]
 
@@ -25,6 +27,9 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "session-index": SessionIndex,
     "failure-record": FailureRecord,
     "training-metrics": TrainingMetrics,
+    "reviews": ReviewsDoc,
+    "session-labels": SessionLabels,
+    "out-of-fold": OutOfFold,
 }
 
 

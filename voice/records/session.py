@@ -12,6 +12,7 @@ from typing import Final, Literal
 from pydantic import Field
 
 from voice.records.base import Record
+from voice.records.reviews import LabelSummary
 
 __all__ = [
     "METADATA_SCHEMA",
@@ -22,10 +23,12 @@ __all__ = [
     "PinRecord",
     "PosesRecord",
     "PredictionRecord",
+    "RecordedAtRecord",
     "SampleRecord",
     "SegmentRecord",
     "SessionIndex",
     "SessionMetadata",
+    "SignalRecord",
     "SourceRecord",
     "TranscriptRecord",
     "VideoRecord",
@@ -72,8 +75,10 @@ class TranscriptRecord(Record):
 
 
 class EventRecord(Record):
-    """A narrated emotion statement; it counts when neither ``negated`` nor ``ignored``."""
+    """A narrated emotion statement; it counts when neither ``negated`` nor ``ignored``. ``id``:
+    its stable id (:mod:`voice.narration.event_ids`; None in files written before ids existed)."""
 
+    id: str | None = None
     time: float
     emotion: str
     keyword: str
@@ -129,18 +134,47 @@ class PatientTrackRecord(Record):
 
 
 class SampleRecord(Record):
-    """A training sample written from an event's window: ``prefix`` names its folder."""
+    """A training sample: ``prefix`` names its folder; ``label`` the label it was written for (an
+    event id, or an added label's id) and ``status`` how that label stands (``docs/labels.md``:
+    narrated, confirmed, changed, counted, added). Both None in files written before labels."""
 
     emotion: str
     prefix: str
     poses: int
+    label: str | None = None
+    status: str | None = None
+
+
+class RecordedAtRecord(Record):
+    """When the video was recorded (ISO 8601 with its UTC offset) and where that came from: the
+    container's creation time (``container``, as phones write it) or, without one, the time the
+    upload was stored (``upload``)."""
+
+    time: str
+    source: Literal["container", "upload"]
+
+
+class SignalRecord(Record):
+    """A feature that pushed a window towards its label: its name, its words ("smiling"), and its
+    SHAP value towards the label (probability for a forest, log-odds for the other families)."""
+
+    feature: str
+    words: str
+    contribution: float
 
 
 class PredictionRecord(Record):
+    """One window's prediction: ``label`` is the most probable emotion, ``probabilities`` are
+    calibrated; ``unsure``: the top probability is below the model's threshold, so the label is
+    not to be taken as the model's answer; ``signals``: up to three features that pushed the
+    window most towards ``label``, strongest first."""
+
     start: float
     end: float
     label: str
     probabilities: dict[str, float]
+    unsure: bool = False
+    signals: list[SignalRecord] = Field(default_factory=list)
 
 
 class ModelsRecord(Record):
@@ -157,6 +191,7 @@ class SessionMetadata(Record):
     session: str
     patient: str
     source: SourceRecord
+    recorded_at: RecordedAtRecord | None = None
     video: VideoRecord
     transcript: TranscriptRecord
     events: list[EventRecord]
@@ -173,12 +208,24 @@ class SessionMetadata(Record):
 
 class SessionIndex(Record):
     """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which
-    upload; written after all of them, so its presence marks them complete."""
+    upload; written after all of them, so its presence marks them complete. Since labels: when the
+    session was recorded, how its labels stand (``labels``), and which pose track (``track``: its
+    SHA-256) and reviews file (``reviews``: its version tag, None without one) the samples were
+    written from."""
 
     session: str
     source: SourceRecord
     samples: list[SampleRecord]
+    recorded_at: RecordedAtRecord | None = None
+    labels: LabelSummary | None = None
+    track: str | None = None
+    reviews: str | None = None
 
     @classmethod
     def of(cls, metadata: SessionMetadata) -> SessionIndex:
-        return cls(session=metadata.session, source=metadata.source, samples=metadata.samples)
+        return cls(
+            session=metadata.session,
+            source=metadata.source,
+            samples=metadata.samples,
+            recorded_at=metadata.recorded_at,
+        )

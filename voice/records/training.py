@@ -1,31 +1,47 @@
-"""A training run's ``metrics.json`` (``docs/design.md``, "Training artifacts").
+"""A training run's ``metrics.json`` and ``out_of_fold.json`` (``docs/design.md``, "Training
+artifacts").
 
-:mod:`voice.model.evaluation` fills the cross-validation part, :mod:`voice.model.training` the
-rest; the report, the promotion rule and the cloud's promote step read it.
+:mod:`voice.model.evaluation` fills the cross-validation part (nested CV, model choice,
+calibration) and the out-of-fold file, :mod:`voice.model.training` the rest; the report, the
+promotion rule and the cloud's promote step read them.
 """
 
 from __future__ import annotations
 
+from typing import Final, Literal
+
 from pydantic import Field
 
 from voice.records.base import Record
+from voice.records.reviews import LabelSummary
 
 __all__ = [
+    "OUT_OF_FOLD_SCHEMA",
     "Accuracy",
     "BalancedAccuracy",
     "Baseline",
+    "Calibration",
+    "ConfigScore",
     "ConfusionMatrix",
     "CrossValidation",
     "CvScheme",
+    "FamilyScore",
     "FeatureCounts",
     "FeatureGroups",
     "FeatureImportance",
     "FoldRecord",
     "GateRecord",
     "GroupContribution",
+    "ModelChoice",
+    "OutOfFold",
+    "OutOfFoldPrediction",
+    "OutOfFoldSample",
     "Promotion",
+    "ReliabilityBin",
     "TrainingMetrics",
 ]
+
+OUT_OF_FOLD_SCHEMA: Final = "voice.out_of_fold/1"
 
 
 class BalancedAccuracy(Record):
@@ -65,6 +81,8 @@ class FoldRecord(Record):
     test_classes: list[str]
     accuracy: float
     balanced_accuracy: float | None = None
+    #: The configuration the inner search chose in this fold (runs before nested CV: none).
+    model: str | None = None
 
 
 class CvScheme(Record):
@@ -75,8 +93,69 @@ class CvScheme(Record):
     per_fold: list[FoldRecord]
 
 
+class ConfigScore(Record):
+    """One configuration of the final search (inner grouped CV over every sample)."""
+
+    model: str
+    family: str
+    params: dict[str, int | float | str]
+    balanced_accuracy: float | None
+    log_loss: float | None
+
+
+class FamilyScore(Record):
+    """One family's nested-CV outer score: its inner-chosen configuration refitted on each outer
+    training part, scored on the outer test parts (mean over repeats), and how many outer folds
+    chose it as the model."""
+
+    balanced_accuracy: float
+    per_repeat: list[float]
+    chosen_in_folds: int
+
+
+class ModelChoice(Record):
+    """How the model was chosen (:mod:`voice.model.selection`): every family's outer score, the
+    final search's configurations, and the configuration the final model uses."""
+
+    method: str
+    inner_cv: str
+    families: dict[str, FamilyScore]
+    configurations: list[ConfigScore]
+    chosen: str
+    chosen_family: str
+
+
+class ReliabilityBin(Record):
+    """One bin of the top probability: its edges, its predictions, how sure and how right."""
+
+    lower: float
+    upper: float
+    count: int
+    confidence: float | None
+    accuracy: float | None
+
+
+class Calibration(Record):
+    """How far the probabilities can be trusted (:mod:`voice.model.calibration`), on the nested
+    CV's out-of-fold predictions, and the "unsure" threshold set from them."""
+
+    method: str
+    temperature: float
+    brier: float
+    brier_uncalibrated: float
+    ece: float
+    ece_uncalibrated: float
+    bins: list[ReliabilityBin]
+    unsure_below: float
+    target_accuracy: float
+    unsure_share: float
+    definition: str
+
+
 class CrossValidation(Record):
-    """Grouped cross-validation of one training set (:func:`voice.model.evaluation.cross_validate`)."""
+    """Grouped cross-validation of one training set (:func:`voice.model.evaluation.cross_validate`):
+    the nested CV's outer scores of the chosen model; how it was chosen and how well calibrated
+    (absent in runs from before nested CV)."""
 
     n_samples: int
     n_videos: int
@@ -89,6 +168,8 @@ class CrossValidation(Record):
     baseline: Baseline
     per_class_recall: dict[str, float]
     confusion_matrix: ConfusionMatrix
+    model_choice: ModelChoice | None = None
+    calibration: Calibration | None = None
 
 
 class FeatureImportance(Record):
@@ -137,8 +218,10 @@ class FeatureGroups(Record):
 
 class TrainingMetrics(CrossValidation):
     """``metrics.json``: the cross-validation, the final forest's importances, the promotion, the
-    run id; and, from the training job, the gate's decision, the time, the feature counts and what
-    each feature group adds (absent in runs made without the job, e.g. by a test)."""
+    run id; and, from the training job, the gate's decision, the time, the feature counts, what
+    each feature group adds, and where the labels came from (``labels``: the trained labels by how
+    they stand, and the sessions' rejected, ignored, conflicting labels and orphaned reviews;
+    ``docs/labels.md``) — absent in runs made without the job, e.g. by a test."""
 
     feature_importance: FeatureImportance
     promotion: Promotion
@@ -147,3 +230,42 @@ class TrainingMetrics(CrossValidation):
     trained_at: str | None = None
     features: FeatureCounts | None = None
     feature_groups: FeatureGroups | None = None
+    labels: LabelSummary | None = None
+
+
+class OutOfFoldPrediction(Record):
+    """A sample's prediction by a model that never saw its video (one per repeat of the outer
+    CV): the outer fold, the configuration chosen there, the label and calibrated probabilities."""
+
+    repeat: int
+    fold: int
+    model: str
+    label: str
+    probabilities: dict[str, float]
+    unsure: bool
+
+
+class OutOfFoldSample(Record):
+    """One training sample: which it is, its narrated emotion, its out-of-fold predictions, and
+    (first repeat) its SHAP attributions towards each class, one per feature in ``feature_names``
+    order, in ``attribution_space`` units."""
+
+    sample: str
+    session: str
+    emotion: str
+    predictions: list[OutOfFoldPrediction]
+    attribution_space: Literal["probability", "log-odds", "none"]
+    attributions: dict[str, list[float]]
+
+
+class OutOfFold(Record):
+    """``out_of_fold.json`` of a training run: every sample's out-of-fold predictions and
+    attributions (``docs/design.md``, "Training artifacts")."""
+
+    schema_: Literal["voice.out_of_fold/1"] = Field(OUT_OF_FOLD_SCHEMA, alias="schema")
+    run_id: str
+    classes: list[str]
+    feature_names: list[str]
+    unsure_below: float
+    definition: str
+    samples: list[OutOfFoldSample]

@@ -65,9 +65,10 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
     if train_info.get("trained"):
         ba = train_info.get("balanced_accuracy") or {}
         lines.append(
-            f"trained run {train_info.get('run_id')}: grouped-CV balanced accuracy "
+            f"trained run {train_info.get('run_id')}: nested grouped-CV balanced accuracy "
             f"{ba.get('mean', 0):.2f} ± {ba.get('std', 0):.2f} vs majority baseline "
-            f"{train_info.get('baseline') or 0:.2f}; promoted={train_info.get('promoted')}"
+            f"{train_info.get('baseline') or 0:.2f}; model {train_info.get('model')}; "
+            f"promoted={train_info.get('promoted')}"
         )
         lines.append(f"  {train_info.get('promotion_reason')}")
     else:
@@ -79,7 +80,9 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
     if predicted is not None:
         lines.append(f"held-out video {held_out[0].name}: {len(predicted['windows'])} predicted windows")
         for w in predicted["windows"]:
-            lines.append(f"  {w['start']:6.2f}-{w['end']:6.2f}s  {w['label']}")
+            label = "unsure" if w["unsure"] else w["label"]
+            signals = ", ".join(s["words"] for s in w["signals"])
+            lines.append(f"  {w['start']:6.2f}-{w['end']:6.2f}s  {label:<10} {signals}".rstrip())
     lines.append(f"report: {report}")  # already the store's description (a path or s3:// URL)
     return {
         "ok": ok,

@@ -181,7 +181,7 @@ def _encode(
     job: SegmentJob, info: VideoInfo, settings: Settings, frames: Iterable[Frame], samples: Samples
 ) -> tuple[Path, list[KeyFrameImage], Fed]:
     """Draw and encode the segment's own frames; keep its key frames."""
-    timeline = Timeline(job.render.transcript.segments, job.render.windows, job.predictions)
+    timeline = Timeline.of(job.render.transcript, job.render.windows, job.predictions)
     stride_s = job.plan.stride / info.fps
     keys = KeyFrames(key_frame_times(job.render.windows, info.duration_s, settings), tolerance_s=stride_s / 2)
     plan = frame_plans(info, settings)[1]

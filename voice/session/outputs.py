@@ -1,4 +1,5 @@
-"""What one processed upload leaves behind: event windows, samples, metadata, CSV, session index.
+"""What one processed upload leaves behind: metadata, CSV, session index (samples:
+:mod:`voice.labels.samples`).
 
 A session is one upload (``<session>`` = slug of the file stem + content hash). Its outputs are
 collected in :class:`SessionOutputs` while the video pass runs and written only once the whole
@@ -23,9 +24,8 @@ from voice.config import EMOTIONS
 from voice.errors import VoiceError
 from voice.layout import PATIENTS, VIDEOS
 from voice.narration.windows import EventWindow
-from voice.pose.body25 import pose_to_json
 from voice.pose.track import PoseTrack
-from voice.records.session import PredictionRecord, SampleRecord, SessionIndex, SessionMetadata
+from voice.records.session import PredictionRecord, SessionIndex, SessionMetadata
 from voice.storage import Store, json_bytes
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "completed_metadata",
     "read_metadata",
     "write_metadata",
-    "write_samples",
     "write_session_index",
 ]
 
@@ -83,55 +82,12 @@ def completed_metadata(store: Store, meta_key: str, sha256: str) -> SessionMetad
     return None
 
 
-def _stored_sample_keys(store: Store, patient: str, session: str) -> list[str]:
-    """Every pose file of ``session`` in the patient's sample folders (any emotion, any event)."""
-    keys = []
-    for obj in store.list(PATIENTS, layout.patient_prefix(patient)):
-        parsed = layout.parse_sample_prefix(obj.key)
-        if parsed is not None and parsed[2] == session:
-            keys.append(obj.key)
-    return keys
-
-
-def write_samples(
-    store: Store, patient: str, session: str, windows: Sequence[EventWindow], track: PoseTrack
-) -> list[SampleRecord]:
-    """One sample folder per counting event (:attr:`EmotionEvent.counts`: neither negated nor
-    ignored) whose window holds a detected pose.
-
-    The session's samples are replaced as one unit: its index goes first (training ignores a
-    session without one, see :func:`voice.model.gate.samples_from_listing`), then every sample file an
-    earlier or failed run left, then the new files are written; the caller writes the index
-    once they all are (:func:`write_session_index`).
-    """
-    store.delete(PATIENTS, layout.session_index_key(patient, session))
-    for key in _stored_sample_keys(store, patient, session):
-        store.delete(PATIENTS, key)
-    samples = []
-    for w in windows:
-        if not w.event.counts:
-            continue
-        frames = track.between(w.start, w.end)
-        if not any(f.keypoints is not None for f in frames):
-            continue
-        prefix = layout.sample_prefix(patient, w.event.emotion, session, w.index)
-        for f in frames:
-            # The patient only: a sample never holds anyone else's pose.
-            store.write(
-                PATIENTS, layout.sample_pose_key(prefix, f.frame), pose_to_json(f.patient_only(), session)
-            )
-        samples.append(
-            SampleRecord(emotion=w.event.emotion, prefix=f"{PATIENTS}/{prefix}", poses=len(frames))
-        )
-    return samples
-
-
-def write_session_index(store: Store, metadata: SessionMetadata) -> None:
-    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload.
-
-    Written after all of the session's samples: its presence marks them complete."""
-    index = SessionIndex.of(metadata).json_doc()
-    store.write(PATIENTS, layout.session_index_key(metadata.patient, metadata.session), json_bytes(index))
+def write_session_index(store: Store, patient: str, index: SessionIndex) -> None:
+    """``patients/<patient>/.sessions/<session>.json``: which sample folders came from which upload
+    (:func:`voice.labels.derive.label_index`). Written after all of the session's samples: its
+    presence marks them complete."""
+    key = layout.session_index_key(patient, index.session)
+    store.write(PATIENTS, key, json_bytes(index.json_doc()), content_type="application/json")
 
 
 def write_metadata(store: Store, key: str, metadata: SessionMetadata) -> None:
@@ -153,16 +109,28 @@ def _window_counts(track: PoseTrack, start: float, end: float) -> tuple[int, int
     return len(frames), sum(1 for f in frames if f.keypoints is not None)
 
 
+_SIGNAL_COLUMNS = ("unsure", *(f"{c}_{i}" for i in range(1, 4) for c in ("signal", "contribution")))
+
+
+def _signal_cells(p: PredictionRecord) -> list[str]:
+    cells = [str(p.unsure).lower()]
+    for i in range(3):
+        s = p.signals[i] if i < len(p.signals) else None
+        cells += [s.words, f"{s.contribution:.4f}"] if s else ["", ""]
+    return cells
+
+
 def analysis_csv(
     session: str, windows: Sequence[EventWindow], track: PoseTrack, predictions: Sequence[PredictionRecord]
 ) -> bytes:
-    """One row per narrated event and one per prediction window."""
+    """One row per narrated event and one per prediction window; a window's ``unsure`` and its
+    top signals (words and contribution, strongest first) are the last columns."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(
         [
             "session", "kind", "index", "time_s", "start_s", "end_s", "emotion", "keyword", "subject",
-            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS],
+            "negated", "ignored", "poses", "detected", *[f"p_{e}" for e in EMOTIONS], *_SIGNAL_COLUMNS,
         ]
     )  # fmt: skip
     for w in windows:
@@ -172,7 +140,7 @@ def analysis_csv(
                 session, "event", w.index, f"{ev.time:.3f}", f"{w.start:.3f}", f"{w.end:.3f}", ev.emotion,
                 ev.keyword, ev.subject, str(ev.negated).lower(), ev.ignored or "",
                 *_window_counts(track, w.start, w.end),
-                *[""] * len(EMOTIONS),
+                *[""] * (len(EMOTIONS) + len(_SIGNAL_COLUMNS)),
             ]
         )  # fmt: skip
     for i, p in enumerate(predictions):
@@ -180,7 +148,7 @@ def analysis_csv(
             [
                 session, "prediction", i, "", f"{p.start:.3f}", f"{p.end:.3f}", p.label, "", "",
                 "", "", *_window_counts(track, p.start, p.end),
-                *[f"{p.probabilities.get(e, 0.0):.4f}" for e in EMOTIONS],
+                *[f"{p.probabilities.get(e, 0.0):.4f}" for e in EMOTIONS], *_signal_cells(p),
             ]
         )  # fmt: skip
     return buf.getvalue().encode()

@@ -177,7 +177,7 @@ def video_pass(
         chosen = patient_track(track, chooser.final().track_id)
         predictions = prediction_records(predict_track(model, chosen.frames, settings=settings))
         track = chosen
-    timeline = Timeline(plan.transcript.segments, plan.windows, tuple(predictions))
+    timeline = Timeline.of(plan.transcript, plan.windows, predictions)
     t_enc = time.perf_counter()
     frames = iter_frames(source, job.draw_plan)
     _encode(job, people(frames) if live else frames, Samples(track, replay=not live), timeline)

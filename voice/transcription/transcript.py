@@ -1,4 +1,5 @@
 """What a transcription is: words with timestamps, segments, the backend interface, chunking.
+Captions and subtitle files are :mod:`voice.transcription.captions`.
 
 Both backends (:mod:`voice.transcription.backends` for faster-whisper,
 :mod:`voice.transcription.openai_backend`) return a
@@ -8,7 +9,7 @@ imports nothing heavy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from voice.records.session import SegmentRecord, TranscriptRecord, WordRecord
 
-__all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks", "webvtt"]
+__all__ = ["Segment", "Transcriber", "Transcript", "Word", "transcribe_chunks"]
 
 
 @dataclass(frozen=True)
@@ -92,23 +93,3 @@ class Transcriber(Protocol):
     name: str
 
     def transcribe(self, audio: np.ndarray) -> Transcript: ...
-
-
-def _vtt_time(t: float) -> str:
-    ms = round(max(0.0, t) * 1000)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
-def webvtt(segments: Sequence[Segment]) -> str:
-    """A WebVTT transcript: one cue per segment."""
-    out = ["WEBVTT", ""]
-    for i, seg in enumerate(segments, 1):
-        text = " ".join(seg.text.split()).replace("-->", "->")
-        if not text:
-            continue
-        end = max(seg.end, seg.start + 0.001)
-        out += [str(i), f"{_vtt_time(seg.start)} --> {_vtt_time(end)}", text, ""]
-    return "\n".join(out)

@@ -91,7 +91,7 @@ def test_batch_processes_the_good_video_and_acknowledges_the_corrupt_one_after_i
     assert metadata["source"]["key"] == f"{PATIENT}/balloon clip.mp4"
     assert [e["emotion"] for e in metadata["events"]] == ["surprise"]
     session = metadata["session"]
-    for suffix in (".mp4", ".vtt", "_analysis.csv"):
+    for suffix in (".mp4", ".vtt", ".srt", "_events.vtt", "_analysis.csv"):
         assert f"{VIDEOS}/annotated/{PATIENT}/{session}{suffix}" in keys
     assert any(k.startswith(f"{PATIENTS}/{PATIENT}/surprise/{session}_e") for k in keys)
     assert f"{PATIENTS}/{PATIENT}/.sessions/{session}.json" in keys

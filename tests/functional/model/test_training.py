@@ -19,8 +19,10 @@ from voice.config import Settings
 from voice.errors import StorageError
 from voice.model.predict import predict_track
 from voice.model.registry import ARTIFACTS, load_latest_model
-from voice.model.training import TrainResult, samples_from_store, train_patient
-from voice.storage import LocalStore
+from voice.model.training import TrainResult, label_counts, samples_from_store, train_patient
+from voice.records.reviews import LabelSummary
+from voice.records.session import SampleRecord, SessionIndex, SourceRecord
+from voice.storage import LocalStore, json_bytes
 
 SETTINGS = Settings(forest_trees=30, cv_repeats=1)
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -96,7 +98,7 @@ def test_train_writes_artifacts_and_promotes(trained: tuple[LocalStore, TrainRes
         fileobj=io.BytesIO(store.read(layout.PATIENTS, result.artifacts["model.tar.gz"]))
     ) as tar:
         assert sorted(tar.getnames()) == sorted(a for a in ARTIFACTS if a != "model.tar.gz")
-    for png in ("confusion_matrix.png", "feature_importance.png"):
+    for png in ("confusion_matrix.png", "feature_importance.png", "reliability.png"):
         assert store.read(layout.PATIENTS, result.artifacts[png]).startswith(b"\x89PNG")
 
     pointer = json.loads(store.read(layout.PATIENTS, layout.latest_model_key(PATIENT)))
@@ -225,14 +227,17 @@ def test_report_is_one_self_contained_file(trained: tuple[LocalStore, TrainResul
     assert 'id="coverage"' in page
     assert result.run_id
     assert result.run_id in page
-    assert page.count("data:image/png;base64,") == 3  # confusion matrix, importance, one timeline
+    # families, reliability, confusion matrix, importance, one timeline
+    assert page.count("data:image/png;base64,") == 5
+    for table in ('id="families"', 'id="configurations"', 'id="calibration"'):
+        assert table in page
     assert f'href="{session}.mp4"' in page
     links = re.findall(r'(?:href|src)="([^"]+)"', page)
     assert all(link.startswith("data:image/png;base64,") or link == f"{session}.mp4" for link in links)
     assert "http" not in page.replace("http-equiv", "")
     run_page = store.read(layout.PATIENTS, result.artifacts["report.html"]).decode()
     assert 'id="metrics"' in run_page
-    assert run_page.count("data:image/png;base64,") == 2
+    assert run_page.count("data:image/png;base64,") == 4
 
 
 def test_report_before_any_training(tmp_path: Path) -> None:
@@ -261,3 +266,85 @@ def test_predict_windows_cover_ragged_and_short_tracks(trained: tuple[LocalStore
     nobody = [replace(f, keypoints=None) for f in ragged]
     assert predict_track(model, nobody, settings=SETTINGS) == []
     assert predict_track(model, [], settings=SETTINGS) == []
+
+
+def _labelled_index(
+    samples: list[SyntheticSample], session: str, statuses: list[str], summary: LabelSummary
+) -> bytes:
+    """The session index as the labels derivation writes it: each sample with its label and status."""
+    own = [x for x in samples if x.session == session]
+    records = [
+        SampleRecord(
+            emotion=x.emotion,
+            prefix=f"patients/{layout.sample_prefix(PATIENT, x.emotion, x.session, x.event_index)}",
+            poses=len(x.frames),
+            label=f"e{x.event_index:010d}",
+            status=status,
+        )
+        for x, status in zip(own, statuses, strict=True)
+    ]
+    source = SourceRecord(bucket="videos", key=f"{PATIENT}/{session}.mp4", sha256="ab" * 32)
+    return json_bytes(
+        SessionIndex(session=session, source=source, samples=records, labels=summary).json_doc()
+    )
+
+
+@pytest.mark.slow
+def test_metrics_say_where_the_trained_labels_came_from(tmp_path: Path) -> None:
+    import shutil
+
+    s = LocalStore(tmp_path / "data")
+    samples = dataset()
+    write_samples(s, PATIENT, samples)
+    first, second = sorted({x.session for x in samples})[:2]
+    for session, statuses, summary in (
+        (first, ["confirmed", "changed"], LabelSummary(rejected=2, ignored=1)),
+        (second, ["counted", "added"], LabelSummary(conflicts=2, orphans=1)),
+    ):
+        s.write(
+            layout.PATIENTS,
+            layout.session_index_key(PATIENT, session),
+            _labelled_index(samples, session, statuses, summary),
+        )
+    trained, _ = samples_from_store(s, PATIENT)
+    counts = label_counts(s, PATIENT, trained)
+    assert counts == LabelSummary(
+        narration=len(trained) - 4,
+        confirmed=1,
+        changed=1,
+        counted=1,
+        added=1,
+        rejected=2,
+        ignored=1,
+        conflicts=2,
+        orphans=1,
+    )
+    # On SageMaker the patient's folder is named by reference; the counts are the same.
+    channel = tmp_path / "channel"
+    shutil.copytree(tmp_path / "data" / "patients" / PATIENT, channel / "patients" / "ref-0123")
+    by_ref = LocalStore(channel)
+    assert label_counts(by_ref, "ref-0123", samples_from_store(by_ref, "ref-0123")[0]) == counts
+    result = train_patient(s, PATIENT, settings=SETTINGS, now=NOW)
+    metrics = json.loads(s.read(layout.PATIENTS, result.artifacts["metrics.json"]))
+    assert metrics["labels"] == counts.model_dump()
+
+
+def test_the_report_lists_the_sessions_in_the_order_they_were_recorded(tmp_path: Path) -> None:
+    from voice.model.report import write_report
+
+    s = LocalStore(tmp_path)
+    for session, recorded in (
+        ("late-0000000001", {"time": "2026-03-02T09:00:00+01:00", "source": "container"}),
+        ("unknown-0000000002", None),
+        (
+            "early-0000000003",
+            {"time": "2026-03-01T23:30:00-05:00", "source": "upload"},
+        ),  # 04:30 UTC on the 2nd
+        ("first-0000000004", {"time": "2026-03-01T10:00:00+00:00", "source": "upload"}),
+    ):
+        meta = session_metadata(session=session, patient=PATIENT, recorded_at=recorded)
+        s.write(layout.VIDEOS, layout.metadata_key(PATIENT, session), meta.model_dump_json().encode())
+    page = Path(write_report(s, PATIENT, settings=SETTINGS)).read_text()
+    order = re.findall(r"<h3>([a-z]+-\d{10})</h3>", page)
+    assert order == ["first-0000000004", "early-0000000003", "late-0000000001", "unknown-0000000002"]
+    assert "Recorded 2026-03-02T09:00:00+01:00 (container)" in page

@@ -29,6 +29,7 @@ from voice import layout
 from voice.cli import main
 from voice.config import Settings, get_settings
 from voice.media.probe import probe
+from voice.pose.track_file import decode_track
 from voice.run.batch import stage_upload
 from voice.run.pipeline import Hooks, process_video
 from voice.segments import local_pool, steps
@@ -63,7 +64,9 @@ def _outputs(data: Path, session: str) -> dict[str, Any]:
     """The session's metadata, its output keys and the sample files, as stored."""
     annotated = data / "videos" / "annotated" / "maria"
     patients = data / "patients" / "maria"
+    track = decode_track((patients / ".sessions" / f"{session}.track.npz").read_bytes())
     return {
+        "track": [(f.frame, f.patient_id, [p.person_id for p in f.people]) for f in track.frames],
         "meta": json.loads((annotated / f"{session}_metadata.json").read_text()),
         "keys": sorted(p.relative_to(data).as_posix() for p in annotated.rglob("*") if p.is_file()),
         "samples": sorted(p.relative_to(data).as_posix() for p in patients.rglob("*") if p.is_file()),
@@ -138,6 +141,17 @@ def test_two_workers_give_the_one_pass_events_samples_and_keys(
     assert seg["poses"]["frames"] == one["poses"]["frames"] == SECONDS * 5
     # The middle segment alone chose blue and found blue's face; the redraw found orange's.
     assert seg["poses"]["faces"] >= 0.95 * one["poses"]["faces"]
+
+
+def test_both_ways_keep_the_whole_pose_track_of_everyone(
+    one_pass: dict[str, Any], two_workers: dict[str, Any]
+) -> None:
+    """The segmented run keeps the same whole track as one pass: every sampled frame, everyone in
+    it with the final ids, the patient marked."""
+    assert len(one_pass["track"]) == SECONDS * 5
+    assert two_workers["track"] == one_pass["track"]
+    assert {pid for _, pid, _ in one_pass["track"]} == {0}
+    assert any(people == [0, 1] for _, _, people in one_pass["track"]), "blue is kept, not only the patient"
 
 
 def test_the_joined_video_is_one_h264_aac_file_of_the_source_length(

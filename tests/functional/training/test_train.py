@@ -57,27 +57,33 @@ def sm_env(tmp_path: Path, channel: Path, hps: dict[str, object]) -> dict[str, s
 @pytest.mark.slow
 def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     channel = channel_with(tmp_path, sessions_per_emotion=3)
-    env = sm_env(tmp_path, channel, {"patient_ref": REF, "forest_trees": "20"})
+    env = sm_env(
+        tmp_path, channel, {"patient_ref": REF, "forest_trees": "20", "unsure_target_accuracy": "0.9"}
+    )
     assert entry().main([], env) == 0
     model_dir, output = tmp_path / "model", tmp_path / "output"
     assert sorted(p.name for p in model_dir.iterdir()) == [
-        "latest.json", "metrics.json", "model.skops", "training_sessions.json",
+        "latest.json", "metrics.json", "model.skops", "out_of_fold.json", "training_sessions.json",
     ]  # fmt: skip
     assert sorted(p.name for p in output.iterdir()) == [
-        "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "report.html",
+        "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "reliability.png", "report.html",
     ]  # fmt: skip
     assert not (tmp_path / "failure").exists()
     model = load_model((model_dir / "model.skops").read_bytes())
     assert model.classes == ("happiness", "surprise")
-    assert model.pipeline.named_steps["forest"].n_estimators == 20  # hyperparameter reached Settings
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["calibration"]["target_accuracy"] == 0.9  # a string hyperparameter reached Settings
+    assert metrics["model_choice"]["chosen"] == model.config
     printed = json.loads(capsys.readouterr().out)
     assert printed["trained"] is True
     assert printed["run_id"] == model.run_id
     # The job's log (CloudWatch, outside the buckets) gets ids and scores only: no keys.
+    assert printed["model"] == model.config  # the configuration's name: a family and numbers
     assert set(printed) <= {
         "run_id",
         "trained",
         "promoted",
+        "model",
         "balanced_accuracy",
         "baseline",
         "counts",

@@ -7,7 +7,8 @@ import pytest
 
 from voice.config import Settings
 from voice.model.ablation import group_contributions
-from voice.model.evaluation import cross_validate, cv_balanced_accuracy
+from voice.model.evaluation import cross_validate, fixed_cv_balanced_accuracy
+from voice.model.families import chosen_config
 from voice.model.features import FEATURE_GROUPS, FEATURE_NAMES, group_of
 from voice.records.training import FeatureImportance, Promotion, TrainingMetrics
 
@@ -32,14 +33,15 @@ def _data(signal_group: str, seed: int = 0) -> tuple[np.ndarray, list[str], list
 def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
     x, labels, groups = _data("face")
     cv = cross_validate(x, labels, groups, settings=SETTINGS)
-    full = cv.balanced_accuracy.per_repeat[0]
-    # the headline-only CV uses the same folds: same scores
-    assert cv_balanced_accuracy(x, labels, groups, settings=SETTINGS) == pytest.approx(
-        cv.balanced_accuracy.mean
-    )
-    assert cv_balanced_accuracy(
-        x, labels, groups, settings=SETTINGS, first_repeat_only=True
-    ) == pytest.approx(full)
+    assert cv.model_choice is not None
+    config = chosen_config(cv.model_choice.chosen, SETTINGS)
+    # the chosen configuration alone (no search), on the first repeat's folds
+    full = fixed_cv_balanced_accuracy(x, labels, groups, config=config, settings=SETTINGS)[0]
+    member = np.array([group_of(n) for n in FEATURE_NAMES])
+    masks = [np.ones(member.size, bool), member != "face"]
+    assert fixed_cv_balanced_accuracy(x, labels, groups, config=config, settings=SETTINGS, columns=masks)[
+        0
+    ] == pytest.approx(full)
     metrics = TrainingMetrics(
         **dict(cv),
         feature_importance=FeatureImportance(method="one each", values=dict.fromkeys(FEATURE_NAMES, 1.0)),
@@ -50,6 +52,8 @@ def test_the_group_that_holds_the_signal_is_the_one_that_adds() -> None:
         x, labels, groups, settings=SETTINGS, feature_names=FEATURE_NAMES, metrics=metrics
     ).json_doc()
     g = info["groups"]
+    assert config.label in info["method"]
+    assert info["balanced_accuracy_all"] == pytest.approx(full)
     assert set(g) == set(FEATURE_GROUPS)
     assert full > 0.9
     assert g["face"]["adds"] > 0.3

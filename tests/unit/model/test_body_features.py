@@ -34,7 +34,7 @@ def realistic() -> np.ndarray:
 def test_names_are_unique_moderate_and_documented() -> None:
     assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
     assert 40 <= len(FEATURE_NAMES) <= 90
-    documented = [line.split("`")[1] for line in DOC.read_text().splitlines() if line.startswith("- `")]
+    documented = [line.split("`")[1] for line in DOC.read_text().splitlines() if line.startswith("| `")]
     assert documented[: len(FEATURE_NAMES)] == list(FEATURE_NAMES)  # face and hand features follow
 
 

@@ -30,7 +30,7 @@ def test_names_are_unique_grouped_and_documented() -> None:
     assert FEATURE_GROUPS["face"] == FACE_FEATURE_NAMES
     assert FEATURE_GROUPS["hands"] == HAND_FEATURE_NAMES
     assert [group_of(n) for n in FEATURE_NAMES].count("face") == len(FACE_FEATURE_NAMES)
-    documented = [line.split("`")[1] for line in DOC.read_text().splitlines() if line.startswith("- `")]
+    documented = [line.split("`")[1] for line in DOC.read_text().splitlines() if line.startswith("| `")]
     assert documented == list(FEATURE_NAMES)
     row = extract_features(window(smiling, flapping))
     assert row.shape == (len(FEATURE_NAMES),)

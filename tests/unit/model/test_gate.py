@@ -141,12 +141,25 @@ def test_listing_helper_counts_poses_and_ignores_other_keys() -> None:
         "ann/surprise/notasample/pose_000001.json",
         "ann/joy/clip-0123456789_e0/pose_000001.json",
         "ann/surprise/clip-0123456789_e9/notes.txt",
+        "ann/reviews/clip-0123456789.json",
+        "ann/.sessions/clip-0123456789.track.npz",
     ]
     infos = [ObjectInfo(k, 10, NOW) for k in listing]  # ObjectInfo from Store.list works as well
     refs = samples_from_listing(infos)
-    assert [(r.emotion, r.event_index, r.poses) for r in refs] == [("surprise", 0, 4), ("surprise", 1, 4)]
+    assert [(r.emotion, r.tag, r.poses) for r in refs] == [("surprise", "e0", 4), ("surprise", "e1", 4)]
     assert refs[0].prefix == layout.sample_prefix("ann", "surprise", refs[0].session, 0)
     assert samples_from_listing(listing) == refs
+
+
+def test_added_labels_samples_count_and_sort_after_the_narrated_ones() -> None:
+    session = "clip-0123456789"
+    tags = ["e10", "a0123456789w1", "e2", "a0123456789w0"]
+    listing = [f"ann/anger/{session}_{tag}/pose_000001.json" for tag in tags] + [
+        f"ann/.sessions/{session}.json"
+    ]
+    refs = samples_from_listing(listing)
+    assert [r.tag for r in refs] == ["e2", "e10", "a0123456789w0", "a0123456789w1"]
+    assert refs[2].prefix == layout.label_sample_prefix("ann", "anger", session, "a0123456789w0")
 
 
 def test_gate_module_stays_light() -> None:

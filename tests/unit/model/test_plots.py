@@ -54,3 +54,30 @@ def test_top_limits_the_bars_and_the_figure_grows_with_them() -> None:
     few = _decode(feature_importance_png(names, values, top=8))
     many = _decode(feature_importance_png(names, values, top=30))
     assert many.shape[0] > few.shape[0] + 100
+
+
+def test_the_reliability_and_families_plots_draw_from_the_metrics() -> None:
+    from voice.model.plots import families_png, reliability_png
+    from voice.records.training import Calibration, FamilyScore, ModelChoice, ReliabilityBin
+
+    bins = [
+        ReliabilityBin(lower=b / 10, upper=(b + 1) / 10, count=c, confidence=(b + 0.5) / 10 if c else None,
+                       accuracy=(b + 0.4) / 10 if c else None)
+        for b, c in enumerate([0, 0, 0, 4, 6, 8, 10, 12, 9, 5])
+    ]  # fmt: skip
+    cal = Calibration(
+        method="m", temperature=1.2, brier=0.3, brier_uncalibrated=0.35, ece=0.05, ece_uncalibrated=0.09,
+        bins=bins, unsure_below=0.6, target_accuracy=0.7, unsure_share=0.3, definition="d",
+    )  # fmt: skip
+    image = _decode(reliability_png(cal))
+    assert _pixels_of(image, "#d63a2f") > 50, "the threshold line is drawn"
+    assert _pixels_of(image, "#3b6fd8") > 50, "the model's curve is drawn"
+    families = {f: FamilyScore(balanced_accuracy=v, per_repeat=[v], chosen_in_folds=1) for f, v in
+                (("forest", 0.6), ("boosting", 0.55), ("logistic", 0.7))}  # fmt: skip
+    choice = ModelChoice(
+        method="m", inner_cv="i", families=families, configurations=[], chosen="logistic(C=1.0)",
+        chosen_family="logistic",
+    )  # fmt: skip
+    image = _decode(families_png(choice, baseline=0.2))
+    assert _pixels_of(image, "#3b6fd8") > 100, "the chosen family's bar"
+    assert _pixels_of(image, "#9bb5ea") > 100, "the others"

@@ -438,6 +438,7 @@ def test_the_record_has_the_metadata_event_fields() -> None:
     (event,) = extract_events(_transcript(seg))
     d = event.record((0.25, 4.5)).json_doc()
     assert d.pop("window") == [0.25, 4.5]
+    assert d.pop("id") is None, "the session gives events their ids (voice.narration.event_ids)"
     assert set(d) == {
         "time",
         "emotion",

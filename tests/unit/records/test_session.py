@@ -37,9 +37,15 @@ def test_files_written_before_people_face_and_hands_still_read() -> None:
     for key in ("people", "patient_track", "predictions"):
         del doc[key]
     del doc["poses"]["faces"], doc["poses"]["hands"]
-    for key in ("who", "tense", "mood", "ignored"):
+    for key in ("who", "tense", "mood", "ignored", "id"):
         del doc["events"][0][key]
+    del doc["recorded_at"]
+    for key in ("label", "status"):
+        del doc["samples"][0][key]
     meta = SessionMetadata.model_validate(doc)
+    assert meta.recorded_at is None
+    assert meta.events[0].id is None
+    assert meta.samples[0].label is None
     assert meta.people == []
     assert meta.patient_track.id is None
     assert meta.poses.faces == 0
@@ -55,7 +61,44 @@ def test_an_ignored_or_negated_event_does_not_count() -> None:
     assert not SessionMetadata.model_validate(doc).events[0].counts
 
 
-def test_the_index_holds_the_metadata_s_session_source_and_samples() -> None:
+def test_the_index_holds_the_metadata_s_session_source_samples_and_recording_time() -> None:
     meta = SessionMetadata.model_validate(DOC)
     index = SessionIndex.of(meta).json_doc()
-    assert index == {"session": DOC["session"], "source": DOC["source"], "samples": DOC["samples"]}
+    assert index == {
+        "session": DOC["session"],
+        "source": DOC["source"],
+        "samples": DOC["samples"],
+        "recorded_at": DOC["recorded_at"],
+        "labels": None,
+        "track": None,
+        "reviews": None,
+    }
+
+
+def test_an_index_written_before_labels_still_reads() -> None:
+    old = {
+        "session": DOC["session"],
+        "source": DOC["source"],
+        "samples": [{"emotion": "anger", "prefix": "p/", "poses": 3}],
+    }
+    index = SessionIndex.model_validate(old)
+    assert (index.recorded_at, index.labels, index.track, index.samples[0].status) == (None, None, None, None)
+
+
+def test_predictions_written_before_explanations_read_as_sure_and_without_signals() -> None:
+    doc = copy.deepcopy(DOC)
+    doc["predictions"] = [
+        {"start": 0.0, "end": 4.0, "label": "happiness", "probabilities": {"happiness": 0.7}}
+    ]
+    (p,) = SessionMetadata.model_validate(doc).predictions
+    assert (p.unsure, p.signals) == (False, [])
+    doc["predictions"][0]["signals"] = [
+        {"feature": "face_smile_med", "words": "smiling", "contribution": 0.2}
+    ]
+    doc["predictions"][0]["unsure"] = True
+    (p,) = SessionMetadata.model_validate(doc).predictions
+    assert p.unsure
+    assert p.signals[0].words == "smiling"
+    doc["predictions"][0]["signals"][0]["why"] = "?"
+    with pytest.raises(ValidationError, match="why"):
+        SessionMetadata.model_validate(doc)

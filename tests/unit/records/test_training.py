@@ -53,3 +53,25 @@ def test_a_metrics_file_without_the_promotion_is_not_a_run_s_metrics(metrics: Tr
     del doc["promotion"]
     with pytest.raises(ValidationError, match="promotion"):
         TrainingMetrics.model_validate(doc)
+
+
+def test_metrics_from_before_nested_cv_still_read(metrics: TrainingMetrics) -> None:
+    doc = metrics.json_doc()
+    del doc["model_choice"], doc["calibration"]
+    for fold in doc["cv"]["per_fold"]:
+        del fold["model"]
+    old = TrainingMetrics.model_validate(doc)
+    assert (old.model_choice, old.calibration) == (None, None)
+    assert metrics.model_choice is not None
+    assert metrics.calibration is not None
+
+
+def test_the_out_of_fold_file_names_its_schema() -> None:
+    from voice.records.training import OUT_OF_FOLD_SCHEMA, OutOfFold
+
+    doc = OutOfFold(
+        run_id="r", classes=["happiness"], feature_names=["x"], unsure_below=0.7, definition="d", samples=[]
+    )
+    assert doc.json_doc()["schema"] == OUT_OF_FOLD_SCHEMA == "voice.out_of_fold/1"
+    with pytest.raises(ValidationError):
+        OutOfFold.model_validate({**doc.json_doc(), "schema": "voice.out_of_fold/0"})

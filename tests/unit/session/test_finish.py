@@ -1,33 +1,41 @@
 """The stage after the video pass: samples from the patient's poses in each counting window, every
-output the pass collected, the VTT, the CSV, the session index, and the metadata last; reasons when
-a window does not show the patient or nobody was seen."""
+output the pass collected, the subtitles (the cues the video shows) and the events VTT, the CSV,
+the session index, and the metadata last; reasons when a window does not show the patient or
+nobody was seen."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tests.support.captions import parse_cues
 from tests.support.narration_table import transcript_of
 from tests.support.synthetic import standing
 from voice import layout
 from voice.config import Settings
+from voice.drawing.timeline import Timeline
 from voice.media.probe import VideoInfo
 from voice.narration.emotions import extract_events
-from voice.narration.windows import event_windows
+from voice.narration.event_ids import event_ids
+from voice.narration.windows import EventWindow, event_windows
 from voice.people.patient import PatientChoice
 from voice.people.profile import load_profile
 from voice.people.track_stats import track_stats
 from voice.pose.body25 import Person, PoseFrame
 from voice.pose.track import PoseTrack
+from voice.pose.track_file import decode_track
+from voice.records.reviews import ReviewRecord, ReviewsDoc
 from voice.records.session import ModelsRecord
 from voice.session.finish import TIMINGS, finish
 from voice.session.outputs import SessionOutputs
 from voice.session.prepare import Prepared, Run
 from voice.session.video_pass import VideoPassResult
-from voice.storage import LocalStore
+from voice.storage import LocalStore, json_bytes
 
 SETTINGS = Settings()
 SESSION = "visit-0123456789"
@@ -63,15 +71,27 @@ def _frames(
     return frames
 
 
+def windows_of(meta: dict[str, Any]) -> list[EventWindow]:
+    """The event windows of the narration, as the run found them (checked against the metadata)."""
+    windows = event_windows(extract_events(NARRATION, patient_names=("maria",)), INFO.duration_s, SETTINGS)
+    assert [[w.start, w.end] for w in windows] == [e["window"] for e in meta["events"]]
+    return windows
+
+
 def _finish(
-    tmp_path: Path, frames: list[PoseFrame], choice: PatientChoice, *, appearance: np.ndarray | None = None
+    tmp_path: Path,
+    frames: list[PoseFrame],
+    choice: PatientChoice,
+    *,
+    appearance: np.ndarray | None = None,
+    info: VideoInfo = INFO,
 ) -> tuple[dict[str, Any], RecordingStore]:
     store = RecordingStore(tmp_path / "data")
     upload = layout.parse_upload_key("maria/visit.mp4")
     run = Run(store, upload, tmp_path / "visit.mp4", SETTINGS, sha256="ab" * 32, session=SESSION)
     run.add_time("decode", 0.5)
-    windows = event_windows(extract_events(NARRATION, patient_names=("maria",)), INFO.duration_s, SETTINGS)
-    prepared = Prepared(INFO, NARRATION, windows, None, None, None, MODELS)
+    windows = event_windows(extract_events(NARRATION, patient_names=("maria",)), info.duration_s, SETTINGS)
+    prepared = Prepared(info, NARRATION, windows, None, None, None, MODELS)
     stats = track_stats([(f.time_s, [(p.person_id, p.keypoints) for p in f.people]) for f in frames])
     result = VideoPassResult(PoseTrack(frames), [], {"pose": 1.5, "annotate": 2.0}, stats, choice, appearance)
     outputs = SessionOutputs(tmp_path)
@@ -110,7 +130,24 @@ def test_each_counting_window_becomes_a_sample_and_the_metadata_comes_last(tmp_p
     assert store.read(layout.VIDEOS, layout.annotated_video_key("maria", SESSION)) == b"an annotated video"
     vtt = store.read(layout.VIDEOS, layout.vtt_key("maria", SESSION)).decode()
     assert vtt.startswith("WEBVTT")
-    assert "Maria is happy." in vtt
+    shown = Timeline.of(NARRATION, windows_of(meta)).cues
+    assert [c.text for c in shown] == ["Oh, Maria is happy.", "She is calm now."], "a cue per sentence"
+    expected = [(round(c.start, 3), round(c.end, 3), list(c.lines)) for c in shown]
+    assert parse_cues(vtt) == expected, "the cues the video shows"
+    srt = store.read(layout.VIDEOS, layout.srt_key("maria", SESSION)).decode()
+    assert parse_cues(srt) == expected
+    assert srt.startswith("1\n00:00:00,000 --> ")
+    events = parse_cues(store.read(layout.VIDEOS, layout.events_vtt_key("maria", SESSION)).decode())
+    assert [lines for _, _, lines in events] == [
+        ["Maria: happiness (happy), counted"],
+        ["She: neutral (calm), counted"],
+    ]
+    assert [
+        (start <= e["time"] <= end) for (start, end, _), e in zip(events, meta["events"], strict=True)
+    ] == [
+        True,
+        True,
+    ]
     csv = store.read(layout.VIDEOS, layout.analysis_key("maria", SESSION)).decode().splitlines()
     assert len(csv) == 3, "a header and one row per event"
 
@@ -139,3 +176,62 @@ def test_a_pinned_patients_colours_are_learnt_into_the_profile(tmp_path: Path) -
     assert profile.appearance.videos == 1
     _, store = _finish(tmp_path / "unpinned", _frames(), PatientChoice(0, "longest", ""), appearance=colours)
     assert load_profile(store, "maria").appearance is None, "only a pin says who the patient is"
+
+
+def test_the_whole_track_is_kept_and_events_have_their_stable_ids(tmp_path: Path) -> None:
+    meta, store = _finish(tmp_path, _frames(), PatientChoice(0, "longest", "in view longest"))
+    track = decode_track(store.read(layout.PATIENTS, layout.pose_track_key("maria", SESSION)))
+    assert len(track.frames) == 50
+    assert [len(f.people) for f in track.frames] == [len(f.people) for f in _frames()], (
+        "everyone, not the patient only"
+    )
+    ids = [e["id"] for e in meta["events"]]
+    assert ids == event_ids([(e["text"], e["keyword"], e["time"]) for e in meta["events"]])
+    assert [s["label"] for s in meta["samples"]] == ids
+    track_key = layout.pose_track_key("maria", SESSION)
+    assert store.written.index(track_key) < store.written.index(layout.metadata_key("maria", SESSION))
+
+
+def test_a_rerun_applies_the_reviews_people_made_and_reports_the_orphans(tmp_path: Path) -> None:
+    meta, store = _finish(tmp_path, _frames(), PatientChoice(0, "longest", "in view longest"))
+    happy = meta["events"][0]["id"]
+    reviews = ReviewsDoc(
+        session=SESSION,
+        reviews=[
+            ReviewRecord(event=happy, action="reject", author="anna", at="2026-01-01T10:00:00Z"),
+            # An event an earlier run found and this one does not: kept, never applied elsewhere.
+            ReviewRecord(
+                event="e0000000000",
+                action="set",
+                emotion="anger",
+                author="anna",
+                at="2026-01-01T10:00:01Z",
+                event_time=7.0,
+            ),
+        ],
+    )
+    store.write(layout.PATIENTS, layout.reviews_key("maria", SESSION), json_bytes(reviews.json_doc()))
+    again, _ = _finish(tmp_path, _frames(), PatientChoice(0, "longest", "in view longest"))
+    assert [s["emotion"] for s in again["samples"]] == ["neutral"]
+    assert again["events"] == meta["events"], "the narration record never changes"
+    assert again["reasons"] == [
+        "1 review(s) refer to events this run did not find: kept as orphans, not applied "
+        "(voice labels list shows them)"
+    ]
+    assert not list(store.list(layout.PATIENTS, "maria/happiness/"))
+    assert store.exists(layout.PATIENTS, layout.reviews_key("maria", SESSION)), "reviews are kept"
+
+
+def test_the_recording_time_is_the_containers_else_the_uploads(tmp_path: Path) -> None:
+    container = replace(INFO, created_at="2026-03-01T08:15:00+01:00")
+    meta, _ = _finish(tmp_path / "a", _frames(), PatientChoice(0, "longest", ""), info=container)
+    assert meta["recorded_at"] == {"time": "2026-03-01T08:15:00+01:00", "source": "container"}
+    store = LocalStore(tmp_path / "b" / "data")
+    store.write(layout.VIDEOS, "maria/visit.mp4", b"an upload")
+    stored = store.stat(layout.VIDEOS, "maria/visit.mp4")
+    assert stored is not None
+    meta, _ = _finish(tmp_path / "b", _frames(), PatientChoice(0, "longest", ""))
+    assert meta["recorded_at"]["source"] == "upload"
+    assert datetime.fromisoformat(meta["recorded_at"]["time"]) == stored.modified.replace(microsecond=0)
+    meta, _ = _finish(tmp_path / "c", _frames(), PatientChoice(0, "longest", ""))
+    assert meta["recorded_at"] is None, "no creation time and no upload to ask"
