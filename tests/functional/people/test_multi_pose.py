@@ -11,25 +11,15 @@ further on are compared where it matters: tests/e2e/test_outputs_unchanged.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from tests.support.media import sample
+from tests.support.pose_frames import pose_frames
 from voice.config import Settings
-from voice.media.frames import frame_plans, iter_frames
-from voice.media.probe import probe
 from voice.people.multi_pose import PeopleEstimator
 from voice.pose.body25 import from_mediapipe
 
 pytestmark = pytest.mark.slow
-
-
-def _pose_frames(video: Path, n: int) -> list[np.ndarray]:
-    info = probe(video)
-    _, plan = frame_plans(info, Settings())
-    return [fr.bgr for fr in iter_frames(video, plan) if fr.index % plan.pose_every == 0][:n]
 
 
 def _tasks(video_mode: bool, poses: int):  # type: ignore[no-untyped-def]
@@ -63,7 +53,7 @@ def _image(bgr: np.ndarray):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", ["garden.mp4", "IMG_0412.MOV"])
 def test_a_search_frame_gives_the_tasks_graphs_landmarks(name: str) -> None:
     """The first frame (a whole-frame search, then the follower on the same regions)."""
-    frames = _pose_frames(sample(name), 4)
+    frames = [fr.bgr for fr in pose_frames(name, 4)]
     tasks = _tasks(video_mode=False, poses=4)
     for bgr in frames:
         h, w = bgr.shape[:2]
@@ -77,7 +67,7 @@ def test_a_search_frame_gives_the_tasks_graphs_landmarks(name: str) -> None:
 
 
 def test_the_follower_smooths_one_person_as_the_video_graph_does() -> None:
-    frames = _pose_frames(sample("garden.mp4"), 3)
+    frames = [fr.bgr for fr in pose_frames("garden.mp4", 3)]
     tasks = _tasks(video_mode=True, poses=1)
     estimator = PeopleEstimator(Settings())
     for i, bgr in enumerate(frames):

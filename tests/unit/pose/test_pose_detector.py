@@ -67,3 +67,21 @@ def test_association_prefers_later_regions_and_keeps_apart_ones() -> None:
 def test_a_detection_is_a_plain_record() -> None:
     d = Detection(0.7, np.zeros(4), np.zeros((4, 2)))
     assert d.score == 0.7
+
+
+def test_on_a_sample_frame_the_one_person_is_found_around_her_body() -> None:
+    """garden.mp4: Maria alone, upright, in the left half of a 480×360 frame."""
+    from tests.support.pose_frames import pose_frames
+    from voice.pose.pose_detector import PoseDetector
+
+    bgr = pose_frames("garden.mp4", 1)[0].bgr
+    detector = PoseDetector()
+    found = detector.detect(bgr)
+    assert len(found) == 1
+    assert found[0].score > 0.9
+    (roi,) = detector.regions(bgr)
+    assert 0 < roi.cx < bgr.shape[1] / 2
+    assert 0 < roi.cy < bgr.shape[0]
+    assert bgr.shape[0] / 2 < roi.size < 2 * bgr.shape[0]
+    assert abs(roi.rotation) < 0.5  # upright: hips below shoulders
+    assert detector.detect(np.zeros_like(bgr)) == []  # a black frame holds no one
