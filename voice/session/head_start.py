@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,9 @@ class HeadStart:
         self.people = PeoplePass(settings, self.chooser).__enter__()
         self.busy_s = 0.0
         self.failed = False
-        plan = FramePlan(0, drawing.pose_every, drawing.size, skip_nonref=settings.decode_skip_nonref)
+        # The pass's frames (their size, and where a file that runs on past its length stops),
+        # only those pose needs.
+        plan = replace(drawing, show_every=0, skip_nonref=settings.decode_skip_nonref)
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(source, plan), name="voice-head-start", daemon=True
