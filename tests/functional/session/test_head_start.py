@@ -92,3 +92,18 @@ def test_with_a_patient_model_the_head_start_is_discarded(tmp_path: Path) -> Non
             source, probe(source), plan, model=Model(), settings=SETTINGS, outputs=SessionOutputs(tmp_path)
         )  # type: ignore[arg-type]
     assert head.people.done == {}, "discarded"
+
+
+def test_a_head_start_stops_where_the_pass_would_on_frames_past_the_header(tmp_path: Path) -> None:
+    """Ten minutes of frames behind a header of 2 s: the head start stops at the pass's limit
+    (and is dropped: the pass reports the file) instead of decoding on while Whisper runs."""
+    from tests.support import hostile
+
+    path = hostile.frames_past_their_header(tmp_path)
+    info = probe(path)
+    head = HeadStart(path, info, SETTINGS, pin=None, appearance=None)
+    head._thread.join(60)  # it ends by itself, well before ten minutes of frames
+    assert not head._thread.is_alive()
+    assert max(head.people.done, default=0) <= info.decode_until_s * info.fps
+    assert head.stop() is None
+    assert head.failed
