@@ -38,6 +38,7 @@ __all__ = [
     "normalize_name",
     "parse_sample_prefix",
     "parse_upload_key",
+    "passport_key",
     "patient_prefix",
     "patient_report_key",
     "person_pin_key",
@@ -297,8 +298,7 @@ def reviews_prefix(patient: str) -> str:
 
 
 def reviews_key(patient: str, session: str) -> str:
-    """What people said about the session's labels (:mod:`voice.labels`):
-    ``<patient>/reviews/<session>.json``."""
+    """What people said about the session's labels (:mod:`voice.labels`)."""
     return f"{patient}/reviews/{session}.json"
 
 
@@ -330,14 +330,18 @@ def profile_key(patient: str) -> str:
 
 
 def person_pin_key(upload: Upload) -> str:
-    """Who the patient is in one upload (``voice process --person``; :mod:`voice.people.patient`), in the
-    videos bucket next to it: ``<patient>/<file>.person.json`` (not a video: it starts nothing)."""
+    """Who the patient is in one upload (``voice process --person``), next to it in the videos bucket."""
     return f"{upload.patient}/{upload.file_name}.person.json"
 
 
 def patient_report_key(patient: str) -> str:
     """The patient's HTML report, in the videos bucket next to the annotated videos it links to."""
     return f"annotated/{patient}/report.html"
+
+
+def passport_key(patient: str, clip: str = "") -> str:
+    """The signal passport (:mod:`voice.passport`) beside the report; ``clip``: one of its clips."""
+    return f"annotated/{patient}/passport/{clip}.mp4" if clip else f"annotated/{patient}/passport.html"
 
 
 def invalid_failure_key(raw_key: str) -> str:
