@@ -157,6 +157,12 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         [f"{patients}/models/*"],
         "Promote unpacks a run and writes latest.json below patients/models/<patient>/ only.",
     )
+    _iam5(
+        promote_role,
+        [f"{patients}/*/.sessions/*", f"{videos}/annotated/*"],
+        "Promote reads (never writes) the session indexes, metadata and key frames the promoted run's "
+        "passport shows (per patient, any patient: the patient comes with the run).",
+    )
     sm_role = training.training_role
     _iam5(
         sm_role,

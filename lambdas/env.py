@@ -76,6 +76,8 @@ class AnalyzeEnv(_Env):
 
 class PromoteEnv(_Env):
     patients_bucket: str = Field(min_length=3)
+    #: The passport's key frames and session metadata (read only); without it, no stills.
+    videos_bucket: str | None = Field(None, min_length=3)
 
 
 E = TypeVar("E", bound=_Env)

@@ -121,6 +121,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_passport(args: argparse.Namespace) -> int:
+    from voice.passport.write import write_passport
+
+    key = write_passport(_store(args), args.patient, settings=_settings(args))
+    _emit(args, {"passport": key}, str(key))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     payload = run_demo(_store(args), settings=settings, progress=not args.json)
@@ -208,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", parents=[common], help="write the patient's HTML report; prints its path")
     p.add_argument("patient", metavar="PATIENT")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("passport", parents=[common], help="write the signal passport (HTML); prints its path")
+    p.add_argument("patient", metavar="PATIENT")
+    p.set_defaults(func=cmd_passport)
 
     p = sub.add_parser(
         "demo", parents=[common], help="bundled samples: process -> train -> predict -> report"

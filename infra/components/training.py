@@ -177,7 +177,10 @@ class Training(Construct):
             memory_mib=1024,
             timeout=Duration.seconds(120),
             ephemeral_storage_mib=1024,
-            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name},
+            environment={
+                "VOICE_PATIENTS_BUCKET": patients.bucket_name,
+                "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
+            },
             description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
         )
         self._grant_analyze(storage)
@@ -273,6 +276,22 @@ class Training(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadWriteModels", actions=["s3:GetObject", "s3:PutObject"], resources=[models]
+            )
+        )
+        # The passport (voice.passport, stills only): session indexes, the sessions' metadata and key frames.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadForPassport",
+                actions=["s3:GetObject"],
+                resources=[
+                    storage.patients.arn_for_objects("*/.sessions/*"),
+                    storage.videos.arn_for_objects("annotated/*"),
+                ],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListAnnotated", actions=["s3:ListBucket"], resources=[storage.videos.bucket_arn]
             )
         )
         role.add_to_principal_policy(

@@ -85,6 +85,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
     },
     "run": {
+        "passport",
         "media",
         "transcription",
         "narration",
@@ -95,6 +96,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
         "segments",
     },
+    "passport": {"media", "narration", "pose", "people", "model", "labels"},
     "review": {
         "media",
         "transcription",
@@ -119,6 +121,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
         "segments",
         "run",
+        "passport",
     },
     "cli": {
         "media",
@@ -133,6 +136,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "run",
         "aws",
         "review",
+        "passport",
     },
 }
 

@@ -19,6 +19,7 @@ from voice.errors import StorageError
 from voice.model import gate
 from voice.model.features import FEATURE_NAMES, extract_feature_matrix
 from voice.model.training import samples_from_store
+from voice.records.passport import SampleFeatures
 from voice.records.session import SessionIndex, SessionMetadata
 from voice.records.training import OutOfFold, TrainingMetrics
 from voice.storage import Store
@@ -103,36 +104,66 @@ def _read_run(store: Store, patient: str, run_id: str) -> tuple[TrainingMetrics,
     return metrics, oof
 
 
-def _trained(store: Store, patient: str, data: PassportData, oof: OutOfFold) -> None:
-    """The run's samples that are still stored, their features, windows and attributions."""
+def _stored_features(store: Store, patient: str, run_id: str) -> dict[str, tuple[float, float, np.ndarray]]:
+    """Sample id → (start, end, feature row in today's :data:`FEATURE_NAMES` order): from the run's
+    ``sample_features.json``, else (runs from before it) from the stored samples' poses."""
+    key = layout.model_artifact_key(patient, run_id, "sample_features.json")
+    if store.exists(layout.PATIENTS, key):
+        try:
+            doc = SampleFeatures.model_validate_json(store.read(layout.PATIENTS, key))
+        except ValidationError:
+            log.warning("a run's sample features cannot be read; the passport reads the samples instead")
+        else:
+            where = [doc.feature_names.index(n) if n in doc.feature_names else -1 for n in FEATURE_NAMES]
+            out = {}
+            for row in doc.samples:
+                values = [row.values[i] if 0 <= i < len(row.values) else None for i in where]
+                out[row.sample] = (row.start, row.end, np.array([np.nan if v is None else v for v in values]))
+            return out
     stored, _ = samples_from_store(store, patient)
-    by_id = {s.prefix.removeprefix(layout.patient_prefix(patient)).rstrip("/"): s for s in stored}
+    stored = [s for s in stored if s.frames]
+    matrix = (
+        extract_feature_matrix([s.frames for s in stored]) if stored else np.zeros((0, len(FEATURE_NAMES)))
+    )
+    return {
+        s.prefix.removeprefix(layout.patient_prefix(patient)).rstrip("/"): (
+            min(f.time_s for f in s.frames),
+            max(f.time_s for f in s.frames),
+            matrix[i],
+        )
+        for i, s in enumerate(stored)
+    }
+
+
+def _trained(store: Store, patient: str, data: PassportData, oof: OutOfFold) -> None:
+    """The run's samples, their windows, features and attributions (towards each class)."""
+    assert data.run_id is not None
+    features = _stored_features(store, patient, data.run_id)
     # Column of each of the run's features in today's feature list (a renamed feature drops out).
     columns = [(i, FEATURE_NAMES.index(n)) for i, n in enumerate(oof.feature_names) if n in FEATURE_NAMES]
-    rows, frames, attributions = [], [], []
+    rows, values, attributions = [], [], []
     for record in oof.samples:
-        sample = by_id.get(record.sample)
-        if sample is None or not sample.frames or not record.predictions:
+        found = features.get(record.sample)
+        if found is None or not record.predictions:
             continue
-        times = [f.time_s for f in sample.frames]
         first = record.predictions[0]
         rows.append(
             TrainedSample(
-                record.sample, record.emotion, record.session, min(times), max(times), first.label,
+                record.sample, record.emotion, record.session, found[0], found[1], first.label,
                 float(first.probabilities.get(record.emotion, 0.0)),
             )
         )  # fmt: skip
-        frames.append(sample.frames)
+        values.append(found[2])
         per_class = np.zeros((len(FEATURE_NAMES), len(oof.classes)))
         for c, emotion in enumerate(oof.classes):
-            values = record.attributions.get(emotion, [])
+            towards = record.attributions.get(emotion, [])
             for i, j in columns:
-                if i < len(values):
-                    per_class[j, c] = values[i]
+                if i < len(towards):
+                    per_class[j, c] = towards[i]
         attributions.append(per_class)
     data.samples = rows
-    data.features = extract_feature_matrix(frames) if frames else data.features
-    if attributions:
+    if rows:
+        data.features = np.vstack(values)
         stacked = np.stack(attributions)
         data.attributions = {e: stacked[:, :, c] for c, e in enumerate(oof.classes)}
 

@@ -6,7 +6,12 @@ model's out-of-fold SHAP attributions (``out_of_fold.json``). For each emotion w
 (:func:`emotion_signals`) a feature is a *signal* when all of these hold:
 
 - **size**: the emotion's windows differ from the patient's other states pooled over all videos
-  by at least :data:`MIN_EFFECT` standard deviations of those other states (the effect size);
+  by at least :data:`MIN_EFFECT` standard deviations of those other states (the effect size),
+  and not by chance: Welch's t-test, with the false discovery rate over all features held at
+  :data:`FDR` (Benjamini–Hochberg), so among ~95 features noise is not named;
+- **apart**: the emotion differs in that direction from every other emotion on its own, by at
+  least :data:`MIN_EFFECT` of its spread and with Welch's p below :data:`PAIR_P` (a signal of
+  happiness — smiling — is not named as one of sadness merely because the pool holds happiness);
 - **across videos**: in at least two thirds of the videos that have the emotion, that video's
   windows of it differ from the other states in the same direction by at least
   :data:`MIN_VIDEO_EFFECT` (a video whose windows lack the feature counts against);
@@ -34,8 +39,10 @@ __all__ = [
     "MIN_VIDEO_EFFECT",
     "EmotionSignals",
     "PassportSignal",
+    "discoveries",
     "emotion_signals",
     "shap_shares",
+    "welch_p",
 ]
 
 #: Pooled effect size (standard deviations of the other states) a signal needs.
@@ -44,6 +51,10 @@ MIN_EFFECT = 0.5
 MIN_VIDEO_EFFECT = 0.2
 #: Share of the videos with the emotion that must show the signal in the same direction.
 ACROSS_VIDEOS = 2 / 3
+#: False discovery rate over the features of one emotion (Benjamini–Hochberg).
+FDR = 0.05
+#: The emotion against each other emotion alone: Welch's p-value below this.
+PAIR_P = 0.05
 #: Signals named per emotion at most.
 MAX_SIGNALS = 5
 
@@ -93,6 +104,47 @@ def _effect(values: np.ndarray, others: np.ndarray) -> float | None:
     if not math.isfinite(sd) or sd <= 1e-12:
         return None
     return (float(v.mean()) - float(o.mean())) / sd
+
+
+def welch_p(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of Welch's t-test (NaNs left out; 1.0 without two values on each side or
+    without spread)."""
+    from scipy.special import stdtr  # type: ignore[import-untyped]
+
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size < 2 or b.size < 2:
+        return 1.0
+    va, vb = float(np.var(a, ddof=1)) / a.size, float(np.var(b, ddof=1)) / b.size
+    if va + vb <= 1e-24:
+        return 1.0
+    t = (float(a.mean()) - float(b.mean())) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    return float(2 * stdtr(df, -abs(t)))
+
+
+def discoveries(p_values: Sequence[float], rate: float = FDR) -> set[int]:
+    """Indexes whose p-values pass Benjamini–Hochberg at false discovery rate ``rate``."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    last = 0
+    for rank, i in enumerate(order, start=1):
+        if p_values[i] <= rate * rank / len(p_values):
+            last = rank
+    return set(order[:last])
+
+
+def _apart(column: np.ndarray, mine: np.ndarray, labels: np.ndarray, higher: bool) -> bool:
+    """The emotion differs in the signal's direction from every other emotion on its own: by at
+    least :data:`MIN_EFFECT` of that emotion's spread, and not by chance (Welch, p < :data:`PAIR_P`)."""
+    for other in sorted(set(labels[~mine].tolist())):
+        theirs = column[labels == other]
+        if np.count_nonzero(~np.isnan(theirs)) < 2:
+            continue
+        d = _effect(column[mine], theirs)
+        if d is None or (d < MIN_EFFECT if higher else d > -MIN_EFFECT):
+            return False
+        if welch_p(column[mine], theirs) >= PAIR_P:
+            return False
+    return True
 
 
 def _signal(
@@ -159,12 +211,13 @@ def emotion_signals(
             continue
         shares = shap_shares(np.asarray(attribution)[mine])
         floor = 1.0 / max(len(feature_names), 1)
+        significant = discoveries([welch_p(x[mine, j], x[~mine, j]) for j in range(len(feature_names))])
         found = []
         for j, name in enumerate(feature_names):
-            if name not in WORDS or shares[j] <= 0 or shares[j] < floor:
+            if name not in WORDS or j not in significant or shares[j] <= 0 or shares[j] < floor:
                 continue
             passed = _signal(x[:, j], mine, groups, videos)
-            if passed is None:
+            if passed is None or not _apart(x[:, j], mine, labels, passed[0] > 0):
                 continue
             effect, showing = passed
             usual = float(np.nanmean(x[~mine, j]))
