@@ -493,6 +493,13 @@ def test_promote_role_touches_only_models(synth: Synth) -> None:
     patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
     statements = template.statements(synth, "TrainingPromoteFunctionRole")
     assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+    # the promoted run's passport: session indexes, the sessions' metadata and key frames, read only
+    videos = refs[f"{template.bucket(synth, 'Videos')[0]}.Arn"]
+    assert template.resources_for(statements, "s3:GetObject") == {
+        f"{patients}/models/*",
+        f"{patients}/*/.sessions/*",
+        f"{videos}/annotated/*",
+    }
 
 
 NO_RESOURCE_SCOPE = {
