@@ -173,6 +173,12 @@ def _pin(text: str) -> PersonPin:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _patient_command(sub: Any, common: argparse.ArgumentParser, name: str, what: str, func: Any) -> None:
+    p = sub.add_parser(name, parents=[common], help=what)
+    p.add_argument("patient", metavar="PATIENT")
+    p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voice",
@@ -217,9 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("patient", metavar="PATIENT")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("passport", parents=[common], help="write the signal passport (HTML); prints its path")
-    p.add_argument("patient", metavar="PATIENT")
-    p.set_defaults(func=cmd_passport)
+    _patient_command(
+        sub, common, "passport", "write the signal passport (HTML); prints its path", cmd_passport
+    )
 
     p = sub.add_parser(
         "demo", parents=[common], help="bundled samples: process -> train -> predict -> report"
@@ -235,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("videos", nargs="+", metavar="VIDEO")
     c.add_argument("--patient", required=True)
     c.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
+    c = csub.add_parser(
+        "reprocess",
+        parents=[common],
+        help="a new attempt at an upload: a new version of it that is processed even if done",
+    )
+    c.add_argument("patient", metavar="PATIENT")
+    c.add_argument("file", metavar="FILE", help="the upload's file name, as stored under the patient")
     c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
     c.add_argument("patient", metavar="PATIENT")
     c.add_argument("--force", action="store_true", help="the gate skips its minimums and cooldown")

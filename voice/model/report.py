@@ -208,7 +208,7 @@ def _timelines_section(store: Store, patient: str) -> str:
 
 
 def _passport_link(store: Store, patient: str) -> str:
-    if store.exists(layout.VIDEOS, layout.passport_key(patient)):
+    if store.exists(layout.VIDEOS, layout.patient_report_key(patient, "passport.html")):
         return '<p><a href="passport.html">How this patient shows emotions</a>, in words.</p>'
     return "<p>No passport yet: <code>voice passport PATIENT</code> writes it beside this report.</p>"
 
@@ -219,7 +219,7 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
     Saved in the videos bucket as ``annotated/<patient>/report.html``, so the relative links to
     the annotated videos (``<session>.mp4``) work both locally and when downloaded from S3.
     """
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     listing = [o.key for o in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     samples = gate.samples_from_listing(listing)
     counts: dict[str, int] = {}

@@ -25,7 +25,7 @@ from voice.passport.signals import EmotionSignals, emotion_signals
 from voice.passport.story import missing, mixups, weeks
 from voice.storage import Store
 
-__all__ = ["EXAMPLES", "Where", "build_passport", "write_passport"]
+__all__ = ["EXAMPLES", "Where", "build_passport", "clip_key", "page_key", "write_passport"]
 
 log = logging.getLogger("voice")
 
@@ -105,6 +105,16 @@ def _duration(store: Store, patient: str, session: str, fallback: float) -> floa
     return meta.video.duration_s if meta is not None and meta.video.duration_s else fallback + media.CLIP_S
 
 
+def page_key(patient: str) -> str:
+    """``annotated/<patient>/passport.html``: beside the report, which links to it."""
+    return layout.patient_report_key(patient, "passport.html")
+
+
+def clip_key(patient: str, name: str) -> str:
+    """``annotated/<patient>/passport/<name>.mp4``: the page links it as ``passport/<name>.mp4``."""
+    return layout.patient_report_key(patient, f"passport/{name}.mp4")
+
+
 def build_passport(
     store: Store, patient: str, *, settings: Settings, clips: bool
 ) -> tuple[Passport, dict[str, bytes]]:
@@ -149,15 +159,12 @@ def write_passport(store: Store, patient: str, *, settings: Settings, where: Whe
             raise ModelError("no training run to write the passport beside; train first.")
         bucket, key = layout.PATIENTS, layout.model_artifact_key(patient, passport.run_id, "passport.html")
     else:
-        bucket, key = layout.VIDEOS, layout.passport_key(patient)
-        stale = {
-            o.key
-            for o in store.list(layout.VIDEOS, layout.passport_key(patient, "x").rsplit("/", 1)[0] + "/")
-        }
+        bucket, key = layout.VIDEOS, page_key(patient)
+        stale = {o.key for o in store.list(layout.VIDEOS, clip_key(patient, "")[: -len(".mp4")])}
         for name, data in files.items():
-            clip_key = layout.passport_key(patient, name)
-            store.write(layout.VIDEOS, clip_key, data, content_type="video/mp4")
-            stale.discard(clip_key)
+            key_of_clip = clip_key(patient, name)
+            store.write(layout.VIDEOS, key_of_clip, data, content_type="video/mp4")
+            stale.discard(key_of_clip)
         for old in sorted(stale):
             store.delete(layout.VIDEOS, old)
     store.write(bucket, key, render(passport).encode(), content_type="text/html; charset=utf-8")

@@ -23,7 +23,7 @@ from voice.model.training import train_patient
 from voice.passport import media
 from voice.passport.data import load_passport_data
 from voice.passport.signals import emotion_signals
-from voice.passport.write import write_passport
+from voice.passport.write import clip_key, page_key, write_passport
 from voice.storage import LocalStore
 
 FAST = Settings(forest_trees=30, cv_repeats=1, cv_folds=3)
@@ -81,7 +81,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
 @pytest.mark.slow
 def test_the_page_of_a_trained_patient(trained: LocalStore) -> None:
     where = write_passport(trained, "maria", settings=FAST)
-    key = layout.passport_key("maria")
+    key = page_key("maria")
     assert where == trained.describe(layout.VIDEOS, key)
     html = trained.read(layout.VIDEOS, key).decode()
     assert "How maria shows emotions" in html
@@ -95,7 +95,7 @@ def test_the_page_of_a_trained_patient(trained: LocalStore) -> None:
     assert clips
     for href in clips:
         name = href.removeprefix("passport/").removesuffix(".mp4")
-        path = Path(trained.describe(layout.VIDEOS, layout.passport_key("maria", name)))
+        path = Path(trained.describe(layout.VIDEOS, clip_key("maria", name)))
         info = probe(path)
         assert 2.0 <= info.duration_s <= 4.0
         assert info.codec == "h264"
@@ -117,7 +117,7 @@ def test_the_page_of_a_trained_patient(trained: LocalStore) -> None:
 
 @pytest.mark.slow
 def test_a_second_passport_removes_clips_it_no_longer_shows(trained: LocalStore) -> None:
-    stale = layout.passport_key("maria", "happiness-gone_e9")
+    stale = clip_key("maria", "happiness-gone_e9")
     trained.write(layout.VIDEOS, stale, b"old")
     write_passport(trained, "maria", settings=FAST)
     assert not trained.exists(layout.VIDEOS, stale)
@@ -127,7 +127,7 @@ def test_a_second_passport_removes_clips_it_no_longer_shows(trained: LocalStore)
 def test_thin_data_say_so(tmp_path: Path) -> None:
     store = _trained_store(tmp_path, sessions_per_emotion=2, per_session=2, force=True)  # two videos each
     write_passport(store, "maria", settings=FAST)
-    html = store.read(layout.VIDEOS, layout.passport_key("maria")).decode()
+    html = store.read(layout.VIDEOS, page_key("maria")).decode()
     assert html.count("Too little data to say what") == 3
     assert "<ul class='signals'>" not in html
     assert "Only 2 videos of happiness (4 windows): narrate a few more" in html
@@ -136,7 +136,7 @@ def test_thin_data_say_so(tmp_path: Path) -> None:
 def test_no_model_yet_says_so(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     write_passport(store, "maria", settings=FAST)
-    html = store.read(layout.VIDEOS, layout.passport_key("maria")).decode()
+    html = store.read(layout.VIDEOS, page_key("maria")).decode()
     assert "there is no trained model for this patient" in html
     assert "No narrated happiness yet" in html
 
