@@ -9,7 +9,7 @@ in the emotion's colour, the other person in grey, the label and the caption) ju
 its narrated event, and screenshots the top of Maria's ``report.html`` (coverage, and the training
 metrics against the baseline) and of Maria's ``passport.html`` (its first two emotions) in headless
 Chromium. Writes ``docs/images/annotated-frame.jpg``, ``docs/images/report.png`` and
-``docs/images/passport.png``; each must stay under 200 KB (the README loads them).
+``docs/images/passport.jpg``; each must stay under 200 KB (the README loads them).
 
 Needs the ``dev`` extra (Playwright) and Debian's ``chromium`` (``scripts/test.sh`` installs both);
 Playwright drives that browser, so no browser is downloaded.
@@ -91,7 +91,7 @@ def write_report(data_dir: Path, out: Path) -> Path:
 
 
 #: The passport is read at this width; the picture ends below its second emotion.
-PASSPORT_VIEWPORT = {"width": 900, "height": 1400}
+PASSPORT_VIEWPORT = {"width": 680, "height": 2400}
 PASSPORT_SECTIONS = 2
 
 
@@ -99,7 +99,7 @@ def write_passport(data_dir: Path, out: Path) -> Path:
     from playwright.sync_api import sync_playwright
 
     passport = annotated_dir(data_dir) / "passport.html"
-    target = out / "passport.png"
+    target = out / "passport.jpg"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport=PASSPORT_VIEWPORT)
@@ -109,7 +109,7 @@ def write_passport(data_dir: Path, out: Path) -> Path:
             PASSPORT_SECTIONS,
         )
         clip = {"x": 0, "y": 0, "width": PASSPORT_VIEWPORT["width"], "height": bottom + 8}
-        page.screenshot(path=str(target), clip=clip)
+        page.screenshot(path=str(target), clip=clip, type="jpeg", quality=70)
         browser.close()
     return target
 
