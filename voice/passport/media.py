@@ -65,15 +65,16 @@ def _ffmpeg(args: list[str], what: str) -> None:
 
 
 class ReviewCopy:
-    """A session's annotated video as a local file for the duration of a ``with`` block."""
+    """A session's annotated video as a local file for the duration of a ``with`` block (``path``
+    None when there is none, or when not ``fetch``)."""
 
-    def __init__(self, store: Store, patient: str, session: str) -> None:
-        self._store, self._key = store, layout.annotated_video_key(patient, session)
+    def __init__(self, store: Store, patient: str, session: str, *, fetch: bool = True) -> None:
+        self._store, self._key, self._fetch = store, layout.annotated_video_key(patient, session), fetch
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.path: Path | None = None
 
     def __enter__(self) -> ReviewCopy:
-        if self._store.exists(layout.VIDEOS, self._key):
+        if self._fetch and self._store.exists(layout.VIDEOS, self._key):
             self._tmp = tempfile.TemporaryDirectory(prefix="voice-passport-")
             self.path = Path(self._tmp.name) / "review.mp4"
             self.path.write_bytes(self._store.read(layout.VIDEOS, self._key))

@@ -16,7 +16,7 @@ from typing import Literal
 
 from voice import layout
 from voice.config import Settings
-from voice.errors import ModelError
+from voice.errors import ModelError, VoiceError
 from voice.model.features import FEATURE_NAMES
 from voice.passport import media
 from voice.passport.data import PassportData, TrainedSample, load_passport_data, read_metadata
@@ -76,28 +76,23 @@ def _examples(
     made: dict[str, Example] = {}
     files: dict[str, bytes] = {}
     for session, chosen in by_session.items():
-        with media.ReviewCopy(store, data.patient, session) if clips else _NoCopy() as copy:
+        with media.ReviewCopy(store, data.patient, session, fetch=clips) as copy:
             for s in chosen:
                 at = (s.start + s.end) / 2
                 still = media.key_frame(store, data.patient, session, s.start, s.end, at)
                 href = None
                 if copy.path is not None:
-                    still = still or media.still(copy.path, at)
                     name = s.sample.replace("/", "-")
-                    files[name] = media.clip(copy.path, at, _duration(store, data.patient, session, s.end))
-                    href = f"passport/{name}.mp4"
+                    try:  # a review copy ffmpeg cannot read costs this example its clip, nothing more
+                        still = still or media.still(copy.path, at)
+                        files[name] = media.clip(
+                            copy.path, at, _duration(store, data.patient, session, s.end)
+                        )
+                        href = f"passport/{name}.mp4"
+                    except VoiceError:
+                        log.warning("an example's clip could not be cut; the passport shows it without")
                 made[s.sample] = Example(s.emotion, session, s.start, s.end, s.probability, still, href)
     return {e: [made[s.sample] for s in chosen] for e, chosen in picked.items()}, files
-
-
-class _NoCopy:
-    path = None
-
-    def __enter__(self) -> _NoCopy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _duration(store: Store, patient: str, session: str, fallback: float) -> float:

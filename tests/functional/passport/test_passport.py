@@ -124,6 +124,18 @@ def test_a_second_passport_removes_clips_it_no_longer_shows(trained: LocalStore)
 
 
 @pytest.mark.slow
+def test_a_review_copy_ffmpeg_cannot_read_costs_only_its_clips(trained: LocalStore) -> None:
+    for obj in list(trained.list(layout.VIDEOS, layout.annotated_prefix("maria"))):
+        if obj.key.endswith(".mp4") and "/passport/" not in obj.key:
+            trained.write(layout.VIDEOS, obj.key, b"not a video")
+    write_passport(trained, "maria", settings=FAST)
+    html = trained.read(layout.VIDEOS, page_key("maria")).decode()
+    assert "<video" not in html
+    assert "No picture of this moment is stored." in html  # no key frames in this store either
+    assert "id='happiness'" in html
+
+
+@pytest.mark.slow
 def test_thin_data_say_so(tmp_path: Path) -> None:
     store = _trained_store(tmp_path, sessions_per_emotion=2, per_session=2, force=True)  # two videos each
     write_passport(store, "maria", settings=FAST)
