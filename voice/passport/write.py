@@ -37,8 +37,10 @@ EXAMPLES = 3
 
 def _facts(data: PassportData) -> str:
     m = data.metrics
-    if data.run_id is None or m is None:
-        return "No readable training run yet: run voice train once the videos have enough narrated emotions."
+    if data.run_id is None:
+        return "No training run yet: run voice train once the videos have enough narrated emotions."
+    if m is None:
+        return f"Training run {data.run_id}'s metrics or out-of-fold file cannot be read: train again."
     state = "the promoted model" if data.promoted else "the newest run, not promoted (it predicts nothing)"
     chosen = m.model_choice.chosen if m.model_choice is not None else "random forest"
     return (
