@@ -175,6 +175,12 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         [f"{patients}/work/training/*"],
         "Promote reads the job's model.tar.gz and output.tar.gz below work/training/<ref>/<stage>/output/.",
     )
+    _iam5(
+        promote_role,
+        [f"{patients}/*/.sessions/*", f"{videos}/annotated/*"],
+        "Promote reads (never writes) the session indexes, metadata and key frames the promoted run's "
+        "passport shows; <patient> is known only at run time.",
+    )
     sm_role = training.training_role
     _iam5(
         sm_role,

@@ -88,6 +88,8 @@ class AnalyzeEnv(_Writer):
 
 class PromoteEnv(_Writer):
     patients_bucket: str = Field(min_length=3)
+    #: The passport's key frames and session metadata (read only); without it, no stills.
+    videos_bucket: str | None = Field(None, min_length=3)
 
 
 E = TypeVar("E", bound=_Env)

@@ -4,7 +4,8 @@ Input :class:`voice.aws.flow.PromoteInput`; output :class:`voice.aws.flow.Promot
 job's ``model.tar.gz`` (training/train.py's SM_MODEL_DIR) and, when present, its
 ``output.tar.gz`` (SM_OUTPUT_DATA_DIR), both below the run's staging output
 ``work/training/<patient ref>/<stage>/output/``, are unpacked to ``models/<patient>/<run-id>/`` —
-the same run layout ``voice train`` writes locally (:mod:`voice.aws.artifacts`).
+the same run layout ``voice train`` writes locally (:mod:`voice.aws.artifacts`); a promoted run gets
+its signal passport there too (``passport.html``, stills from the videos bucket's key frames).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.env import METRICS_NAMESPACE, PromoteEnv, load_env, patients_store
+from lambdas.env import METRICS_NAMESPACE, PromoteEnv, load_env, patients_store, video_store
 from lambdas.handler_errors import clean_errors
 from voice.aws.flow import PromoteInput, PromoteOutput
 from voice.errors import ModelError
@@ -58,7 +59,12 @@ def _ref(event: dict[str, Any], *_: object) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = load_env(PromoteEnv)
     job = PromoteInput.model_validate(event)
-    result = promote(patients_store(env.patients_bucket, env.data_key_arn), job, bucket=env.patients_bucket)
+    store = (
+        video_store(env.videos_bucket, env.patients_bucket, env.data_key_arn)
+        if env.videos_bucket
+        else patients_store(env.patients_bucket, env.data_key_arn)
+    )
+    result = promote(store, job, bucket=env.patients_bucket)
     logger.info("training run", extra={"patient_ref": job.patient_ref, "promoted": result.promoted})
     metrics.add_metric(
         name="ModelsPromoted" if result.promoted else "ModelsNotPromoted", unit=MetricUnit.Count, value=1

@@ -7,8 +7,9 @@ It runs the demo (the bundled samples through process → train → predict → 
 frame of the annotated ``kitchen`` session (Maria and her mother in view: the patient's skeleton
 in the emotion's colour, the other person in grey, the label and the caption) just after
 its narrated event, and screenshots the top of Maria's ``report.html`` (coverage, and the training
-metrics against the baseline) in headless Chromium. Writes ``docs/images/annotated-frame.jpg`` and
-``docs/images/report.png``; each must stay under 200 KB (the README loads both).
+metrics against the baseline) and of Maria's ``passport.html`` (its first two emotions) in headless
+Chromium. Writes ``docs/images/annotated-frame.jpg``, ``docs/images/report.png`` and
+``docs/images/passport.jpg``; each must stay under 200 KB (the README loads them).
 
 Needs the ``dev`` extra (Playwright) and Debian's ``chromium`` (``scripts/test.sh`` installs both);
 Playwright drives that browser, so no browser is downloaded.
@@ -89,6 +90,30 @@ def write_report(data_dir: Path, out: Path) -> Path:
     return target
 
 
+#: The passport is read at this width; the picture ends below its second emotion.
+PASSPORT_VIEWPORT = {"width": 680, "height": 2400}
+PASSPORT_SECTIONS = 2
+
+
+def write_passport(data_dir: Path, out: Path) -> Path:
+    from playwright.sync_api import sync_playwright
+
+    passport = annotated_dir(data_dir) / "passport.html"
+    target = out / "passport.jpg"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport=PASSPORT_VIEWPORT)
+        page.goto(passport.as_uri())
+        bottom = page.evaluate(
+            "n => document.querySelectorAll('section.emotion')[n - 1].getBoundingClientRect().bottom",
+            PASSPORT_SECTIONS,
+        )
+        clip = {"x": 0, "y": 0, "width": PASSPORT_VIEWPORT["width"], "height": bottom + 8}
+        page.screenshot(path=str(target), clip=clip, type="jpeg", quality=70)
+        browser.close()
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="a data dir where `voice demo` already ran")
@@ -100,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir is None:
             data_dir = Path(tmp)
             run_demo(data_dir)
-        written = [write_frame(data_dir, args.out), write_report(data_dir, args.out)]
+        written = [
+            write_frame(data_dir, args.out),
+            write_report(data_dir, args.out),
+            write_passport(data_dir, args.out),
+        ]
     for path in written:
         size = path.stat().st_size
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size // 1000} KB")

@@ -44,6 +44,7 @@ log = logging.getLogger("voice")
 DEFAULT_FAILURE_FILE = "/opt/ml/output/failure"
 MODEL_FILES = ("model.skops", "metrics.json", "out_of_fold.json", "training_sessions.json")
 OUTPUT_FILES = (
+    "sample_features.json",
     "confusion_matrix.png",
     "feature_importance.png",
     "reliability.png",

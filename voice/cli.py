@@ -122,6 +122,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_passport(args: argparse.Namespace) -> int:
+    from voice.passport.write import write_passport
+
+    key = write_passport(_store(args), args.patient, settings=_settings(args))
+    _emit(args, {"passport": key}, str(key))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     payload = run_demo(_store(args), settings=settings, progress=not args.json)
@@ -174,6 +182,12 @@ def _pin(text: str) -> PersonPin:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _patient_command(sub: Any, common: argparse.ArgumentParser, name: str, what: str, func: Any) -> None:
+    p = sub.add_parser(name, parents=[common], help=what)
+    p.add_argument("patient", metavar="PATIENT")
+    p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voice",
@@ -217,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", parents=[common], help="write the patient's HTML report; prints its path")
     p.add_argument("patient", metavar="PATIENT")
     p.set_defaults(func=cmd_report)
+
+    _patient_command(
+        sub, common, "passport", "write the signal passport (HTML); prints its path", cmd_passport
+    )
 
     p = sub.add_parser(
         "demo", parents=[common], help="bundled samples: process -> train -> predict -> report"

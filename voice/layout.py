@@ -338,9 +338,10 @@ def person_pin_key(upload: Upload) -> str:
     return f"{upload.patient}/{upload.file_name}.person.json"
 
 
-def patient_report_key(patient: str) -> str:
-    """The patient's HTML report, in the videos bucket next to the annotated videos it links to."""
-    return f"annotated/{patient}/report.html"
+def patient_report_key(patient: str, name: str = "report.html") -> str:
+    """The patient's HTML report (or, by ``name``, a page beside it: ``passport.html`` and its
+    ``passport/<clip>.mp4``, :mod:`voice.passport`), in the videos bucket by the annotated videos."""
+    return f"annotated/{patient}/{name}"
 
 
 def invalid_failure_key(raw_key: str) -> str:

@@ -192,7 +192,11 @@ class Training(Construct):
             memory_mib=1024,
             timeout=Duration.seconds(120),
             ephemeral_storage_mib=1024,
-            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name, "VOICE_DATA_KEY_ARN": key.key_arn},
+            environment={
+                "VOICE_PATIENTS_BUCKET": patients.bucket_name,
+                "VOICE_DATA_KEY_ARN": key.key_arn,
+                "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
+            },
             description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
         )
         for fn, grant in ((self.analyze_function, grant_analyze), (self.promote_function, grant_promote)):

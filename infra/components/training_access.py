@@ -87,6 +87,23 @@ def grant_promote(role: iam.IRole, storage: Storage) -> None:
             resources=[storage.patients.arn_for_objects(TRAINING_WORK)],
         )
     )
+    # The promoted run's passport (voice.passport, stills only): session indexes, the sessions'
+    # metadata and key frames; read only.
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReadForPassport",
+            actions=["s3:GetObject"],
+            resources=[
+                storage.patients.arn_for_objects("*/.sessions/*"),
+                storage.videos.arn_for_objects("annotated/*"),
+            ],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ListAnnotated", actions=["s3:ListBucket"], resources=[storage.videos.bucket_arn]
+        )
+    )
     grant_s3_data_key(role, storage.key)
 
 

@@ -527,9 +527,13 @@ def test_promote_role_writes_only_models(synth: Synth) -> None:
     patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
     statements = template.statements(synth, "TrainingPromoteFunctionRole")
     assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+    # and, for the promoted run's passport, session indexes, the sessions' metadata and key frames
+    videos = refs[f"{template.bucket(synth, 'Videos')[0]}.Arn"]
     assert template.resources_for(statements, "s3:GetObject") == {
         f"{patients}/models/*",
         f"{patients}/work/training/*",
+        f"{patients}/*/.sessions/*",
+        f"{videos}/annotated/*",
     }
 
 

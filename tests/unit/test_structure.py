@@ -96,6 +96,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
     },
     "run": {
+        "passport",
         "media",
         "transcription",
         "narration",
@@ -106,6 +107,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
         "segments",
     },
+    "passport": {"media", "narration", "pose", "people", "model", "labels"},
     "review": {
         "media",
         "transcription",
@@ -130,6 +132,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "session",
         "segments",
         "run",
+        "passport",
     },
     "cli": {
         "media",
@@ -144,6 +147,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "run",
         "aws",
         "review",
+        "passport",
     },
 }
 

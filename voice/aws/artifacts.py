@@ -1,19 +1,23 @@
 """A SageMaker training job's output → a run in ``models/<patient>/<run-id>/``, promoted if it
-beats the baseline (the promote step of the training flow; the same layout ``voice train`` writes)."""
+beats the baseline (the promote step of the training flow; the same layout ``voice train`` writes),
+and then the signal passport beside the promoted model (outside SageMaker)."""
 
 from __future__ import annotations
 
 import io
+import logging
 import tarfile
 from datetime import UTC, datetime
 from typing import Any
 
 from voice import layout
-from voice.errors import ModelError
+from voice.errors import ModelError, VoiceError
 from voice.model.registry import ARTIFACTS, read_metrics, store_run
 from voice.storage import Store
 
-__all__ = ["promote_training_output", "run_files"]
+__all__ = ["promote_training_output", "run_files", "write_run_passport"]
+
+log = logging.getLogger("voice")
 
 
 def run_files(archive: bytes) -> dict[str, bytes]:
@@ -55,4 +59,19 @@ def promote_training_output(
         now=now or datetime.now(UTC),
         pointer_extra={"training_job_name": job_name},
     )
+    if promoted:
+        write_run_passport(store, patient)
     return {"promoted": promoted, "reason": reason, "run_id": run_id}
+
+
+def write_run_passport(store: Store, patient: str) -> str | None:
+    """The promoted run's passport beside its model (stills only, :mod:`voice.passport.write`);
+    None when it cannot be written: a passport never stops a promotion."""
+    from voice.config import Settings
+    from voice.passport.write import write_passport
+
+    try:
+        return write_passport(store, patient, settings=Settings(), where="run")
+    except (VoiceError, OSError) as exc:
+        log.warning("passport not written: %s", type(exc).__name__)
+        return None

@@ -40,6 +40,7 @@ ARTIFACTS = (
     "model.skops",
     "metrics.json",
     "out_of_fold.json",
+    "sample_features.json",
     "confusion_matrix.png",
     "feature_importance.png",
     "reliability.png",

@@ -207,6 +207,12 @@ def _timelines_section(store: Store, patient: str) -> str:
     return "\n".join(parts) if parts else "<p>No processed videos yet.</p>"
 
 
+def _passport_link(store: Store, patient: str) -> str:
+    if store.exists(layout.VIDEOS, layout.patient_report_key(patient, "passport.html")):
+        return '<p><a href="passport.html">How this patient shows emotions</a>, in words.</p>'
+    return "<p>No passport yet: <code>voice passport PATIENT</code> writes it beside this report.</p>"
+
+
 def write_report(store: Store, patient: str, *, settings: Settings) -> str:
     """Write the patient's self-contained HTML report; returns where it is (a path or an s3:// URL).
 
@@ -254,6 +260,7 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
             sections.append(
                 ("Videos used for training", sessions_section(_read_json(store, layout.PATIENTS, key)))
             )
+    sections.append(("Signal passport", _passport_link(store, patient)))
     sections.append(("Emotion timelines per video", _timelines_section(store, patient)))
     html = page(f"VOICE report — {patient}", sections)
     out = layout.patient_report_key(patient)

@@ -34,6 +34,7 @@ from voice.model.plots import reliability_png
 from voice.model.registry import last_run_at, make_run_id, store_run, tarball
 from voice.model.report import confusion_matrix_png, feature_importance_png, render_run_report
 from voice.pose.body25 import PoseFrame, pose_from_json
+from voice.records.passport import SampleFeatureRow, SampleFeatures
 from voice.records.reviews import LabelSummary
 from voice.records.session import SessionIndex
 from voice.records.training import FeatureCounts, GateRecord, OutOfFold, TrainingMetrics
@@ -188,6 +189,23 @@ def _sample_id(patient: str, sample: Sample) -> str:
     return sample.prefix.removeprefix(layout.patient_prefix(patient)).rstrip("/")
 
 
+def _sample_features(patient: str, run_id: str, samples: Sequence[Sample], features: np.ndarray) -> bytes:
+    """``sample_features.json``: each sample's window and feature values (the passport's input)."""
+    rows = [
+        SampleFeatureRow(
+            sample=_sample_id(patient, s),
+            session=s.session,
+            emotion=s.emotion,
+            start=min((f.time_s for f in s.frames), default=0.0),
+            end=max((f.time_s for f in s.frames), default=0.0),
+            values=[None if np.isnan(v) else round(float(v), 6) for v in row],
+        )
+        for s, row in zip(samples, features, strict=True)
+    ]
+    doc = SampleFeatures(run_id=run_id, feature_names=list(FEATURE_NAMES), samples=rows)
+    return json.dumps(doc.json_doc(), separators=(",", ":")).encode()
+
+
 def _run_files(
     patient: str,
     metrics: TrainingMetrics,
@@ -273,6 +291,7 @@ def train_patient(
     metrics.feature_groups = contributions
     model = replace(model, metrics=metrics)
     files = _run_files(patient, metrics, dump_model(model), out_of_fold, samples, settings)
+    files["sample_features.json"] = _sample_features(patient, run_id, samples, features)
     files["model.tar.gz"] = tarball(files, now.timestamp())
     artifacts, promoted, _reason = store_run(store, patient, run_id, files, now=now)
     log.info("training run %s: %s", run_id, metrics.promotion.reason)

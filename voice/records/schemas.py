@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from voice.records.failure import FailureRecord
 from voice.records.labels import SessionLabels
+from voice.records.passport import SampleFeatures
 from voice.records.reviews import ReviewsDoc
 from voice.records.session import SessionIndex, SessionMetadata
 from voice.records.training import OutOfFold, TrainingMetrics
@@ -30,6 +31,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "reviews": ReviewsDoc,
     "session-labels": SessionLabels,
     "out-of-fold": OutOfFold,
+    "sample-features": SampleFeatures,
 }
 
 

@@ -4,3 +4,5 @@ In: a patient's stored sessions (metadata, labels, predictions) and the training
 Out: :mod:`~voice.review.items`: the "To review" list, ranked :class:`~voice.review.items.ReviewItem` s
 (session, start, end, kind, score, why) gathered from providers that other parts register.
 """
+
+from voice.review import unsure as _unsure  # noqa: F401  (registers the "unsure" provider)

@@ -69,11 +69,12 @@ def to_review(
     store: Store, patient: str, *, limit: int | None = None, using: dict[str, Provider] | None = None
 ) -> list[ReviewItem]:
     """Every provider's items for ``patient``, highest score first (ties: session, then time);
-    the same moment of the same kind given twice is listed once, at its higher score."""
-    best: dict[tuple[str, float, float, str], ReviewItem] = {}
+    a moment (session, start, end) given twice — by one kind or by two, e.g. a window both
+    ``model_uncertain`` and ``unsure`` — is listed once, as the item with the higher score."""
+    best: dict[tuple[str, float, float], ReviewItem] = {}
     for fn in (providers() if using is None else using).values():
         for item in fn(store, patient):
-            key = (item.session, item.start, item.end, item.kind)
+            key = (item.session, item.start, item.end)
             if key not in best or best[key].score < item.score:
                 best[key] = item
     ranked = sorted(best.values(), key=lambda i: (-i.score, i.session, i.start, i.kind))

@@ -16,6 +16,7 @@ from voice.model.predict import predict_file
 from voice.model.registry import load_latest_model
 from voice.model.report import write_report
 from voice.model.training import train_patient
+from voice.passport.write import write_passport
 from voice.run.batch import process_files
 from voice.storage import Store
 
@@ -55,6 +56,7 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
         held_results = process_files(held_out, patient, store=store, settings=settings, progress=progress)
         predicted = predict_file(store, held_out[0], patient, settings=settings)
 
+    passport = write_passport(store, patient, settings=settings)
     report = write_report(store, patient, settings=settings)
     ok = not failed and model is not None and predicted is not None
     lines = [
@@ -84,6 +86,7 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
             signals = ", ".join(s["words"] for s in w["signals"])
             lines.append(f"  {w['start']:6.2f}-{w['end']:6.2f}s  {label:<10} {signals}".rstrip())
     lines.append(f"report: {report}")  # already the store's description (a path or s3:// URL)
+    lines.append(f"passport: {passport}")
     return {
         "ok": ok,
         "patient": patient,
@@ -91,5 +94,6 @@ def run_demo(store: Store, *, settings: Settings, progress: bool = True) -> dict
         "training": train_info,
         "prediction": predicted,
         "report": report,
+        "passport": passport,
         "summary": "\n".join(lines),
     }

@@ -417,3 +417,47 @@ def test_promote_ignores_archive_members_with_paths(aws: dict[str, Any], trained
     keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert result["run_id"]
     assert not any("escape" in k for k in keys)
+
+
+@pytest.mark.slow
+def test_promote_writes_the_passport_beside_the_promoted_model(
+    aws: dict[str, Any], trained_model_dir: Path
+) -> None:
+    """Outside SageMaker, from the run's own files and the key frames in the videos bucket: stills
+    only (no review copy is read in the promote step)."""
+    from lambdas.promote import handler
+    from tests.support.aws import VIDEOS_BUCKET
+    from voice import layout
+
+    output = _read_dir(trained_model_dir / "output")
+    features = json.loads(output["sample_features.json"])
+    first = features["samples"][0]
+    frame = layout.frame_key(
+        PATIENT, first["session"], 0, (first["start"] + first["end"]) / 2, first["emotion"]
+    )
+    aws["s3"].put_object(Bucket=VIDEOS_BUCKET, Key=frame, Body=_tiny_jpeg())
+    _upload_job_output(aws, _read_dir(trained_model_dir / "model"), output)
+    result = handler(load_event("sfn_promote.json"), FakeContext())
+    assert result["promoted"] is True, result["reason"]
+
+    key = layout.model_artifact_key(PATIENT, result["run_id"], "passport.html")
+    html = aws["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+    assert f"How {PATIENT} shows emotions" in html
+    assert result["run_id"] in html
+    for emotion in ("happiness", "sadness", "anger"):
+        assert f"id='{emotion}'" in html
+    assert "Stills only here" in html
+    assert "<video" not in html
+    assert "data:image/jpeg;base64," in html  # the key frame, inline
+    listed = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=f"models/{PATIENT}/{result['run_id']}/passport")
+    assert [o["Key"] for o in listed["Contents"]] == [key]  # no clips on AWS
+
+
+def _tiny_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="JPEG")
+    return out.getvalue()

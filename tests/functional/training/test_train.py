@@ -67,6 +67,7 @@ def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureF
     ]  # fmt: skip
     assert sorted(p.name for p in output.iterdir()) == [
         "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "reliability.png", "report.html",
+        "sample_features.json",
     ]  # fmt: skip
     assert not (tmp_path / "failure").exists()
     model = load_model((model_dir / "model.skops").read_bytes())

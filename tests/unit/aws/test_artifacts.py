@@ -69,9 +69,11 @@ def test_a_job_that_beats_the_baseline_lands_as_a_run_and_is_promoted(
     assert sorted(p.name for p in run.iterdir()) == [
         "metrics.json",
         "model.skops",
+        "passport.html",  # a promoted run gets its passport (this one without out_of_fold.json: no signals)
         "report.html",
         "training_sessions.json",
     ]
+    assert "out-of-fold file cannot be read" in (run / "passport.html").read_text()
     assert (run / "model.skops").read_bytes() == job_files["model.skops"], "model.tar.gz wins over output"
     latest = json.loads(store.read(layout.PATIENTS, layout.latest_model_key(PATIENT)))
     assert latest["training_job_name"] == JOB

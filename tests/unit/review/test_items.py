@@ -22,11 +22,16 @@ def test_items_from_every_provider_are_ranked_by_score_then_session_and_time(tmp
         return [_item("b", 10, 0.5), _item("a", 8, 0.9)]
 
     def second(store: Store, patient: str) -> Iterable[ReviewItem]:
-        return [_item("a", 2, 0.5, "narration_vs_model"), _item("a", 8, 0.95)]
+        return [
+            _item("a", 2, 0.5, "narration_vs_model"),
+            _item("a", 8, 0.95),
+            _item("b", 10, 0.4, "model_uncertain"),
+        ]
 
     using = {"first": first, "second": second}
     items = to_review(LocalStore(tmp_path), "maria", using=using)
     assert [(i.session, i.start, i.score) for i in items] == [("a", 8, 0.95), ("a", 2, 0.5), ("b", 10, 0.5)]
+    assert items[2].kind == "unsure", "one item per moment: the kind that scored higher"
     assert len(to_review(LocalStore(tmp_path), "maria", limit=2, using=using)) == 2
 
 
