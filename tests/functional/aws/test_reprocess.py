@@ -74,12 +74,19 @@ def _sample_versions(s3: Any) -> int:
     return len(versions.get("Versions", []))
 
 
+def _video_versions(s3: Any) -> int:
+    """Versions of the session's annotated review copy (every run that processes it writes one)."""
+    versions = s3.list_object_versions(Bucket=VIDEOS_BUCKET, Prefix=f"annotated/{PATIENT}/")
+    return sum(1 for v in versions.get("Versions", []) if v["Key"].endswith(".mp4"))
+
+
 @pytest.mark.slow
 def test_the_reprocessed_version_is_processed_again_although_its_session_is_complete(
     aws: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     """The same event delivered again finds the session done; the reprocess version runs it again
-    (as `voice process --force`): its samples are written anew."""
+    (as `voice process --force`): its review copy is written anew; samples that come out the same
+    are left as they are (labels write only what changed)."""
     from lambdas.video_processor import handler
     from voice.aws.reprocess import request_reprocess
 
@@ -87,13 +94,16 @@ def test_the_reprocessed_version_is_processed_again_although_its_session_is_comp
     assert handler({"Records": [_record(aws["first"], "first")]}, LambdaContext()) == ok
     written = _sample_versions(aws["s3"])
     assert written > 0
+    assert _video_versions(aws["s3"]) == 1
     assert handler({"Records": [_record(aws["first"], "again")]}, LambdaContext()) == ok
     assert _sample_versions(aws["s3"]) == written, "a delivery of the same version skips a complete session"
+    assert _video_versions(aws["s3"]) == 1
     asked = request_reprocess(aws["s3"], VIDEOS_BUCKET, PATIENT, "balloon clip.mp4", kms_key=aws["key_arn"])
     with caplog.at_level("INFO"):
         response = handler({"Records": [_record(asked["version"], "reprocess")]}, LambdaContext())
     assert response == {"batchItemFailures": []}
-    assert _sample_versions(aws["s3"]) == 2 * written, "processed again: every sample written anew"
+    assert _video_versions(aws["s3"]) == 2, "processed again: the review copy written anew"
+    assert _sample_versions(aws["s3"]) == written, "the same samples: not rewritten"
     assert "a new attempt was asked for" in caplog.text
 
 
