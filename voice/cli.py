@@ -13,6 +13,7 @@ from typing import Any
 
 from voice.config import Settings, get_settings
 from voice.errors import CloudSetupError, InvalidNameError, LabelError, VoiceError
+from voice.exchange.commands import add_exchange_parsers, run_export, run_import
 from voice.labels.commands import add_labels_parser, run_labels
 from voice.model.predict import predict_file
 from voice.model.report import write_report
@@ -134,6 +135,18 @@ def cmd_labels(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    payload, human = run_export(args, _store(args))
+    _emit(args, payload, human)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    payload, human = run_import(args, _store(args), _settings(args))
+    _emit(args, payload, human)
+    return EXIT_OK
+
+
 def cmd_cloud(args: argparse.Namespace) -> int:
     from voice.aws.commands import run_cli
 
@@ -216,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_labels_parser(sub, common)
     sub.choices["labels"].set_defaults(func=cmd_labels)
+    exported, imported = add_exchange_parsers(sub, common)
+    exported.set_defaults(func=cmd_export)
+    imported.set_defaults(func=cmd_import)
 
     cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
     csub = cloud.add_subparsers(dest="cloud_command", required=True)

@@ -108,6 +108,8 @@ MAY_IMPORT: dict[str, set[str]] = {
         "segments",
         "run",
     },
+    "exchange": {"narration", "pose", "labels"},
+    "agreement": {"narration", "pose", "labels", "review", "exchange"},
     "aws": {
         "media",
         "transcription",
@@ -133,6 +135,8 @@ MAY_IMPORT: dict[str, set[str]] = {
         "run",
         "aws",
         "review",
+        "exchange",
+        "agreement",
     },
 }
 

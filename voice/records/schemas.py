@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from voice.records.exchange import AgreementDoc
 from voice.records.failure import FailureRecord
 from voice.records.labels import SessionLabels
 from voice.records.reviews import ReviewsDoc
@@ -30,6 +31,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "reviews": ReviewsDoc,
     "session-labels": SessionLabels,
     "out-of-fold": OutOfFold,
+    "agreement": AgreementDoc,
 }
 
 
