@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from voice.agreement.commands import add_agreement_parser, report_section, run_agreement
 from voice.config import Settings, get_settings
 from voice.errors import CloudSetupError, InvalidNameError, LabelError, VoiceError
 from voice.exchange.commands import add_exchange_parsers, run_export, run_import
@@ -116,8 +117,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    store = _store(args)
-    key = write_report(store, args.patient, settings=_settings(args))
+    store, settings = _store(args), _settings(args)
+    extra = [report_section(store, args.patient, settings)]
+    key = write_report(store, args.patient, settings=settings, extra_sections=extra)
     _emit(args, {"report": key}, str(key))
     return EXIT_OK
 
@@ -143,6 +145,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     payload, human = run_import(args, _store(args), _settings(args))
+    _emit(args, payload, human)
+    return EXIT_OK
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    payload, human = run_agreement(args, _store(args), _settings(args))
     _emit(args, payload, human)
     return EXIT_OK
 
@@ -232,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     exported, imported = add_exchange_parsers(sub, common)
     exported.set_defaults(func=cmd_export)
     imported.set_defaults(func=cmd_import)
+    add_agreement_parser(sub, common).set_defaults(func=cmd_agreement)
 
     cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
     csub = cloud.add_subparsers(dest="cloud_command", required=True)
