@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -173,3 +174,35 @@ def test_export_never_overwrites_a_file(
     assert main(args) == 2
     assert "nothing was written" in capsys.readouterr().err
     assert (out / f"{SESSION}.eaf").read_text() == "the researcher's coding"
+
+
+def test_a_boris_observation_of_the_researcher_is_imported(store: LocalStore, tmp_path: Path) -> None:
+    out = _export(store, "boris", tmp_path / "out")
+    project = json.loads((out / f"{PATIENT}.boris").read_text())
+    project["observations"]["cleo's coding"] = {
+        "type": "MEDIA",
+        "file": {"1": [f"{SESSION}.mp4"], "2": []},
+        "description": "",
+        "events": [[8.5, PATIENT, "surprise", "", "", 212], [9.5, PATIENT, "surprise", "", "", 237]],
+    }
+    path = tmp_path / "cleo.boris"
+    path.write_text(json.dumps(project))
+    assert main(["import", PATIENT, str(path), "--data-dir", str(store.root)]) == 0
+    added = [label for label in session_labels(store, PATIENT, SESSION).labels if label.kind == "added"]
+    assert [(a.start, a.end, a.emotion, a.author, a.source) for a in added] == [
+        (8.5, 9.5, "surprise", "cleo", "import")
+    ]
+    assert main(["import", PATIENT, str(path), "--data-dir", str(store.root)]) == 0
+    assert (
+        len([label for label in session_labels(store, PATIENT, SESSION).labels if label.kind == "added"]) == 1
+    )
+
+
+def test_a_researchers_csv_is_imported_with_a_map(store: LocalStore, tmp_path: Path) -> None:
+    path = tmp_path / "dan.csv"
+    path.write_text(f"session,coder,start_s,end_s,emotion\n{SESSION},dan,8.5,9.5,Distress\n")
+    args = ["import", PATIENT, str(path), "--data-dir", str(store.root)]
+    assert main(args) == 2, "Distress is not an emotion without a map"
+    assert main([*args, "--map", "distress=sadness"]) == 0
+    added = [label for label in session_labels(store, PATIENT, SESSION).labels if label.kind == "added"]
+    assert [(a.emotion, a.author) for a in added] == [("sadness", "dan")]

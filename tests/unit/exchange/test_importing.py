@@ -15,6 +15,7 @@ from voice.config import Settings
 from voice.errors import CodingFileError, LabelError, UnknownMediaError, UnmappedValueError
 from voice.exchange.importing import ImportRequest, import_coding, parse_map
 from voice.labels.service import session_labels
+from voice.labels.stored import read_index
 from voice.storage import LocalStore
 
 SETTINGS = Settings()
@@ -63,6 +64,10 @@ def test_a_coded_tier_becomes_labels_of_source_import_by_its_annotator(
     # sadness with another emotion: both are held back as a conflict, as labels define.
     assert added[0].trains
     assert not added[0].conflicts
+    index = read_index(store, PATIENT, SESSION)
+    assert index is not None
+    assert added[0].id in {sample.label for sample in index.samples}, "the agreeing label has its sample"
+    assert added[1].id not in {sample.label for sample in index.samples}
     sad = next(label for label in labels if label.narrated_emotion == "sadness")
     assert added[1].conflicts == [sad.id]
     assert not added[1].trains
