@@ -49,6 +49,11 @@ class BorisSession:
     fps: float
     has_audio: bool
     intervals: Sequence[Interval]
+    recorded: datetime | None = None
+
+    def date(self, default: datetime) -> str:
+        """The observation's date: when the video was recorded, else ``default`` (BORIS's format)."""
+        return (self.recorded or default).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _union(intervals: Sequence[Interval]) -> dict[str, list[tuple[float, float, str]]]:
@@ -75,7 +80,8 @@ def _events(s: BorisSession, subject: str) -> list[list[Any]]:
 
 def project_json(patient: str, sessions: Sequence[BorisSession], *, now: datetime | None = None) -> bytes:
     """The ``.boris`` project of the sessions' labels."""
-    when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S")
+    moment = now or datetime.now(UTC)
+    when = moment.strftime("%Y-%m-%dT%H:%M:%S")
     behaviours = {
         str(k): {
             "type": _STATE,
@@ -93,7 +99,7 @@ def project_json(patient: str, sessions: Sequence[BorisSession], *, now: datetim
         s.session: {
             "file": {"1": [s.media], "2": []},
             "type": "MEDIA",
-            "date": when,
+            "date": s.date(moment),
             "description": f"{VOICE_OBSERVATION}: labels of session {s.session}",
             "time offset": 0.0,
             "events": _events(s, patient),
@@ -137,14 +143,16 @@ _TSV_COLUMNS = (
 )  # fmt: skip
 
 
-def aggregated_tsv(patient: str, sessions: Sequence[BorisSession]) -> bytes:
+def aggregated_tsv(patient: str, sessions: Sequence[BorisSession], *, now: datetime | None = None) -> bytes:
     """BORIS's "aggregated events" table of the same labels (tab-separated, one row per state)."""
     rows = ["\t".join(_TSV_COLUMNS)]
+    moment = now or datetime.now(UTC)
     for s in sessions:
+        date = s.date(moment).replace("T", " ")
         for code, spans in sorted(_union(s.intervals).items()):
             for lo, hi, note in spans:
                 rows.append("\t".join([
-                    s.session, "", f"{VOICE_OBSERVATION}: labels of session {s.session}", s.media,
+                    s.session, date, f"{VOICE_OBSERVATION}: labels of session {s.session}", s.media,
                     f"{s.duration:.3f}", f"{s.fps:g}", patient, code, "", "", "STATE",
                     f"{lo:.3f}", f"{hi:.3f}", f"{hi - lo:.3f}", note, "",
                 ]))  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,7 @@ def _boris_session(stored: StoredSession) -> BorisSession:
         meta.video.fps,
         meta.video.has_audio,
         intervals,
+        recorded=None if meta.recorded_at is None else datetime.fromisoformat(meta.recorded_at.time),
     )
 
 

@@ -5,6 +5,8 @@ aggregated events table, and a researcher's observation read back."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -94,3 +96,19 @@ def test_a_file_that_is_not_a_project_is_refused() -> None:
         read_boris(b'{"observations": 3}', "x.boris")
     with pytest.raises(CodingFileError, match="not a BORIS project"):
         read_boris(b"\x00not json", "x.boris")
+
+
+def test_an_observations_date_is_when_the_video_was_recorded() -> None:
+    recorded = datetime(2026, 3, 1, 8, 15, tzinfo=timezone(timedelta(hours=1)))
+    sessions = [replace(SESSIONS[0], recorded=recorded)]
+    now = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    assert (
+        json.loads(project_json("maria", sessions, now=now))["observations"]["visit-1"]["date"]
+        == "2026-03-01T08:15:00"
+    )
+    assert (
+        json.loads(project_json("maria", SESSIONS, now=now))["observations"]["visit-1"]["date"]
+        == "2026-12-06T20:00:00"
+    )
+    row = aggregated_tsv("maria", sessions, now=now).decode().splitlines()[1].split("\t")
+    assert row[1] == "2026-03-01 08:15:00"
