@@ -28,6 +28,7 @@ __all__ = [
     "bin_labels",
     "bootstrap_kappa",
     "kappa",
+    "kappa_of_tables",
     "observed",
     "shared",
 ]
@@ -92,24 +93,38 @@ def alpha(rows: Sequence[Bins]) -> float | None:
     return None if math.isnan(value) else value
 
 
+def kappa_of_tables(tables: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of confusion tables (``(..., k, k)`` counts), NaN where undefined — the same
+    formula as scikit-learn's ``cohen_kappa_score``, for many tables at once."""
+    n = tables.sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        po = np.trace(tables, axis1=-2, axis2=-1) / n
+        pe = (tables.sum(axis=-1) * tables.sum(axis=-2)).sum(axis=-1) / n**2
+        out = (po - pe) / (1 - pe)
+    return np.where((n > 0) & (pe < 1 - 1e-12), out, np.nan)
+
+
 def bootstrap_kappa(
     sessions: Mapping[str, tuple[Sequence[str], Sequence[str]]], *, resamples: int = RESAMPLES, seed: int = 0
 ) -> Interval95 | None:
     """A 95 % interval of kappa by resampling whole sessions with replacement (percentiles);
-    None with fewer than :data:`MIN_SESSIONS_FOR_INTERVAL` sessions or no resample defined."""
+    None with fewer than :data:`MIN_SESSIONS_FOR_INTERVAL` sessions or no resample defined. Each
+    session is one confusion table; a resample's table is the sum of the tables it drew."""
     names = sorted(sessions)
     if len(names) < MIN_SESSIONS_FOR_INTERVAL or resamples < 1:
         return None
+    labels = sorted({v for name in names for side in sessions[name] for v in side})
+    code = {v: k for k, v in enumerate(labels)}
+    k = len(labels)
+    tables = np.zeros((len(names), k, k))
+    for s, name in enumerate(names):
+        a, b = sessions[name]
+        np.add.at(tables[s], ([code[x] for x in a], [code[y] for y in b]), 1)
     rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(resamples):
-        picked = rng.integers(0, len(names), len(names))
-        a = [x for k in picked for x in sessions[names[k]][0]]
-        b = [y for k in picked for y in sessions[names[k]][1]]
-        value = kappa(a, b)
-        if value is not None:
-            values.append(value)
-    if not values:
+    draws = rng.multinomial(len(names), np.full(len(names), 1 / len(names)), size=resamples)
+    values = kappa_of_tables(np.einsum("rs,sij->rij", draws, tables))
+    values = values[~np.isnan(values)]
+    if not values.size:
         return None
     low, high = np.percentile(values, [2.5, 97.5])
-    return Interval95(low=round(float(low), 4), high=round(float(high), 4), resamples=len(values))
+    return Interval95(low=round(float(low), 4), high=round(float(high), 4), resamples=int(values.size))

@@ -3,6 +3,7 @@ partial case; Krippendorff's alpha; the bins; the bootstrap interval only from 5
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from voice.agreement.stats import (
@@ -11,6 +12,7 @@ from voice.agreement.stats import (
     bin_labels,
     bootstrap_kappa,
     kappa,
+    kappa_of_tables,
     observed,
     shared,
 )
@@ -76,3 +78,15 @@ def test_no_interval_below_five_sessions_and_one_from_five() -> None:
     spread = bootstrap_kappa(varied, resamples=200)
     assert spread is not None
     assert spread.low < 0.6154 < spread.high
+
+
+def test_the_bootstraps_kappa_of_tables_is_scikit_learns() -> None:
+    rng = np.random.default_rng(3)
+    labels = np.array([H, S, A])
+    for _ in range(20):
+        a = list(labels[rng.integers(0, 3, 40)])
+        b = [x if rng.random() < 0.6 else str(labels[rng.integers(0, 3)]) for x in a]
+        table = np.zeros((3, 3))
+        np.add.at(table, ([list(labels).index(x) for x in a], [list(labels).index(y) for y in b]), 1)
+        assert float(kappa_of_tables(table)) == pytest.approx(kappa(a, b))
+    assert np.isnan(kappa_of_tables(np.array([[4.0, 0.0], [0.0, 0.0]])))
