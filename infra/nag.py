@@ -16,7 +16,7 @@ from constructs import Construct, IConstruct
 from voice.config import EMOTIONS
 
 if TYPE_CHECKING:
-    from infra.components import Labels, LongVideos
+    from infra.components import Labels, LongVideos, Training
 
 __all__ = ["acknowledge_findings", "add_nag_checks"]
 
@@ -157,16 +157,35 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         [f"{patients}/models/*"],
         "Promote unpacks a run and writes latest.json below patients/models/<patient>/ only.",
     )
+    _iam5(
+        analyze_role,
+        [f"{patients}/*/{emotion}/*" for emotion in EMOTIONS] + [f"{patients}/*/.sessions/*"],
+        "Analyze reads (never writes) the samples and session indexes it stages for a training run: "
+        "patients/<patient>/<emotion>/... and patients/<patient>/.sessions/...; <patient> is known only "
+        "at run time.",
+    )
+    _iam5(
+        analyze_role,
+        [f"{patients}/work/training/*"],
+        "Analyze copies a run's samples below work/training/<patient ref>/<stage>/ (the SageMaker job's "
+        "URIs then name no patient); the reference and stage are known only at run time.",
+    )
+    _iam5(
+        promote_role,
+        [f"{patients}/work/training/*"],
+        "Promote reads the job's model.tar.gz and output.tar.gz below work/training/<ref>/<stage>/output/.",
+    )
     sm_role = training.training_role
     _iam5(
         sm_role,
-        [f"{patients}/*"],
-        "A training job reads its channel patients/<patient>/ (the patient is known only at run time).",
+        [f"{patients}/work/training/*"],
+        "A training job reads only its staged channel work/training/<patient ref>/<stage>/samples/ (the "
+        "reference and stage are known only at run time); listing is limited to that prefix too.",
     )
     _iam5(
         sm_role,
-        [f"{patients}/models/*"],
-        "A training job writes its artifacts below patients/models/<patient>/<job>/ only.",
+        [f"{patients}/work/training/*/output/*"],
+        "A training job writes its artifacts only below work/training/<patient ref>/<stage>/output/.",
     )
     _iam5(
         sm_role,
@@ -216,6 +235,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         "it to an AWS Backup plan per deployment if the data owner requires it.",
     )
 
+    _training_logs(stack, training)
+
     # --- the patient-reference key -------------------------------------------------------------
     for rule in (f"{AWS}SMG4", f"{HIPAA}SecretsManagerRotationEnabled"):
         _ack(
@@ -246,6 +267,33 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         )
 
 
+def _training_logs(stack: cdk.Stack, training: Training) -> None:
+    """The custom resource that sets the retention of /aws/sagemaker/TrainingJobs."""
+    retention_role = training.training_logs_role
+    _iam5(
+        retention_role,
+        [_env_arn(stack, "logs", "log-group:/aws/sagemaker/TrainingJobs:*")],
+        "The retention custom resource creates /aws/sagemaker/TrainingJobs if SageMaker has not yet "
+        "(the ARN of a log group ends in :*); it never deletes it.",
+    )
+    _iam5(
+        retention_role,
+        [
+            _env_arn(stack, "logs", "log-group:/aws/lambda/*"),
+            _env_arn(stack, "logs", "log-group:/aws/lambda/*:*"),
+            _env_arn(stack, "logs", "log-group:/aws/lambda/*:log-stream:*"),
+        ],
+        "The retention custom resource's own function writes its log group /aws/lambda/<generated name>; "
+        "CloudFormation generates that name at deploy time.",
+    )
+    _ack(
+        retention_role,
+        f"{AWS}IAM5[Resource::*]",
+        "CDK's LogRetention adds logs:PutRetentionPolicy and logs:DeleteRetentionPolicy on * to its role; "
+        "its handler calls them for /aws/sagemaker/TrainingJobs and its own log group only.",
+    )
+
+
 def _log_group(fn: Construct) -> IConstruct:
     from aws_cdk import aws_lambda as lambda_
 
@@ -271,9 +319,15 @@ def _video_work(video_role: IConstruct, videos: str, patients: str) -> None:
     _iam5(
         video_role,
         [f"{videos}/annotated/*", f"{videos}/failed/*"],
-        "Writes outputs only below videos/annotated/ and videos/failed/ (docs/design.md); the rest of "
-        "the key "
-        "is <patient>/<session>, known only at run time.",
+        "Writes outputs only below videos/annotated/ and videos/failed/ (docs/design.md), and removes "
+        "only the failure records its stop guards wrote; the rest of the key is <patient>/<session>, "
+        "known only at run time.",
+    )
+    _iam5(
+        video_role,
+        [f"{videos}/work/leases/*"],
+        "Takes and releases a session's lease (work/leases/<patient>/<session>.json, a conditional write) "
+        "before writing its outputs; names known only at run time.",
     )
     _iam5(
         video_role,
@@ -334,9 +388,10 @@ def _long_videos(stack: cdk.Stack, long_videos: LongVideos, videos: str) -> None
     assert role is not None
     _iam5(
         role,
-        [f"{videos}/annotated/*/segments/*"],
-        "Deletes a long video's intermediate files (annotated/<patient>/segments/<session>/...: each "
-        "segment's error file, the whole workspace once the session is merged); names known at run time.",
+        [f"{videos}/work/segments/*"],
+        "Writes and deletes a long video's intermediate files (work/segments/<patient>/<session>/...: each "
+        "step's results, error files, the whole workspace once the session is merged); names known at "
+        "run time.",
     )
     sm = long_videos.state_machine
     _iam5(

@@ -57,7 +57,7 @@ class VoiceStack(Stack):
         video_max_concurrency: int = 5,
         long_video_map_concurrency: int = 10,
         long_video_reserved_concurrency: int | None = 20,
-        long_videos_per_patient: int = 2,
+        long_videos_per_patient: int = 1,
         training_cooldown_s: int = 3600,
         training_instance_type: str = "m5.large",
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
@@ -156,6 +156,7 @@ class VoiceStack(Stack):
             "RefKeySecretArn": self.storage.ref_secret.secret_arn,
             "UploadQueueUrl": self.processing.queue.queue_url,
             "DataKeyArn": self.storage.key.key_arn,
+            "GateLockSeconds": str(int(self.training.execution_timeout.to_seconds())),
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
         }
         # One list of outputs (voice.aws.outputs), read by `voice cloud` too.

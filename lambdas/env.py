@@ -41,19 +41,29 @@ class _Env(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOICE_", extra="ignore", frozen=True)
 
 
-class VideoProcessorEnv(_Env):
+class _Writer(_Env):
+    """A handler that writes to the buckets: with the stack's data key (the buckets refuse others)."""
+
+    data_key_arn: str = ""
+
+
+class VideoProcessorEnv(_Writer):
     videos_bucket: str = Field(min_length=3)
     patients_bucket: str = Field(min_length=3)
     ref_secret_arn: str = Field(min_length=3)
     #: The long-video state machine (empty: every video in one invocation, as far as time allows).
     long_video_state_machine_arn: str = ""
+    #: The upload queue's maxReceiveCount: the delivery that is the last attempt at an upload.
+    upload_max_receives: int = Field(3, ge=1)
+    #: Seconds before the timeout when the run's timeout record is written (voice.aws.stop_guard).
+    stop_guard_s: float = Field(10.0, gt=0)
 
 
-class LongVideoEnv(_Env):
+class LongVideoEnv(_Writer):
     videos_bucket: str = Field(min_length=3)
     patients_bucket: str = Field(min_length=3)
     #: Long videos of one patient processed at once (``voice.aws.long_videos.admit``).
-    long_videos_per_patient: int = Field(2, ge=1)
+    long_videos_per_patient: int = Field(1, ge=1)
 
 
 class GateEnv(_Env):
@@ -62,19 +72,21 @@ class GateEnv(_Env):
     #: How long a lock may live at most: the state machine's timeout (set by the stack).
     gate_lock_s: float = Field(gt=0)
     ref_secret_arn: str = Field(min_length=3)
+    #: Its session indexes start checks; its folders name the patient of a Recheck.
+    patients_bucket: str = Field(min_length=3)
 
 
-class LabelsEnv(_Env):
+class LabelsEnv(_Writer):
     videos_bucket: str = Field(min_length=3)
     patients_bucket: str = Field(min_length=3)
     ref_secret_arn: str = Field(min_length=3)
 
 
-class AnalyzeEnv(_Env):
+class AnalyzeEnv(_Writer):
     patients_bucket: str = Field(min_length=3)
 
 
-class PromoteEnv(_Env):
+class PromoteEnv(_Writer):
     patients_bucket: str = Field(min_length=3)
 
 
@@ -88,15 +100,17 @@ def load_env(model: type[E]) -> E:
 
 
 @cache
-def patients_store(bucket: str) -> S3Store:
+def patients_store(bucket: str, kms_key: str = "") -> S3Store:
     """An S3Store over the patients bucket only (analyze and promote never touch videos)."""
-    return S3Store(clients.s3(), videos_bucket="unused", patients_bucket=bucket)
+    return S3Store(clients.s3(), videos_bucket="unused", patients_bucket=bucket, kms_key=kms_key)
 
 
 @cache
-def video_store(videos_bucket: str, patients_bucket: str) -> S3Store:
+def video_store(videos_bucket: str, patients_bucket: str, kms_key: str = "") -> S3Store:
     """Both buckets (the video processor reads uploads and writes samples)."""
-    return S3Store(clients.s3(), videos_bucket=videos_bucket, patients_bucket=patients_bucket)
+    return S3Store(
+        clients.s3(), videos_bucket=videos_bucket, patients_bucket=patients_bucket, kms_key=kms_key
+    )
 
 
 @cache

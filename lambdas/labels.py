@@ -54,7 +54,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     parsed = S3EventNotificationEventBridgeModel.model_validate(event)
     patient, session = session_from_key(parsed.detail.object.key)
     ref = ref_keys(env.ref_secret_arn).ref(patient)
-    store = video_store(env.videos_bucket, env.patients_bucket)
+    store = video_store(env.videos_bucket, env.patients_bucket, env.data_key_arn)
     result = derive(store, patient, session, settings=get_settings())
     summary = {
         "patient_ref": ref,

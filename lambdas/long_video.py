@@ -36,7 +36,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     where = {"step": step.step, "index": step.index, "patient_ref": step.patient_ref}
     try:
         result = run_step(
-            video_store(env.videos_bucket, env.patients_bucket),
+            video_store(env.videos_bucket, env.patients_bucket, env.data_key_arn),
             step,
             settings=get_settings(),
             sfn=clients.stepfunctions,

@@ -2,8 +2,9 @@
 
 Input :class:`voice.aws.flow.PromoteInput`; output :class:`voice.aws.flow.PromoteOutput`. The
 job's ``model.tar.gz`` (training/train.py's SM_MODEL_DIR) and, when present, its
-``output.tar.gz`` (SM_OUTPUT_DATA_DIR) are unpacked to ``models/<patient>/<run-id>/`` — the same
-run layout ``voice train`` writes locally (:mod:`voice.aws.artifacts`).
+``output.tar.gz`` (SM_OUTPUT_DATA_DIR), both below the run's staging output
+``work/training/<patient ref>/<stage>/output/``, are unpacked to ``models/<patient>/<run-id>/`` —
+the same run layout ``voice train`` writes locally (:mod:`voice.aws.artifacts`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def promote(store: Store, job: PromoteInput, *, bucket: str, now: datetime | Non
     if art_bucket != bucket:
         raise ModelError("the training output is not in the patients bucket; not promoted.")
     result = promote_training_output(
-        store, job.patient, model_key=art_key, job_name=job.training_job_name, now=now
+        store, job.patient, ref=job.patient_ref, model_key=art_key, job_name=job.training_job_name, now=now
     )
     return PromoteOutput.model_validate(result)
 
@@ -57,7 +58,7 @@ def _ref(event: dict[str, Any], *_: object) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     env = load_env(PromoteEnv)
     job = PromoteInput.model_validate(event)
-    result = promote(patients_store(env.patients_bucket), job, bucket=env.patients_bucket)
+    result = promote(patients_store(env.patients_bucket, env.data_key_arn), job, bucket=env.patients_bucket)
     logger.info("training run", extra={"patient_ref": job.patient_ref, "promoted": result.promoted})
     metrics.add_metric(
         name="ModelsPromoted" if result.promoted else "ModelsNotPromoted", unit=MetricUnit.Count, value=1

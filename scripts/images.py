@@ -291,7 +291,8 @@ def summary(manifest: dict[str, object], results: dict[str, object]) -> tuple[bo
     shared = {k: v for k, v in tests.items() if "test_image_hygiene" in k}
     verdict = {}
     for name in ("lambda", "training"):
-        own = {k: v for k, v in tests.items() if f"test_{name}_image" in k}
+        # The image's own files: test_lambda_image.py and test_lambda_limits.py; test_training_image.py.
+        own = {k: v for k, v in tests.items() if f"tests/images/test_{name}_" in k}
         verdict[name] = "ok" if own and all(v == "passed" for v in {**own, **shared}.values()) else "fail"
     video = dict(dict(results.get("lambda") or {}).get("video_processor") or {})  # type: ignore[call-overload]
     images = dict(manifest["images"])  # type: ignore[call-overload]

@@ -15,7 +15,11 @@ Contract (SageMaker training toolkit environment):
 - ``SM_OUTPUT_DATA_DIR``: ``confusion_matrix.png``, ``feature_importance.png``,
   ``reliability.png``, ``report.html``, and the run's own ``model.tar.gz``.
 - On failure the reason goes to ``/opt/ml/output/failure`` (``VOICE_FAILURE_FILE`` overrides the
-  path) and the exit status is non-zero. There is never a fallback model.
+  path) and the exit status is non-zero. There is never a fallback model. The reason is the error's
+  type and the patient's reference only: SageMaker shows the failure file as the job's
+  ``FailureReason`` and its output goes to the account-wide ``/aws/sagemaker/TrainingJobs`` log
+  group, neither of them encrypted with the stack's key, and an error's message can hold a path
+  (a session id holds the file's stem).
 - Standard output (the job's log) gets the run id, the decision and the scores only.
 
 The code path is the one of ``voice train``: :func:`voice.model.training.train_patient` over a
@@ -83,6 +87,17 @@ def _require_dir(env: Mapping[str, str], name: str, *, create: bool) -> Path:
     elif not path.is_dir():
         raise EntryError(f"{name} ({path}) is not a directory.")
     return path
+
+
+def failure_reason(exc: BaseException, env: Mapping[str, str]) -> str:
+    """What a failure says outside the buckets: the error's type and the patient's reference."""
+    try:
+        ref = str(_hyperparameters(env).get("patient_ref") or env.get("VOICE_PATIENT_REF") or "?")
+    except EntryError:
+        ref = "?"
+    if not ref.isalnum():  # whatever was passed as the reference is not one: do not echo it
+        ref = "?"
+    return f"{type(exc).__name__} (patient {ref})"
 
 
 def _write_failure(env: Mapping[str, str], message: str) -> None:
@@ -160,7 +175,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         result = run(env)
     except Exception as exc:  # the edge: every failure becomes the failure file + exit 1
-        _write_failure(env, f"{type(exc).__name__}: {exc}")
+        _write_failure(env, failure_reason(exc, env))
         return 1
     print(json.dumps({k: result.get(k) for k in LOGGED}, indent=2))
     return 0

@@ -248,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("videos", nargs="+", metavar="VIDEO")
     c.add_argument("--patient", required=True)
     c.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
+    c = csub.add_parser(
+        "reprocess",
+        parents=[common],
+        help="a new attempt at an upload: a new version of it that is processed even if done",
+    )
+    c.add_argument("patient", metavar="PATIENT")
+    c.add_argument("file", metavar="FILE", help="the upload's file name, as stored under the patient")
     c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
     c.add_argument("patient", metavar="PATIENT")
     c.add_argument("--force", action="store_true", help="the gate skips its minimums and cooldown")

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     annotate_max_short_side: int = Field(
         720, ge=64, description="The annotated video is downscaled so its short side is at most this."
     )
+    blur_bystanders: bool = Field(
+        True,
+        description="Blur the face of everyone but the patient in the review copy and key frames "
+        "(docs/people.md, 'Bystanders'); 0 turns it off.",
+    )
     decode_skip_nonref: bool = Field(
         True,
         description="When the annotated video drops frames, the decoder skips the dropped ones that no "
@@ -113,6 +118,12 @@ class Settings(BaseSettings):
     )
     segment_link_s: float = Field(
         1.0, gt=0, description="Seconds of pose each segment also runs before and after its own frames."
+    )
+    session_lease_s: float = Field(
+        900.0,
+        gt=0,
+        description="How long a run may hold a session's lease while it writes the outputs "
+        "(voice.session.lease); a run killed meanwhile holds the next one up at most this long.",
     )
     workers: int = Field(
         0, ge=0, description="Worker processes of `voice process` (0: the cores, as memory permits)."
@@ -163,9 +174,20 @@ class Settings(BaseSettings):
     # --- cloud ---------------------------------------------------------------------------
     stack_name: str = "VoiceStack"
     history_table: str = ""
+    gate_lock_s: float = Field(
+        10200.0,
+        gt=0,
+        description="How long a training run may hold a patient's lock at most: the training state "
+        "machine's timeout (stack output GateLockSeconds; 10,200 s with the default stack).",
+    )
     state_machine_arn: str = ""
     long_video_state_machine_arn: str = ""
     ref_secret_arn: str = Field("", description="Secret holding the key of the patient references.")
+    data_key_arn: str = Field(
+        "",
+        description="The stack's data key (stack output DataKeyArn): every write to the buckets is "
+        "encrypted with it (SSE-KMS); the buckets refuse writes that are not.",
+    )
 
 
 @lru_cache(maxsize=1)

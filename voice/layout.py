@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote_plus
 
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 from voice.errors import InvalidNameError, UnsupportedFormatError
+from voice.names import normalize_name, path_segment, refused_characters, slug, warn_if_refused
 
 __all__ = [
     "PATIENTS",
     "RESERVED",
     "VIDEOS",
+    "WORK",
+    "WORK_DAYS",
     "Upload",
     "analysis_key",
     "annotated_prefix",
@@ -52,11 +54,15 @@ __all__ = [
     "segments_prefix",
     "session_id",
     "session_index_key",
+    "session_lease_key",
     "session_ref",
     "sessions_prefix",
     "sha256_file",
     "slug",
     "srt_key",
+    "stored_name",
+    "training_prefix",
+    "training_stage_prefix",
     "upload_key",
     "validate_name",
     "vtt_key",
@@ -64,56 +70,36 @@ __all__ = [
 
 VIDEOS = "videos"
 PATIENTS = "patients"
+#: The top-level prefix of work files (both buckets): intermediate files of long videos, the
+#: sessions' leases, a training run's staged samples. Never an upload (the upload rule drops it),
+#: never a patient; on AWS it expires after :data:`WORK_DAYS` days.
+WORK = "work"
+WORK_DAYS = 14
 
 #: Top-level names the layout uses itself; no patient may be called this.
-RESERVED = frozenset({"annotated", "failed", "models", ".sessions"})
-
-#: C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and
-#: marks, zero-width characters and the BOM: invisible or reordering characters have no place in a key.
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f"
-    "\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
-)
-#: Names Windows reserves (with or without an extension): a local data folder must be portable.
-_WINDOWS_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def normalize_name(name: str) -> str:
-    """Names are compared and stored in Unicode NFC: "José" typed two ways is one patient."""
-    return unicodedata.normalize("NFC", name)
+RESERVED = frozenset({"annotated", "failed", "models", ".sessions", WORK})
 
 
 def validate_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`."""
-    if not name or not name.strip():
-        raise InvalidNameError(f"{what} is empty; give a non-empty {what}.")
-    if _UNSAFE_CHARS.search(name):
-        raise InvalidNameError(
-            f"{what} contains control, invisible or text-direction characters (or bytes that are not "
-            "UTF-8); remove them."
-        )
-    name = normalize_name(name)
-    if "/" in name or "\\" in name:
-        raise InvalidNameError(f"{what} must be a single path segment (no '/' or '\\').")
-    if name in {".", ".."}:
-        raise InvalidNameError(f"{what} must not be '.' or '..'.")
-    if name != name.rstrip(". "):
-        raise InvalidNameError(f"{what} must not end with a dot or a space.")
-    if _WINDOWS_RESERVED.match(name):
-        raise InvalidNameError(f"{what} {name!r} is a reserved device name on Windows; choose another.")
-    if name.lower() in RESERVED:
-        raise InvalidNameError(f"{what} {name!r} is reserved by the storage layout; choose another.")
-    if len(name.encode()) > 200:
-        raise InvalidNameError(f"{what} is longer than 200 bytes; shorten it.")
+    """Return ``name`` (NFC) if it is one safe path segment, else raise :class:`InvalidNameError`.
+
+    New names (uploads) also keep the rules of :func:`voice.names.refused_characters`.
+    """
+    name = stored_name(name, what=what, warn=False)
+    refused = refused_characters(name)
+    if refused:
+        raise InvalidNameError(f"{what} contains {refused}; remove them.")
     return name
 
 
-def slug(text: str, *, max_len: int = 40) -> str:
-    """ASCII, lower-case, dash-separated; never empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    s = _SLUG.sub("-", ascii_text.lower()).strip("-")[:max_len].strip("-")
-    return s or "video"
+def stored_name(name: str, *, what: str = "name", warn: bool = True) -> str:
+    """``name`` (NFC) if it is one safe path segment by the rules stored names were made under,
+    else :class:`InvalidNameError`. For names already in storage (training, reports, models): one
+    that breaks only the rules new uploads keep stays readable under its keys, with a warning."""
+    name = path_segment(name, what=what, reserved=RESERVED)
+    if warn:
+        warn_if_refused(name, what=what)
+    return name
 
 
 def session_id(file_name: str, sha256_hex: str) -> str:
@@ -229,8 +215,14 @@ def pose_key(patient: str, session: str, index: int, time_s: float, emotion: str
 
 def segments_prefix(patient: str, session: str) -> str:
     """The intermediate files of a video processed in segments (:mod:`voice.segments.workspace`): plan,
-    each segment's poses and annotated part, the audio; deleted once the session is complete."""
-    return f"annotated/{patient}/segments/{session}/"
+    each segment's poses and annotated part, the audio; deleted once the session is complete, kept
+    for a retry after a failure (work files: they expire after :data:`WORK_DAYS` days on AWS)."""
+    return f"{WORK}/segments/{patient}/{session}/"
+
+
+def session_lease_key(patient: str, session: str) -> str:
+    """The lease of a session's outputs (:mod:`voice.session.lease`), in the videos bucket."""
+    return f"{WORK}/leases/{patient}/{session}.json"
 
 
 def segment_work_key(patient: str, session: str, plan_id: str, name: str) -> str:
@@ -317,6 +309,17 @@ def latest_model_key(patient: str) -> str:
 def model_artifact_key(patient: str, run_id: str, name: str) -> str:
     """One file of a training run, e.g. ``models/<patient>/<run-id>/model.skops``."""
     return f"models/{patient}/{run_id}/{name}"
+
+
+def training_prefix(patient_ref: str) -> str:
+    """Every training run's staged data of one patient (:func:`training_stage_prefix`)."""
+    return f"{WORK}/training/{patient_ref}/"
+
+
+def training_stage_prefix(patient_ref: str, stage: str) -> str:
+    """A training run's staged samples and output, in the patients bucket: named by the patient's
+    keyed reference (a SageMaker job's URIs are readable without the stack's key)."""
+    return f"{training_prefix(patient_ref)}{stage}/"
 
 
 def patient_prefix(patient: str) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "Versioned",
     "check_bucket",
     "json_bytes",
+    "key_inside",
 ]
 
 ProgressCallback = Callable[[int], None]
@@ -134,9 +135,16 @@ class LocalStore:
         self.root = Path(root)
 
     def path(self, bucket: str, key: str) -> Path:
+        """Where ``key`` lives; a key whose path would lie outside ``<root>/<bucket>`` on this
+        system (absolute, ``..``, a drive such as ``C:`` or a ``\\`` separator on Windows) is refused."""
         check_bucket(bucket)
         if key.startswith("/") or ".." in key.split("/"):
             raise StorageError(f"unsafe key {key!r}.")
+        return self._inside(bucket, key)
+
+    def _inside(self, bucket: str, key: str) -> Path:
+        if not key_inside(str(self.root / bucket), key):
+            raise StorageError(f"a key of {bucket} resolves outside the data directory; refused.")
         return self.root / bucket / key
 
     def read(self, bucket: str, key: str) -> bytes:
@@ -179,7 +187,7 @@ class LocalStore:
             return
         # Walk only the deepest directory the prefix names, then filter by the rest.
         head = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        start = base / head if head else base
+        start = self._inside(bucket, head) if head else base
         if not start.exists():
             return
         found: list[ObjectInfo] = []
@@ -313,6 +321,19 @@ def _locked(lock: Path) -> Iterator[None]:
                 yield
             finally:
                 fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def key_inside(base: str, key: str, paths: Any = os.path) -> bool:
+    """Whether ``key`` joined to the folder ``base`` stays inside it, as the system's path rules
+    (``paths``: ``os.path``, or ``ntpath``/``posixpath`` in tests) read it, without touching the
+    disk. Links inside the data folder are the operator's and are followed (the training entry
+    links its input channel in as ``patients/<ref>``)."""
+    folder = paths.normpath(base)
+    target = paths.normpath(paths.join(folder, key))
+    try:
+        return bool(paths.commonpath([folder, target]) == folder and target != folder)
+    except ValueError:  # another drive, or absolute against relative
+        return False
 
 
 def json_bytes(doc: Any) -> bytes:

@@ -65,6 +65,7 @@ class Labels(Construct):
                 "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
                 "VOICE_PATIENTS_BUCKET": patients.bucket_name,
                 "VOICE_REF_SECRET_ARN": storage.ref_secret.secret_arn,
+                "VOICE_DATA_KEY_ARN": storage.key.key_arn,
                 "HOME": "/tmp",
             },
             log_retention=log_retention,

@@ -1,18 +1,20 @@
 """Long videos: the steps Lambda and the state machine that processes one upload in segments.
 
 The video Lambda starts one execution per long upload (:mod:`voice.aws.long_videos`; input
-``{"key", "version", "patient_ref"}``, encrypted with the data key)::
+``{"key", "version", "patient_ref", "force"}``, encrypted with the data key)::
 
     Plan (Lambda: admit, transcribe, plan) ─ AlreadyProcessed? ─ yes ─→ Done
       └→ Segments (Map ≤ map_concurrency: Segment, a failure caught per segment)
-         → Join (Lambda) → Redraws (Map ≤ map_concurrency: Draw) → Merge (Lambda) → Processed
+         → Join (Lambda) → Redraws (Map ≤ map_concurrency: Draw, a failure caught per segment)
+         → Merge (Lambda; fails naming every failed draw) → Processed
     an error of Plan, Join, Redraws or Merge (after retries) → RecordFailure (Lambda: writes the
     record unless the handler did) → Failed
 
 Every task is the same function (``lambdas.long_video.handler``) with ``{"step": ...}``. The
 function's reserved concurrency bounds the account (its throttles are retried); the Map's
 MaxConcurrency bounds one video; the plan step's admission bounds one patient
-(``per_patient`` executions at once, the rest wait in the Plan step's retries). An inline Map
+(``per_patient`` executions at once, the rest wait in the Plan step's retries), and one patient
+may take at most half the reservation (``per_patient`` × MaxConcurrency, checked at synth). An inline Map
 suffices: 120 minutes in 120 s segments are 60 iterations, a few hundred history events.
 """
 
@@ -34,8 +36,9 @@ from infra.components.storage import Storage
 from voice.aws.flow import path
 from voice.aws.long_video_flow import JoinOutput, MergeOutput, PlanOutput
 from voice.aws.long_videos import RECORDED
+from voice.layout import WORK
 
-__all__ = ["EXECUTION_TIMEOUT", "LongVideos"]
+__all__ = ["EXECUTION_TIMEOUT", "LongVideos", "check_patient_share"]
 
 #: Waiting for the patient's earlier videos (the Plan step's PatientBusyError retries) and the
 #: work itself both fit well inside this; a timed-out execution would get no failure record.
@@ -43,6 +46,18 @@ EXECUTION_TIMEOUT = Duration.hours(12)
 #: Throttles of the steps function (its reserved concurrency reached): retried patiently.
 _THROTTLED = ["Lambda.TooManyRequestsException"]
 _s = sfn.JsonPath.string_at
+
+
+def check_patient_share(per_patient: int, map_concurrency: int, reserved: int | None) -> None:
+    """One patient may use at most half the steps function's reserved concurrency: their videos at
+    once × each video's Map width. (Without a reservation the account's unreserved pool is shared
+    by every function and nothing is reserved to share.)"""
+    if reserved is not None and per_patient * map_concurrency * 2 > reserved:
+        raise ValueError(
+            f"one patient's long videos could use {per_patient} × {map_concurrency} = "
+            f"{per_patient * map_concurrency} of the {reserved} reserved executions: at most half may be "
+            "one patient's (lower long_videos_per_patient or long_video_map_concurrency, or reserve more)"
+        )
 
 
 class LongVideos(Construct):
@@ -59,12 +74,14 @@ class LongVideos(Construct):
         ephemeral_storage_mib: int = 10240,
         map_concurrency: int = 10,
         reserved_concurrency: int | None = 20,
-        per_patient: int = 2,
+        per_patient: int = 1,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        check_patient_share(per_patient, map_concurrency, reserved_concurrency)
+        self.per_patient = per_patient
         self.map_concurrency = map_concurrency
         self.reserved_concurrency = reserved_concurrency
         self.key = storage.key
@@ -91,6 +108,7 @@ class LongVideos(Construct):
                 "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
                 "VOICE_PATIENTS_BUCKET": storage.patients.bucket_name,
                 "VOICE_LONG_VIDEOS_PER_PATIENT": str(per_patient),
+                "VOICE_DATA_KEY_ARN": storage.key.key_arn,
                 "HOME": "/tmp",
                 "MPLCONFIGDIR": "/tmp/matplotlib",
             },
@@ -123,12 +141,13 @@ class LongVideos(Construct):
         role = self.function.role
         assert role is not None
         grant_video_work(role, storage)
-        # The plan's intermediate files: each segment's error file, the whole workspace after the merge.
+        # The plan's intermediate files (work files): written per step, each segment's error file
+        # deleted when it passes, the whole workspace after the merge.
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="DeleteSegmentWork",
-                actions=["s3:DeleteObject"],
-                resources=[storage.videos.arn_for_objects("annotated/*/segments/*")],
+                sid="SegmentWork",
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[storage.videos.arn_for_objects(f"{WORK}/segments/*")],
             )
         )
         # The per-patient admission counts this state machine's running executions.
@@ -169,9 +188,13 @@ class LongVideos(Construct):
             max_delay=Duration.minutes(5),
         )
         # A transient error (storage, throttling inside the step): the failure record is already
-        # written and stays only if every retry fails.
+        # written and stays only if every retry fails. StepNotRecorded: not even the record could be
+        # written; after the retries RecordFailure writes it.
         task.add_retry(
-            errors=["StepRetryable"], interval=Duration.seconds(20), max_attempts=2, backoff_rate=2
+            errors=["StepRetryable", "StepNotRecorded"],
+            interval=Duration.seconds(20),
+            max_attempts=2,
+            backoff_rate=2,
         )
         return task
 
@@ -221,18 +244,23 @@ class LongVideos(Construct):
         state.item_processor(processor)
         return state
 
+    def _each(self, step: str) -> sfn.IChainable:
+        """``step`` for one item; a failure is caught per item as ``{index, error}``, so every item
+        runs (the next step names each failed one)."""
+        task = self._per_index(step)
+        failed = sfn.Pass(
+            self, f"{step}Failed", parameters={"index": _s("$.index"), "error": _s("$.error.Error")}
+        )
+        task.add_catch(failed, errors=["States.ALL"], result_path="$.error")
+        return task.next(sfn.Pass(self, f"{step}Done", parameters={"index": _s("$.index")}))
+
     def _segments(self) -> sfn.Map:
         """Every segment; a failed one becomes ``{index, error}`` (the Join names it)."""
-        segment = self._per_index("Segment")
-        failed = sfn.Pass(
-            self, "SegmentFailed", parameters={"index": _s("$.index"), "error": _s("$.error.Error")}
-        )
-        segment.add_catch(failed, errors=["States.ALL"], result_path="$.error")
-        done = sfn.Pass(self, "SegmentDone", parameters={"index": _s("$.index")})
-        return self._map("Segments", "$.plan.segments", segment.next(done), "$.segments")
+        return self._map("Segments", "$.plan.segments", self._each("Segment"), "$.segments")
 
     def _redraws(self) -> sfn.Map:
-        return self._map("Redraws", "$.join.redraw", self._per_index("Draw"), sfn.JsonPath.DISCARD)
+        """Every segment to draw again; a failed one becomes ``{index, error}`` (the Merge names it)."""
+        return self._map("Redraws", "$.join.redraw", self._each("Draw"), "$.redraws")
 
     def _definition(self) -> sfn.IChainable:
         plan = self._plan()
@@ -248,7 +276,12 @@ class LongVideos(Construct):
         )
         merge = self._task(
             "Merge",
-            {"step": "merge", "patient_ref": _s("$.patient_ref"), "plan": _s("$.plan.key")},
+            {
+                "step": "merge",
+                "patient_ref": _s("$.patient_ref"),
+                "plan": _s("$.plan.key"),
+                "draws": sfn.JsonPath.list_at("$.redraws"),
+            },
             (MergeOutput, {"session_ref": "session_ref", "events": "events", "samples": "samples"}),
         )
         failed = sfn.Fail(self, "Failed", error="LongVideoFailed", cause="See the upload's failure record.")

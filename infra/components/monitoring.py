@@ -41,6 +41,19 @@ class Monitoring(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             )
         )
+        # ... and only through SNS (publishing to the topic), never directly.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchUsesTheKeyOnlyThroughSNS",
+                effect=iam.Effect.DENY,
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:*"],
+                resources=["*"],
+                conditions={
+                    "StringNotEquals": {"kms:ViaService": f"sns.{Stack.of(self).region}.amazonaws.com"}
+                },
+            )
+        )
         self.event_dead_letters = dead_letter_queue(self, "EventDeadLetters", key)
         self.watch_dead_letters("EventDeadLetters", self.event_dead_letters)
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -27,6 +28,7 @@ from constructs import Construct
 from infra.components.runtime import dead_letter_queue, deny_model_writes, grant_list_buckets, image_function
 from infra.components.storage import Storage
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
+from voice.layout import WORK
 
 __all__ = ["Processing", "grant_video_work", "upload_key_filters"]
 
@@ -37,9 +39,10 @@ VISIBILITY_FACTOR = 6
 
 
 def upload_key_filters() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The two ``object.key`` filters: (video extension in any case, not an annotated output)."""
+    """The two ``object.key`` filters: (video extension in any case, not an annotated output and
+    not a work file: a long video's parts are .mp4 files below ``work/``)."""
     extensions = [{"suffix": {"equals-ignore-case": f".{ext}"}} for ext in VIDEO_EXTENSIONS]
-    not_output = [{"anything-but": {"prefix": "annotated/"}}]
+    not_output = [{"anything-but": {"prefix": ["annotated/", f"{WORK}/"]}}]
     return extensions, not_output
 
 
@@ -96,6 +99,8 @@ class Processing(Construct):
                 "VOICE_VIDEOS_BUCKET": storage.videos.bucket_name,
                 "VOICE_PATIENTS_BUCKET": storage.patients.bucket_name,
                 "VOICE_REF_SECRET_ARN": storage.ref_secret.secret_arn,
+                "VOICE_DATA_KEY_ARN": storage.key.key_arn,
+                "VOICE_UPLOAD_MAX_RECEIVES": str(MAX_RECEIVE_COUNT),
                 # The image's file system is read-only outside /tmp (matplotlib, caches).
                 "HOME": "/tmp",
                 "MPLCONFIGDIR": "/tmp/matplotlib",
@@ -141,6 +146,34 @@ class Processing(Construct):
             ),
             targets=[targets.SqsQueue(self.queue, dead_letter_queue=event_dead_letters)],
         )
+        self._only_from(self.upload_rule, key)
+
+    def _only_from(self, rule: events.Rule, key: kms.IKey) -> None:
+        """The queue takes messages from ``rule`` only, and EventBridge uses the key only through
+        SQS. (CDK's grants for an encrypted queue target allow any rule of the account: a rule's
+        ARN cannot be named in the key policy, rule → queue → key would be a cycle.)"""
+        self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheUploadRule",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.queue_arn],
+                conditions={"ArnNotEquals": {"aws:SourceArn": rule.rule_arn}},
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeUsesTheKeyOnlyThroughSQS",
+                effect=iam.Effect.DENY,
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:*"],
+                resources=["*"],
+                conditions={
+                    "StringNotEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}
+                },
+            )
+        )
 
 
 def grant_video_work(role: iam.IRole, storage: Storage) -> None:
@@ -178,10 +211,20 @@ def grant_video_work(role: iam.IRole, storage: Storage) -> None:
             resources=[
                 videos.arn_for_objects("annotated/*"),
                 videos.arn_for_objects("failed/*"),
+                # The session's lease (voice.session.lease), taken before its outputs are written.
+                videos.arn_for_objects(f"{WORK}/leases/*"),
                 *sample_prefixes,
                 sessions,
                 profiles,
             ],
+        )
+    )
+    # A finished run removes the provisional or timeout record its guards wrote (voice.aws.stop_guard).
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="RemoveGuardRecords",
+            actions=["s3:DeleteObject"],
+            resources=[videos.arn_for_objects("failed/*")],
         )
     )
     # A forced re-run replaces a session's samples as one unit: index first, then old files.

@@ -16,6 +16,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from voice.layout import WORK
+
 __all__ = [
     "POWERTOOLS_NAMESPACE",
     "dead_letter_queue",
@@ -24,6 +26,7 @@ __all__ = [
     "grant_dead_letter_key",
     "grant_execution_data_key",
     "grant_list_buckets",
+    "grant_s3_data_key",
     "image_function",
     "object_created_rule",
     "state_machine_log_group",
@@ -160,6 +163,18 @@ def state_machine_log_group(
     )
 
 
+def grant_s3_data_key(role: iam.IRole, key: kms.IKey, *, sid: str = "UseDataKeyThroughS3") -> None:
+    """Read and write objects encrypted with the data key: through S3 only."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=sid,
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(role).region}.amazonaws.com"}},
+        )
+    )
+
+
 def grant_execution_data_key(starter: iam.IRole, key: kms.IKey, state_machine_arn: str) -> None:
     """A state machine encrypted with the data key: whoever starts an execution encrypts its
     input, for that state machine only."""
@@ -188,24 +203,19 @@ def grant_dead_letter_key(role: iam.IRole, key: kms.IKey, scope: Construct) -> N
 
 
 def deny_model_writes(role: iam.IRole, patients: s3.IBucket, key: kms.IKey) -> None:
-    """For a role that writes sample folders: never below ``models/`` (IAM's "*" spans "/":
-    "<bucket>/*/happiness/*" also matches models/<p>/happiness/...), and the data key to read and
-    write the buckets with."""
+    """For a role that writes sample folders: never below ``models/`` nor the training runs'
+    staged copies below ``work/`` (IAM's "*" spans "/": "<bucket>/*/happiness/*" also matches
+    models/<p>/happiness/... and work/training/<ref>/<stage>/samples/happiness/...), whatever a run
+    id or a stage is called; and the data key to read and write the buckets with, through S3 only."""
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="NeverWriteModels",
             effect=iam.Effect.DENY,
             actions=["s3:PutObject", "s3:DeleteObject"],
-            resources=[patients.arn_for_objects("models/*")],
+            resources=[patients.arn_for_objects("models/*"), patients.arn_for_objects(f"{WORK}/*")],
         )
     )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="UseDataKey",
-            actions=["kms:Decrypt", "kms:GenerateDataKey"],
-            resources=[key.key_arn],
-        )
-    )
+    grant_s3_data_key(role, key)
 
 
 def grant_list_buckets(role: iam.IRole, *buckets: s3.IBucket) -> None:

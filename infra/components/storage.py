@@ -9,6 +9,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from voice.aws.reprocess import SUPERSEDED_TAG
+from voice.layout import WORK, WORK_DAYS
+
 __all__ = ["Storage"]
 
 
@@ -66,6 +69,19 @@ class Storage(Construct):
             )
         )
 
+        # Vended logs (the state machines' log groups) reach the key through the log-delivery
+        # service: CDK's statement for it has no condition; only this account's deliveries may.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="LogDeliveryForThisAccountOnly",
+                effect=iam.Effect.DENY,
+                principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+                actions=["kms:*"],
+                resources=["*"],
+                conditions={"StringNotEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+
         # S3 server access logging cannot deliver to a bucket encrypted with a customer key:
         # the log bucket uses SSE-S3 (acknowledged in infra/nag.py).
         self.access_logs = s3.Bucket(
@@ -87,11 +103,25 @@ class Storage(Construct):
         )
         noncurrent = Duration.days(noncurrent_version_retention_days)
         # Uploads are never deleted, not even an older version someone overwrote with another tool
-        # (it may be the one processed): only what VOICE writes itself expires when replaced.
+        # (it may be the one processed): only what VOICE writes itself expires when replaced, and a
+        # version `voice cloud reprocess` copied onto a new one (the same bytes) after 30 days.
         self.videos = self._data_bucket(
             "Videos", "videos/", removal_policy, {"annotated/": noncurrent, "failed/": noncurrent}
         )
+        self.videos.add_lifecycle_rule(
+            id="SupersededByReprocess",
+            tag_filters={SUPERSEDED_TAG: "reprocess"},
+            noncurrent_version_expiration=noncurrent,
+        )
         self.patients = self._data_bucket("Patients", "patients/", removal_policy, {"": noncurrent})
+        for bucket in (self.videos, self.patients):
+            # Work files (long videos' parts, leases, staged training data) expire.
+            bucket.add_lifecycle_rule(
+                id="WorkFilesExpire",
+                prefix=f"{WORK}/",
+                expiration=Duration.days(WORK_DAYS),
+                noncurrent_version_expiration=Duration.days(1),
+            )
         # The key of the patient references (voice.refs): what logs, execution names and the
         # history table show instead of a name. Kept with the data: a new key changes every ref.
         self.ref_secret = secretsmanager.Secret(
@@ -132,6 +162,22 @@ class Storage(Construct):
             server_access_logs_prefix=log_prefix,
             lifecycle_rules=rules,
             removal_policy=removal_policy,
+        )
+        # Every writer asks for SSE-KMS with this key (voice.aws.s3.S3Store, voice cloud upload,
+        # SageMaker's output): anything else is refused, so no object is ever under another key.
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyWritesNotEncryptedWithTheDataKey",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects("*")],
+                conditions={
+                    "StringNotEquals": {
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": [self.key.key_arn, self.key.key_id]
+                    }
+                },
+            )
         )
         # EventBridge notifications as a plain bucket property. (``event_bridge_enabled=True``
         # would deploy a custom-resource Lambda with a managed-policy role to set the same flag.)

@@ -3,39 +3,45 @@
 The training state machine (input :class:`voice.aws.flow.ExecutionInput`:
 ``{"patient", "patient_ref", "force", "gate"}``; encrypted with the data key)::
 
-    Analyze (Lambda: voice.model.gate.decide) ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync)
-                                           │                  → Promote (Lambda: baseline check, latest.json)
-                                           │                  → RecordTrained (DynamoDB)
-                                           │                  → [gate run] Cooldown (wait) → ReleaseLock
-                                           └─ skip ─→ RecordSkipped (DynamoDB) → [gate run] ReleaseLock
-    ReleaseLock (only the lock this execution owns) → uploads arrived meanwhile? → Recheck (event to the gate)
-    any task error or timeout (after retries) → RecordFailure (DynamoDB) → Failed (the lock then expires)
+    Analyze (Lambda: voice.model.gate.decide; stages the samples under the patient's reference)
+      ─ Choice ─ train ─→ Train (SageMaker createTrainingJob.sync on the staged copy)
+               │        → Promote (Lambda: baseline check, latest.json) → RecordTrained (DynamoDB)
+               │        → [gate run] Cooldown (wait) → ReleaseLock;  [manual run] ReleaseLock
+               └─ skip ─→ RecordSkipped (DynamoDB) → ReleaseLock
+    ReleaseLock (only the lock this execution owns) → uploads arrived meanwhile? → Recheck (event to
+    the gate, with the patient's reference only)
+    any task error or timeout (after retries) → RecordFailure (DynamoDB) → ReleaseLock → Recheck? → Failed
 
 History table (:mod:`voice.aws.history`): partition key ``patient`` holding the patient's keyed
-reference (never the name), sort key ``sk``: ``LOCK`` for the gate's lock item,
+reference (never the name), sort key ``sk``: ``LOCK`` for the lock item,
 ``RUN#<execution start>#<execution name>`` for one row per execution. A failure row records the
 error's name only: its cause (a SageMaker job description, a handler's message) may name the
 patient.
 
-The lock: the gate takes it for the execution it starts (``owner`` = the execution's name) and
-it expires after the state machine's timeout at the latest, so it never lapses under a running
-execution; the execution releases it at its end, and only if it still owns it (a manual run
-never frees an automatic run's lock). Uploads that find it taken mark it ``pending_since``; the
-release then sends a recheck to the gate, so they are not left waiting for the next upload.
+The lock: the gate takes it for the execution it starts, ``voice cloud train`` for a manual one
+(``owner`` = the execution's name); it expires after the state machine's timeout at the latest, so
+it never lapses under a running execution; the execution releases it at its end — trained, skipped
+or failed — and only if it still owns it (no run frees another run's lock). Uploads that find it
+taken mark it ``pending_since``; the release then sends a recheck to the gate, so they are not
+left waiting for the next upload. A failing training is therefore tried again only when uploads
+arrive (at most once per batch of them).
+
+SageMaker writes every job's log to the account-wide ``/aws/sagemaker/TrainingJobs``: a custom
+resource sets its retention and never deletes it; what reaches it is the job's output (run ids,
+scores, error types, the patient's reference: training/train.py).
 """
 
 from __future__ import annotations
 
 import functools
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -51,6 +57,13 @@ from infra.components.runtime import (
     object_created_rule,
 )
 from infra.components.storage import Storage
+from infra.components.training_access import (
+    grant_analyze,
+    grant_promote,
+    grant_table_key,
+    training_logs_retention,
+    training_role,
+)
 from voice.aws.flow import AnalyzeOutput, ExecutionInput, PromoteInput, PromoteOutput, path
 from voice.aws.history import LOCK_SORT_KEY, RECHECK_DETAIL_TYPE, RUN_SORT_PREFIX, TRAINING_EVENT_SOURCE
 
@@ -163,11 +176,13 @@ class Training(Construct):
         self.analyze_function = function(
             "AnalyzeFunction",
             handler="lambdas.analyze.handler",
-            memory_mib=512,
-            timeout=Duration.seconds(60),
+            memory_mib=1024,
+            # It also stages the samples (server-side copies, COPY_WORKERS at a time).
+            timeout=Duration.seconds(300),
             environment={
                 "VOICE_PATIENTS_BUCKET": patients.bucket_name,
                 "VOICE_GATE_COOLDOWN_S": str(cooldown_s),
+                "VOICE_DATA_KEY_ARN": key.key_arn,
             },
             description="VOICE: is a patient ready for training? (voice.model.gate.decide over the samples)",
         )
@@ -177,13 +192,15 @@ class Training(Construct):
             memory_mib=1024,
             timeout=Duration.seconds(120),
             ephemeral_storage_mib=1024,
-            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name},
+            environment={"VOICE_PATIENTS_BUCKET": patients.bucket_name, "VOICE_DATA_KEY_ARN": key.key_arn},
             description="VOICE: unpack a training run, promote it to latest.json if it beats the baseline",
         )
-        self._grant_analyze(storage)
-        self._grant_promote(storage)
+        for fn, grant in ((self.analyze_function, grant_analyze), (self.promote_function, grant_promote)):
+            assert fn.role is not None
+            grant(fn.role, storage)
 
-        self.training_role = self._training_role(storage)
+        self.training_role = training_role(self, storage)
+        self.training_logs_role, self.training_logs_retention = training_logs_retention(self, log_retention)
         self.execution_timeout = execution_timeout(
             Duration.seconds(max_training_s), Duration.seconds(cooldown_s)
         )
@@ -210,18 +227,26 @@ class Training(Construct):
                 # The lock outlives any execution: it never lapses under a running one.
                 "VOICE_GATE_LOCK_S": str(int(self.execution_timeout.to_seconds())),
                 "VOICE_REF_SECRET_ARN": storage.ref_secret.secret_arn,
+                # A Recheck names the patient by reference: the gate finds the folder it belongs to.
+                "VOICE_PATIENTS_BUCKET": patients.bucket_name,
             },
             dead_letter_queue=self.gate_dead_letters,
             description="VOICE: new samples → take the patient's lock → start one training execution",
         )
         self.table.grant(self.gate_function, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+        assert self.gate_function.role is not None
+        self.gate_function.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="FindThePatientOfARecheck", actions=["s3:ListBucket"], resources=[patients.bucket_arn]
+            )
+        )
         storage.ref_secret.grant_read(self.gate_function)
         self.state_machine.grant_start_execution(self.gate_function)
         assert self.gate_function.role is not None
         grant_execution_data_key(self.gate_function.role, key, self.state_machine.state_machine_arn)
         for role in (self.gate_function.role, self.state_machine.role):
             assert role is not None
-            self._grant_table_key(role, key)
+            grant_table_key(role, key)
         assert self.gate_function.role is not None
         grant_dead_letter_key(self.gate_function.role, key, self)
 
@@ -247,112 +272,6 @@ class Training(Construct):
 
     def _gate_target(self, dead_letters: sqs.IQueue) -> targets.LambdaFunction:
         return targets.LambdaFunction(self.gate_function, retry_attempts=4, dead_letter_queue=dead_letters)
-
-    # --- permissions --------------------------------------------------------------------------
-
-    def _grant_analyze(self, storage: Storage) -> None:
-        """Listing keys is all the gate needs (it counts samples and finds the last run in models/)."""
-        role = self.analyze_function.role
-        assert role is not None
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListSamples", actions=["s3:ListBucket"], resources=[storage.patients.bucket_arn]
-            )
-        )
-
-    def _grant_promote(self, storage: Storage) -> None:
-        role = self.promote_function.role
-        assert role is not None
-        models = storage.patients.arn_for_objects("models/*")
-        # ListBucket makes a missing key a 404 instead of a 403 (the optional output.tar.gz).
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListModels", actions=["s3:ListBucket"], resources=[storage.patients.bucket_arn]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadWriteModels", actions=["s3:GetObject", "s3:PutObject"], resources=[models]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="UseDataKey",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[storage.key.key_arn],
-            )
-        )
-
-    def _grant_table_key(self, role: iam.IRole, key: kms.IKey) -> None:
-        """The table is encrypted with the data key: writers need it, but only through DynamoDB."""
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="TableKeyViaDynamoDB",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}
-                },
-            )
-        )
-
-    def _training_role(self, storage: Storage) -> iam.Role:
-        """SageMaker reads the patients bucket (its channel) and writes only below ``models/``."""
-        stack = Stack.of(self)
-        role = iam.Role(
-            self,
-            "SageMakerRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description="VOICE training jobs: read samples, write models/",
-        )
-        patients = storage.patients
-        role.add_to_policy(
-            iam.PolicyStatement(sid="ListSamples", actions=["s3:ListBucket"], resources=[patients.bucket_arn])
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadSamples", actions=["s3:GetObject"], resources=[patients.arn_for_objects("*")]
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteModels", actions=["s3:PutObject"], resources=[patients.arn_for_objects("models/*")]
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="UseDataKey",
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"],
-                resources=[storage.key.key_arn],
-            )
-        )
-        training_logs = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name="/aws/sagemaker/TrainingJobs:*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="TrainingLogs",
-                actions=[
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:DescribeLogStreams",
-                ],
-                resources=[training_logs],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="TrainingMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}},
-            )
-        )
-        return role
 
     # --- state machine ------------------------------------------------------------------------
 
@@ -393,17 +312,19 @@ class Training(Construct):
         removal_policy: RemovalPolicy,
     ) -> sfn.StateMachine:
         s = sfn.JsonPath.string_at
+        failed = sfn.Fail(
+            self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
+        )
+        # A failed run frees its lock at once (a manual run or one whose lock expired frees
+        # nothing: the release is conditional on the owner) and rechecks uploads that arrived.
+        release_after_failure, _ = self._release_steps("AfterFailure", then=failed)
         record_failure = self._history_row(
             "RecordFailure",
             "failed",
             # The error's name only (States.Timeout, HandlerError, SageMaker.…): its cause may
             # name the patient (a job description's S3 paths, a handler's message).
             {"error": tasks.DynamoAttributeValue.from_string(s("$.error.Error"))},
-        ).next(
-            sfn.Fail(
-                self, "Failed", error="TrainingFailed", cause="See the history table row of this execution."
-            )
-        )
+        ).next(release_after_failure)
         analyze = self._analyze_step()
         promote = self._promote_step()
         record_trained = self._history_row(
@@ -430,26 +351,24 @@ class Training(Construct):
                 "counts": tasks.DynamoAttributeValue.from_string(s(_analysis("counts_json"))),
             },
         )
-        release_lock, recheck = self._release_steps()
+        release_lock, recheck = self._release_steps("", then=sfn.Succeed(self, "LockReleased"))
         for task in (analyze, train, promote, record_trained, record_skipped, release_lock, recheck):
             task.add_catch(record_failure, errors=["States.ALL"], result_path="$.error")
 
         from_gate = sfn.Condition.boolean_equals(_analysis("gate"), True)
-        # A gate-started run that trained holds the patient's lock through the cooldown.
+        # A gate-started run that trained holds the patient's lock through the cooldown; every other
+        # ending releases it at once: a manual run (`voice cloud train` takes the lock too), and a
+        # skipped patient (the next upload may start a new check at once). A run that holds no lock
+        # frees nothing: the release is conditional on the owner.
         cooldown = sfn.Wait(self, "Cooldown", time=sfn.WaitTime.seconds_path(_analysis("cooldown_s"))).next(
             release_lock
         )
         trained = record_trained.next(
-            sfn.Choice(self, "HoldsTheLock?")
+            sfn.Choice(self, "HoldsTheLockThroughTheCooldown?")
             .when(from_gate, cooldown)
-            .otherwise(sfn.Succeed(self, "Trained"))
+            .otherwise(release_lock)
         )
-        # A skipped patient gets no cooldown: the next upload may start a new check at once.
-        skipped = record_skipped.next(
-            sfn.Choice(self, "HoldsTheLockSkipped?")
-            .when(from_gate, release_lock)
-            .otherwise(sfn.Succeed(self, "Skipped"))
-        )
+        skipped = record_skipped.next(release_lock)
         definition = analyze.next(
             sfn.Choice(self, "ReadyToTrain?")
             .when(sfn.Condition.boolean_equals(_analysis("train"), True), train.next(promote).next(trained))
@@ -559,13 +478,15 @@ class Training(Construct):
             retry_on_service_exceptions=True,
         )
 
-    def _release_steps(self) -> tuple[tasks.DynamoDeleteItem, tasks.EventBridgePutEvents]:
-        """ReleaseLock (only if this execution owns it) → Recheck when uploads found it taken."""
+    def _release_steps(
+        self, suffix: str, *, then: sfn.IChainable
+    ) -> tuple[tasks.DynamoDeleteItem, tasks.EventBridgePutEvents]:
+        """ReleaseLock (only if this execution owns it) → Recheck when uploads found it taken →
+        ``then``. ``suffix`` names the second copy of these states (the failure path's)."""
         s = sfn.JsonPath.string_at
-        released = sfn.Succeed(self, "LockReleased")
         release_lock = tasks.DynamoDeleteItem(
             self,
-            "ReleaseLock",
+            f"ReleaseLock{suffix}",
             table=self.table,
             key={
                 "patient": tasks.DynamoAttributeValue.from_string(_REF),
@@ -584,16 +505,17 @@ class Training(Construct):
         )
         # Not this execution's lock (it expired and another run took it): nothing to release.
         release_lock.add_catch(
-            released, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
+            then, errors=["DynamoDB.ConditionalCheckFailedException"], result_path=sfn.JsonPath.DISCARD
         )
         recheck = tasks.EventBridgePutEvents(
             self,
-            "Recheck",
+            f"Recheck{suffix}",
             entries=[
                 tasks.EventBridgePutEventsEntry(
                     source=TRAINING_EVENT_SOURCE,
                     detail_type=RECHECK_DETAIL_TYPE,
-                    detail=sfn.TaskInput.from_object({"patient": s(path(ExecutionInput, "patient"))}),
+                    # The reference only: events and their dead letters leave the buckets.
+                    detail=sfn.TaskInput.from_object({"patient_ref": _REF}),
                 )
             ],
             result_path=sfn.JsonPath.DISCARD,
@@ -601,8 +523,8 @@ class Training(Construct):
         # An extra recheck costs one short execution; a lost one leaves uploads waiting.
         recheck.add_retry(errors=["States.ALL"], interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
         release_lock.next(
-            sfn.Choice(self, "UploadsWhileLocked?")
-            .when(sfn.Condition.is_present("$.released.Attributes.pending_since"), recheck.next(released))
-            .otherwise(released)
+            sfn.Choice(self, f"UploadsWhileLocked{suffix}?")
+            .when(sfn.Condition.is_present("$.released.Attributes.pending_since"), recheck.next(then))
+            .otherwise(then)
         )
         return release_lock, recheck

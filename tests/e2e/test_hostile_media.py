@@ -96,6 +96,20 @@ def test_hostile_uploads_get_typed_errors_and_records_and_the_batch_goes_on(tmp_
     assert "minutes" in results["ten-hours.mp4"]["message"]
     assert "16000×16000" in results["huge-frame.mov"]["message"]
     assert "7680×4320" in results["clip-8k.mp4"]["message"]
+    # Every stream's length counts, and decoding stops where the file says it ends (+ the slack):
+    # hours of audio are refused at the probe or a few seconds into the audio, never transcribed.
+    assert (
+        "audio track lasts 120 minutes but the video only 2.0 s"
+        in results["two-seconds-two-hours-of-audio.mp4"]["message"]
+    )
+    assert results["two-seconds-two-hours-of-audio.mp4"]["stage"] == "probe"
+    past_audio = results["audio-past-its-header.mkv"]
+    assert "audio runs on past 4.0 s" in past_audio["message"], past_audio
+    assert past_audio["stage"] == "transcribe"
+    past_frames = results["frames-past-their-header.mkv"]
+    assert "video runs on past 4.0 s" in past_frames["message"], past_frames
+    assert past_frames["stage"] == "annotate"
+    assert "states no duration" in results["no-stated-duration.mkv"]["message"]
 
 
 @pytest.mark.timeout(120)  # a hang guard: hours of generated silence would take long

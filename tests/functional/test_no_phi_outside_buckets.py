@@ -1,8 +1,8 @@
 """Everything a cloud run emits outside the two buckets carries no patient name, file stem or
-narration: the handlers' logs and metrics, the training entry's output, the execution names,
-the training job's name and hyperparameters, and the history rows (docs/cloud.md, "Where PHI
-lives"). The execution's own input and state name the patient; the state machine is encrypted
-with the stack's key (tests/infra checks that)."""
+narration: the handlers' logs and metrics, the training entry's output and failure file, the
+execution names, the training job's name, URIs and hyperparameters, the Recheck event, and the
+history rows (docs/cloud.md, "Where PHI lives"). The execution's own input and state name the
+patient; the state machine is encrypted with the stack's key (tests/infra checks that)."""
 
 from __future__ import annotations
 
@@ -102,10 +102,12 @@ def test_a_cloud_run_emits_no_name_file_stem_or_narration_outside_the_buckets(
     decision = analyze({"input": run_input, "execution": execution["name"]}, FakeContext())
     assert decision["train"] is True
 
-    # The training job as SageMaker runs it: the channel is a copy of patients/<patient>/.
+    # The training job as SageMaker runs it: the channel is a copy of the staged prefix.
     channel = tmp_path / "channel"
-    for obj in aws["s3"].list_objects_v2(Bucket=PATIENTS_BUCKET, Prefix=f"{PATIENT}/")["Contents"]:
-        target = channel / obj["Key"][len(PATIENT) + 1 :]
+    staged = decision["train_uri"].split("/", 3)[3]
+    pages = aws["s3"].get_paginator("list_objects_v2").paginate(Bucket=PATIENTS_BUCKET, Prefix=staged)
+    for obj in (o for page in pages for o in page["Contents"]):
+        target = channel / obj["Key"][len(staged) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         aws["s3"].download_file(PATIENTS_BUCKET, obj["Key"], str(target))
     hyperparameters = {"patient_ref": run_input["patient_ref"], "force": decision["force"], **FAST}
@@ -120,7 +122,7 @@ def test_a_cloud_run_emits_no_name_file_stem_or_narration_outside_the_buckets(
     import tarfile
 
     job = decision["training_job_name"]
-    artifact = f"models/{PATIENT}/{job}/output/model.tar.gz"
+    artifact = f"{decision['output_uri'].split('/', 3)[3]}{job}/output/model.tar.gz"
     with tarfile.open(tmp_path / "model.tar.gz", "w:gz") as tar:
         for path in (tmp_path / "model").iterdir():
             tar.add(path, arcname=path.name)
@@ -134,6 +136,13 @@ def test_a_cloud_run_emits_no_name_file_stem_or_narration_outside_the_buckets(
         },
         FakeContext(),
     )
+    # The Recheck the state machine sends when uploads found the lock taken: what the gate gets.
+    recheck = {
+        "source": "voice.training",
+        "detail-type": "Recheck",
+        "detail": {"patient_ref": run_input["patient_ref"]},
+    }
+    assert gate(recheck, FakeContext())["started"] is False, "the running execution still holds the lock"
     # A history row as the state machine writes it from these outputs (infra/components/training.py).
     aws["ddb"].put_item(
         TableName="voice-history",
@@ -157,8 +166,9 @@ def test_a_cloud_run_emits_no_name_file_stem_or_narration_outside_the_buckets(
             job,
             json.dumps(hyperparameters),
             json.dumps(_history_rows(aws)),
-            json.dumps({k: v for k, v in decision.items() if k not in {"train_uri", "output_uri"}}),
+            json.dumps(decision),  # the job's name, URIs and hyperparameters among them
             json.dumps(promoted),
+            json.dumps(recheck),
         ]
     ).lower()
     assert "video processed" in emitted, "the handlers did log"

@@ -117,7 +117,7 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
         "aws_access_key_id": "test",
         "aws_secret_access_key": "test",
     }
-    names = ("s3", "dynamodb", "stepfunctions", "iam", "secretsmanager")
+    names = ("s3", "dynamodb", "stepfunctions", "iam", "secretsmanager", "kms")
     clients = {name: boto3.client(name, **kwargs) for name in names}  # type: ignore[call-overload]
     for bucket in (VIDEOS_BUCKET, PATIENTS_BUCKET):
         clients["s3"].create_bucket(Bucket=bucket)
@@ -129,7 +129,15 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
         roleArn=role,
     )["stateMachineArn"]
     secret = create_ref_secret(clients["secretsmanager"])
-    return {**clients, "state_machine_arn": machine, "ref_secret_arn": secret, "endpoint": moto_endpoint}
+    key = clients["kms"].create_key(Description="voice data key")["KeyMetadata"]
+    return {
+        **clients,
+        "state_machine_arn": machine,
+        "ref_secret_arn": secret,
+        "key_arn": key["Arn"],
+        "key_id": key["KeyId"],
+        "endpoint": moto_endpoint,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +156,9 @@ def refs(images: Images, aws: dict[str, Any]) -> dict[str, str]:
             out[logical] = aws["state_machine_arn"]
         elif kind == "AWS::SecretsManager::Secret":
             out[logical] = aws["ref_secret_arn"]
+        elif kind == "AWS::KMS::Key":  # the data key every write asks for (VOICE_DATA_KEY_ARN)
+            out[logical] = aws["key_id"]
+            out[f"{logical}.Arn"] = aws["key_arn"]
     return out
 
 

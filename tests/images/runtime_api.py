@@ -88,11 +88,17 @@ class RuntimeApi:
         self._server.shutdown()
         self._server.server_close()
 
-    def invoke(self, event: Any, *, timeout_s: float) -> Invocation:
-        """Queue ``event``; wait until the runtime answered (or ``timeout_s`` passed)."""
+    def submit(self, event: Any, *, timeout_s: float) -> Invocation:
+        """Queue ``event`` with a deadline ``timeout_s`` from now (the runtime learns it from the
+        ``Lambda-Runtime-Deadline-Ms`` header); returns at once."""
         invocation = Invocation(json.dumps(event).encode(), deadline_s=time.time() + timeout_s)
         self.by_id[invocation.request_id] = invocation
         self.pending.put(invocation)
+        return invocation
+
+    def invoke(self, event: Any, *, timeout_s: float) -> Invocation:
+        """Queue ``event``; wait until the runtime answered (or ``timeout_s`` passed)."""
+        invocation = self.submit(event, timeout_s=timeout_s)
         if not invocation.done.wait(timeout_s + 30):
             raise TimeoutError(f"no answer to invocation {invocation.request_id} in {timeout_s} s")
         return invocation

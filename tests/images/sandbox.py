@@ -183,6 +183,27 @@ class LambdaRun:
     rootfs_changes: list[str] = field(default_factory=list)
     logs: str = ""
     oom_killed: bool = False
+    exit_code: int = 0
+    stopped_by_the_test: bool = False
+
+    def killed_by_signal(self, state: dict[str, Any]) -> bool:
+        """Exit 137 (SIGKILL) that the test did not send itself (a timeout's stop)."""
+        return int(state.get("ExitCode", 0)) == 137 and not self.stopped_by_the_test
+
+    def invoke_to_the_end(self, event: Any, *, timeout_s: float) -> str:
+        """One invocation, ended the way Lambda ends it: ``"answered"`` (the runtime posted a
+        response or an error), ``"killed"`` (the process died: the memory cap), or ``"timed out"``
+        (the deadline passed: the sandbox is stopped there, and nothing more of the code runs)."""
+        invocation = self.api.submit(event, timeout_s=timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while not invocation.done.wait(0.2):
+            if not _inspect(self.container)["State"]["Running"]:
+                return "killed"
+            if time.monotonic() >= deadline:
+                self.stopped_by_the_test = True
+                run(podman("kill", self.container), check=False)
+                return "timed out"
+        return "answered"
 
     def wait_for_init(self, timeout_s: float = 120) -> float:
         """Seconds from container start to the runtime's first poll (Lambda's Init Duration)."""
@@ -272,12 +293,19 @@ def _changes_of_a_noop(image: str, options: Sequence[str]) -> list[str]:
 
 def _collect(lambda_run: LambdaRun) -> None:
     container = lambda_run.container
-    if _inspect(container)["State"]["Running"]:
+    before = _inspect(container)["State"]  # a process that died by itself, before the stop below
+    if before["Running"]:
         found = run(podman("exec", container, "find", "/tmp", "-type", "f"), check=False)
         lambda_run.tmp_files = sorted(found.stdout.split())
     lambda_run.rootfs_changes = run(podman("diff", container), check=False).stdout.split()
     run(podman("stop", "--time", "2", container), check=False)
-    lambda_run.oom_killed = bool(_inspect(container)["State"].get("OOMKilled"))
+    state = _inspect(container)["State"]
+    # The kernel's OOM killer ends the process with SIGKILL (exit 137); podman may not set the flag.
+    died = not before["Running"] and lambda_run.killed_by_signal(before)
+    lambda_run.oom_killed = bool(state.get("OOMKilled")) or died
+    lambda_run.exit_code = int(
+        before.get("ExitCode", 0) if not before["Running"] else state.get("ExitCode", 0)
+    )
     lambda_run.logs = _logs(container)
     run(podman("rm", "--force", container), check=False)
 

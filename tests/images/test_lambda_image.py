@@ -169,7 +169,9 @@ def test_analyze_decides_over_the_processed_samples(
     assert result["train"] is False, result
     assert json.loads(result["counts_json"]) == {"happiness": 1}, result
     assert "sample" in result["reasons_text"]
-    assert result["train_uri"] == f"s3://{PATIENTS_BUCKET}/{PATIENT}/"
+    # A job's URIs name the patient's reference, never the patient (it would train on a staged copy).
+    assert result["train_uri"].startswith(f"s3://{PATIENTS_BUCKET}/work/training/{ref(PATIENT)}/")
+    assert PATIENT not in result["train_uri"]
 
 
 def _tar(directory: Path) -> bytes:
@@ -188,7 +190,8 @@ def test_promote_takes_the_training_image_output(
     assert trained.returncode == 0, trained.output[-2000:]
     event = load_event("sfn_promote.json")
     job = event["training_job_name"]
-    key = f"{layout.models_prefix(PATIENT)}{job}/output/model.tar.gz"
+    stage = layout.training_stage_prefix(ref(PATIENT), "0123456789abcdef0123")
+    key = f"{stage}output/{job}/output/model.tar.gz"  # where SageMaker writes it: the staging output
     aws["s3"].put_object(Bucket=PATIENTS_BUCKET, Key=key, Body=_tar(trained.model_dir))
     output = key.replace("model.tar.gz", "output.tar.gz")
     aws["s3"].put_object(Bucket=PATIENTS_BUCKET, Key=output, Body=_tar(trained.output_dir / "data"))

@@ -41,7 +41,12 @@ def test_unusable_data_writes_the_failure_file_and_exits_non_zero(images: Images
     )
     assert job.returncode != 0, job.output[-2000:]
     reason = (job.output_dir / "failure").read_text()
-    assert reason.startswith("NotEnoughDataError: the training gate said no"), reason
+    # SageMaker shows it as the job's FailureReason, the output goes to /aws/sagemaker/TrainingJobs:
+    # the error's type and the patient's reference only.
+    assert reason == f"NotEnoughDataError (patient {ref(PATIENT)})\n", reason
+    assert f"training failed: NotEnoughDataError (patient {ref(PATIENT)})" in job.output
+    for word in PATIENT.split():
+        assert word not in job.output
     assert not (job.model_dir / "model.skops").exists()
 
 

@@ -17,12 +17,7 @@ from tests.infra.conftest import ROOT
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
-@pytest.mark.slow
-def test_pinned_cdk_cli_synthesizes_the_app_without_docker(tmp_path: Path) -> None:
-    assert CDK.exists(), "node tools missing: run `npm ci` (scripts/test.sh does)"
-    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
-    version = subprocess.run([str(CDK), "--version"], capture_output=True, text=True, timeout=120, check=True)
-    assert version.stdout.startswith(pinned)
+def _cli_env() -> dict[str, str]:
     env = {
         **os.environ,
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -34,36 +29,63 @@ def test_pinned_cdk_cli_synthesizes_the_app_without_docker(tmp_path: Path) -> No
     env["PATH"] = os.pathsep.join(
         p for p in env["PATH"].split(os.pathsep) if not (Path(p) / "docker").exists()
     )
-    out = tmp_path / "cdk.out"
-    # As a deploy pins the base: with its digest, `--strict` (no stack with a warning) passes.
-    base = "python:3.11-slim@sha256:" + "0123456789abcdef" * 4
-    done = subprocess.run(
-        [
-            str(CDK),
-            "synth",
-            "--strict",
-            "-c",
-            f"baseImage={base}",
-            "--quiet",
-            "--no-notices",
-            "--output",
-            str(out),
-        ],
+    return env
+
+
+def _synth(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CDK), "synth", *args, "--quiet", "--no-notices", "--output", str(out)],
         cwd=ROOT,
-        env=env,
+        env=_cli_env(),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def _build_args(out: Path) -> list[dict[str, str]]:
+    (assets,) = out.glob("*.assets.json")
+    images = json.loads(assets.read_text())["dockerImages"].values()
+    return [i["source"]["dockerBuildArgs"] for i in images]
+
+
+#: Where the default base's digest comes from (docs/cloud.md, "Supply chain").
+PINNED = "python:3.11-slim@sha256:90744cff8f32887f075c47d747a173ff333e9e98801667af93c357fa9f5e28ff"
+
+
+def test_cdk_json_pins_the_default_base_by_digest() -> None:
+    from infra.stack import base_image_build_args
+
+    base = json.loads((ROOT / "cdk.json").read_text())["context"]["baseImage"]
+    assert base == PINNED
+    args, warning = base_image_build_args(base)
+    assert (args, warning) == ({"BASE_IMAGE": PINNED}, None)
+
+
+@pytest.mark.slow
+def test_pinned_cdk_cli_synthesizes_the_app_without_docker(tmp_path: Path) -> None:
+    assert CDK.exists(), "node tools missing: run `npm ci` (scripts/test.sh does)"
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    version = subprocess.run([str(CDK), "--version"], capture_output=True, text=True, timeout=120, check=True)
+    assert version.stdout.startswith(pinned)
+    # A plain deploy takes cdk.json's pinned base: `--strict` (no stack with a warning) passes.
+    out = tmp_path / "cdk.out"
+    done = _synth(out, "--strict")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     template = json.loads((out / "VoiceStack.template.json").read_text())
     assert any(r["Type"] == "AWS::StepFunctions::StateMachine" for r in template["Resources"].values())
     report = json.loads((out / "validation-report.json").read_text())
     assert all(r["conclusion"] == "success" for r in report["pluginReports"])
-    (assets,) = out.glob("*.assets.json")
-    images = json.loads(assets.read_text())["dockerImages"].values()
-    assert [i["source"]["dockerBuildArgs"] for i in images] == [{"BASE_IMAGE": base}] * 2
+    assert _build_args(out) == [{"BASE_IMAGE": PINNED}] * 2
+    # A deployer's own digest overrides it; a tag without one fails `--strict`.
+    other = "python:3.11-slim@sha256:" + "0123456789abcdef" * 4
+    done = _synth(tmp_path / "other", "--strict", "-c", f"baseImage={other}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _build_args(tmp_path / "other") == [{"BASE_IMAGE": other}] * 2
+    done = _synth(tmp_path / "tag", "--strict", "-c", "baseImage=python:3.11-slim")
+    assert done.returncode != 0
+    assert "not pinned by digest" in done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("dockerfile", ["docker/lambda.Dockerfile", "docker/training.Dockerfile"])

@@ -52,7 +52,7 @@ def _create_state_machine(synth: Synth, role: str, function_arn: str) -> str:
         k
         for k, r in template["Resources"].items()
         if r["Type"] == "AWS::Lambda::Function"
-        and r["Properties"]["ImageConfig"]["Command"] == ["lambdas.long_video.handler"]
+        and r["Properties"].get("ImageConfig", {}).get("Command") == ["lambdas.long_video.handler"]
     ]
     asl = state_machine_definition(
         template, fake_refs(template, {f"{steps_id}.Arn": function_arn}), "LongVideosStateMachine"
@@ -230,6 +230,49 @@ def test_a_failing_segment_gives_a_failure_record_naming_it_and_no_partial_sessi
     assert ran == [1]
     assert not [k for k in _keys(aws["s3"], VIDEOS) if "/segments/" in k]
     assert _keys(aws["s3"], PATIENTS)
+
+
+def test_a_failing_redraw_is_caught_per_segment_and_the_merge_names_it(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Redraws map catches each draw's failure (as the Segments map does): every redraw runs,
+    the finished ones are kept for a retry, and the Merge fails with a record naming the failed one."""
+    from voice.aws import long_videos
+    from voice.errors import CorruptMediaError
+    from voice.segments import steps
+
+    real_join, real_draw = long_videos.join_step, steps._draw
+    drawn: list[int] = []
+
+    def join_all(*args: Any, **kwargs: Any) -> list[int]:
+        real_join(*args, **kwargs)
+        return [0, 1, 2]  # every segment is drawn again
+
+    def failing_draw(store: Any, doc: Any, index: int, source: Path, settings: Any) -> None:
+        drawn.append(index)
+        if index == 1:
+            raise CorruptMediaError("frames vanished while drawing (injected)")
+        real_draw(store, doc, index, source, settings)
+
+    monkeypatch.setattr(long_videos, "join_step", join_all)
+    monkeypatch.setattr(steps, "_draw", failing_draw)
+    done = _upload_event(aws)
+    assert done["status"] == "FAILED"
+    assert sorted(drawn) == [0, 1, 2], "every redraw ran: the failure was caught inside the Map"
+    history = _history(aws, done["executionArn"])
+    (merge,) = _payloads(history, "merge")
+    assert sorted(merge["draws"], key=lambda d: d["index"]) == [
+        {"index": 0},
+        {"index": 1, "error": "StepFailed"},
+        {"index": 2},
+    ]
+    record = json.loads(aws["s3"].get_object(Bucket=VIDEOS, Key=f"failed/{KEY}.json")["Body"].read())
+    assert record["error_type"] == "SegmentFailedError"
+    assert record["message"].startswith("segment 2 of 3 (")
+    assert "drawing it again failed: CorruptMediaError: frames vanished" in record["message"]
+    work = {k.rsplit("/", 1)[1] for k in _keys(aws["s3"], VIDEOS) if k.startswith("work/segments/")}
+    assert {"draw_000.json", "draw_002.json", "draw_001_error.json"} <= work, "kept for a retry"
+    assert _keys(aws["s3"], PATIENTS) == set(), "no partial session"
 
 
 def test_a_patient_runs_at_most_per_patient_executions_first_come_first_served(

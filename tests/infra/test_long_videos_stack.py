@@ -68,7 +68,7 @@ def test_every_step_is_the_steps_function_with_a_small_payload(
     tasks = {n: s for n, s in tasks.items() if s["Type"] == "Task"}
     assert set(tasks) == {"Plan", "Segment", "Join", "Draw", "Merge", "RecordFailure"}
     allowed = {"step", "patient_ref", "input.$", "execution.$", "state_machine.$", "plan.$", "index.$"}
-    allowed |= {"segments.$", "key.$", "error.$", "patient_ref.$"}
+    allowed |= {"segments.$", "draws.$", "key.$", "error.$", "patient_ref.$"}
     for name, task in tasks.items():
         assert task["Resource"] == "arn:aws:states:::lambda:invoke"
         assert task["Parameters"]["FunctionName"].endswith(f":function:{fn_id.lower()}")
@@ -86,16 +86,23 @@ def test_errors_are_retried_when_they_may_pass_and_recorded_when_they_do_not(
         assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
     assert states["RecordFailure"]["Next"] == "Failed"
     assert states["Failed"]["Type"] == "Fail"
-    segment = _map_tasks(long_asl, "Segments")["Segment"]
-    # A failed segment is caught inside the Map: every segment runs, the join names the failed ones.
-    (catch,) = segment["Catch"]
-    assert catch["ErrorEquals"] == ["States.ALL"]
-    assert catch["Next"] == "SegmentFailed"
-    failed = _map_tasks(long_asl, "Segments")["SegmentFailed"]
-    assert failed["Parameters"] == {"index.$": "$.index", "error.$": "$.error.Error"}
-    for task in (*(states[n] for n in TOP_TASKS), segment, _map_tasks(long_asl, "Redraws")["Draw"]):
+    # A failed segment, or a failed redraw, is caught inside its Map: every item runs, and the next
+    # step (the Join, the Merge) names each failed one in the failure record.
+    for map_state, step in (("Segments", "Segment"), ("Redraws", "Draw")):
+        task = _map_tasks(long_asl, map_state)[step]
+        (catch,) = task["Catch"]
+        assert catch["ErrorEquals"] == ["States.ALL"]
+        assert catch["Next"] == f"{step}Failed"
+        failed = _map_tasks(long_asl, map_state)[f"{step}Failed"]
+        assert failed["Parameters"] == {"index.$": "$.index", "error.$": "$.error.Error"}
+    assert states["Redraws"]["ResultPath"] == "$.redraws"
+    assert states["Merge"]["Parameters"]["Payload"]["draws.$"] == "$.redraws"
+    segment, draw = _map_tasks(long_asl, "Segments")["Segment"], _map_tasks(long_asl, "Redraws")["Draw"]
+    for task in (*(states[n] for n in TOP_TASKS), segment, draw):
         retried = {e for r in task["Retry"] for e in r["ErrorEquals"]}
         assert {"Lambda.ServiceException", "Lambda.TooManyRequestsException", "StepRetryable"} <= retried
+        # Not even the failure record could be written: retried, then RecordFailure writes it.
+        assert "StepNotRecorded" in retried
         assert "StepFailed" not in retried
     (busy,) = [r for r in states["Plan"]["Retry"] if r["ErrorEquals"] == ["PatientBusyError"]]
     waited = sum(
@@ -112,7 +119,31 @@ def test_the_steps_function_is_sized_like_the_video_function_with_reserved_concu
     assert props["EphemeralStorage"] == {"Size": 10240}
     assert props["ReservedConcurrentExecutions"] == 20
     assert props["TracingConfig"] == {"Mode": "Active"}
-    assert props["Environment"]["Variables"]["VOICE_LONG_VIDEOS_PER_PATIENT"] == "2"
+    assert props["Environment"]["Variables"]["VOICE_LONG_VIDEOS_PER_PATIENT"] == "1"
+
+
+def test_one_patient_may_use_at_most_half_the_reserved_concurrency(
+    synth: Synth, long_asl: dict[str, Any]
+) -> None:
+    """One patient's long videos at once × each video's Map width ≤ half the steps function's
+    reservation: another patient's video always finds room. The stack refuses anything else."""
+    import aws_cdk as cdk
+    import pytest
+
+    from infra.components.long_videos import check_patient_share
+    from infra.stack import VoiceStack
+
+    _, fn = _steps_function(synth)
+    reserved = fn["Properties"]["ReservedConcurrentExecutions"]
+    per_patient = int(fn["Properties"]["Environment"]["Variables"]["VOICE_LONG_VIDEOS_PER_PATIENT"])
+    widths = {long_asl["States"][m]["MaxConcurrency"] for m in ("Segments", "Redraws")}
+    assert per_patient * max(widths) * 2 <= reserved
+    check_patient_share(2, 5, 20)  # 10 of 20: allowed
+    check_patient_share(2, 10, None)  # nothing reserved: nothing to share
+    with pytest.raises(ValueError, match="at most half"):
+        check_patient_share(2, 10, 20)  # the old defaults: one patient could take all 20
+    with pytest.raises(ValueError, match="at most half"):
+        VoiceStack(cdk.App(), "Greedy", long_videos_per_patient=3, long_video_map_concurrency=4)
 
 
 def test_the_video_function_may_start_executions_and_encrypt_their_input(synth: Synth) -> None:
@@ -128,19 +159,22 @@ def test_the_video_function_may_start_executions_and_encrypt_their_input(synth: 
     }
 
 
-def test_the_steps_role_does_the_video_work_and_deletes_only_segment_files(synth: Synth) -> None:
+def test_the_steps_role_does_the_video_work_and_writes_and_deletes_only_segment_work_files(
+    synth: Synth,
+) -> None:
     refs = fake_refs(synth.template)
     videos = refs[f"{template.bucket(synth, 'Videos')[0]}.Arn"]
     patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
     steps = template.statements(synth, "LongVideosStepsFunctionRole")
     video = template.statements(synth, "ProcessingVideoProcessorRole")
-    for action in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:ListBucket"):
+    for action in ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"):
         assert template.resources_for(steps, action) == template.resources_for(video, action), action
-    assert template.resources_for(steps, "s3:DeleteObject") == template.resources_for(
-        video, "s3:DeleteObject"
-    ) | {f"{videos}/annotated/*/segments/*"}
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert template.resources_for(steps, action) == template.resources_for(video, action) | {
+            f"{videos}/work/segments/*"
+        }, action
     (deny,) = [st for st in steps if st["Effect"] == "Deny"]
-    assert deny["Resource"] == [f"{patients}/models/*"]
+    assert deny["Resource"] == [f"{patients}/models/*", f"{patients}/work/*"]
     # It counts the running executions of its own state machine only (the per-patient admission).
     arn = f"arn:aws:states:{FAKE_REGION}:{FAKE_ACCOUNT}:stateMachine:VoiceStack-long-videos"
     assert template.resources_for(steps, "states:ListExecutions") == {arn}

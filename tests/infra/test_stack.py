@@ -91,7 +91,7 @@ def test_upload_rule_drops_annotated_outputs_and_feeds_the_queue(synth: Synth) -
     queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
     assert rules[upload_id]["EventBusName"] == {"Ref": bus_id}
     assert rules[upload_id]["EventPattern"]["detail"]["object"]["key"] == [
-        {"anything-but": {"prefix": "annotated/"}}
+        {"anything-but": {"prefix": ["annotated/", "work/"]}}
     ]
     assert rules[upload_id]["Targets"][0]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
 
@@ -119,6 +119,9 @@ KEYS_ROUTED = {
     "ann/x.avi": True,
     "ann/x.flv": True,
     "annotated/ann/clip-0123456789.mp4": False,
+    # A long video's parts are .mp4 work files: never an upload.
+    "work/segments/ann/clip-0123456789/0123abcd/segment_000.mp4": False,
+    "work/segments/ann/clip-0123456789/0123abcd/draw_001.MP4": False,
     "failed/ann/clip.mp4.json": False,
     # Not an upload, but not the pipeline's either: the handler records it as invalid.
     "failed/ann/clip.mp4": True,
@@ -207,11 +210,15 @@ def test_video_function_reads_the_queue_with_partial_batch_responses(synth: Synt
     assert m["ScalingConfig"]["MaximumConcurrency"] >= 2
 
 
-def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
-    commands = {
-        k: f["Properties"]["ImageConfig"]["Command"][0]
-        for k, f in synth.resources("AWS::Lambda::Function").items()
+def _image_functions(synth: Synth) -> dict[str, dict[str, Any]]:
+    """The handler image's functions (not CDK's log-retention custom resource)."""
+    return {
+        k: f for k, f in synth.resources("AWS::Lambda::Function").items() if "ImageConfig" in f["Properties"]
     }
+
+
+def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
+    commands = {k: f["Properties"]["ImageConfig"]["Command"][0] for k, f in _image_functions(synth).items()}
     assert sorted(commands.values()) == [
         "lambdas.analyze.handler",
         "lambdas.labels.handler",
@@ -220,10 +227,7 @@ def test_all_handlers_run_from_the_one_handler_image(synth: Synth) -> None:
         "lambdas.training_gate.handler",
         "lambdas.video_processor.handler",
     ]
-    uris = {
-        json.dumps(f["Properties"]["Code"]["ImageUri"])
-        for f in synth.resources("AWS::Lambda::Function").values()
-    }
+    uris = {json.dumps(f["Properties"]["Code"]["ImageUri"]) for f in _image_functions(synth).values()}
     assert len(uris) == 1
     for command in commands.values():
         module, function = command.rsplit(".", 1)
@@ -290,28 +294,48 @@ def test_state_machine_flow(asl: dict[str, Any]) -> None:
     assert [states["Train"]["Next"], states["Promote"]["Next"], states["RecordTrained"]["Next"]] == [
         "Promote",
         "RecordTrained",
-        "HoldsTheLock?",
+        "HoldsTheLockThroughTheCooldown?",
     ]
     assert states["RecordTrained"]["Resource"] == "arn:aws:states:::dynamodb:putItem"
     assert states["RecordSkipped"]["Parameters"]["Item"]["status"] == {"S": "skipped"}
     assert states["RecordSkipped"]["Parameters"]["Item"]["reasons"] == {"S.$": "$.analysis.reasons_text"}
-    assert states["RecordFailure"]["Next"] == "Failed"
-    assert states["Failed"]["Type"] == "Fail"
     for name in ("Analyze", "Train", "Promote", "RecordTrained", "RecordSkipped", "ReleaseLock", "Recheck"):
         assert states[name]["Catch"][-1]["Next"] == "RecordFailure", name
         assert states[name]["Retry"], name
-    # Only gate-started runs touch the lock: a trained one after the cooldown, a skipped one at once.
+    # A gate-started run that trained holds the lock through the cooldown; every other ending (a
+    # manual run, a skipped patient) releases it at once. The release is conditional on the owner.
     gate_choice = {"Variable": "$.analysis.gate", "BooleanEquals": True}
-    trained, skipped = states["HoldsTheLock?"], states["HoldsTheLockSkipped?"]
+    trained = states["HoldsTheLockThroughTheCooldown?"]
     assert trained["Choices"] == [{**gate_choice, "Next": "Cooldown"}]
-    assert trained["Default"] == "Trained"
-    assert skipped["Choices"] == [{**gate_choice, "Next": "ReleaseLock"}]
-    assert skipped["Default"] == "Skipped"
+    assert trained["Default"] == "ReleaseLock"
+    assert states["RecordSkipped"]["Next"] == "ReleaseLock"
     assert states["Cooldown"] == {
         "Type": "Wait",
         "SecondsPath": "$.analysis.cooldown_s",
         "Next": "ReleaseLock",
     }
+
+
+def test_a_failed_run_releases_its_lock_and_rechecks_before_it_fails(asl: dict[str, Any]) -> None:
+    """A failure no longer keeps the lock for hours: RecordFailure → the owner-checked release →
+    the Recheck when uploads arrived meanwhile → Failed. Those states catch nothing into
+    RecordFailure (a failing release must not loop)."""
+    states = asl["States"]
+    assert states["RecordFailure"]["Next"] == "ReleaseLockAfterFailure"
+    release = states["ReleaseLockAfterFailure"]
+    assert release["Resource"] == "arn:aws:states:::dynamodb:deleteItem"
+    assert release["Parameters"]["ConditionExpression"] == "#owner = :me"
+    assert release["Parameters"]["ExpressionAttributeValues"] == {":me": {"S.$": "$$.Execution.Name"}}
+    assert [c["Next"] for c in release["Catch"]] == ["Failed"]
+    assert release["Next"] == "UploadsWhileLockedAfterFailure?"
+    choice = states["UploadsWhileLockedAfterFailure?"]
+    assert choice["Choices"] == [
+        {"Variable": "$.released.Attributes.pending_since", "IsPresent": True, "Next": "RecheckAfterFailure"}
+    ]
+    assert choice["Default"] == "Failed"
+    assert states["RecheckAfterFailure"]["Next"] == "Failed"
+    assert "Catch" not in states["RecheckAfterFailure"]
+    assert states["Failed"]["Type"] == "Fail"
 
 
 def test_release_frees_only_the_executions_own_lock_and_rechecks_waiting_uploads(asl: dict[str, Any]) -> None:
@@ -332,9 +356,11 @@ def test_release_frees_only_the_executions_own_lock_and_rechecks_waiting_uploads
     assert states["UploadsWhileLocked?"]["Choices"] == [
         {"Variable": "$.released.Attributes.pending_since", "IsPresent": True, "Next": "Recheck"}
     ]
-    (entry,) = states["Recheck"]["Parameters"]["Entries"]
-    assert (entry["Source"], entry["DetailType"]) == ("voice.training", "Recheck")
-    assert entry["Detail"] == {"patient.$": "$.patient"}
+    for recheck in ("Recheck", "RecheckAfterFailure"):
+        (entry,) = states[recheck]["Parameters"]["Entries"]
+        assert (entry["Source"], entry["DetailType"]) == ("voice.training", "Recheck")
+        # The reference only: events (and their dead letters) leave the buckets.
+        assert entry["Detail"] == {"patient_ref.$": "$.patient_ref"}
 
 
 def test_the_gate_lock_outlives_any_execution(synth: Synth, asl: dict[str, Any]) -> None:
@@ -433,7 +459,7 @@ def test_labels_role_reads_the_session_and_writes_only_its_samples_and_index(syn
     assert template.resources_for(statements, "s3:DeleteObject") == written
     (deny,) = [st for st in statements if st["Effect"] == "Deny"]
     assert set(template.actions(deny)) == {"s3:PutObject", "s3:DeleteObject"}
-    assert deny["Resource"] == [f"{patients}/models/*"]
+    assert deny["Resource"] == [f"{patients}/models/*", f"{patients}/work/*"]
     s3_actions = {a for st in statements for a in template.actions(st) if a.startswith("s3:")}
     assert s3_actions == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
 
@@ -446,14 +472,17 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
     assert template.resources_for(statements, "s3:PutObject") == {
         f"{videos}/annotated/*",
         f"{videos}/failed/*",
+        f"{videos}/work/leases/*",  # the session's lease before its outputs are written
         *(f"{patients}/*/{e}/*" for e in EMOTIONS),
         f"{patients}/*/.sessions/*",
         f"{patients}/*/profile.json",  # the patient's colours, learnt from a pinned video
     }
-    # Deleting is for replacing a session's samples as one unit (index, then old files).
+    # Deleting is for replacing a session's samples as one unit (index, then old files), and for
+    # the record its stop guards wrote once the run ended normally.
     assert template.resources_for(statements, "s3:DeleteObject") == {
         *(f"{patients}/*/{e}/*" for e in EMOTIONS),
         f"{patients}/*/.sessions/*",
+        f"{videos}/failed/*",
     }
     allowed = {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
     actions = {a for st in statements if st["Effect"] == "Allow" for a in template.actions(st)}
@@ -466,11 +495,12 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
             a in {"s3:PutObject", "s3:DeleteObject"} for a in template.actions(st)
         ):
             assert not any("/models" in r for r in st["Resource"]), st
-    # IAM's "*" spans "/": <bucket>/*/happiness/* also matches models/<p>/happiness/... An explicit
-    # Deny keeps writes and deletes away from models/ whatever a run id is called.
+    # IAM's "*" spans "/": <bucket>/*/happiness/* also matches models/<p>/happiness/... and a
+    # training run's staged copy work/training/<ref>/<stage>/samples/happiness/... An explicit Deny
+    # keeps writes and deletes away from both, whatever a run id or a stage is called.
     (deny,) = [st for st in statements if st["Effect"] == "Deny"]
     assert set(template.actions(deny)) == {"s3:PutObject", "s3:DeleteObject"}
-    assert deny["Resource"] == [f"{patients}/models/*"]
+    assert deny["Resource"] == [f"{patients}/models/*", f"{patients}/work/*"]
     # Reading the promoted model (predictions in the metadata) is allowed; nothing else of models/.
     assert f"{patients}/models/*" in template.resources_for(statements, "s3:GetObject")
     assert f"{patients}/*/profile.json" in template.resources_for(statements, "s3:GetObject")
@@ -478,21 +508,65 @@ def test_video_role_writes_only_outputs_and_sample_folders(synth: Synth) -> None
     assert f"{patients}/*/reviews/*" in template.resources_for(statements, "s3:GetObject")
 
 
-def test_training_role_reads_samples_and_writes_only_models(synth: Synth) -> None:
+def test_training_role_reads_only_the_staged_copy_and_writes_only_its_output(synth: Synth) -> None:
+    """A job reads the samples Analyze staged under the patient's reference, never a patient's own
+    folder (nor another patient's), and writes its artifacts next to them for Promote."""
     refs = fake_refs(synth.template)
     patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
     statements = template.statements(synth, "TrainingSageMakerRole")
-    assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
-    assert template.resources_for(statements, "s3:GetObject") == {f"{patients}/*"}
+    assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/work/training/*/output/*"}
+    assert template.resources_for(statements, "s3:GetObject") == {f"{patients}/work/training/*"}
+    (listing,) = [st for st in statements if "s3:ListBucket" in template.actions(st)]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "work/training/*"}}
     trust = synth.one("AWS::IAM::Role", "TrainingSageMakerRole")[1]["Properties"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
 
 
-def test_promote_role_touches_only_models(synth: Synth) -> None:
+def test_promote_role_writes_only_models(synth: Synth) -> None:
     refs = fake_refs(synth.template)
     patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
     statements = template.statements(synth, "TrainingPromoteFunctionRole")
     assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/models/*"}
+    assert template.resources_for(statements, "s3:GetObject") == {
+        f"{patients}/models/*",
+        f"{patients}/work/training/*",
+    }
+
+
+def test_analyze_role_reads_samples_and_writes_only_the_staged_copy(synth: Synth) -> None:
+    refs = fake_refs(synth.template)
+    patients = refs[f"{template.bucket(synth, 'Patients')[0]}.Arn"]
+    statements = template.statements(synth, "TrainingAnalyzeFunctionRole")
+    assert template.resources_for(statements, "s3:PutObject") == {f"{patients}/work/training/*"}
+    assert template.resources_for(statements, "s3:GetObject") == {
+        *(f"{patients}/*/{e}/*" for e in EMOTIONS),
+        f"{patients}/*/.sessions/*",
+    }
+    via = [st for st in statements if "kms:ViaService" in st.get("Condition", {}).get("StringEquals", {})]
+    assert {resolve(st["Condition"]["StringEquals"]["kms:ViaService"], refs) for st in via} == {
+        f"s3.{FAKE_REGION}.amazonaws.com"
+    }
+
+
+def test_the_account_wide_training_log_group_gets_a_retention_and_is_never_deleted(synth: Synth) -> None:
+    """SageMaker logs every job to /aws/sagemaker/TrainingJobs: a custom resource sets its
+    retention (creating it if needed); the stack neither owns it (no AWS::Logs::LogGroup) nor
+    deletes it (RETAIN), and its role may set retention on that group and its own only."""
+    (retention,) = [r["Properties"] for r in synth.resources("Custom::LogRetention").values()]
+    assert retention["LogGroupName"] == "/aws/sagemaker/TrainingJobs"
+    assert retention["RetentionInDays"] == 365
+    assert retention.get("RemovalPolicy", "retain") == "retain"
+    groups = [r["Properties"].get("LogGroupName") for r in synth.resources("AWS::Logs::LogGroup").values()]
+    assert "/aws/sagemaker/TrainingJobs" not in groups
+    statements = template.statements(synth, "TrainingTrainingLogsRetentionRole")
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
+    assert set(template.actions(deny)) == {"logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"}
+    refs = fake_refs(synth.template)
+    assert {resolve(r, refs) for r in deny["NotResource"]} == {
+        f"arn:aws:logs:{FAKE_REGION}:{FAKE_ACCOUNT}:log-group:{name}{suffix}"
+        for name in ("/aws/sagemaker/TrainingJobs", "/aws/lambda/*")
+        for suffix in ("", ":*")
+    }
 
 
 NO_RESOURCE_SCOPE = {
@@ -511,6 +585,9 @@ NO_RESOURCE_SCOPE = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
+    # CDK's LogRetention grants these on "*"; an explicit Deny scopes them to two groups (tested above).
+    "logs:PutRetentionPolicy",
+    "logs:DeleteRetentionPolicy",
 }
 
 
@@ -590,7 +667,7 @@ def test_every_function_can_write_its_encrypted_dead_letter_queue(synth: Synth) 
     assert checked >= 1
 
 
-def test_queue_targets_and_the_key_take_events_from_this_account_only(synth: Synth) -> None:
+def test_the_queue_takes_our_rule_only_and_the_key_takes_events_through_sqs_only(synth: Synth) -> None:
     refs = fake_refs(synth.template)
     queue_id, _ = synth.one("AWS::SQS::Queue", "ProcessingUploads")
     (policy,) = [
@@ -602,17 +679,81 @@ def test_queue_targets_and_the_key_take_events_from_this_account_only(synth: Syn
         st for st in policy["Statement"] if st.get("Principal") == {"Service": "events.amazonaws.com"}
     ]
     assert resolve(events_st["Condition"]["StringEquals"]["aws:SourceAccount"], refs) == FAKE_ACCOUNT
-    # The key: every statement for EventBridge is for this account's rules only. (A rule's ARN
-    # cannot be named in the key policy: the rule → queue → key references would form a cycle.)
+    # Any other sender (another rule of the account, a user with sqs:SendMessage) is refused.
+    (only,) = [st for st in policy["Statement"] if st.get("Sid") == "OnlyTheUploadRule"]
+    rule_id, _ = synth.one("AWS::Events::Rule", "ProcessingUploadToQueue")
+    assert (only["Effect"], only["Principal"], only["Action"]) == ("Deny", {"AWS": "*"}, "sqs:SendMessage")
+    assert only["Condition"] == {"ArnNotEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}
+    # The key: EventBridge is allowed for this account's rules and denied anything but SQS. (A
+    # rule's ARN cannot be named in the key policy: rule → queue → key would form a cycle.)
     _, key = synth.one("AWS::KMS::Key", "StorageDataKey")
     statements = [
         st
         for st in key["Properties"]["KeyPolicy"]["Statement"]
         if st.get("Principal") == {"Service": "events.amazonaws.com"}
     ]
-    assert statements
-    for st in statements:
+    allows = [st for st in statements if st["Effect"] == "Allow"]
+    assert allows
+    for st in allows:
         assert resolve(st["Condition"]["StringEquals"]["aws:SourceAccount"], refs) == FAKE_ACCOUNT
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
+    assert deny["Action"] == "kms:*"
+    assert (
+        resolve(deny["Condition"]["StringNotEquals"]["kms:ViaService"], refs)
+        == f"sqs.{FAKE_REGION}.amazonaws.com"
+    )
+
+
+def test_the_log_delivery_principal_uses_the_key_for_this_account_only(synth: Synth) -> None:
+    _, key = synth.one("AWS::KMS::Key", "StorageDataKey")
+    statements = [
+        st
+        for st in key["Properties"]["KeyPolicy"]["Statement"]
+        if st.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}
+    ]
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
+    assert deny["Action"] == "kms:*"
+    refs = fake_refs(synth.template)
+    assert resolve(deny["Condition"]["StringNotEquals"]["aws:SourceAccount"], refs) == FAKE_ACCOUNT
+
+
+@pytest.mark.parametrize("name", ["Videos", "Patients"])
+def test_data_buckets_refuse_writes_not_encrypted_with_the_data_key(synth: Synth, name: str) -> None:
+    """Every writer sends SSE-KMS with the data key (tests/functional/aws: the headers); the bucket
+    refuses any other PutObject — moto cannot evaluate bucket policies, so the document is checked."""
+    logical, _ = template.bucket(synth, name)
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]
+        for p in synth.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logical}
+    ]
+    (deny,) = [st for st in policy["Statement"] if st.get("Sid") == "DenyWritesNotEncryptedWithTheDataKey"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", {"AWS": "*"}, "s3:PutObject")
+    assert deny["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [logical, "Arn"]}, "/*"]]}
+    assert deny["Condition"] == {
+        "StringNotEquals": {
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": [
+                {"Fn::GetAtt": [key_id, "Arn"]},
+                {"Ref": key_id},
+            ]
+        }
+    }
+
+
+def test_every_writer_is_told_the_data_key(synth: Synth) -> None:
+    key_id, _ = synth.one("AWS::KMS::Key", "StorageDataKey")
+    for prefix in (
+        "ProcessingVideoProcessor",
+        "LongVideosStepsFunction",
+        "TrainingAnalyze",
+        "TrainingPromote",
+    ):
+        _, fn = synth.one("AWS::Lambda::Function", prefix)
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["VOICE_DATA_KEY_ARN"] == {"Fn::GetAtt": [key_id, "Arn"]}, prefix
+    train = synth.template  # SageMaker encrypts its output with the same key (OutputDataConfig)
+    assert train
 
 
 def test_every_event_target_has_a_dead_letter_queue(synth: Synth) -> None:
@@ -686,23 +827,31 @@ def test_alarms_watch_dead_letters_video_errors_and_failed_training(synth: Synth
         assert ("AWS/States", metric, sm_id) in watched
 
 
-def test_the_alarm_topic_key_statement_is_for_this_accounts_cloudwatch(synth: Synth) -> None:
+def test_the_alarm_topic_key_statement_is_for_this_accounts_cloudwatch_through_sns(synth: Synth) -> None:
     _, key = synth.one("AWS::KMS::Key", "StorageDataKey")
-    (st,) = [
+    statements = [
         s
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
     ]
-    assert set(st["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    refs = fake_refs(synth.template)
+    (allow,) = [st for st in statements if st["Effect"] == "Allow"]
+    assert set(allow["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert resolve(allow["Condition"]["StringEquals"]["aws:SourceAccount"], refs) == FAKE_ACCOUNT
+    (deny,) = [st for st in statements if st["Effect"] == "Deny"]
     assert (
-        resolve(st["Condition"]["StringEquals"]["aws:SourceAccount"], fake_refs(synth.template))
-        == FAKE_ACCOUNT
+        resolve(deny["Condition"]["StringNotEquals"]["kms:ViaService"], refs)
+        == f"sns.{FAKE_REGION}.amazonaws.com"
     )
 
 
 @pytest.mark.parametrize(
     ("name", "prefixes"),
-    [("Videos", {"annotated/", "failed/"}), ("Patients", {None}), ("AccessLogs", {None})],
+    [
+        ("Videos", {"annotated/", "failed/", "work/", None}),
+        ("Patients", {None, "work/"}),
+        ("AccessLogs", {None}),
+    ],
 )
 def test_replaced_versions_expire_except_the_uploads(
     synth: Synth, name: str, prefixes: set[str | None]
@@ -718,6 +867,23 @@ def test_replaced_versions_expire_except_the_uploads(
         r.get("Prefix") for r in rules if r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
     }
     assert expiring == prefixes, rules
+    if name == "Videos":  # the one rule without a prefix: versions a reprocess copied (same bytes)
+        (superseded,) = [r for r in rules if "TagFilters" in r]
+        assert "Prefix" not in superseded
+        assert superseded["TagFilters"] == [{"Key": "voice-superseded", "Value": "reprocess"}]
+        assert superseded["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+
+
+@pytest.mark.parametrize("name", ["Videos", "Patients"])
+def test_work_files_expire_after_fourteen_days(synth: Synth, name: str) -> None:
+    """Long videos' parts, leases and staged training data (the work/ prefix, never an upload nor
+    a patient) expire: a failed long video's finished segments stay 14 days for a retry."""
+    _, bucket = template.bucket(synth, name)
+    (rule,) = [
+        r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "work/"
+    ]
+    assert rule["ExpirationInDays"] == 14
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
 
 
 def test_environment_values_are_keyword_only_and_reach_the_template(tmp_path: Any) -> None:

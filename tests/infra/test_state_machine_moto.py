@@ -261,7 +261,7 @@ def _create_state_machine(
     template = synth.template
     refs = {}
     for logical, res in template["Resources"].items():
-        if res["Type"] == "AWS::Lambda::Function":
+        if res["Type"] == "AWS::Lambda::Function" and "ImageConfig" in res["Properties"]:
             command = res["Properties"]["ImageConfig"]["Command"][0]
             name = command.split(".")[1]
             if name in aws["arns"]:
@@ -345,10 +345,16 @@ def test_train_path_runs_the_job_promotes_and_records(synth: Synth, aws: dict[st
     assert image.rsplit(":", 1)[1] in tags
     (channel,) = job["InputDataConfig"]
     assert channel["ChannelName"] == "train"
-    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{BUCKET}/{PATIENT}/"
-    assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{BUCKET}/models/{PATIENT}/"
-    # The job and its log know the patient by reference only.
+    # The job trains on the copy Analyze staged under the patient's reference.
+    stage = f"s3://{BUCKET}/work/training/{REF}/{job_name.rsplit('-', 1)[1]}/"
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"{stage}samples/"
+    assert job["OutputDataConfig"]["S3OutputPath"] == f"{stage}output/"
+    # The job's description (readable without the stack's key, never deleted) knows the patient
+    # by reference only: name, URIs, hyperparameters.
     assert job["HyperParameters"] == {"patient_ref": REF, "force": "false"}
+    described = json.dumps(job, default=str)
+    for word in PATIENT.split():
+        assert word not in described
     assert job["RoleArn"] == aws["role"]
 
     (row,) = _history(aws)
@@ -398,7 +404,7 @@ def test_a_gate_run_waits_out_the_cooldown_then_releases_its_lock_and_rechecks(
     (recheck,) = _rechecks(aws)
     assert recheck["source"] == "voice.training"
     assert recheck["detail-type"] == "Recheck"
-    assert recheck["detail"] == {"patient": PATIENT}
+    assert recheck["detail"] == {"patient_ref": REF}  # the event leaves the buckets: no name
 
 
 def test_skip_path_writes_a_skipped_row_and_releases_its_own_lock(synth: Synth, aws: dict[str, Any]) -> None:
@@ -433,9 +439,30 @@ def test_a_run_never_frees_a_lock_it_does_not_own(synth: Synth, aws: dict[str, A
     assert _rechecks(aws) == []
 
 
-def test_failed_training_job_records_a_failure_and_fails_the_execution(
+def test_a_manual_run_releases_the_lock_it_took_without_waiting_the_cooldown(
+    synth: Synth, aws: dict[str, Any]
+) -> None:
+    """`voice cloud train` takes the patient's lock (gate=false): its execution frees it at its
+    end, with a recheck when uploads arrived meanwhile, and no cooldown wait."""
+    _write_samples(aws, sessions_per_emotion=4)
+    _take_lock(aws, "exec-manual", pending=True)
+    arn = _create_state_machine(synth, aws)
+    done = _run(aws, arn, "exec-manual", gate=False)
+    assert done["status"] == "SUCCEEDED", json.dumps(_history(aws), default=str)[:3000]
+    events = [
+        e["type"] for e in aws["sfn"].get_execution_history(executionArn=done["executionArn"])["events"]
+    ]
+    assert "WaitStateEntered" not in events
+    assert _lock(aws) is None
+    (recheck,) = _rechecks(aws)
+    assert recheck["detail"] == {"patient_ref": REF}
+
+
+def test_failed_training_job_records_a_failure_releases_the_lock_rechecks_and_fails(
     synth: Synth, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A failed run no longer keeps the lock until it expires (hours): it frees its own lock and
+    rechecks the uploads that arrived meanwhile, then fails."""
     from moto.sagemaker.models import SageMakerModelBackend
 
     original = SageMakerModelBackend.create_training_job
@@ -448,9 +475,13 @@ def test_failed_training_job_records_a_failure_and_fails_the_execution(
 
     monkeypatch.setattr(SageMakerModelBackend, "create_training_job", create_failing)
     _write_samples(aws, sessions_per_emotion=4)
+    _take_lock(aws, "exec-fail", pending=True)
     arn = _create_state_machine(synth, aws)
-    done = _run(aws, arn, "exec-fail")
+    done = _run(aws, arn, "exec-fail", gate=True)
     assert done["status"] == "FAILED", done
+    assert _lock(aws) is None
+    (recheck,) = _rechecks(aws)
+    assert recheck["detail"] == {"patient_ref": REF}
 
     (row,) = _history(aws)
     assert row["status"] == "failed"
@@ -498,8 +529,8 @@ def test_queued_lambda_results_drive_the_choice(synth: Synth, aws: dict[str, Any
                 "reasons_text": "queued: not enough samples",
                 "counts_json": "{}",
                 "training_job_name": "voice-queued",
-                "train_uri": f"s3://{BUCKET}/{PATIENT}/",
-                "output_uri": f"s3://{BUCKET}/models/{PATIENT}/",
+                "train_uri": f"s3://{BUCKET}/work/training/{REF}/queued/samples/",
+                "output_uri": f"s3://{BUCKET}/work/training/{REF}/queued/output/",
                 "force": "false",
                 "gate": False,
                 "cooldown_s": 3600,

@@ -47,10 +47,14 @@ def s3_object_created(bucket: str, key: str, *, version: str | None = None) -> d
     return event
 
 
-def sqs_record(bucket: str, key: str, message_id: str, *, version: str | None = None) -> dict[str, Any]:
-    """An SQS record as the upload rule's queue target delivers it: the event as the body."""
+def sqs_record(
+    bucket: str, key: str, message_id: str, *, version: str | None = None, receive_count: int = 1
+) -> dict[str, Any]:
+    """An SQS record as the upload rule's queue target delivers it: the event as the body;
+    ``receive_count``: which delivery of the message this is (the queue's maximum: the last)."""
     record = load_event("sqs_record.json")
     record["messageId"] = message_id
+    record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
     record["body"] = json.dumps(s3_object_created(bucket, key, version=version))
     record["md5OfBody"] = hashlib.md5(record["body"].encode()).hexdigest()
     return record
@@ -138,7 +142,18 @@ def fake_stack(region: str = "us-east-1") -> dict[str, Any]:
         for name in ("voice-training", "voice-long-videos-stub")
     )
     secret = create_ref_secret(boto3.client("secretsmanager", region_name=region))
-    return {"s3": s3, "ddb": ddb, "sfn": sfn, "arn": arn, "long_arn": long_arn, "ref_secret_arn": secret}
+    key_arn = boto3.client("kms", region_name=region).create_key(Description="voice data key")["KeyMetadata"][
+        "Arn"
+    ]
+    return {
+        "s3": s3,
+        "ddb": ddb,
+        "sfn": sfn,
+        "arn": arn,
+        "long_arn": long_arn,
+        "ref_secret_arn": secret,
+        "key_arn": key_arn,
+    }
 
 
 def publish_outputs(stack: dict[str, Any], region: str, stack_name: str) -> dict[str, str]:
@@ -153,6 +168,8 @@ def publish_outputs(stack: dict[str, Any], region: str, stack_name: str) -> dict
         "HistoryTable": HISTORY_TABLE,
         "RefKeySecretArn": stack["ref_secret_arn"],
         "UploadQueueUrl": f"https://sqs.{region}.amazonaws.com/123456789012/voice-uploads",
+        "DataKeyArn": stack["key_arn"],
+        "GateLockSeconds": "10200",
     }
     template = {
         "Resources": {"Uploads": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "voice-uploads"}}},
@@ -181,8 +198,24 @@ def moto_stack(monkeypatch: Any, region: str = "us-east-1") -> dict[str, Any]:
     stack = fake_stack(region)
     monkeypatch.setenv("VOICE_STATE_MACHINE_ARN", stack["arn"])
     monkeypatch.setenv("VOICE_REF_SECRET_ARN", stack["ref_secret_arn"])
+    monkeypatch.setenv("VOICE_DATA_KEY_ARN", stack["key_arn"])
     clear_handler_caches()
     return stack
+
+
+def written_keys(s3: Any) -> dict[tuple[str, str], str | None]:
+    """Spy on an S3 client (it still runs for real): (bucket, key) → the KMS key every write,
+    copy and multipart upload asked SSE-KMS for (None: no SSE-KMS header). The bucket policy that
+    refuses other writes cannot be evaluated by moto; what the writers send can be checked."""
+    seen: dict[tuple[str, str], str | None] = {}
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        asked = params.get("ServerSideEncryption") == "aws:kms"
+        seen[(params["Bucket"], params["Key"])] = params.get("SSEKMSKeyId") if asked else None
+
+    for operation in ("PutObject", "CopyObject", "CreateMultipartUpload"):
+        s3.meta.events.register(f"provide-client-params.s3.{operation}", record)
+    return seen
 
 
 class LambdaContext(SimpleNamespace):

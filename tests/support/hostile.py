@@ -6,7 +6,11 @@ Each maker writes one file into ``directory`` and returns its path:
   (``.mov``), ffconcat (``.mp4``) — a demuxer that sniffs would open the file they point at;
 - a single 16000×16000 frame in a MOV (PNG): under libav's own size limit, 256 MP to decode;
 - an 8K clip, a clip that claims 10 hours, a 240 fps clip (tiny files, lavfi sources);
-- a 3 GB sparse file named ``.mp4`` (no disk is used).
+- a 3 GB sparse file named ``.mp4`` (no disk is used);
+- streams that disagree with the video or with the header: a 2-second video carrying two hours
+  of audio, the same in a Matroska file whose header says 2 s, ten minutes of frames under a
+  header that says 2 s, and a file that states no duration at all and runs ten hours (the audio
+  is one 10-second AAC clip looped by stream copy: hours of it cost a few hundred KB and < 1 s).
 
 :class:`OpenWatch` tells whether any process opened a file: the file is a FIFO, and a watcher
 thread polls for a reader (a non-blocking open for writing succeeds only when one is there).
@@ -28,12 +32,18 @@ from tests.support.media import ffmpeg
 __all__ = [
     "HOSTILE",
     "OpenWatch",
+    "audio_longer_than_video",
+    "audio_past_its_header",
     "claims_ten_hours",
     "clip_8k",
     "dash_manifest",
     "ffconcat_list",
+    "frames_past_their_header",
     "hls_playlist",
+    "hours_of_audio",
     "huge_frame_mov",
+    "no_stated_duration",
+    "restate_mkv_duration",
     "sparse_3gb",
     "too_many_fps",
 ]
@@ -102,13 +112,16 @@ def clip_8k(directory: Path) -> Path:
     return path
 
 
-def claims_ten_hours(directory: Path) -> Path:
-    """Two small frames, the second stamped at 10 h: the container says 36000 s, no audio."""
-    path = directory / "ten-hours.mp4"
+def _two_frames_ten_hours_apart(path: Path) -> Path:
     ffmpeg("-f", "lavfi", "-i", "color=gray:s=160x120:r=1", "-frames:v", "2",
            "-vf", "setpts=N*36000/TB", "-fps_mode", "passthrough", "-c:v", "libx264",
            "-preset", "ultrafast", "-pix_fmt", "yuv420p", path)  # fmt: skip
     return path
+
+
+def claims_ten_hours(directory: Path) -> Path:
+    """Two small frames, the second stamped at 10 h: the container says 36000 s, no audio."""
+    return _two_frames_ten_hours_apart(directory / "ten-hours.mp4")
 
 
 def too_many_fps(directory: Path) -> Path:
@@ -127,6 +140,75 @@ def sparse_3gb(directory: Path) -> Path:
     return path
 
 
+HOURS_OF_AUDIO_S = 7200  # under the default limit (3 h): only the streams' disagreement refuses it
+
+
+def _two_seconds_with_hours_of_audio(path: Path) -> None:
+    clip = path.with_suffix(".ten-seconds.m4a")
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "10", "-c:a", "aac", "-b:a", "8k", clip)
+    ffmpeg("-f", "lavfi", "-t", "2", "-i", "color=gray:s=160x120:r=5", "-stream_loop", "-1", "-i", clip,
+           "-map", "0:v", "-map", "1:a", "-t", HOURS_OF_AUDIO_S, "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-c:a", "copy", path)  # fmt: skip
+    clip.unlink()
+
+
+def audio_longer_than_video(directory: Path, video_s: float, audio_s: float) -> Path:
+    """``video_s`` seconds of video and ``audio_s`` of a tone, each stream stating its length (MP4)."""
+    path = directory / f"video-{video_s}s-audio-{audio_s}s.mp4"
+    ffmpeg("-f", "lavfi", "-t", video_s, "-i", "color=gray:s=160x120:r=5", "-f", "lavfi", "-t", audio_s,
+           "-i", "sine=frequency=300:sample_rate=16000", "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", path)  # fmt: skip
+    return path
+
+
+def hours_of_audio(directory: Path) -> Path:
+    """Two seconds of video and two hours of audio, each stream stating its own length (MP4)."""
+    path = directory / "two-seconds-two-hours-of-audio.mp4"
+    _two_seconds_with_hours_of_audio(path)
+    return path
+
+
+#: Matroska's segment duration: element 0x4489, an 8-byte float of milliseconds (as ffmpeg writes it).
+_MKV_DURATION = b"\x44\x89\x88"
+
+
+def restate_mkv_duration(path: Path, seconds: float | None) -> None:
+    """Rewrite the duration a Matroska header states (None: turn it into a Void element, so the
+    file states no duration at all). Its streams state none of their own."""
+    data = bytearray(path.read_bytes())
+    at = data.find(_MKV_DURATION)
+    assert at > 0, "no segment duration in the header"
+    if seconds is None:
+        data[at : at + 3] = b"\xec\x89\x00"  # Void (0xEC) of 9 bytes: the duration's size and value
+    else:
+        data[at + 3 : at + 11] = struct.pack(">d", seconds * 1000.0)
+    path.write_bytes(bytes(data))
+
+
+def audio_past_its_header(directory: Path) -> Path:
+    """The two hours of audio again, in a Matroska file whose header says the whole is 2 s."""
+    path = directory / "audio-past-its-header.mkv"
+    _two_seconds_with_hours_of_audio(path)
+    restate_mkv_duration(path, 2.0)
+    return path
+
+
+def frames_past_their_header(directory: Path) -> Path:
+    """Ten minutes of frames (5 fps, 160×120, no audio) in a Matroska file whose header says 2 s."""
+    path = directory / "frames-past-their-header.mkv"
+    ffmpeg("-f", "lavfi", "-i", "color=gray:s=160x120:r=5", "-t", "600", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", path)  # fmt: skip
+    restate_mkv_duration(path, 2.0)
+    return path
+
+
+def no_stated_duration(directory: Path) -> Path:
+    """Two frames, the second at 10 h, in a Matroska file that states no duration anywhere."""
+    path = _two_frames_ten_hours_apart(directory / "no-stated-duration.mkv")
+    restate_mkv_duration(path, None)
+    return path
+
+
 #: Every hostile maker that needs no target, with the error VOICE must give it.
 HOSTILE = {
     huge_frame_mov: "MediaLimitError",
@@ -134,6 +216,10 @@ HOSTILE = {
     claims_ten_hours: "MediaLimitError",
     too_many_fps: "MediaLimitError",
     sparse_3gb: "MediaLimitError",
+    hours_of_audio: "MediaLimitError",
+    audio_past_its_header: "CorruptMediaError",
+    frames_past_their_header: "CorruptMediaError",
+    no_stated_duration: "MediaLimitError",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 
 import pytest
@@ -121,3 +122,60 @@ def test_names_are_nfc_so_one_name_typed_two_ways_is_one_patient() -> None:
     assert b.patient == nfc
     assert b.source_key != b.key, "the upload is still read under the key it was stored with"
     assert layout.validate_name(nfd, what="patient name") == nfc
+
+
+#: What issue 25 found still accepted, and the rest of each refused class (docs/bad-input.md).
+NEWLY_REFUSED = {
+    "arabic letter mark U+061C": "ma\u061cria",
+    "soft hyphen U+00AD": "ma\u00adria",
+    "invisible separator U+2063": "ma\u2063ria",
+    "mongolian vowel separator U+180E": "ma\u180eria",
+    "tag characters": "maria\U000e0041\U000e007f",
+    "variation selector 16": "maria\u2764\ufe0f",
+    "ideographic variation selector": "\u845b\U000e0100",
+    "hangul filler U+3164": "\u3164maria",
+    "halfwidth hangul filler U+FFA0": "ma\uffa0ria",
+    "braille blank U+2800": "maria\u2800lopez",
+    "no-break space": "maria\u00a0lopez",
+    "ideographic space": "maria\u3000lopez",
+    "private use": "maria\ue000",
+    "leading space": " maria",
+    **{f"windows {ch}": f"ma{ch}ria" for ch in ':*?"<>|'},
+    "a drive": "C:",
+}
+
+
+@pytest.mark.parametrize("name", NEWLY_REFUSED.values(), ids=NEWLY_REFUSED.keys())
+def test_new_names_refuse_invisible_windows_and_look_alike_blank_characters(name: str) -> None:
+    with pytest.raises(InvalidNameError, match=r"contains .*U\+[0-9A-F]{4}|leading space"):
+        layout.validate_name(name, what="patient name")
+    with pytest.raises(InvalidNameError):
+        layout.parse_upload_key(f"{name}/clip.mp4")
+    with pytest.raises(InvalidNameError):
+        layout.parse_upload_key(f"maria/{name}.mp4")
+
+
+@pytest.mark.parametrize(
+    "name", ["José", "마리아", "Ann Example", "Zoë-Anne O'Neil", "María 🙂", "Ärzte (2)"]
+)
+def test_names_in_any_script_with_plain_spaces_still_pass(name: str) -> None:
+    assert layout.validate_name(name) == unicodedata.normalize("NFC", name)
+
+
+@pytest.mark.parametrize("name", NEWLY_REFUSED.values(), ids=NEWLY_REFUSED.keys())
+def test_names_already_stored_stay_readable_with_a_warning_without_the_name(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="voice"):
+        assert layout.stored_name(name, what="patient name") == name
+    (warning,) = caplog.records
+    message = warning.getMessage()
+    assert "new uploads may not use" in message
+    assert "stays readable" in message
+    assert name.strip() not in message, "logs hold no names"
+
+
+@pytest.mark.parametrize("name", ["..", "a/b", "ma\x01ria", "ma\u202eria", "annotated", "CON", "maria.", ""])
+def test_stored_names_still_keep_the_rules_that_make_a_key_safe(name: str) -> None:
+    with pytest.raises(InvalidNameError):
+        layout.stored_name(name, what="patient name")

@@ -58,7 +58,18 @@ def test_voice_has_no_import_cycles() -> None:
 
 #: The root modules every stage may use (settings, errors, the storage layout and interface, keyed
 #: references, the cache, the allocator set-up); they import no stage package.
-BASE = {"voice", "config", "errors", "layout", "storage", "refs", "cache", "malloc_arenas", "records"}
+BASE = {
+    "voice",
+    "config",
+    "errors",
+    "layout",
+    "names",
+    "storage",
+    "refs",
+    "cache",
+    "malloc_arenas",
+    "records",
+}
 
 #: Which stage package may import which (besides the base and itself): each package's docstring
 #: says what comes in and what goes out; an arrow never points back up. ``cli`` is the top.

@@ -30,13 +30,15 @@ def run_files(archive: bytes) -> dict[str, bytes]:
 
 
 def promote_training_output(
-    store: Store, patient: str, *, model_key: str, job_name: str, now: datetime | None = None
+    store: Store, patient: str, *, ref: str, model_key: str, job_name: str, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Unpack a SageMaker job's ``model.tar.gz`` (and its ``output.tar.gz`` beside it) into the run
-    layout and promote the run if it beats the baseline (see :func:`store_run`)."""
-    patient = layout.validate_name(patient, what="patient name")
-    if not model_key.startswith(layout.models_prefix(patient)):
-        raise ModelError("the training output is not under this patient's models/ prefix; not promoted.")
+    """Unpack a SageMaker job's ``model.tar.gz`` (and its ``output.tar.gz`` beside it), written below
+    the patient's staging prefix ``work/training/<ref>/`` (:mod:`voice.aws.training_stage`), into the
+    run layout and promote the run if it beats the baseline (see :func:`store_run`)."""
+    patient = layout.stored_name(patient, what="patient name")
+    staged = layout.training_prefix(ref)
+    if not ref or not model_key.startswith(staged) or "/output/" not in model_key[len(staged) :]:
+        raise ModelError("the training output is not in this patient's staging output; not promoted.")
     files = run_files(store.read(layout.PATIENTS, model_key))
     output_key = model_key.rsplit("/", 1)[0] + "/output.tar.gz"
     if store.exists(layout.PATIENTS, output_key):

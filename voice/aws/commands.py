@@ -1,4 +1,4 @@
-"""``voice cloud upload|train|status|download-model``: the deployed stack from a laptop.
+"""``voice cloud upload|reprocess|train|status|download-model``: the deployed stack from a laptop.
 
 Names of the real resources come from :class:`voice.config.Settings` (``VOICE_VIDEOS_BUCKET``,
 …) when set, else from the outputs of the CloudFormation stack ``VOICE_STACK_NAME`` (default
@@ -12,22 +12,21 @@ credentials, a stack that is not deployed and a denied call become one
 from __future__ import annotations
 
 import json
-import mimetypes
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from voice import layout
 from voice.aws.access import aws_errors, aws_session, error_code
-from voice.aws.history import execution_name, lock_item, run_rows
+from voice.aws.history import Gate, lock_item, run_rows
 from voice.aws.outputs import CloudNames, resolve_names
 from voice.aws.ref_key import RefKeys
+from voice.aws.reprocess import request_reprocess
+from voice.aws.upload import UploadTarget, upload
+from voice.config import get_settings
 from voice.errors import ConfigError, ModelError, StorageError
-from voice.people.pin import PersonPin
 
 if TYPE_CHECKING:
     from boto3 import Session
@@ -35,112 +34,24 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
-__all__ = ["download_model", "run_cli", "start_training", "status", "upload"]
+__all__ = ["download_model", "run_cli", "start_training", "status"]
 
-#: upload_file switches to multipart above this size, in parts of this size.
-MULTIPART_BYTES = 8 * 1024 * 1024
 LONG_VIDEOS_LISTED = 5  # voice cloud status: the patient's newest long-video executions
 
 ProgressCallback = Callable[[int], None]
 
 
-def _sha256(path: Path) -> str:
-    return layout.sha256_file(str(path))
-
-
-def _stored_sha256(client: S3Client, bucket: str, key: str) -> str | None:
-    """The content hash an earlier upload recorded in its metadata; "" if it has none; None if the
-    key is free."""
-    try:
-        head = client.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
-            return None
-        raise
-    return str(head.get("Metadata", {}).get("sha256", ""))
-
-
-def _free_key(client: S3Client, bucket: str, key: str, digest: str) -> tuple[str, bool]:
-    """(key to upload to, already there): never overwrite a different upload of the same name.
-
-    As ``voice process`` does locally: a different file already under the name is kept and this
-    one gets the first 8 hex digits of its content hash appended to its stem.
-    """
-    stored = _stored_sha256(client, bucket, key)
-    if stored is None or stored == digest:
-        return key, stored == digest
-    name = Path(key)
-    alternative = f"{name.parent.as_posix()}/{name.stem}-{digest[:8]}{name.suffix}"
-    stored = _stored_sha256(client, bucket, alternative)
-    return alternative, stored is not None
-
-
-def upload(
-    paths: Iterable[str | Path],
-    patient: str,
-    *,
-    client: S3Client,
-    bucket: str,
-    progress: ProgressCallback | None = None,
-    pin: PersonPin | None = None,
-) -> list[dict[str, Any]]:
-    """Upload videos to ``videos/<patient>/<file name>`` (multipart above 8 MB). Validates all
-    first; never overwrites another upload (a different file of the same name gets its hash).
-
-    With ``pin`` (``--person``), each video's ``.person.json`` goes first: the video's arrival
-    starts the processing, which then finds it.
-    """
-    planned = []
-    for raw in paths:
-        path = Path(raw)
-        key = layout.parse_upload_key(layout.upload_key(patient, path.name)).key  # valid, NFC
-        if not path.is_file():
-            raise StorageError(f"{path} is not a file.")
-        planned.append((path, key))
-    config = TransferConfig(multipart_threshold=MULTIPART_BYTES, multipart_chunksize=MULTIPART_BYTES)
-    done = []
-    for path, wanted in planned:
-        digest = _sha256(path)
-        key, present = _free_key(client, bucket, wanted, digest)
-        if pin is not None:
-            sidecar = layout.person_pin_key(layout.parse_upload_key(key))
-            body = json.dumps(pin.to_dict()).encode()
-            client.put_object(Bucket=bucket, Key=sidecar, Body=body, ContentType="application/json")
-        if not present:
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            extra = {"ContentType": content_type, "Metadata": {"sha256": digest}}
-            try:
-                client.upload_file(str(path), bucket, key, ExtraArgs=extra, Callback=progress, Config=config)
-            except ClientError as exc:
-                raise StorageError(f"cannot upload {path.name}: {error_code(exc)}") from exc
-        done.append(
-            {
-                "path": str(path),
-                "key": key,
-                "bytes": path.stat().st_size,
-                "uri": f"s3://{bucket}/{key}",
-                "already_uploaded": present,
-            }
-        )
-    return done
-
-
-def start_training(
-    patient: str,
-    *,
-    sfn: SFNClient,
-    state_machine_arn: str,
-    ref: str,
-    force: bool = False,
-) -> dict[str, Any]:
-    """Start one training execution (the gate's per-patient lock is for automatic starts only)."""
-    patient = layout.validate_name(patient, what="patient name")
-    name = execution_name(ref, datetime.now(UTC))
-    execution_input = {"patient": patient, "patient_ref": ref, "force": force, "gate": False}
-    response = sfn.start_execution(
-        stateMachineArn=state_machine_arn, name=name, input=json.dumps(execution_input)
-    )
-    return {"patient": patient, "execution_arn": response["executionArn"], "name": name, "force": force}
+def start_training(patient: str, *, gate: Gate, ref: str, force: bool = False) -> dict[str, Any]:
+    """Start one training execution under the patient's lock (the gate's: never two runs of one
+    patient at once); :class:`~voice.aws.history.TrainingBusyError` while another run holds it."""
+    patient = layout.stored_name(patient, what="patient name")
+    started = gate.start_manual(patient, ref=ref, force=force)
+    return {
+        "patient": patient,
+        "execution_arn": started.execution_arn,
+        "name": started.execution,
+        "force": force,
+    }
 
 
 def _executions(sfn: SFNClient, state_machine_arn: str, ref: str, limit: int) -> list[dict[str, Any]]:
@@ -184,7 +95,7 @@ def status(
 
     The history table knows patients by reference only (``docs/cloud.md``, "Where PHI lives").
     """
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     long_arn = names.long_video_state_machine_arn
     long_videos = _executions(sfn, long_arn, ref, LONG_VIDEOS_LISTED) if long_arn else []
     return {
@@ -199,7 +110,7 @@ def status(
 
 def download_model(patient: str, dest_dir: str | Path, *, s3: S3Client, bucket: str) -> dict[str, Any]:
     """Download the promoted run (``latest.json`` → ``models/<patient>/<run-id>/``) into ``dest_dir``."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     latest_key = layout.latest_model_key(patient)
     try:
         pointer = json.loads(s3.get_object(Bucket=bucket, Key=latest_key)["Body"].read())
@@ -246,8 +157,7 @@ def _upload_command(args: Any, session: Session, names: CloudNames) -> dict[str,
         uploaded = upload(
             paths,
             args.patient,
-            client=session.client("s3"),
-            bucket=names.videos_bucket,
+            to=UploadTarget(session.client("s3"), names.videos_bucket, names.data_key_arn or None),
             progress=advance,
             pin=getattr(args, "person", None),
         )
@@ -261,12 +171,26 @@ def _run_command(args: Any, session: Session, names: CloudNames) -> dict[str, An
     if command == "upload":
         return _upload_command(args, session, names)
     if command == "train":
+        gate = Gate(
+            session.client("dynamodb"),
+            session.client("stepfunctions"),
+            names.history_table,
+            names.state_machine_arn,
+            float(names.gate_lock_s or get_settings().gate_lock_s),
+        )
         return start_training(
             args.patient,
-            sfn=session.client("stepfunctions"),
-            state_machine_arn=names.state_machine_arn,
-            ref=refs.ref(layout.validate_name(args.patient, what="patient name")),
+            gate=gate,
+            ref=refs.ref(layout.stored_name(args.patient, what="patient name", warn=False)),
             force=bool(getattr(args, "force", False)),
+        )
+    if command == "reprocess":
+        return request_reprocess(
+            session.client("s3"),
+            names.videos_bucket,
+            args.patient,
+            args.file,
+            kms_key=names.data_key_arn or None,
         )
     if command == "status":
         return status(
@@ -274,7 +198,7 @@ def _run_command(args: Any, session: Session, names: CloudNames) -> dict[str, An
             ddb=session.client("dynamodb"),
             sfn=session.client("stepfunctions"),
             names=names,
-            ref=refs.ref(layout.validate_name(args.patient, what="patient name")),
+            ref=refs.ref(layout.stored_name(args.patient, what="patient name", warn=False)),
         )
     if command == "download-model":
         return download_model(args.patient, args.dest, s3=session.client("s3"), bucket=names.patients_bucket)

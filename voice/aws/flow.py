@@ -29,7 +29,7 @@ class ExecutionInput(_Model):
     patient: str
     patient_ref: str
     force: bool = False
-    gate: bool = False  # started by the gate: this execution owns the patient's lock
+    gate: bool = False  # started by the gate: it holds the patient's lock through the cooldown
 
     @field_validator("force", "gate", mode="before")
     @classmethod

@@ -9,8 +9,9 @@ write of the lock.
 The lock: many "new samples" events for one patient race for it with a conditional PutItem that
 succeeds only if there is no lock or it expired. The winner names the execution it starts as the
 lock's ``owner``; the lock expires after the state machine's timeout at the latest, and the
-execution releases it at its end only if it still owns it. A loser marks the lock
-``pending_since``, so that the release brings a recheck (an event the gate listens to).
+execution releases it at its end — trained, skipped or failed — only if it still owns it. A loser
+marks the lock ``pending_since``, so that the release brings a recheck (an event the gate listens
+to, naming the patient by reference). ``voice cloud train`` takes the same lock.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from voice.aws.access import error_code
+from voice.errors import VoiceError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,6 +40,7 @@ __all__ = [
     "TRAINING_EVENT_SOURCE",
     "Gate",
     "GateResult",
+    "TrainingBusyError",
     "acquire_lock",
     "execution_name",
     "lock_item",
@@ -118,11 +121,18 @@ def release_lock(ddb: DynamoDBClient, table: str, patient: str, *, owner: str) -
     )
 
 
+class TrainingBusyError(VoiceError):
+    """Another training execution of the patient holds the lock; a manual start waits for it."""
+
+    stage = "cloud"
+
+
 @dataclass(frozen=True)
 class GateResult:
     started: bool
     reason: str
     execution_arn: str | None = None
+    execution: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"started": self.started, "reason": self.reason, "execution_arn": self.execution_arn}
@@ -150,7 +160,27 @@ class Gate:
                 return GateResult(False, "locked: an execution is running; it rechecks when it ends")
         else:
             return GateResult(False, "locked: the lock changed hands twice; the next event rechecks")
-        execution_input = {"patient": patient, "patient_ref": ref, "force": False, "gate": True}
+        return self._start(patient, ref, name, force=False, gate=True)
+
+    def start_manual(self, patient: str, *, ref: str, force: bool, now: float | None = None) -> GateResult:
+        """``voice cloud train``: the same lock as the gate's, so a manual run never overlaps
+        another run of the patient (nor races its ``latest.json``); :class:`TrainingBusyError`
+        while one holds it. The execution releases the lock when it ends (no cooldown wait)."""
+        now = time.time() if now is None else now
+        name = execution_name(ref, datetime.fromtimestamp(now, UTC), origin="manual")
+        if not acquire_lock(self.ddb, self.table, ref, now=now, hold_s=self.hold_s, owner=name):
+            held = lock_item(self.ddb, self.table, ref) or {}
+            until = datetime.fromtimestamp(float(held.get("lock_until", now)), UTC)
+            raise TrainingBusyError(
+                f"execution {held.get('owner', '?')} holds this patient's training lock (until "
+                f"{until:%Y-%m-%d %H:%M} UTC at the latest); start again once it has ended "
+                "(`voice cloud status` shows it)."
+            )
+        return self._start(patient, ref, name, force=force, gate=False)
+
+    def _start(self, patient: str, ref: str, name: str, *, force: bool, gate: bool) -> GateResult:
+        """Start execution ``name``, which owns the lock; a start that fails frees it again."""
+        execution_input = {"patient": patient, "patient_ref": ref, "force": force, "gate": gate}
         try:
             response = self.sfn.start_execution(
                 stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(execution_input)
@@ -158,7 +188,7 @@ class Gate:
         except ClientError:
             release_lock(self.ddb, self.table, ref, owner=name)
             raise
-        return GateResult(True, "started", response["executionArn"])
+        return GateResult(True, "started", response["executionArn"], name)
 
 
 def _plain(item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -5,7 +5,7 @@
 Execution input (the video Lambda starts it; the state machine is encrypted with the stack's key
 because keys name the patient)::
 
-    {"key": "<patient>/<file>", "version": "<object version>", "patient_ref": "<ref>"}
+    {"key": "<patient>/<file>", "version": "<object version>", "patient_ref": "<ref>", "force": false}
 
 Payloads and results hold keys, the patient's keyed reference, indices, counts and error names —
 never narration.
@@ -44,10 +44,12 @@ class ExecutionInput(_Model):
     key: str
     version: str | None
     patient_ref: str
+    #: A new attempt asked for (``voice cloud reprocess``): processed even if the session is complete.
+    force: bool = False
 
 
 class SegmentOutcome(_Model):
-    """One iteration of the Segments map: its index and, when it failed, the error's name."""
+    """One iteration of the Segments or Redraws map: its index and, when it failed, the error's name."""
 
     index: int
     error: str | None = None
@@ -55,7 +57,8 @@ class SegmentOutcome(_Model):
 
 class StepEvent(_Model):
     """A task's payload. ``plan``: the execution input, name and state machine; ``segment`` and
-    ``draw``: the plan's key and an index; ``join``: the segments' outcomes; ``fail``: the error."""
+    ``draw``: the plan's key and an index; ``join``: the segments' outcomes; ``merge``: the
+    redraws' outcomes; ``fail``: the error."""
 
     step: Step
     patient_ref: str = ""
@@ -65,6 +68,7 @@ class StepEvent(_Model):
     plan: str = ""
     index: int = 0
     segments: list[SegmentOutcome] = []
+    draws: list[SegmentOutcome] = []
     key: str = ""
     error: str = ""
 

@@ -35,7 +35,6 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voice import layout
@@ -55,16 +54,14 @@ from voice.layout import VIDEOS
 from voice.segments.steps import (
     HandedOver,
     SegmentedRun,
-    SegmentFailedError,
     draw_step,
+    draws_failed,
     join_step,
     load_plan,
     make_plan,
-    segment_label,
     segment_step,
 )
-from voice.segments.workspace import PlanDoc
-from voice.session.failures import record_failure, recording_failures
+from voice.session.failures import FailureNotRecordedError, record_failure, recording_failures
 from voice.session.prepare import open_upload, prepare, upload_run
 from voice.storage import Store
 from voice.transcription.transcript import Transcriber
@@ -77,6 +74,7 @@ __all__ = [
     "LongVideoStepError",
     "PatientBusyError",
     "StepFailed",
+    "StepNotRecorded",
     "StepRetryable",
     "admit",
     "execution_name",
@@ -94,6 +92,11 @@ class StepFailed(Exception):
 class StepRetryable(Exception):
     """A step failed for a reason that may pass (storage, throttling); the state machine retries it.
     The failure record is written already (it stays if every retry fails)."""
+
+
+class StepNotRecorded(Exception):
+    """A step failed and its failure record could not be written: retried; after the retries the
+    state machine's RecordFailure step writes the record (message: the error type only)."""
 
 
 class PatientBusyError(Exception):
@@ -114,12 +117,13 @@ def execution_name(patient_ref: str, run: SegmentedRun) -> str:
 
 
 def start_execution(
-    sfn: SFNClient, state_machine_arn: str, patient_ref: str, run: SegmentedRun
+    sfn: SFNClient, state_machine_arn: str, patient_ref: str, run: SegmentedRun, *, force: bool = False
 ) -> HandedOver:
     """Start the upload's execution (an event delivered again finds it started); returns what
-    the video Lambda reports for it."""
+    the video Lambda reports for it. ``force``: a new attempt asked for (``voice cloud
+    reprocess``), processed even if the session is complete."""
     name = execution_name(patient_ref, run)
-    payload = ExecutionInput(key=run.key, version=run.version, patient_ref=patient_ref)
+    payload = ExecutionInput(key=run.key, version=run.version, patient_ref=patient_ref, force=force)
     try:
         sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload.model_dump_json())
     except sfn.exceptions.ExecutionAlreadyExists:
@@ -153,7 +157,7 @@ def _plan(store: Store, event: StepEvent, settings: Settings, transcriber: Trans
     assert event.input is not None
     version = event.input.version
     with upload_run(store, event.input.key, settings=settings, version=version) as run:
-        opened = open_upload(run, force=False)
+        opened = open_upload(run, force=event.input.force)
         if opened.done is not None:
             return PlanOutput(status="done")
         assert opened.info is not None
@@ -182,32 +186,23 @@ def _join(store: Store, event: StepEvent, settings: Settings) -> JoinOutput:
 
 
 def _draw(store: Store, event: StepEvent, settings: Settings) -> IndexOutput:
+    """One segment drawn again; a failure is caught in the Redraws map (its error file says what)
+    and the merge then names every failed one."""
     doc = load_plan(store, event.plan)
-    with recording_failures(store, doc.upload_key):
-        if not store.exists(VIDEOS, doc.workspace.drawn(event.index)):
-            with store.download(VIDEOS, doc.upload_key, version=doc.version) as source:
-                _draw_segment(store, doc, event.index, source, settings)
+    if not store.exists(VIDEOS, doc.workspace.drawn(event.index)):
+        with store.download(VIDEOS, doc.upload_key, version=doc.version) as source:
+            draw_step(store, doc, event.index, source=source, settings=settings)
     return IndexOutput(index=event.index)
-
-
-def _draw_segment(store: Store, doc: PlanDoc, index: int, source: Path, settings: Settings) -> None:
-    try:
-        draw_step(store, doc, index, source=source, settings=settings)
-    except Exception as exc:
-        error = SegmentFailedError(
-            f"{segment_label(doc, index)}: drawing it again failed: {type(exc).__name__}: {exc}. "
-            "The segments that finished are kept and reused when this upload is processed again.",
-            stage=getattr(exc, "stage", "annotate"),
-        )
-        error.permanent = bool(getattr(exc, "permanent", False))
-        raise error from exc
 
 
 def _merge(store: Store, event: StepEvent, settings: Settings) -> MergeOutput:
     from voice.segments.merge_step import merge_step
 
     doc = load_plan(store, event.plan)
+    failed = {d.index: d.error for d in event.draws if d.error}
     with recording_failures(store, doc.upload_key):
+        if failed:
+            raise draws_failed(store, doc, failed)
         meta = merge_step(store, doc, settings=settings)
     return MergeOutput(
         session_ref=layout.session_ref(meta.session), events=len(meta.events), samples=len(meta.samples)
@@ -233,7 +228,8 @@ def _fail(store: Store, event: StepEvent, settings: Settings) -> FailOutput:
         f"processing in segments stopped: {why}. The segments that finished are kept and reused when "
         "this upload is processed again."
     )
-    record_failure(store, event.key, error, stage=error.stage)
+    # A record that cannot be written fails the step, which the state machine retries.
+    record_failure(store, event.key, error, stage=error.stage, strict=True)
     return FailOutput(recorded=True)
 
 
@@ -263,6 +259,9 @@ def run_step(
         if event.step == "plan":
             return _plan(store, event, settings, transcriber)
         return _STEPS[event.step](store, event, settings)
+    except FailureNotRecordedError as exc:  # retried, and RecordFailure writes it if need be
+        log.warning("long-video %s step failed and its record too", event.step)
+        raise StepNotRecorded(f"{type(exc).__name__} at {exc.stage}") from None
     except Exception as exc:
         stage = getattr(exc, "stage", event.step)
         log.warning("long-video %s step failed at %s: %s", event.step, stage, type(exc).__name__)

@@ -42,7 +42,16 @@ STACK_OUTPUTS: tuple[StackOutput, ...] = (
     StackOutput("HistoryTable", "history_table", "training history rows and the gate's lock"),
     StackOutput("RefKeySecretArn", "ref_secret_arn", "key of the patient references in logs and names"),
     StackOutput("UploadQueueUrl", None, "the video Lambda's queue"),
-    StackOutput("DataKeyArn", None, "VOICE data key: voice cloud users need kms:Decrypt/GenerateDataKey"),
+    StackOutput(
+        "DataKeyArn",
+        "data_key_arn",
+        "VOICE data key: every write is encrypted with it; voice cloud users need Decrypt, GenerateDataKey",
+    ),
+    StackOutput(
+        "GateLockSeconds",
+        "gate_lock_s",
+        "how long a training run may hold a patient's lock at most (voice cloud train takes it too)",
+    ),
     StackOutput("AlarmTopicArn", None, "alarms (dead letters, video errors, failed training): subscribe"),
 )
 
@@ -57,9 +66,11 @@ class CloudNames:
     history_table: str
     ref_secret_arn: str
     long_video_state_machine_arn: str = ""  # optional: stacks deployed before long videos lack it
+    data_key_arn: str = ""  # writes ask for SSE-KMS with it (the buckets refuse others)
+    gate_lock_s: str = ""  # the training lock's longest hold (else the setting's default)
 
 
-_OPTIONAL = {"long_video_state_machine_arn"}
+_OPTIONAL = {"long_video_state_machine_arn", "data_key_arn", "gate_lock_s"}
 
 
 def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict[str, str]:

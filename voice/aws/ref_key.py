@@ -3,6 +3,7 @@ stack creates, encrypted with the stack's data key. Read once per process."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from voice import refs
@@ -29,3 +30,10 @@ class RefKeys:
 
     def ref(self, patient: str) -> str:
         return refs.patient_ref(patient, self.key())
+
+    def patient_of(self, ref: str, names: Iterable[str]) -> str | None:
+        """The name among ``names`` whose reference is ``ref`` (None: none of them). How the gate
+        finds the patient of a ``Recheck``, which carries the reference only: the name lives in
+        the bucket (its folder), nowhere else."""
+        key = self.key()
+        return next((n for n in names if refs.patient_ref(n, key) == ref), None)

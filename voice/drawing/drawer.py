@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice.drawing.blur import FaceBlur
 from voice.drawing.interpolation import Lookahead
 from voice.drawing.overlay import Overlay, draw_overlay
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, overlay_at
@@ -54,6 +55,7 @@ class Samples:
 
 
 _DrawItem = tuple[Frame, Overlay, KeyFrame | None]
+_Around = tuple[PoseFrame | None, PoseFrame | None]
 
 
 class Drawer:
@@ -65,9 +67,10 @@ class Drawer:
     waits for x264 and x264 never waits for pose.
     """
 
-    def __init__(self, writer: H264Writer | None, on_key_frame: KeyFrameSink) -> None:
+    def __init__(self, writer: H264Writer | None, on_key_frame: KeyFrameSink, *, blur: bool = False) -> None:
         self._writer = writer
         self._on_key_frame = on_key_frame
+        self._blur = FaceBlur() if blur else None  # bystanders' faces, before the overlay
         self._lookahead: Lookahead[_DrawItem] = Lookahead()
         self._queue: queue.Queue[tuple[_DrawItem, PoseFrame | None] | None] = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
@@ -93,10 +96,12 @@ class Drawer:
         self._queue.put(None)
         self._thread.join()
 
-    def _draw(self, item: _DrawItem, pose: PoseFrame | None) -> None:
+    def _draw(self, item: _DrawItem, pose: PoseFrame | None, samples: _Around) -> None:
         frame, overlay, key = item
         if not frame.shown and key is None:
             return
+        if self._blur is not None and pose is not None:
+            self._blur(frame.bgr, samples, frame.time_s, pose.patient_id)
         drawn = draw_overlay(frame.bgr, pose, overlay)
         if frame.shown and self._writer is not None:
             self._writer.write(drawn)
@@ -109,14 +114,16 @@ class Drawer:
                 continue  # keep draining so the producer never blocks
             item, sample = entry
             try:
+                around = (self._lookahead.last_sample, sample)  # the samples around what is released
                 for held, pose in self._lookahead.push(item, item[0].time_s, sample):
-                    self._draw(held, pose)
+                    self._draw(held, pose, around)
             except BaseException as exc:
                 self._error = exc
         if self._error is None:
             try:
+                around = (self._lookahead.last_sample, None)
                 for item, pose in self._lookahead.flush():
-                    self._draw(item, pose)
+                    self._draw(item, pose, around)
             except BaseException as exc:
                 self._error = exc
 

@@ -107,6 +107,11 @@ class Lookahead(Generic[T]):
         self._before = sample
         return ready
 
+    @property
+    def last_sample(self) -> PoseFrame | None:
+        """The latest sample pushed: the one before every item still held."""
+        return self._before
+
     def flush(self) -> list[tuple[T, PoseFrame | None]]:
         ready = [(held, pose_between(self._before, None, t)) for held, t in self._pending]
         self._pending.clear()

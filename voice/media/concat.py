@@ -32,11 +32,13 @@ def _ffmpeg(args: Sequence[str], what: str) -> None:
         )
 
 
-def encode_audio(source: Path, out: Path) -> None:
-    """The source's first audio track as AAC in ``out`` (an ``.m4a``), as the annotated video carries it."""
+def encode_audio(source: Path, out: Path, *, until_s: float | None = None) -> None:
+    """The source's first audio track as AAC in ``out`` (an ``.m4a``), as the annotated video carries
+    it; never past ``until_s`` seconds, whatever the packets say (:mod:`voice.media.limits`)."""
     demuxer = ["-f", demuxer_for(source), "-protocol_whitelist", PROTOCOL_WHITELIST]
+    until = [] if until_s is None else ["-t", f"{until_s:.3f}"]
     _ffmpeg(
-        [*demuxer, "-i", str(source), "-map", "0:a:0", "-vn", *AUDIO_CODEC, *_EXACT, str(out)],
+        [*demuxer, "-i", str(source), "-map", "0:a:0", "-vn", *until, *AUDIO_CODEC, *_EXACT, str(out)],
         "audio encoding",
     )
 

@@ -67,7 +67,9 @@ class FramePlan:
 
     ``shown_span`` and ``pose_span`` (``[first, stop)`` frame indices) limit a pass to a time
     range of the video (one segment, :mod:`voice.segments.plan`): decoding then starts at the key
-    frame before the first needed frame and stops after the last one.
+    frame before the first needed frame and stops after the last one. ``until_s``: a frame past
+    it (by its time or by its count) is a :class:`CorruptMediaError`, whatever the packets say
+    (:attr:`voice.media.probe.VideoInfo.decode_until_s`).
     """
 
     show_every: int = 1  # 0: no frame is shown (a pose-only pass)
@@ -76,6 +78,7 @@ class FramePlan:
     skip_nonref: bool = False
     shown_span: tuple[int, int] | None = None
     pose_span: tuple[int, int] | None = None
+    until_s: float | None = None
 
     def needs(self, index: int) -> bool:
         return self.shows(index) or self.poses(index)
@@ -178,9 +181,25 @@ def iter_decoded(container: Any, stream: Any, plan: FramePlan) -> Iterator[tuple
     plan does not need (its setting is copied into the decoding thread with each packet), and for
     a plan limited to a range (:attr:`FramePlan.bounds`) decoding starts at the key frame before
     the range: indices then come from timestamps (in a constant-rate video both give the same
-    numbers). A frame the plan needs is never skipped.
+    numbers). A frame the plan needs is never skipped. A frame whose time or index lies past
+    ``plan.until_s`` stops decoding with :class:`CorruptMediaError`.
     """
     clock = _Clock(stream)
+    decoded = _decoded(container, stream, plan, clock)
+    if plan.until_s is None:
+        yield from decoded
+        return
+    for index, time_s, frame in decoded:
+        if max(time_s, index / clock.fps) > plan.until_s:
+            raise CorruptMediaError(
+                f"the video runs on past {plan.until_s:.1f} s, longer than the file states; it is "
+                "damaged or was altered. Upload the original recording.",
+                stage="annotate",
+            )
+        yield index, time_s, frame
+
+
+def _decoded(container: Any, stream: Any, plan: FramePlan, clock: _Clock) -> Iterator[tuple[int, float, Any]]:
     bounds = plan.bounds
     if bounds is None and not plan.skip_nonref:
         for i, frame in enumerate(container.decode(stream)):
@@ -273,9 +292,10 @@ def frame_plans(info: VideoInfo, settings: Settings) -> tuple[FramePlan, FramePl
     show_every = max(1, math.ceil(info.fps / settings.annotate_max_fps - 1e-6))
     out_size = even_size(info.width, info.height, settings.annotate_max_short_side)
     pose_size = even_size(info.width, info.height, min(info.width, info.height), settings.pose_max_side)
-    skip = settings.decode_skip_nonref
-    pose_only = FramePlan(0, stride, pose_size, skip_nonref=skip)
-    return pose_only, FramePlan(show_every, stride, out_size, skip_nonref=skip and show_every > 1)
+    skip, until = settings.decode_skip_nonref, info.decode_until_s
+    pose_only = FramePlan(0, stride, pose_size, skip_nonref=skip, until_s=until)
+    drawing = FramePlan(show_every, stride, out_size, skip_nonref=skip and show_every > 1, until_s=until)
+    return pose_only, drawing
 
 
 def sample_stride(video_fps: float, pose_fps: float) -> int:

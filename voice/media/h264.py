@@ -118,6 +118,7 @@ class H264Writer:
         self._drain = threading.Thread(target=self._read_errors, name="voice-ffmpeg-stderr", daemon=True)
         self._drain.start()
         self.frames = 0
+        self._ended = False  # the encoder stopped at ``duration_s`` (frames past it are dropped)
 
     def _read_errors(self) -> None:
         assert self._proc.stderr is not None
@@ -129,6 +130,8 @@ class H264Writer:
         """Encode one BGR frame."""
         import cv2
 
+        if self._ended:
+            return
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
             bgr = bgr[: self.height, : self.width]
         frame = np.ascontiguousarray(bgr)
@@ -138,8 +141,18 @@ class H264Writer:
                 cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).data if self._i420 else frame.data
             )
         except BrokenPipeError as exc:
+            if self._finished():  # it reached ``duration_s``: frames after it are not part of the video
+                self._ended = True
+                return
             raise VoiceError(f"video encoder stopped: {self._stderr()}", stage="annotate") from exc
         self.frames += 1
+
+    def _finished(self) -> bool:
+        """Whether the encoder ended by itself, successfully (it stops at ``duration_s``)."""
+        try:
+            return self._proc.wait(timeout=5) == 0
+        except subprocess.TimeoutExpired:
+            return False
 
     def _stderr(self) -> str:
         self._drain.join(timeout=5)
@@ -148,7 +161,8 @@ class H264Writer:
 
     def close(self) -> None:
         assert self._proc.stdin is not None
-        self._proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # the encoder already ended (at ``duration_s``)
+            self._proc.stdin.close()
         code = self._proc.wait()
         self._drain.join(timeout=5)
         if code != 0:

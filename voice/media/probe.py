@@ -7,14 +7,15 @@ does the decoding; the ffmpeg binary that ``imageio-ffmpeg`` bundles does the en
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from voice.errors import CorruptMediaError, NoVideoStreamError, UnsupportedFormatError
-from voice.media.limits import MediaLimits
+from voice.errors import CorruptMediaError, MediaLimitError, NoVideoStreamError, UnsupportedFormatError
+from voice.media.limits import MediaLimits, duration_slack_s, span
 from voice.records.session import VideoRecord
 
 __all__ = [
@@ -44,6 +45,17 @@ class VideoInfo:
     rotation: int = 0  # display rotation (phone videos); width/height are those after it
     #: When the container says it was recorded (ISO 8601 with offset), None when it does not.
     created_at: str | None = None
+    longest_s: float = 0.0  # the longest duration the file states (container, video, audio)
+
+    @property
+    def claimed_s(self) -> float:
+        """The longest duration the file states (at least the video's): limits and budgets use it."""
+        return max(self.duration_s, self.longest_s)
+
+    @property
+    def decode_until_s(self) -> float:
+        """Decoding stops here, whatever the packets say (:mod:`voice.media.limits`)."""
+        return self.claimed_s + duration_slack_s(self.claimed_s)
 
     def record(self) -> VideoRecord:
         """The video in the session metadata (times and rate to the millisecond)."""
@@ -108,12 +120,61 @@ def open_container(path: Path) -> Any:
     return container
 
 
-def _duration(container: Any, stream: Any) -> float:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return float(container.duration / 1_000_000)
-    return 0.0
+def _seconds(value: Any, unit: float) -> float | None:
+    """A stated duration in seconds; None when missing or absurd (not a positive finite number)."""
+    if value is None:
+        return None
+    seconds = float(value) * unit
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
+
+
+def _stated_durations(container: Any, stream: Any) -> dict[str, float]:
+    """What the file states: the video stream's, the first audio track's and the container's
+    durations (those that are missing or absurd are left out)."""
+    stated: dict[str, float | None] = {"video": _seconds(stream.duration, float(stream.time_base or 0))}
+    if container.streams.audio:
+        audio = container.streams.audio[0]
+        stated["audio track"] = _seconds(audio.duration, float(audio.time_base or 0))
+    stated["container"] = _seconds(container.duration, 1e-6)
+    return {what: s for what, s in stated.items() if s is not None}
+
+
+def _measured_duration(path: Path, limits: MediaLimits) -> float:
+    """The duration of a file that states none, from its packets' timestamps (demuxed, not
+    decoded); a file that runs past the limit is refused as soon as it does."""
+    import av
+
+    container = open_container(path)
+    end = 0.0
+    try:
+        for packet in container.demux():
+            if packet.pts is None or packet.time_base is None:
+                continue
+            end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+            if end > limits.max_duration_s:
+                raise MediaLimitError(
+                    f"the file states no duration and runs {span(end)} or more; the limit is "
+                    f"{span(limits.max_duration_s)} (VOICE_MAX_DURATION_S). Split the recording."
+                )
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(
+            f"the file states no duration and cannot be read through ({type(exc).__name__}); "
+            "upload the complete original file."
+        ) from exc
+    finally:
+        container.close()
+    return end
+
+
+def _durations(path: Path, container: Any, stream: Any, limits: MediaLimits) -> tuple[float, float]:
+    """(the video's duration, the longest stated), each stated one checked against the limits; a
+    file that states none is measured."""
+    stated = _stated_durations(container, stream)
+    if not stated:
+        stated = {"container": _measured_duration(path, limits)}
+    video = stated.pop("video", None) or stated.get("container") or max(stated.values())
+    limits.check_durations(video, stated)
+    return video, max([video, *stated.values()])
 
 
 def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
@@ -134,8 +195,8 @@ def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
         ctx = stream.codec_context
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         fps = float(stream.average_rate or stream.guessed_rate or Fraction(25))
-        duration = _duration(container, stream)
-        limits.check_stream(width, height, fps, duration)
+        limits.check_frames(width, height, fps)
+        duration, longest = _durations(path, container, stream, limits)
         frames = int(stream.frames or round(duration * fps))
         rotation = _first_frame_rotation(container, stream)
         if rotation in (90, 270):
@@ -154,6 +215,7 @@ def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
             codec=str(ctx.name),
             rotation=rotation,
             created_at=creation_time(container, stream),
+            longest_s=longest,
         )
     finally:
         container.close()

@@ -162,7 +162,7 @@ def predict_file(
 ) -> dict[str, Any]:
     """The emotion timeline of a local video from ``patient``'s promoted model; the patient is
     chosen as in processing (``pin``, the profile's colours, in view longest)."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     model = load_latest_model(store, patient)
     if model is None:
         raise ModelError(

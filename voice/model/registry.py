@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from voice import layout
-from voice.errors import ModelError
+from voice.errors import ConflictError, ModelError
 from voice.model import gate
 from voice.model.evaluation import promotion
 from voice.model.patient_model import PatientModel, load_model
@@ -119,8 +119,35 @@ def store_run(
             "promoted_at": now.astimezone(UTC).isoformat(),
             **(pointer_extra or {}),
         }
-        _write(store, layout.latest_model_key(patient), json.dumps(pointer, indent=2).encode())
+        if not _move_latest(store, patient, run_id, json.dumps(pointer, indent=2).encode()):
+            promoted, reason = False, f"{reason}; a newer run was promoted meanwhile, latest.json stays on it"
     return artifacts, promoted, reason
+
+
+def _newer(stored: bytes, run_id: str) -> bool:
+    """Whether the pointer ``stored`` names a run that started after ``run_id``."""
+    try:
+        other = str(json.loads(stored)["run_id"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    theirs, ours = gate.run_time(other), gate.run_time(run_id)
+    return theirs is not None and ours is not None and theirs > ours
+
+
+def _move_latest(store: Store, patient: str, run_id: str, pointer: bytes) -> bool:
+    """Point ``latest.json`` at ``run_id`` with a conditional write (two promotions never overwrite
+    each other blindly), unless a newer run holds it. False: left on the newer run."""
+    key = layout.latest_model_key(patient)
+    for _attempt in range(5):
+        current = store.read_versioned(layout.PATIENTS, key)
+        if current is not None and _newer(current.data, run_id):
+            return False
+        try:
+            store.write_if(layout.PATIENTS, key, pointer, etag=None if current is None else current.etag)
+            return True
+        except ConflictError:
+            continue  # another promotion wrote it meanwhile: look again
+    raise ConflictError(f"{key} kept changing while this run was promoted; promote it again.")
 
 
 def read_metrics(data: bytes) -> TrainingMetrics:

@@ -216,7 +216,7 @@ def write_report(
     Saved in the videos bucket as ``annotated/<patient>/report.html``, so the relative links to
     the annotated videos (``<session>.mp4``) work both locally and when downloaded from S3.
     """
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     listing = [o.key for o in store.list(layout.PATIENTS, layout.patient_prefix(patient))]
     samples = gate.samples_from_listing(listing)
     counts: dict[str, int] = {}

@@ -225,7 +225,7 @@ def train_patient(
     now: datetime | None = None,
 ) -> TrainResult:
     """Gate, then train ``patient``'s model and write its artifacts; promote if it beats the baseline."""
-    patient = layout.validate_name(patient, what="patient name")
+    patient = layout.stored_name(patient, what="patient name")
     t0 = time.perf_counter()
     now = now or datetime.now(UTC)
     listing = [o.key for o in store.list(layout.PATIENTS, layout.patient_prefix(patient))]

@@ -91,12 +91,13 @@ def process_video(
 def _segmented(info: VideoInfo, settings: Settings, hooks: Hooks) -> bool:
     """Whether this video goes through segments (module :mod:`voice.segments.steps`)."""
     rate = info.width * info.height * info.fps / 1e6
+    # Every stream's length counts against the time budget (the audio is transcribed to its end).
     if hooks.long_video is not None:
         longest = None if hooks.time_left is None else longest_video_s(hooks.time_left(), settings, rate)
-        fits = longest is None or info.duration_s <= longest
+        fits = longest is None or info.claimed_s <= longest
         return info.duration_s > settings.segment_above_s or not fits
     if hooks.time_left is not None:
-        check_time_budget(info.duration_s, hooks.time_left(), settings, mpx_per_s=rate)
+        check_time_budget(info.claimed_s, hooks.time_left(), settings, mpx_per_s=rate)
     return hooks.workers > 1 and info.duration_s > settings.segment_above_s
 
 

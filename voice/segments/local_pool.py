@@ -22,7 +22,7 @@ from voice.config import Settings
 from voice.layout import VIDEOS
 from voice.records.session import SessionMetadata
 from voice.segments.merge_step import merge_step
-from voice.segments.steps import SegmentFailedError, draw_step, join_step, make_plan, segment_step
+from voice.segments.steps import draw_step, draws_failed, join_step, make_plan, segment_step
 from voice.segments.workspace import PlanDoc
 from voice.session.prepare import Prepared, Run
 from voice.storage import Store
@@ -102,10 +102,6 @@ def run_segmented(
         redraw = join_step(run.store, doc, settings=run.settings, errors=errors)
         errors = _in_pool(pool, _draw, redraw, run, doc, "drawing")
     if errors:
-        failed = "; ".join(f"segment {i + 1}: {what}" for i, what in sorted(errors.items()))
-        raise SegmentFailedError(
-            f"drawing segments again failed ({failed}); the finished segments are kept and reused when this "
-            "upload is processed again."
-        )
+        raise draws_failed(run.store, doc, errors)
     run.stage("merge")
     return merge_step(run.store, doc, settings=run.settings, on_stage=run.on_stage)

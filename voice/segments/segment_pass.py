@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -98,15 +98,8 @@ def _spans(job: SegmentJob, info: VideoInfo, settings: Settings, *, replay: bool
     seg, stride = job.segment, job.plan.stride
     pose_span = (max(0, seg.first - stride), seg.stop + 1) if replay else job.plan.pose_span(seg)
     if not job.draw:
-        return FramePlan(0, pose_only.pose_every, pose_only.size, pose_only.skip_nonref, None, pose_span)
-    return FramePlan(
-        drawing.show_every,
-        drawing.pose_every,
-        drawing.size,
-        drawing.skip_nonref,
-        (seg.first, seg.stop),
-        pose_span,
-    )
+        return replace(pose_only, shown_span=None, pose_span=pose_span)
+    return replace(drawing, shown_span=(seg.first, seg.stop), pose_span=pose_span)
 
 
 def _jpg_sink(found: list[KeyFrameImage]) -> KeyFrameSink:
@@ -182,7 +175,7 @@ def _encode(
         encoding=Encoding(settings.x264_preset, settings.x264_crf),
         video_only=True,
     ) as writer:
-        drawer = Drawer(writer, _jpg_sink(found))
+        drawer = Drawer(writer, _jpg_sink(found), blur=settings.blur_bystanders)
         owned = range(job.segment.first, job.segment.stop)
         try:
             fed = feed(frames, drawer, samples, timeline, (keys, owned.__contains__))

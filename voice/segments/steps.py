@@ -60,6 +60,7 @@ __all__ = [
     "SegmentedRun",
     "delete_workspaces",
     "draw_step",
+    "draws_failed",
     "join_step",
     "joined_results",
     "load_plan",
@@ -119,7 +120,7 @@ def make_plan(run: Run, found: Prepared, *, version: str | None, force: bool) ->
         if found.info.has_audio:
             with tempfile.TemporaryDirectory(prefix="voice-audio-") as tmp:
                 audio = Path(tmp) / "audio.m4a"
-                encode_audio(run.source, audio)
+                encode_audio(run.source, audio, until_s=found.info.decode_until_s)
                 run.store.upload(VIDEOS, ws.audio, audio, content_type="audio/mp4")
         run.store.write(VIDEOS, ws.plan, doc.to_json(), content_type="application/json")
     return doc
@@ -153,12 +154,7 @@ def segment_step(store: Store, doc: PlanDoc, index: int, *, source: Path, settin
         try:
             result = segment_pass(source, doc.prepared.info, job, settings=settings)
         except Exception as exc:
-            error = {
-                "error_type": type(exc).__name__,
-                "stage": getattr(exc, "stage", "annotate"),
-                "message": str(exc),
-            }
-            store.write(VIDEOS, ws.segment(index, "_error.json"), json.dumps(error).encode())
+            store.write(VIDEOS, ws.segment(index, "_error.json"), _error_file(exc))
             raise
         if result.video is not None:
             store.upload(VIDEOS, ws.segment(index, ".mp4"), result.video, content_type="video/mp4")
@@ -173,21 +169,25 @@ def segment_label(doc: PlanDoc, index: int) -> str:
 
 
 def _failure(
-    store: Store, doc: PlanDoc, missing: Sequence[int], errors: dict[int, str]
+    store: Store, doc: PlanDoc, missing: Sequence[int], errors: dict[int, str], *, draws: bool = False
 ) -> SegmentFailedError:
-    """The error naming every segment without a result (``errors``: what the runner saw fail)."""
+    """The error naming every segment without a result (``errors``: what the runner saw fail; the
+    error files the steps wrote say more). ``draws``: the segments whose redraw failed."""
     ws, plan = doc.workspace, doc.plan
     parts, stages, permanent = [], [], True
     for i in missing:
         what = errors.get(i, "it did not finish")
-        if store.exists(VIDEOS, ws.segment(i, "_error.json")):
-            stored = json.loads(store.read(VIDEOS, ws.segment(i, "_error.json")))
+        error_file = ws.drawn(i, "_error.json") if draws else ws.segment(i, "_error.json")
+        if store.exists(VIDEOS, error_file):
+            stored = json.loads(store.read(VIDEOS, error_file))
             what = f"{stored['error_type']}: {stored['message']}"
             stages.append(stored["stage"])
+            permanent = permanent and bool(stored.get("permanent", True))
         else:
             permanent = False
-        parts.append(f"{segment_label(doc, i)} failed: {what}")
-    done = len(plan.segments) - len(missing)
+        verb = "drawing it again failed" if draws else "failed"
+        parts.append(f"{segment_label(doc, i)} {verb}: {what}")
+    done = len(plan.segments) - (0 if draws else len(missing))
     error = SegmentFailedError(
         "; ".join(parts) + f". The {done} segment(s) that finished are kept and reused when this upload is "
         "processed again.",
@@ -195,6 +195,23 @@ def _failure(
     )
     error.permanent = permanent and bool(stages)
     return error
+
+
+def draws_failed(store: Store, doc: PlanDoc, errors: dict[int, str]) -> SegmentFailedError:
+    """The error naming every segment whose redraw failed (``errors``: by index)."""
+    return _failure(store, doc, sorted(errors), errors, draws=True)
+
+
+def _error_file(exc: BaseException) -> bytes:
+    """What a step's error file holds: the error's type, stage, message and whether it may pass."""
+    return json.dumps(
+        {
+            "error_type": type(exc).__name__,
+            "stage": getattr(exc, "stage", "annotate"),
+            "message": str(exc),
+            "permanent": bool(getattr(exc, "permanent", False)),
+        }
+    ).encode()
 
 
 def _results(store: Store, doc: PlanDoc, errors: dict[int, str]) -> list[SegmentResult]:
@@ -247,10 +264,21 @@ def join_step(
 
 
 def draw_step(store: Store, doc: PlanDoc, index: int, *, source: Path, settings: Settings) -> None:
-    """Segment ``index`` drawn again from the joined poses (not again if already drawn)."""
+    """Segment ``index`` drawn again from the joined poses (not again if already drawn); a failure
+    leaves its error file (``draw_<i>_error.json``) for :func:`draws_failed`."""
     ws = doc.workspace
     if store.exists(VIDEOS, ws.drawn(index)):
         return
+    try:
+        _draw(store, doc, index, source, settings)
+    except Exception as exc:
+        store.write(VIDEOS, ws.drawn(index, "_error.json"), _error_file(exc))
+        raise
+    store.delete(VIDEOS, ws.drawn(index, "_error.json"))
+
+
+def _draw(store: Store, doc: PlanDoc, index: int, source: Path, settings: Settings) -> None:
+    ws = doc.workspace
     join = json.loads(store.read(VIDEOS, ws.join))
     mapping = {int(k): int(v) for k, v in join["ids"][index].items()}
     result = segment_from_json(store.read(VIDEOS, ws.segment(index)))

@@ -1,7 +1,7 @@
 """The intermediate files of a video processed in segments, and their JSON documents.
 
-They live in the videos bucket next to the session's outputs, below
-``annotated/<patient>/segments/<session>/<plan id>/`` (:func:`voice.layout.segment_work_key`):
+They live in the videos bucket below the work prefix,
+``work/segments/<patient>/<session>/<plan id>/`` (:func:`voice.layout.segment_work_key`):
 
 | file | written by | holds |
 |---|---|---|
@@ -16,7 +16,8 @@ They live in the videos bucket next to the session's outputs, below
 The plan id is a digest of the plan document (the video's hash, transcript, windows, pin,
 profile colours, model, settings, segments), so a retry of the same upload with the same inputs
 finds the segments that finished and reuses them, and any change starts a new plan. The merge
-deletes the session's intermediate files once the session is complete. Like every output in the
+deletes the session's intermediate files once the session is complete; after a failure they stay
+for a retry (on AWS the work prefix expires after 14 days). Like every output in the
 bucket they name the patient (keys) and hold the narration (plan): PHI stays in the buckets.
 """
 

@@ -13,12 +13,20 @@ import logging
 from collections.abc import Iterator
 
 from voice import layout
-from voice.errors import VoiceError
+from voice.errors import StorageError, VoiceError
 from voice.layout import VIDEOS
 from voice.records.failure import FAILURE_SCHEMA, FailureRecord, ObjectRef
 from voice.storage import Store
 
-__all__ = ["FAILURE_SCHEMA", "Stage", "failure_record_key", "record_failure", "recording_failures"]
+__all__ = [
+    "FAILURE_SCHEMA",
+    "FailureNotRecordedError",
+    "Stage",
+    "failure_record_key",
+    "read_failure",
+    "record_failure",
+    "recording_failures",
+]
 
 log = logging.getLogger("voice")
 
@@ -46,8 +54,15 @@ def _printable(key: str) -> str:
     return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) -> str:
-    """Write the failure record for upload ``key``; returns its key. Never raises."""
+class FailureNotRecordedError(StorageError):
+    """An upload failed and its failure record could not be written either: nothing may then
+    acknowledge it (a queue retries the message, a state machine the step). The message names both
+    errors by type only."""
+
+
+def record_failure(store: Store, key: str, exc: BaseException, *, stage: str, strict: bool = False) -> str:
+    """Write the failure record for upload ``key``; returns its key. Never raises, unless
+    ``strict``: then a record that cannot be written raises :class:`FailureNotRecordedError`."""
     fkey = layout.invalid_failure_key(key)
     try:
         fkey = failure_record_key(key)
@@ -61,7 +76,22 @@ def record_failure(store: Store, key: str, exc: BaseException, *, stage: str) ->
         store.write(VIDEOS, fkey, data, content_type="application/json")
     except Exception as write_exc:  # the original error matters more than a failed record
         log.error("could not write a failure record (%s)", type(write_exc).__name__)
+        if strict:
+            raise FailureNotRecordedError(
+                f"the failure record could not be written ({type(write_exc).__name__}) after "
+                f"{type(exc).__name__} at {stage}; the upload is tried again."
+            ) from exc
     return fkey
+
+
+def read_failure(store: Store, key: str) -> FailureRecord | None:
+    """The failure record of upload ``key``, if there is one this version reads."""
+    fkey = failure_record_key(key)
+    try:
+        found = store.read_versioned(VIDEOS, fkey)
+        return None if found is None else FailureRecord.model_validate_json(found.data)
+    except (VoiceError, ValueError):
+        return None
 
 
 class Stage:
@@ -74,15 +104,18 @@ class Stage:
 @contextlib.contextmanager
 def recording_failures(store: Store, key: str) -> Iterator[Stage]:
     """Any error inside gets the upload's failure record, a log line (its type only: messages and
-    tracebacks can hold keys, and keys hold patient names), and goes on."""
+    tracebacks can hold keys, and keys hold patient names), and goes on. When the record itself
+    cannot be written, :class:`FailureNotRecordedError` goes on instead (never acknowledged)."""
     stage = Stage()
     try:
         yield stage
+    except FailureNotRecordedError:
+        raise
     except VoiceError as exc:
-        record_failure(store, key, exc, stage=exc.stage)
         log.warning("video failed at %s: %s", exc.stage, type(exc).__name__)
+        record_failure(store, key, exc, stage=exc.stage, strict=True)
         raise
     except Exception as exc:
-        record_failure(store, key, exc, stage=stage.name)
         log.error("video failed at %s with an unexpected %s", stage.name, type(exc).__name__)
+        record_failure(store, key, exc, stage=stage.name, strict=True)
         raise

@@ -21,6 +21,7 @@ from voice.narration.event_ids import with_ids
 from voice.narration.windows import EventWindow
 from voice.people.patient_store import absent_patient_reasons, learn_appearance
 from voice.records.session import PosesRecord, RecordedAtRecord, SessionIndex, SessionMetadata, SourceRecord
+from voice.session.lease import session_lease
 from voice.session.outputs import SessionOutputs, analysis_csv, write_metadata, write_session_index
 from voice.session.prepare import Prepared, Run
 from voice.session.video_pass import VideoPassResult
@@ -132,9 +133,16 @@ def _write_outputs(
 
 
 def finish(run: Run, found: Prepared, result: VideoPassResult, outputs: SessionOutputs) -> SessionMetadata:
-    """Samples, then every output, the session index, and the metadata last; returns the metadata."""
+    """Samples, then every output, the session index, and the metadata last, under the session's
+    lease (:mod:`voice.session.lease`: one writer at a time); returns the metadata."""
     for name, seconds in result.timings.items():
         run.add_time(name, seconds)
+    hold_s = run.settings.session_lease_s
+    with session_lease(run.store, run.upload.patient, run.session, hold_s=hold_s):
+        return _finish(run, found, result, outputs)
+
+
+def _finish(run: Run, found: Prepared, result: VideoPassResult, outputs: SessionOutputs) -> SessionMetadata:
     run.stage("samples")
     _person_reasons(run, found.windows, result)
     doc = _metadata(run, found, result)

@@ -75,11 +75,29 @@ def read_metadata(store: Store, meta_key: str) -> SessionMetadata | None:
 
 
 def completed_metadata(store: Store, meta_key: str, sha256: str) -> SessionMetadata | None:
-    """The stored metadata if this very upload (same content hash) already finished, else None."""
+    """The stored metadata if this very upload (same content hash) already finished, else None.
+
+    Finished means both: the metadata and the session index that names the same upload and samples
+    (the index also says how the labels stand, which the metadata does not repeat; a run
+    that died after deleting the index to rewrite the samples left the metadata of an earlier
+    run beside a session that is not complete)."""
     existing = read_metadata(store, meta_key)
-    if existing is not None and existing.source.sha256 == sha256:
-        return existing
-    return None
+    if existing is None or existing.source.sha256 != sha256:
+        return None
+    index_key = layout.session_index_key(existing.patient, existing.session)
+    try:
+        index = SessionIndex.model_validate_json(store.read(PATIENTS, index_key))
+    except (VoiceError, ValidationError):
+        log.info(
+            "session %s has metadata but no complete index; not done", layout.session_ref(existing.session)
+        )
+        return None
+    same = (index.session, index.source, index.samples) == (
+        existing.session,
+        existing.source,
+        existing.samples,
+    )
+    return existing if same else None
 
 
 def write_session_index(store: Store, patient: str, index: SessionIndex) -> None:

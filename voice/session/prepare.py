@@ -151,7 +151,9 @@ def _transcribe(run: Run, info: VideoInfo, transcriber: Transcriber) -> Transcri
     def chunks() -> Iterator[tuple[float, np.ndarray]]:
         # Memory is flat in length: one chunk of audio at a time.
         nonlocal decode_s
-        source = audio.iter_audio_chunks(run.source, chunk_s=run.settings.transcribe_chunk_s)
+        source = audio.iter_audio_chunks(
+            run.source, chunk_s=run.settings.transcribe_chunk_s, until_s=info.decode_until_s
+        )
         while True:
             t_dec = time.perf_counter()
             item = next(source, None)

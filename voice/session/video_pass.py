@@ -124,7 +124,7 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Tim
         duration_s=info.duration_s,
         encoding=Encoding(settings.x264_preset, settings.x264_crf),
     ) as writer:
-        drawer = Drawer(writer, _key_frame_writer(job.plan, job.outputs))
+        drawer = Drawer(writer, _key_frame_writer(job.plan, job.outputs), blur=settings.blur_bystanders)
         try:
             fed = feed(frames, drawer, samples, timeline, (keys, None))
         except BaseException:

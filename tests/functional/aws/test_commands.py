@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -78,57 +77,34 @@ def test_a_missing_stack_is_a_config_error_that_says_what_to_do(aws: dict[str, A
         resolve_names(Settings(stack_name="NoSuchStack"), cloudformation=aws["cfn"])
 
 
-def test_upload_is_multipart_above_8_mb_and_reports_progress(aws: dict[str, Any], tmp_path: Path) -> None:
-    from voice.aws.commands import upload
+def _gate(aws: dict[str, Any]) -> Any:
+    from voice.aws.history import Gate
 
-    big = tmp_path / "Long Visit.MOV"
-    big.write_bytes(os.urandom(9 * 1024 * 1024 + 123))
-    small = tmp_path / "short.mp4"
-    small.write_bytes(b"\x00" * 1000)
-    sent: list[int] = []
-    done = upload([big, small], "Ann Example", client=aws["s3"], bucket=VIDEOS_BUCKET, progress=sent.append)
-    assert [d["key"] for d in done] == ["Ann Example/Long Visit.MOV", "Ann Example/short.mp4"]
-    assert sum(sent) == big.stat().st_size + small.stat().st_size
-    head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="Ann Example/Long Visit.MOV")
-    assert head["ContentLength"] == big.stat().st_size
-    assert head["ETag"].strip('"').endswith("-2")  # two parts: a multipart upload
-    assert head["ContentType"] == "video/quicktime"
+    return Gate(aws["ddb"], aws["sfn"], HISTORY_TABLE, aws["arn"], 10200.0)
 
 
-def test_upload_with_a_person_pin_puts_the_sidecar_that_processing_reads(
-    aws: dict[str, Any], tmp_path: Path
+def test_a_manual_training_run_takes_the_patients_lock_and_waits_for_a_running_one(
+    aws: dict[str, Any],
 ) -> None:
-    from voice import layout
-    from voice.aws.commands import upload
-    from voice.aws.s3 import S3Store
-    from voice.people.patient_store import read_pin
-    from voice.people.pin import PersonPin
+    """`voice cloud train` takes the gate's lock (owner: its execution), so a manual run never
+    overlaps another run of the patient; while one holds it, the start is refused, naming it."""
+    from voice.aws.commands import start_training
+    from voice.aws.history import TrainingBusyError, lock_item, release_lock
 
-    video = tmp_path / "visit.mp4"
-    video.write_bytes(b"\x00" * 100)
-    pin = PersonPin(320, 180, 2.5)
-    upload([video], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET, pin=pin)
-    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=VIDEOS_BUCKET)["Contents"]]
-    assert sorted(keys) == ["ann/visit.mp4", "ann/visit.mp4.person.json"]
-    store = S3Store(aws["s3"], videos_bucket=VIDEOS_BUCKET, patients_bucket="unused")
-    assert read_pin(store, layout.parse_upload_key("ann/visit.mp4")) == pin
-
-
-@pytest.mark.parametrize(
-    ("patient", "name"), [("../x", "a.mp4"), ("annotated", "a.mp4"), ("ann", "notes.txt")]
-)
-def test_upload_refuses_bad_names_before_sending_anything(
-    aws: dict[str, Any], tmp_path: Path, patient: str, name: str
-) -> None:
-    from voice.aws.commands import upload
-    from voice.errors import VoiceError
-
-    good, bad = tmp_path / "ok.mp4", tmp_path / name
-    good.write_bytes(b"1")
-    bad.write_bytes(b"1")
-    with pytest.raises(VoiceError):
-        upload([good, bad], patient, client=aws["s3"], bucket=VIDEOS_BUCKET)
-    assert aws["s3"].list_objects_v2(Bucket=VIDEOS_BUCKET).get("KeyCount", 0) == 0
+    ann = ref("Ann Example")
+    started = start_training("Ann Example", gate=_gate(aws), ref=ann, force=True)
+    lock = lock_item(aws["ddb"], HISTORY_TABLE, ann)
+    assert lock is not None
+    assert lock["owner"] == started["name"]
+    with pytest.raises(TrainingBusyError, match=started["name"]) as busy:
+        start_training("Ann Example", gate=_gate(aws), ref=ann)
+    assert "Ann" not in str(busy.value)
+    executions = aws["sfn"].list_executions(stateMachineArn=aws["arn"])["executions"]
+    assert [e["name"] for e in executions] == [started["name"]], "nothing else started"
+    # The execution frees it at its end (the state machine's conditional release); then it starts.
+    assert release_lock(aws["ddb"], HISTORY_TABLE, ann, owner=started["name"])
+    again = start_training("Ann Example", gate=_gate(aws), ref=ann)
+    assert again["name"] != started["name"]
 
 
 def test_start_training_then_status_shows_the_execution_and_history(aws: dict[str, Any]) -> None:
@@ -137,7 +113,7 @@ def test_start_training_then_status_shows_the_execution_and_history(aws: dict[st
     from voice.aws.outputs import CloudNames
 
     ann = ref("Ann Example")
-    started = start_training("Ann Example", sfn=aws["sfn"], state_machine_arn=aws["arn"], ref=ann)
+    started = start_training("Ann Example", gate=_gate(aws), ref=ann)
     assert started["name"].startswith(ann + "-")
     assert "-manual-" in started["name"]
     described = aws["sfn"].describe_execution(executionArn=started["execution_arn"])
@@ -153,7 +129,7 @@ def test_start_training_then_status_shows_the_execution_and_history(aws: dict[st
             TableName=HISTORY_TABLE,
             Item={"patient": {"S": ann}, "sk": {"S": sk}, "status": {"S": state}},
         )
-    aws["ddb"].put_item(
+    aws["ddb"].put_item(  # the lock the manual run took, as status shows it
         TableName=HISTORY_TABLE,
         Item={"patient": {"S": ann}, "sk": {"S": "LOCK"}, "lock_until": {"N": "1764000000"}},
     )
@@ -194,29 +170,6 @@ def test_start_training_then_status_shows_the_execution_and_history(aws: dict[st
     assert older["last_execution"]["name"] == started["name"]
 
 
-def test_upload_never_overwrites_a_different_file_of_the_same_name(
-    aws: dict[str, Any], tmp_path: Path
-) -> None:
-    """Two phones, one name: both videos are kept; the same file again is not sent twice."""
-    from voice.aws.commands import upload
-
-    first, second = tmp_path / "a" / "IMG_0001.MOV", tmp_path / "b" / "IMG_0001.MOV"
-    for path, body in ((first, b"first phone"), (second, b"second phone")):
-        path.parent.mkdir()
-        path.write_bytes(body)
-    (a,) = upload([first], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
-    (b,) = upload([second], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
-    (again,) = upload([first], "ann", client=aws["s3"], bucket=VIDEOS_BUCKET)
-    assert a["key"] == "ann/IMG_0001.MOV"
-    assert b["key"].startswith("ann/IMG_0001-")
-    assert b["key"].endswith(".MOV")
-    assert again == {**a, "already_uploaded": True}
-    body = aws["s3"].get_object(Bucket=VIDEOS_BUCKET, Key="ann/IMG_0001.MOV")["Body"].read()
-    assert body == b"first phone"
-    versions = aws["s3"].list_object_versions(Bucket=VIDEOS_BUCKET).get("Versions", [])
-    assert len(versions) == 2, "nothing was written over"
-
-
 def test_download_model_fetches_the_promoted_run(aws: dict[str, Any], tmp_path: Path) -> None:
     from voice import layout
     from voice.aws.commands import download_model
@@ -253,11 +206,26 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
 
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"\x00" * 2048)
+    aws["s3"].put_bucket_versioning(Bucket=VIDEOS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["cloud", "upload", str(video), "--patient", "ann", "--json"])
     assert code == 0, out.getvalue()
     assert json.loads(out.getvalue())["uploaded"][0]["key"] == "ann/clip.mp4"
+    # With the stack's key from its DataKeyArn output: the buckets refuse anything else.
+    head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="ann/clip.mp4")
+    assert head["SSEKMSKeyId"] == aws["key_arn"]
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["cloud", "reprocess", "ann", "clip.mp4", "--json"])
+    assert code == 0, out.getvalue()
+    asked = json.loads(out.getvalue())
+    assert asked["key"] == "ann/clip.mp4"
+    assert asked["version"] != asked["replaces"]
+    head = aws["s3"].head_object(Bucket=VIDEOS_BUCKET, Key="ann/clip.mp4")
+    assert head["VersionId"] == asked["version"]
+    assert "voice-reprocess" in head["Metadata"]
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -280,6 +248,7 @@ def test_voice_cloud_commands_through_the_cli(aws: dict[str, Any], tmp_path: Pat
 # --- set-up problems: one line naming what to set, exit code 2 ---------------------------------
 
 COMMANDS = {
+    "reprocess": ["cloud", "reprocess", "ann", "clip.mp4"],
     "status": ["cloud", "status", "ann"],
     "train": ["cloud", "train", "ann"],
     "download-model": ["cloud", "download-model", "ann", "/nonexistent/dest"],

@@ -21,6 +21,7 @@ from tests.support.aws import (
     moto_stack,
     ref,
     s3_object_created,
+    written_keys,
 )
 from voice.model.registry import tarball
 
@@ -146,18 +147,40 @@ def test_the_lock_holds_for_its_hold_time_and_is_owned_by_the_execution(aws: dic
     assert "pending_since" not in _lock(aws, me)
 
 
-def test_a_recheck_event_from_the_state_machine_starts_a_check(aws: dict[str, Any]) -> None:
-    from lambdas.training_gate import handler
-
-    event = {
+def _recheck(patient_ref: str) -> dict[str, Any]:
+    """The state machine's Recheck as EventBridge delivers it: the patient's reference only."""
+    return {
         "version": "0",
         "source": "voice.training",
         "detail-type": "Recheck",
-        "detail": {"patient": "Ann Example"},
+        "detail": {"patient_ref": patient_ref},
     }
-    result = handler(event, FakeContext())
+
+
+def test_a_recheck_event_names_the_patient_by_reference_and_starts_a_check(aws: dict[str, Any]) -> None:
+    """The event (and its dead letters) leave the buckets: the gate finds the patient whose
+    folder has that reference, and starts the execution with the name in its encrypted input."""
+    from lambdas.training_gate import handler
+
+    for folder in ("Ann Example", "bob", "models", "work"):
+        aws["s3"].put_object(Bucket=BUCKET, Key=f"{folder}/.sessions/x.json", Body=b"{}")
+    result = handler(_recheck(ref("Ann Example")), FakeContext())
     assert result["started"] is True
     assert _lock(aws, ref("Ann Example"))["owner"]["S"] == result["execution_arn"].rsplit(":", 1)[1]
+    (execution,) = _executions(aws)
+    started = json.loads(aws["sfn"].describe_execution(executionArn=execution["executionArn"])["input"])
+    assert started["patient"] == "Ann Example"
+
+
+def test_a_recheck_for_no_patient_folder_and_an_event_of_another_bucket_start_nothing(
+    aws: dict[str, Any],
+) -> None:
+    from lambdas.training_gate import handler
+
+    assert handler(_recheck(ref("nobody")), FakeContext())["started"] is False
+    foreign = s3_object_created("someone-elses-bucket", f"{PATIENT}/.sessions/s.json")
+    assert handler(foreign, FakeContext())["started"] is False
+    assert _executions(aws) == []
 
 
 def test_a_failed_start_releases_the_lock(aws: dict[str, Any]) -> None:
@@ -199,10 +222,14 @@ def _write_samples(aws: dict[str, Any], sessions_per_emotion: int) -> None:
 
 
 @pytest.mark.slow
-def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: dict[str, Any]) -> None:
+def test_analyze_stages_the_samples_under_the_reference_for_a_deterministic_job(aws: dict[str, Any]) -> None:
+    """A SageMaker job's description (URIs, name) is readable without the stack's key: the job
+    gets a staged copy named by the patient's reference, never the patient's folder."""
     from lambdas.analyze import handler
+    from voice.aws import clients
 
     _write_samples(aws, sessions_per_emotion=4)
+    seen = written_keys(clients.s3())
     event = load_event("sfn_analyze.json")
     first = handler(event, FakeContext())
     again = handler(copy.deepcopy(event), FakeContext())
@@ -214,8 +241,18 @@ def test_analyze_says_train_with_a_deterministic_job_and_the_patient_uris(aws: d
     gated_input = {**event["input"], "force": True, "gate": True}
     gated = handler({**event, "input": gated_input}, FakeContext())
     assert (gated["force"], gated["gate"]) == ("true", True)
-    assert first["train_uri"] == f"s3://{BUCKET}/{PATIENT}/"
-    assert first["output_uri"] == f"s3://{BUCKET}/models/{PATIENT}/"
+    patient_ref = event["input"]["patient_ref"]
+    stage = f"work/training/{patient_ref}/{first['training_job_name'].rsplit('-', 1)[1]}/"
+    assert first["train_uri"] == f"s3://{BUCKET}/{stage}samples/"
+    assert first["output_uri"] == f"s3://{BUCKET}/{stage}output/"
+    for uri in (first["train_uri"], first["output_uri"]):
+        assert PATIENT not in uri
+    pages = aws["s3"].get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    listing = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    originals = sorted(k[len(PATIENT) + 1 :] for k in listing if k.startswith(f"{PATIENT}/"))
+    staged = sorted(k[len(stage) + len("samples/") :] for k in listing if k.startswith(stage))
+    assert staged == originals, "every pose file and session index, at the same relative keys"
+    assert {seen[(BUCKET, f"{stage}samples/{k}")] for k in staged} == {aws["key_arn"]}
     assert first["training_job_name"] == again["training_job_name"]
     assert len(first["training_job_name"]) <= 63
     assert PATIENT not in first["training_job_name"]
@@ -351,11 +388,20 @@ def test_promote_keeps_latest_when_the_run_does_not_beat_the_baseline(
     assert store.exists(layout.PATIENTS, layout.model_artifact_key(PATIENT, result["run_id"], "metrics.json"))
 
 
-def test_promote_refuses_artifacts_outside_the_patients_models_prefix(aws: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "key",
+    [
+        "bob/evil/model.tar.gz",
+        f"models/{PATIENT}/job/output/model.tar.gz",
+        f"work/training/{ref('bob')}/stage/output/job/output/model.tar.gz",  # another patient's run
+        "work/training/906f90e76f2d6755/stage/samples/model.tar.gz",  # not the job's output
+    ],
+)
+def test_promote_refuses_artifacts_outside_the_patients_staging_output(aws: dict[str, Any], key: str) -> None:
     from lambdas.handler_errors import HandlerError
     from lambdas.promote import handler
 
-    event = {**load_event("sfn_promote.json"), "model_artifacts": f"s3://{BUCKET}/bob/evil/model.tar.gz"}
+    event = {**load_event("sfn_promote.json"), "model_artifacts": f"s3://{BUCKET}/{key}"}
     with pytest.raises(HandlerError, match=r"^ModelError \(patient [0-9a-f]{16}\)$"):
         handler(event, FakeContext())
 

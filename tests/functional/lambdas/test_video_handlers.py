@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -272,3 +273,56 @@ def test_a_malformed_long_video_step_fails_with_its_type_only(aws: Any) -> None:
         handler({"step": "unknown", "key": f"{PATIENT}/balloon clip.mp4"}, FakeContext())
     assert str(raised.value) == "ValidationError (patient ?)"
     assert raised.value.__cause__ is None
+
+
+def test_an_event_of_another_bucket_is_acknowledged_without_a_word_in_ours(aws: Any) -> None:
+    """The rule names the bucket and the queue takes our rule only; the handler checks it anyway."""
+    from lambdas.video_processor import NOT_OUR_BUCKET, UploadRecord, record_handler
+
+    before = snapshot(aws)
+    foreign = aws_events.sqs_record("someone-elses-bucket", f"{PATIENT}/broken.MP4", "foreign")
+    result = record_handler(UploadRecord.model_validate(foreign), FakeContext())
+    assert (result.status, result.error_type) == ("failed", NOT_OUR_BUCKET)
+    assert snapshot(aws) == before
+
+
+def test_a_failure_record_that_cannot_be_written_leaves_the_message_to_be_retried(aws: Any) -> None:
+    """A corrupt upload is acknowledged only once its record is written: if the record cannot be
+    written the message is a batch item failure (retried), so the upload never vanishes."""
+    from botocore.exceptions import ClientError
+
+    from lambdas.video_processor import handler
+    from voice.aws import clients
+
+    def refuse_records(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"].startswith("failed/"):
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "try later"}}, "PutObject")
+
+    clients.s3().meta.events.register("provide-client-params.s3.PutObject", refuse_records)
+    response = handler({"Records": [sqs_record(f"{PATIENT}/broken.MP4", "bad")]}, FakeContext())
+    assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+    clients.s3().meta.events.unregister("provide-client-params.s3.PutObject", refuse_records)
+    # The next delivery writes it and is acknowledged.
+    response = handler({"Records": [sqs_record(f"{PATIENT}/broken.MP4", "bad")]}, FakeContext())
+    assert response == {"batchItemFailures": []}
+    failure = json.loads(
+        aws.get_object(Bucket=VIDEOS, Key=f"failed/{PATIENT}/broken.MP4.json")["Body"].read()
+    )
+    assert failure["error_type"] == "CorruptMediaError"
+
+
+@pytest.mark.slow
+def test_every_object_the_handler_writes_is_encrypted_with_the_stacks_key(aws: Any) -> None:
+    from lambdas.video_processor import handler
+
+    key_arn = os.environ["VOICE_DATA_KEY_ARN"]
+    before = set(snapshot(aws))
+    assert handler({"Records": [sqs_record(f"{PATIENT}/balloon clip.mp4", "good")]}, FakeContext()) == {
+        "batchItemFailures": []
+    }
+    written = set(snapshot(aws)) - before
+    assert any("/annotated/" in k for k in written)
+    assert any(k.startswith(f"{PATIENTS}/") for k in written)
+    for bucket_key in written:
+        bucket, key = bucket_key.split("/", 1)
+        assert aws.head_object(Bucket=bucket, Key=key).get("SSEKMSKeyId") == key_arn, bucket_key

@@ -116,3 +116,21 @@ def test_a_part_that_cannot_be_read_fails_the_annotate_stage_with_ffmpegs_reason
     with pytest.raises(VoiceError, match="No such file"):
         join_parts([tmp_path / "part_001.mp4"], None, tmp_path / "out.mp4", duration_s=2.0)
     assert not (tmp_path / "out.txt").exists(), "the concat list is removed after a failure too"
+
+
+def test_the_audio_stops_at_the_stated_end_whatever_the_packets_say(tmp_path: Path) -> None:
+    """Two hours of audio under a header that says 2 s: encoded up to ``until_s`` only."""
+    from tests.support import hostile
+
+    source = hostile.audio_past_its_header(tmp_path)
+    audio = tmp_path / "audio.m4a"
+    encode_audio(source, audio, until_s=probe(source).decode_until_s)
+    assert _audio_seconds(audio) == pytest.approx(4.0, abs=0.1)
+
+
+def _audio_seconds(path: Path) -> float:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return float(stream.duration * stream.time_base)

@@ -47,17 +47,24 @@ def _settings() -> Settings:
     return Settings(segment_s=12, segment_above_s=10)
 
 
+def _blue_path(t: float) -> tuple[float, float, float] | None:
+    return (470 + 6 * np.sin(1.5 * t + 1), 205.0, 290.0) if 5.0 <= t < 30.0 else None
+
+
+VISIT = scenes.Scene(
+    (
+        scenes.Actor("orange", "orange", lambda t: (180 + 8 * np.sin(2 * t), 200.0, 300.0)),
+        scenes.Actor("blue", "blue", _blue_path),
+    ),
+    SECONDS,
+)
+
+
 @pytest.fixture(scope="module")
 def visit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("visit")
     narration = long_narrated_video(folder / "narration.mp4", SECONDS, 320, 240, preset="ultrafast")
-    orange = scenes.Actor("orange", "orange", lambda t: (180 + 8 * np.sin(2 * t), 200.0, 300.0))
-
-    def blue_path(t: float) -> tuple[float, float, float] | None:
-        return (470 + 6 * np.sin(1.5 * t + 1), 205.0, 290.0) if 5.0 <= t < 30.0 else None
-
-    scene = scenes.Scene((orange, scenes.Actor("blue", "blue", blue_path)), SECONDS)
-    return scenes.render(scene, folder / "visit.mp4", audio_from=narration)
+    return scenes.render(VISIT, folder / "visit.mp4", audio_from=narration)
 
 
 def _outputs(data: Path, session: str) -> dict[str, Any]:
@@ -168,6 +175,51 @@ def test_the_joined_video_is_one_h264_aac_file_of_the_source_length(
     with av.open(str(one_pass["video"])) as container:
         one_frames = sum(1 for _ in container.decode(container.streams.video[0]))
     assert frames == one_frames == round(SECONDS * 25), "every frame once: the parts join frame-exactly"
+
+
+def _face_detail(frame: np.ndarray, nose: tuple[float, float], side: float) -> float:
+    """The median absolute Laplacian over the face around ``nose`` (an actor ``side`` pixels tall):
+    the detail left, robust to the few pixels skeleton lines are drawn on."""
+    import cv2
+
+    x, y = nose
+    x0, x1, y0, y1 = (
+        round(x - 0.09 * side),
+        round(x + 0.09 * side),
+        round(y - 0.13 * side),
+        round(y + 0.07 * side),
+    )
+    grey = cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY).astype(np.float64)
+    return float(np.median(np.abs(cv2.Laplacian(grey, cv2.CV_64F))))
+
+
+def test_bystanders_are_blurred_alike_in_one_pass_and_in_segments_after_their_redraw(
+    visit: Path, one_pass: dict[str, Any], two_workers: dict[str, Any]
+) -> None:
+    """Blue is blurred and orange (the patient) is not, over the whole visit, in both runs; in the
+    middle segment, which alone chose blue and drew it so, after that segment was drawn again."""
+    import av
+
+    def frames(path: Path) -> dict[int, np.ndarray]:
+        with av.open(str(path)) as container:
+            decoded = enumerate(container.decode(container.streams.video[0]))
+            return {i: f.to_ndarray(format="bgr24") for i, f in decoded if i % 25 == 12}
+
+    source, one, seg = frames(visit), frames(one_pass["video"]), frames(two_workers["video"])
+    assert sorted(one) == sorted(seg) == sorted(source)
+    checked = 0
+    for i in sorted(source):
+        if not 6 <= i / 25 < 29:  # blue is found within a second of coming in, and leaves at 30 s
+            continue
+        noses = scenes.truth(VISIT, i / 25)
+        sharp_blue = _face_detail(source[i], noses["blue"], 290.0)
+        sharp_orange = _face_detail(source[i], noses["orange"], 300.0)
+        for run, video in (("one pass", one), ("segments", seg)):
+            # Blurred: about a seventh of the source's detail here; shown: more (the face contour).
+            assert _face_detail(video[i], noses["blue"], 290.0) <= 0.3 * sharp_blue, f"{run} {i}: blue"
+            assert _face_detail(video[i], noses["orange"], 300.0) >= 0.7 * sharp_orange, f"{run} {i}: orange"
+            checked += 1
+    assert checked == 2 * 23, "every second from 6 to 29 s, the middle segment among them"
 
 
 class _Failing:

@@ -20,7 +20,10 @@ from voice.people.estimator import MODEL_NAME
 from voice.people.patient_store import write_pin
 from voice.people.pin import PersonPin
 from voice.pose.face_hands import face_hands_model_name
+from voice.records.reviews import LabelSummary
+from voice.records.session import SessionIndex
 from voice.run.batch import stage_upload
+from voice.session.outputs import write_session_index
 from voice.session.prepare import Prepared, Run, open_upload, pin_of, prepare, render_plan, upload_run
 from voice.storage import LocalStore
 from voice.transcription.backends import make_transcriber
@@ -117,6 +120,10 @@ def test_a_finished_session_is_not_opened_again_unless_forced_or_pinned_anew(tmp
     done = session_metadata(session=run.session, source=source)
     store.write(layout.VIDEOS, layout.metadata_key("maria", run.session), done.model_dump_json().encode())
     assert pin_of(done) is None
+    with upload_run(store, key, settings=SETTINGS) as no_index:
+        assert open_upload(no_index, force=False).done is None, "metadata without its index is not done"
+    labelled = SessionIndex.of(done).model_copy(update={"labels": LabelSummary(narration=1), "track": "ab"})
+    write_session_index(store, "maria", labelled)
     with upload_run(store, key, settings=SETTINGS) as again:
         opened = open_upload(again, force=False)
         assert (opened.done, opened.info) == (done, None)

@@ -93,30 +93,69 @@ def test_success_writes_model_and_extras(tmp_path: Path, capsys: pytest.CaptureF
     assert not any(p.name == "models" for p in channel.rglob("*"))
 
 
-def test_unusable_data_writes_the_failure_file(tmp_path: Path) -> None:
+def test_unusable_data_writes_the_failure_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     channel = channel_with(tmp_path, sessions_per_emotion=1)  # one video per emotion
     env = sm_env(tmp_path, channel, {"patient_ref": REF})
     assert entry().main([], env) == 1
-    reason = (tmp_path / "failure").read_text()
-    assert reason.startswith("NotEnoughDataError: the training gate said no")
-    assert "need at least 3 samples from 3 different videos" in reason
+    # SageMaker shows the failure file as the job's FailureReason: the type and the reference only.
+    assert (tmp_path / "failure").read_text() == f"NotEnoughDataError (patient {REF})\n"
+    assert capsys.readouterr().err.strip().endswith(f"training failed: NotEnoughDataError (patient {REF})")
     assert not any((tmp_path / "model").iterdir())  # never a fallback model
 
 
 @pytest.mark.parametrize(
-    ("hps", "env_extra", "message"),
+    ("hps", "env_extra", "reason"),
     [
-        ({}, {}, "no patient"),
-        ({"patient_ref": "../etc"}, {}, "InvalidNameError: patient reference must be a single path segment"),
-        ({}, {"SM_CHANNEL_TRAIN": "/nonexistent/channel", "VOICE_PATIENT_REF": REF}, "is not a directory"),
+        ({}, {}, "EntryError (patient ?)"),
+        ({"patient_ref": "../etc"}, {}, "InvalidNameError (patient ?)"),
+        (
+            {},
+            {"SM_CHANNEL_TRAIN": "/nonexistent/channel", "VOICE_PATIENT_REF": REF},
+            f"EntryError (patient {REF})",
+        ),
     ],
 )
 def test_usage_errors_fail_loudly(
-    tmp_path: Path, hps: dict[str, object], env_extra: dict[str, str], message: str
+    tmp_path: Path, hps: dict[str, object], env_extra: dict[str, str], reason: str
 ) -> None:
     env = {**sm_env(tmp_path, tmp_path, hps), **env_extra}
     assert entry().main([], env) == 1
-    assert message in (tmp_path / "failure").read_text()
+    assert (tmp_path / "failure").read_text() == reason + "\n"
+
+
+#: What must never leave the buckets: the patient's name, the file stems in session ids.
+SECRETS = ("maria", "jansen", "birthday")
+
+
+def test_the_failure_path_says_error_types_and_the_reference_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The job's output goes to the account-wide /aws/sagemaker/TrainingJobs log group and its
+    failure file to the job's description, neither encrypted with the stack's key. An error's
+    message can hold a path, and paths hold names (a channel folder, a session id's file stem):
+    a failure says the error's type and the patient's reference, as the success path prints ids
+    and scores only."""
+    # A channel under a folder with a name, whose samples are from a video "Maria Jansen birthday".
+    channel = channel_with(tmp_path / "Maria Jansen", sessions_per_emotion=3)
+    for path in [*channel.glob("*/*_e*"), *channel.glob(".sessions/*.json")]:
+        path.rename(path.with_name("maria-jansen-birthday-" + path.name))
+    broken = next(channel.glob("*/*_e*/pose_*.json"))
+    broken.write_text("{ not json: Maria Jansen's birthday")
+    failures = [
+        sm_env(tmp_path, channel, {"patient_ref": REF}),  # the corrupt pose file
+        {
+            **sm_env(tmp_path, channel, {"patient_ref": REF}),
+            "SM_CHANNEL_TRAIN": str(channel / "Maria missing"),
+        },
+    ]
+    for env in failures:
+        assert entry().main([], env) == 1
+        reason = (tmp_path / "failure").read_text()
+        printed = capsys.readouterr()
+        emitted = (reason + printed.out + printed.err).lower()
+        assert f"(patient {REF})" in reason
+        for secret in SECRETS:
+            assert secret not in emitted, (secret, emitted)
 
 
 @pytest.mark.slow

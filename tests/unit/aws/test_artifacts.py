@@ -24,8 +24,10 @@ from voice.model.registry import load_latest_model, tarball
 from voice.storage import LocalStore
 
 PATIENT = "maria"
-JOB = "voice-906f90e76f2d6755-0123456789abcdef0123"
-MODEL_KEY = f"models/{PATIENT}/{JOB}/output/model.tar.gz"
+REF = "906f90e76f2d6755"
+JOB = f"voice-{REF}-0123456789abcdef0123"
+#: Where SageMaker writes the job's output: below the run's staging prefix (voice.aws.training_stage).
+MODEL_KEY = f"{layout.training_stage_prefix(REF, '0123456789abcdef0123')}output/{JOB}/output/model.tar.gz"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
@@ -60,7 +62,7 @@ def test_a_job_that_beats_the_baseline_lands_as_a_run_and_is_promoted(
 ) -> None:
     store = LocalStore(tmp_path)
     _job_output(store, job_files, {"report.html": b"<html>report</html>", "model.skops": b"not this one"})
-    result = promote_training_output(store, PATIENT, model_key=MODEL_KEY, job_name=JOB, now=NOW)
+    result = promote_training_output(store, PATIENT, ref=REF, model_key=MODEL_KEY, job_name=JOB, now=NOW)
     assert result["promoted"] is True, result["reason"]
     assert result["run_id"] == "20261201T115500Z-abcdef12", "the run id the training wrote"
     run = tmp_path / "patients" / "models" / PATIENT / result["run_id"]
@@ -86,7 +88,7 @@ def test_a_job_that_does_not_beat_the_baseline_is_stored_not_promoted(
     metrics["balanced_accuracy"] = {**metrics["balanced_accuracy"], "mean": 0.30, "std": 0.05}
     store = LocalStore(tmp_path)
     _job_output(store, {**job_files, "metrics.json": json.dumps(metrics).encode()})
-    result = promote_training_output(store, PATIENT, model_key=MODEL_KEY, job_name=JOB, now=NOW)
+    result = promote_training_output(store, PATIENT, ref=REF, model_key=MODEL_KEY, job_name=JOB, now=NOW)
     assert result["promoted"] is False
     assert "not promoted" in result["reason"]
     assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
@@ -101,19 +103,21 @@ def test_metrics_that_are_not_a_run_s_metrics_are_refused(
     store = LocalStore(tmp_path)
     _job_output(store, {**job_files, "metrics.json": json.dumps(metrics).encode()})
     with pytest.raises(ModelError, match=r"metrics\.json is not a training run's metrics"):
-        promote_training_output(store, PATIENT, model_key=MODEL_KEY, job_name=JOB, now=NOW)
+        promote_training_output(store, PATIENT, ref=REF, model_key=MODEL_KEY, job_name=JOB, now=NOW)
     assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
 
 
-def test_output_outside_the_patients_models_prefix_or_without_metrics_is_refused(
+def test_output_outside_the_patients_staging_output_or_without_metrics_is_refused(
     tmp_path: Path, job_files: dict[str, bytes]
 ) -> None:
     store = LocalStore(tmp_path)
     _job_output(store, {"model.skops": job_files["model.skops"]})
-    with pytest.raises(ModelError, match="not under this patient's models/ prefix"):
-        promote_training_output(store, "bob", model_key=MODEL_KEY, job_name=JOB, now=NOW)
+    with pytest.raises(ModelError, match="not in this patient's staging output"):
+        promote_training_output(
+            store, "bob", ref="0123456789abcdef", model_key=MODEL_KEY, job_name=JOB, now=NOW
+        )
     with pytest.raises(ModelError, match=f"training job {JOB} left no metrics.json"):
-        promote_training_output(store, PATIENT, model_key=MODEL_KEY, job_name=JOB, now=NOW)
+        promote_training_output(store, PATIENT, ref=REF, model_key=MODEL_KEY, job_name=JOB, now=NOW)
     assert not store.exists(layout.PATIENTS, layout.latest_model_key(PATIENT))
 
 

@@ -123,7 +123,12 @@ def test_each_counting_window_becomes_a_sample_and_the_metadata_comes_last(tmp_p
         2.0,
     )
     meta_key = layout.metadata_key("maria", SESSION)
-    assert store.written[-1] == meta_key, "the metadata marks the session complete"
+    # Every output is written under the session's lease: taken first, released (expired) last.
+    lease = layout.session_lease_key("maria", SESSION)
+    assert (store.written[0], store.written[-1]) == (lease, lease)
+    assert json.loads(store.read(layout.VIDEOS, lease))["expires_at"] == 0
+    outputs = [k for k in store.written if k != lease]
+    assert outputs[-1] == meta_key, "the metadata marks the session complete"
     assert json.loads(store.read(layout.VIDEOS, meta_key)) == meta
     index = layout.session_index_key("maria", SESSION)
     assert store.written.index(index) > max(store.written.index(k) for k in store.written if "/pose_" in k)
