@@ -186,6 +186,14 @@ def _pin(text: str) -> PersonPin:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _add_research_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``voice export``, ``voice import``, ``voice agreement`` (docs/researchers.md)."""
+    exported, imported = add_exchange_parsers(sub, common)
+    exported.set_defaults(func=cmd_export)
+    imported.set_defaults(func=cmd_import)
+    add_agreement_parser(sub, common).set_defaults(func=cmd_agreement)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voice",
@@ -237,10 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_labels_parser(sub, common)
     sub.choices["labels"].set_defaults(func=cmd_labels)
-    exported, imported = add_exchange_parsers(sub, common)
-    exported.set_defaults(func=cmd_export)
-    imported.set_defaults(func=cmd_import)
-    add_agreement_parser(sub, common).set_defaults(func=cmd_agreement)
+    _add_research_commands(sub, common)
 
     cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
     csub = cloud.add_subparsers(dest="cloud_command", required=True)
