@@ -6,7 +6,9 @@ share one controlled vocabulary (the five emotions and "not counted"); free-text
 people in view, words) another linguistic type. A tier's notes (a prediction's probability, a
 review's status) are a dependent ``<tier> note`` tier (symbolic association). VOICE marks its own
 tiers in the header: a ``PROPERTY`` ``voice:tier`` per tier, and ``voice:session`` — importing the
-file back recognises them and leaves them alone.
+file back recognises them and leaves them alone —, except an imported coder's tier, marked
+``voice:coder``: imported into another copy of the session it brings the coder's labels back (into
+the same store it changes nothing: those labels are there).
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from voice.exchange.coding import research_module
 from voice.exchange.session_tiers import ExportSession
 from voice.exchange.sources import NOT_COUNTED
 
-__all__ = ["CV_ID", "EMOTION_TYPE", "NOTE_SUFFIX", "SESSION_PROPERTY", "TIER_PROPERTY", "eaf_bytes"]
+__all__ = [
+    "CODER_PROPERTY",
+    "CV_ID",
+    "EMOTION_TYPE",
+    "NOTE_SUFFIX",
+    "SESSION_PROPERTY",
+    "TIER_PROPERTY",
+    "eaf_bytes",
+]
 
 CV_ID: Final = "voice-emotions"
 EMOTION_TYPE: Final = "voice-emotion"
@@ -28,6 +38,7 @@ TEXT_TYPE: Final = "voice-text"
 NOTE_TYPE: Final = "voice-note"
 NOTE_SUFFIX: Final = " note"
 TIER_PROPERTY: Final = "voice:tier"
+CODER_PROPERTY: Final = "voice:coder"
 SESSION_PROPERTY: Final = "voice:session"
 
 
@@ -63,7 +74,7 @@ def eaf_bytes(export: ExportSession) -> bytes:
         ling = EMOTION_TYPE if tier.kind == "emotion" else TEXT_TYPE
         eaf.add_tier(tier.name, ling=ling, ann=tier.author or None)
         if tier.voice:
-            eaf.add_property(TIER_PROPERTY, tier.name)
+            eaf.add_property(CODER_PROPERTY if tier.coder else TIER_PROPERTY, tier.name)
         notes = [a for a in tier.annotations if a.note]
         for a in tier.annotations:
             eaf.add_annotation(tier.name, _ms(a.start), _ms(a.end), a.value)

@@ -3,7 +3,8 @@ no DTDs: an XML bomb is refused), then every check ELAN's structure implies — 
 with values, referenced in order — before any annotation is read.
 
 Only time-aligned top-level tiers are coded tiers; dependent tiers (notes, subdivisions) are read
-by nobody. Tiers the file's header marks ``voice:tier`` are VOICE's own export.
+by nobody. Tiers the file's header marks ``voice:tier`` are VOICE's own export; ``voice:coder`` tiers are an
+imported coder's labels as VOICE exported them, and are coded tiers like any other.
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ def session_tiers(store: Store, stored: StoredSession, *, transcript: bool = Fal
                 coder_tier_name(source, author),
                 "emotion",
                 author=author,
+                coder=source == IMPORT,
                 annotations=non_overlapping(Annotation(i.start, i.end, i.value, i.note) for i in spans),
             )
         )

@@ -5,7 +5,7 @@ Columns: ``session, media, source, author, label, start_s, end_s, emotion, note`
 one of the five, or "not counted"). A researcher's CSV needs ``start_s``, ``end_s`` and
 ``emotion``; ``author`` (else ``coder``, else the file name) groups rows into tiers, ``session`` or
 ``media`` names the video. Rows whose ``source`` is one of VOICE's own (narration, review, model,
-effective, import) are VOICE's export and are never imported back.
+effective) are VOICE's export and are never imported back; ``import`` rows are a coder's labels.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from pathlib import PurePosixPath
 
 from voice.errors import CodingFileError
 from voice.exchange.coding import CodedFile, CodedSpan, CodedTier
-from voice.exchange.sources import EFFECTIVE, IMPORT, MODEL, REVIEW, Interval
+from voice.exchange.sources import EFFECTIVE, MODEL, REVIEW, Interval
 from voice.labels.effective import NARRATION
 
 __all__ = ["COLUMNS", "csv_bytes", "read_csv"]
 
 COLUMNS = ("session", "media", "source", "author", "label", "start_s", "end_s", "emotion", "note")
-_VOICE_SOURCES = {NARRATION, REVIEW, IMPORT, MODEL, EFFECTIVE}
+#: Rows of an imported coder (source ``import``) are that coder's labels: importable elsewhere.
+_VOICE_SOURCES = {NARRATION, REVIEW, MODEL, EFFECTIVE}
 
 
 def csv_bytes(intervals: Sequence[Interval]) -> bytes:

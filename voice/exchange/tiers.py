@@ -36,12 +36,14 @@ class Annotation:
 class Tier:
     """A named tier. ``kind``: the vocabulary its values come from (``emotion``: the five emotions
     and "not counted"; ``text``: free text); ``author``: its ANNOTATOR; ``voice``: VOICE made it
-    (importing it back changes nothing)."""
+    (importing it back changes nothing); ``coder``: the tier holds an imported coder's labels, which
+    importing into another copy of the session brings back (``Import: NAME``)."""
 
     name: str
     kind: str
     author: str = ""
     voice: bool = True
+    coder: bool = False
     annotations: list[Annotation] = field(default_factory=list)
 
 
