@@ -188,3 +188,17 @@ def test_a_map_must_name_emotions() -> None:
         parse_map("joy=glee")
     with pytest.raises(LabelError, match="not VALUE=EMOTION"):
         parse_map("joy")
+
+
+def test_naming_a_voice_tier_imports_nothing_and_says_so(
+    store: LocalStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["export", PATIENT, "--format", "eaf", "--out", str(out), "--data-dir", str(store.root)]) == 0
+    before = _snapshot(store)
+    args = ["import", PATIENT, str(out / f"{SESSION}.eaf"), "--tier", "Narration", "--data-dir", str(store.root)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "VOICE's own tier(s) left alone: Narration" in printed
+    assert "nothing new: nothing written." in printed
+    assert _snapshot(store) == before
