@@ -196,7 +196,15 @@ def test_naming_a_voice_tier_imports_nothing_and_says_so(
     out = tmp_path / "out"
     assert main(["export", PATIENT, "--format", "eaf", "--out", str(out), "--data-dir", str(store.root)]) == 0
     before = _snapshot(store)
-    args = ["import", PATIENT, str(out / f"{SESSION}.eaf"), "--tier", "Narration", "--data-dir", str(store.root)]
+    args = [
+        "import",
+        PATIENT,
+        str(out / f"{SESSION}.eaf"),
+        "--tier",
+        "Narration",
+        "--data-dir",
+        str(store.root),
+    ]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "VOICE's own tier(s) left alone: Narration" in printed
