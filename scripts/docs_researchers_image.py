@@ -28,6 +28,7 @@ from voice.config import EMOTIONS, Settings  # noqa: E402
 from voice.exchange.export import ExportRequest, export_sessions  # noqa: E402
 from voice.exchange.importing import ImportRequest, import_coding  # noqa: E402
 from voice.labels.service import Change, ReviewRequest, list_sessions, review, session_labels  # noqa: E402
+from voice.labels.stored import load_session  # noqa: E402
 from voice.storage import LocalStore  # noqa: E402
 
 OUT = ROOT / "docs" / "images" / "researchers-eaf.png"
@@ -39,7 +40,9 @@ COLOURS = dict(zip(EMOTIONS, ("#f2c14e", "#5b8fd6", "#d65b5b", "#b07fd6", "#9aa5
 def _copy_session(data_dir: Path, store: LocalStore) -> str:
     source = LocalStore(data_dir)
     sessions = list_sessions(source, PATIENT)
-    session = next(s.session for s in reversed(sessions) if s.pose_track)
+    tracked = [s.session for s in sessions if s.pose_track]
+    predicted = [sid for sid in tracked if load_session(source, PATIENT, sid).metadata.predictions]
+    session = (predicted or tracked)[-1]
     for bucket, prefix in (
         (layout.VIDEOS, layout.metadata_key(PATIENT, session)),
         (layout.PATIENTS, layout.session_index_key(PATIENT, session)),
@@ -61,7 +64,9 @@ def _code(store: LocalStore, session: str, tmp: Path) -> None:
     )
     duration = session_labels(store, PATIENT, session).duration_s
     spans = [(round(first.start, 1), round(min(first.end, duration), 1), first.emotion)]
-    spans.append((round(duration * 0.7, 1), round(duration * 0.85, 1), "surprise"))
+    later = round(max(spans[0][1], duration * 0.6) + 0.1, 1), round(duration * 0.95, 1)
+    if later[1] - later[0] >= 0.5:
+        spans.append((*later, "surprise"))
     coding = tmp / "cleo.eaf"
     coding.write_bytes(researcher_eaf(f"{session}.mp4", {"Emotion (Cleo)": spans}, annotator="cleo"))
     import_coding(store, ImportRequest(PATIENT, coding), settings=Settings())
@@ -101,7 +106,7 @@ def _draw(tiers: list[tuple[str, list[tuple[float, float, str]]]], title: str, d
         for start, end, value in spans:
             colour = COLOURS.get(value, "#e3e7ec" if value == "in view" else "#f4f1ea")
             ax.add_patch(plt.Rectangle((start, y - 0.38), end - start, 0.76, color=colour, ec="#555", lw=0.6))
-            if end - start > 0.9:
+            if end - start > duration * 0.06:
                 ax.text(start + 0.08, y, value, va="center", ha="left", fontsize=7, clip_on=True)
     ax.set_yticks(range(len(tiers)), [name for name, _ in reversed(tiers)], fontsize=8)
     ax.set_xlim(0, duration)

@@ -208,7 +208,7 @@ def _plan(
         for s in spans
         if (s.start, s.end, s.value) not in earlier and (s.start, s.end, s.value) not in planned
     ]
-    reason = f"imported: tier {tier.name}"[:200]
+    reason = f"from tier {tier.name}"[:200]
     plan.changes += [Change("add", emotion=s.value, start=s.start, end=s.end, reason=reason) for s in new]
     gone = sorted(event for k, event in earlier.items() if k not in wanted)
     plan.tiers.append(
