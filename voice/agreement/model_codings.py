@@ -3,10 +3,10 @@ models of the outer folds that never saw its video (``out_of_fold.json`` of the 
 the newest run that has one). The predictions stored with a session come from the final model,
 which trained on that session's samples: they are never used here, so no sample judges itself.
 
-A sample is placed on the session's time line by its folder tag and the labels as they stand now
-(``voice.labels.samples.sample_windows``); a sample whose label has changed since the run has no
-window any more and is left out (counted). Its label is the most frequent over the CV repeats (ties:
-the higher mean probability).
+A sample is placed on the session's time line by its folder tag and the session's labels
+(``voice.labels.samples.sample_windows``, every label's window whether it trains now or not); a
+sample whose label no longer exists (a re-run no longer hears the statement) is left out
+(counted). Its label is the most frequent over the CV repeats (ties: the higher mean probability).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from voice import layout
 from voice.config import Settings
 from voice.exchange.sources import MODEL, Interval
-from voice.labels.effective import resolve
-from voice.labels.samples import sample_windows
+from voice.labels.effective import Resolution, resolve
+from voice.labels.samples import SampleWindow, sample_windows
 from voice.labels.stored import StoredSession
 from voice.records.training import OutOfFold, OutOfFoldSample
 from voice.storage import Store
@@ -62,10 +62,23 @@ def _label(sample: OutOfFoldSample) -> str | None:
     return max(votes, key=lambda c: (votes[c], mean[c]))
 
 
+def _every_window(stored: StoredSession, settings: Settings) -> list[SampleWindow]:
+    """The sample window of every label, trained now or not (a prediction of a window stays what it
+    was when its label is rejected or in conflict later)."""
+    meta = stored.metadata
+    resolution = resolve(meta.events, stored.reviews.reviews)
+    every = Resolution(
+        [label.model_copy(update={"trains": True}) for label in resolution.labels],
+        resolution.indexes,
+        resolution.orphans,
+    )
+    return sample_windows(every, meta.video.duration_s, settings)
+
+
 @dataclass
 class ModelCodings:
     """The out-of-fold run used (None: none), the model's intervals per session, and the samples
-    left out because their label changed since the run."""
+    left out because their label is gone since the run."""
 
     run_id: str | None
     sessions: dict[str, list[Interval]] = field(default_factory=dict)
@@ -87,11 +100,7 @@ def model_codings(
         samples = by_session.pop(s.session, [])
         if not samples:
             continue
-        meta = s.metadata
-        windows = {
-            w.tag: w
-            for w in sample_windows(resolve(meta.events, s.reviews.reviews), meta.video.duration_s, settings)
-        }
+        windows = {w.tag: w for w in _every_window(s, settings)}
         for sample in samples:
             tag = sample.sample.rsplit("/", 1)[-1].removeprefix(f"{s.session}_")
             window, label = windows.get(tag), _label(sample)

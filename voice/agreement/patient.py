@@ -198,7 +198,7 @@ def patient_agreement(
     else:
         model_note = f"out-of-fold predictions of run {model.run_id}"
         if model.stale:
-            model_note += f"; {model.stale} sample(s) whose label changed since that run left out"
+            model_note += f"; {model.stale} sample(s) whose label is gone since that run left out"
     return AgreementDoc(
         patient=stored[0].patient if stored else patient,
         bin_s=BIN_S,

@@ -132,7 +132,8 @@ def _out_of_fold(store: LocalStore, predicted: dict[str, str]) -> None:
             attribution_space="none",
             attributions={},
         )
-        for tag, (emotion, label) in {"e0": (H, predicted["e0"]), "e2": (S, predicted["e2"])}.items()
+        for tag, label in predicted.items()
+        for emotion in [H if tag == "e0" else S]
     ]
     oof = OutOfFold(
         run_id=run, classes=[H, S], feature_names=[], unsure_below=0.4, definition="test", samples=samples
@@ -173,8 +174,8 @@ def test_the_model_is_judged_only_by_its_out_of_fold_predictions(store: LocalSto
     ]
 
 
-def test_a_sample_whose_label_changed_since_the_run_is_left_out(store: LocalStore) -> None:
-    _out_of_fold(store, {"e0": H, "e2": S})
+def test_a_sample_whose_label_is_gone_is_left_out_and_a_rejected_one_still_counts(store: LocalStore) -> None:
+    _out_of_fold(store, {"e0": H, "e2": S, "e9": S})  # e9: an event a re-run no longer hears
     happy = narration_intervals_of(store)[0].label
     review(
         store,
@@ -182,5 +183,6 @@ def test_a_sample_whose_label_changed_since_the_run_is_left_out(store: LocalStor
         settings=SETTINGS,
     )
     doc = patient_agreement(store, PATIENT, settings=SETTINGS)
-    assert "1 sample(s) whose label changed since that run left out" in doc.model_note
-    assert _pair(doc, "narration", "model").bins == 4
+    assert "1 sample(s) whose label is gone since that run left out" in doc.model_note
+    # The rejected happy label's window was still predicted out of fold: 2 + 4 bins.
+    assert _pair(doc, "narration", "model").bins == 6
