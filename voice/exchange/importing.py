@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,46 +182,62 @@ def _checked_spans(tier: CodedTier, duration: float, mapping: dict[str, str]) ->
     return out
 
 
+def _printable(text: str, limit: int) -> str:
+    """``text`` as a review may hold it: NFC, no control characters, at most ``limit`` characters
+    (checked here, so no write fails half-way through an import)."""
+    text = "".join(
+        c for c in unicodedata.normalize("NFC", text) if not unicodedata.category(c).startswith("C")
+    )
+    return text.strip()[:limit].strip()
+
+
 @dataclass
 class _Plan:
-    """One coder's new labels in one session."""
+    """One coder's new labels in one session, and the spans of theirs imported before."""
 
     stored: StoredSession
     author: str
+    earlier: dict[tuple[float | None, float | None, str | None], str]
     tiers: list[ImportedTier] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    wanted: set[tuple[float, float, str]] = field(default_factory=set)
 
 
 def _plan(
     stored: StoredSession, tier: CodedTier, spans: list[CodedSpan], plans: dict[tuple[str, str], _Plan]
 ) -> None:
-    key = (stored.session, tier.author)
-    plan = plans.setdefault(key, _Plan(stored, tier.author))
-    earlier = {
-        (r.start, r.end, r.emotion): r.event
-        for r in stored.reviews.reviews
-        if r.source == IMPORT and r.author == tier.author and r.action == "add"
-    }
-    planned = {(c.start, c.end, c.emotion) for c in plan.changes}
-    wanted = {(s.start, s.end, s.value) for s in spans}
-    new = [
-        s
-        for s in spans
-        if (s.start, s.end, s.value) not in earlier and (s.start, s.end, s.value) not in planned
-    ]
-    reason = f"from tier {tier.name}"[:200]
+    author = _printable(tier.author, 100) or "coder"
+    if (stored.session, author) not in plans:
+        earlier = {
+            (r.start, r.end, r.emotion): r.event
+            for r in stored.reviews.reviews
+            if r.source == IMPORT and r.author == author and r.action == "add"
+        }
+        plans[(stored.session, author)] = _Plan(stored, author, earlier)
+    plan = plans[(stored.session, author)]
+    keys = [(s.start, s.end, s.value) for s in spans]
+    new = [s for s, k in zip(spans, keys, strict=True) if k not in plan.earlier and k not in plan.wanted]
+    plan.wanted.update(keys)
+    reason = _printable(f"from tier {tier.name}", 200)
     plan.changes += [Change("add", emotion=s.value, start=s.start, end=s.end, reason=reason) for s in new]
-    gone = sorted(event for k, event in earlier.items() if k not in wanted)
     plan.tiers.append(
         ImportedTier(
             tier=tier.name,
-            author=tier.author,
+            author=author,
             session=stored.session,
             added=len(new),
             unchanged=len(spans) - len(new),
-            not_in_file=gone,
         )
     )
+
+
+def _not_in_file(plans: dict[tuple[str, str], _Plan]) -> None:
+    """Each coder's labels imported before that the whole file no longer holds (reported on the
+    coder's first tier; kept until someone rejects them)."""
+    for plan in plans.values():
+        gone = sorted(event for key, event in plan.earlier.items() if key not in plan.wanted)
+        if gone and plan.tiers:
+            plan.tiers[0].not_in_file = gone
 
 
 def import_coding(
@@ -243,6 +260,8 @@ def import_coding(
             sid = sessions.match([tier.media] if tier.media else coded.media, coded.session)
         stored = loaded.get(sid) or loaded.setdefault(sid, load_session(store, request.patient, sid))
         _plan(stored, tier, _checked_spans(tier, stored.metadata.video.duration_s, request.mapping), plans)
+    if request.tier is None:
+        _not_in_file(plans)
     todo = [p for p in plans.values() if p.changes]
     for p in todo:
         check_track(store, p.stored.patient, p.stored.session)

@@ -210,3 +210,29 @@ def test_naming_a_voice_tier_imports_nothing_and_says_so(
     assert "VOICE's own tier(s) left alone: Narration" in printed
     assert "nothing new: nothing written." in printed
     assert _snapshot(store) == before
+
+
+def test_a_label_the_new_file_no_longer_holds_is_reported_and_kept(store: LocalStore, tmp_path: Path) -> None:
+    _import(
+        store, _file(tmp_path, researcher_eaf(MEDIA, {"E": [(0.2, 1.8, "happiness"), (8.5, 9.5, "anger")]}))
+    )
+    anger = next(
+        label.id
+        for label in session_labels(store, PATIENT, SESSION).labels
+        if label.emotion == "anger" and label.kind == "added"
+    )
+    result = _import(
+        store, _file(tmp_path, researcher_eaf(MEDIA, {"E": [(0.2, 1.8, "happiness")]}), "v2.eaf")
+    )
+    assert result.tiers[0].not_in_file == [anger]  # type: ignore[attr-defined]
+    assert not result.written  # type: ignore[attr-defined]
+    assert any(label.id == anger and label.counts for label in session_labels(store, PATIENT, SESSION).labels)
+
+
+def test_a_coders_name_is_made_printable_before_anything_is_written(
+    store: LocalStore, tmp_path: Path
+) -> None:
+    data = researcher_eaf(MEDIA, {"E\u200e": [(0.2, 1.8, "happiness")]}, annotator=" ben\u200b\u0085 ")
+    _import(store, _file(tmp_path, data))
+    added = [label for label in session_labels(store, PATIENT, SESSION).labels if label.kind == "added"]
+    assert [(a.author, a.reason) for a in added] == [("ben", "from tier E")]
