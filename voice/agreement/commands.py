@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from html import escape
 from typing import Any
+
+from pydantic import ValidationError
 
 from voice.agreement import disagreements as _registers_people_disagree  # noqa: F401 (the provider)
 from voice.agreement.patient import patient_agreement
 from voice.agreement.section import agreement_html, agreement_text
 from voice.config import Settings
-from voice.errors import LabelError
+from voice.errors import VoiceError
 from voice.storage import Store
 
 __all__ = ["add_agreement_parser", "report_section", "run_agreement"]
+
+log = logging.getLogger("voice")
 
 
 def add_agreement_parser(sub: Any, common: argparse.ArgumentParser) -> Any:
@@ -35,5 +40,6 @@ def report_section(store: Store, patient: str, settings: Settings) -> tuple[str,
     """("Agreement", its HTML) for the patient report."""
     try:
         return "Agreement", agreement_html(patient_agreement(store, patient, settings=settings))
-    except LabelError as exc:  # no processed session yet
-        return "Agreement", f"<p>{escape(str(exc))}</p>"
+    except (VoiceError, ValidationError) as exc:  # no labels API view of this patient: still a report
+        log.warning("the report's agreement section is left out: %s", type(exc).__name__)
+        return "Agreement", f"<p>No agreement: {escape(str(exc).splitlines()[0])}</p>"
