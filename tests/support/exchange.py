@@ -17,9 +17,10 @@ def researcher_eaf(
     *,
     annotator: str | None = "ben",
     extra_header: str = "",
+    annotators: Mapping[str, str] | None = None,
 ) -> bytes:
     """An ``.eaf`` coding ``media`` with ``tiers`` (name → spans in seconds), each tier's ANNOTATOR
-    ``annotator``."""
+    ``annotator`` (``annotators``: per tier name instead)."""
     slots: list[str] = []
     bodies: list[str] = []
     n = 0
@@ -37,7 +38,8 @@ def researcher_eaf(
                 f'TIME_SLOT_REF2="{b}"><ANNOTATION_VALUE>{escape(value)}</ANNOTATION_VALUE>'
                 "</ALIGNABLE_ANNOTATION></ANNOTATION>"
             )
-        who = "" if annotator is None else f" ANNOTATOR={quoteattr(annotator)}"
+        person = (annotators or {}).get(name, annotator)
+        who = "" if person is None else f" ANNOTATOR={quoteattr(person)}"
         bodies.append(
             f'<TIER TIER_ID={quoteattr(name)} LINGUISTIC_TYPE_REF="default-lt"{who}>{"".join(anns)}</TIER>'
         )

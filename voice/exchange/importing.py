@@ -265,11 +265,20 @@ def import_coding(
     todo = [p for p in plans.values() if p.changes]
     for p in todo:
         check_track(store, p.stored.patient, p.stored.session)
+    # Each write names the reviews' version the plan was made from: a change someone made since is
+    # a ConflictError (import again), never mixed into what this import checked.
+    versions = {sid: s.version for sid, s in loaded.items()}
     for p in todo:
         change = ReviewRequest(
-            p.stored.patient, p.stored.session, tuple(p.changes), author=p.author, source=IMPORT
+            p.stored.patient,
+            p.stored.session,
+            tuple(p.changes),
+            author=p.author,
+            source=IMPORT,
+            version=versions[p.stored.session],
         )
-        review(store, change, settings=settings, derive_samples=derive_samples)
+        outcome = review(store, change, settings=settings, derive_samples=derive_samples)
+        versions[p.stored.session] = outcome.version
     return ImportResult(
         file=request.path.name,
         tiers=[t for p in plans.values() for t in p.tiers],

@@ -236,3 +236,12 @@ def test_a_coders_name_is_made_printable_before_anything_is_written(
     _import(store, _file(tmp_path, data))
     added = [label for label in session_labels(store, PATIENT, SESSION).labels if label.kind == "added"]
     assert [(a.author, a.reason) for a in added] == [("ben", "from tier E")]
+
+
+def test_two_coders_of_one_session_are_written_one_after_the_other(store: LocalStore, tmp_path: Path) -> None:
+    tiers = {"Ben": [(0.2, 1.8, "happiness")], "Cleo": [(8.5, 9.5, "anger")]}
+    data = researcher_eaf(MEDIA, tiers, annotators={"Ben": "ben", "Cleo": "cleo"})
+    result = _import(store, _file(tmp_path, data))
+    assert [(t.author, t.added) for t in result.tiers] == [("ben", 1), ("cleo", 1)]  # type: ignore[attr-defined]
+    added = [label for label in session_labels(store, PATIENT, SESSION).labels if label.kind == "added"]
+    assert [(a.author, a.emotion) for a in added] == [("ben", "happiness"), ("cleo", "anger")]
