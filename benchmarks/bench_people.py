@@ -1,17 +1,24 @@
-"""Benchmark: multi-person pose (Tasks PoseLandmarker + tracks) against today's single-person tracker.
+"""Benchmark: multi-person pose against the single-person tracker, and what more people cost.
 
     .venv/bin/python benchmarks/bench_people.py [--quick] [--json]
 
-Two parts, each running both estimators on the same decoded frames, alternating frame by frame
-in one process (the machine is shared and noisy: only ratios measured side by side count):
+Three parts (the machine is shared and noisy: only ratios measured side by side count):
 
-1. **Single person** — every bundled sample with Maria alone (``--quick``: three), pose on every 5th frame, as
-   the pipeline samples them: detection rate of each, and how far the multi-person patient's
+1. **Single person** — every bundled sample with Maria alone (``--quick``: three), pose on every
+   5th frame, as the pipeline samples them, both estimators on the same decoded frames,
+   alternating frame by frame: detection rate of each, and how far the multi-person patient's
    BODY_25 keypoints are from the single-person tracker's (joints confident in both, in
    shoulder widths of the single-person pose).
-2. **Cost** — 640×360 videos with 1, 2 and 4 people in a row (``tests/support/scenes.py``): milliseconds
-   per sampled frame of each estimator (the multi-person one includes duplicate merging, torso
-   colours, tracking and the patient chooser), people found per frame, and the ratio.
+2. **Cost against the legacy tracker** — 640×360 videos with 1, 2 and 4 people in a row
+   (``tests/support/scenes.py``): milliseconds per sampled frame of each estimator, one step at
+   a time (the multi-person one includes duplicate merging, torso colours, tracking and the
+   patient chooser, face and hands), people found per frame, and the ratio.
+3. **More people** (issue 24's target: two people at most 1.5× the time of one, four at most
+   2.2×) — the same three videos through the pose stage as the pass runs it
+   (:func:`voice.people.estimator.track_people`: body on one core, face and hands beside it,
+   several people's landmarks on both), frames decoded first, the videos taking turns over
+   three rounds: wall and CPU milliseconds per sampled frame (median of the rounds), and each
+   against one person.
 """
 
 from __future__ import annotations
@@ -162,6 +169,46 @@ def cost(settings: Settings, counts: tuple[int, ...]) -> list[dict[str, Any]]:
     return out
 
 
+def _stage_run(frames: list[Frame], settings: Settings, size: tuple[int, int]) -> tuple[float, float, float]:
+    """(wall s, CPU s, people per frame) of the pass's pose stage over ``frames``."""
+    from voice.people.estimator import track_people
+    from voice.pose.track import PoseTrack
+
+    track = PoseTrack([])
+    stride = sample_stride(25.0, settings.pose_fps)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in track_people(iter(frames), track, PatientChooser(size), stride=stride, settings=settings):
+        pass
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return wall, cpu, float(np.mean([len(f.people) for f in track.frames]))
+
+
+def more_people(settings: Settings, counts: tuple[int, ...], rounds: int = 3) -> list[dict[str, Any]]:
+    """The pose stage over 1, 2 and 4 people, taking turns (module notes, part 3)."""
+    stride = sample_stride(25.0, settings.pose_fps)
+    with tempfile.TemporaryDirectory(prefix="voice-bench-people-") as tmp:
+        videos = {
+            n: list(_sampled(scenes.render(scenes.row(n), Path(tmp) / f"row{n}.mp4"), stride)) for n in counts
+        }
+    runs: dict[int, list[tuple[float, float, float]]] = {n: [] for n in counts}
+    for _ in range(rounds):
+        for n, frames in videos.items():
+            h, w = frames[0].bgr.shape[:2]
+            runs[n].append(_stage_run(frames, settings, (w, h)))
+    out = []
+    for n, results in runs.items():
+        frames_n = len(videos[n])
+        wall = float(np.median([r[0] for r in results])) * 1000 / frames_n
+        cpu = float(np.median([r[1] for r in results])) * 1000 / frames_n
+        out.append({"people": n, "found_per_frame": round(results[-1][2], 2), "wall_ms": wall, "cpu_ms": cpu})
+    one = out[0]
+    for row in out:
+        row["wall_ratio"] = round(row["wall_ms"] / one["wall_ms"], 2)
+        row["cpu_ratio"] = round(row["cpu_ms"] / one["cpu_ms"], 2)
+        row["wall_ms"], row["cpu_ms"] = round(row["wall_ms"], 1), round(row["cpu_ms"], 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="three samples and the 1-person cost only")
@@ -174,6 +221,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {platform.python_version()}",
         "single_person": single_person(settings, names),
         "cost": cost(settings, (1,) if args.quick else (1, 2, 4)),
+        "more_people": more_people(settings, (1, 2) if args.quick else (1, 2, 4)),
     }
     if args.json:
         print(json.dumps(result))
@@ -194,6 +242,14 @@ def main() -> None:
         print(
             f"| {c['people']} | {c['found_per_frame']} | {c['legacy_ms']} / {c['legacy_cpu_ms']} "
             f"| {c['multi_ms']} / {c['multi_cpu_ms']} | {c['ratio']}× / {c['cpu_ratio']}× |"
+        )
+    print("\nthe pass's pose stage (two cores) per sampled frame:")
+    print("| people in frame | found per frame | ms/frame, wall / CPU | against one person, wall / CPU |")
+    print("|---|---|---|---|")
+    for m in result["more_people"]:
+        print(
+            f"| {m['people']} | {m['found_per_frame']} | {m['wall_ms']} / {m['cpu_ms']} "
+            f"| {m['wall_ratio']}× / {m['cpu_ratio']}× |"
         )
 
 

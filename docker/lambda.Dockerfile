@@ -42,8 +42,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LAMBDA_TASK_ROOT=/var/task \
     PYTHONPATH=/var/task \
     HOME=/tmp
-# The multi-person pose bundle, built once from mediapipe's own weights (the disk is read-only at run time).
-RUN python -m voice.pose.bundle --system && rm -rf /tmp/* /tmp/.[!.]*
 WORKDIR /var/task
 COPY lambdas /var/task/lambdas
 # Byte-compiled at build: the file system is read-only at run time.

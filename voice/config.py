@@ -82,13 +82,28 @@ class Settings(BaseSettings):
     hand_search_every: int = Field(
         5, ge=1, description="A palm detector looks for a lost hand at most every this many pose frames."
     )
+    pose_threads: int = Field(
+        2,
+        ge=1,
+        le=2,
+        description="2: the body of the next sampled frame is found while the patient's face and hands of "
+        "this one are (two cores); 1: one after the other (docs: performance).",
+    )
+    pose_head_start: bool = Field(
+        True, description="Begin the pass's pose while the narration is transcribed (docs: performance)."
+    )
     window_before_s: float = Field(1.5, ge=0, description="Seconds of poses before an event's word.")
     window_after_s: float = Field(2.5, ge=0, description="Seconds of poses after an event's word.")
     key_frames_extra: int = Field(4, ge=0, description="Evenly spaced key frames saved besides event frames.")
 
     # --- annotated video -----------------------------------------------------------------
-    x264_preset: str = Field("superfast", description="x264 preset of the review copy (docs: performance)")
+    x264_preset: str = Field("ultrafast", description="x264 preset of the review copy (docs: performance)")
     x264_crf: int = 26
+    x264_params: str = Field(
+        "deblock=1,0:threads=1",
+        description="x264 options on top of the preset (x264-params syntax): the deblocking filter back "
+        "on (ultrafast turns it off), one thread (the pass keeps both cores busy; docs: performance).",
+    )
     annotate_max_fps: float = Field(
         30.0, gt=0, description="The annotated video keeps every n-th frame so its rate is at most this."
     )

@@ -148,7 +148,8 @@ def test_logs_carry_no_names_file_stems_or_narration(video: Invoked) -> None:
 def test_the_gate_takes_the_lock_and_starts_one_execution(
     video: Invoked, images: Images, link: HostLink, refs: dict[str, str], aws: dict[str, Any]
 ) -> None:
-    (index_key,) = [k for k in keys(aws["s3"], PATIENTS_BUCKET) if "/.sessions/" in k]
+    # The session's index, not its pose track (``.track.npz``) beside it.
+    (index_key,) = [k for k in keys(aws["s3"], PATIENTS_BUCKET) if "/.sessions/" in k and k.endswith(".json")]
     event = s3_object_created(PATIENTS_BUCKET, index_key)
     gate = invoke(images, "lambdas.training_gate.handler", event, link=link, refs=refs, aws=aws)
     assert gate.response["started"] is True, gate.response

@@ -31,6 +31,7 @@ from voice.media.probe import VideoInfo, open_container, rotation_of
 __all__ = [
     "Frame",
     "FramePlan",
+    "downscaled",
     "downscaled_rgb",
     "even_size",
     "frame_plans",
@@ -303,15 +304,21 @@ def sample_stride(video_fps: float, pose_fps: float) -> int:
     return max(1, round(video_fps / pose_fps))
 
 
-def downscaled_rgb(bgr: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """The frame as RGB, downscaled so its longer side is at most ``max_side``; and the scale."""
+def downscaled(bgr: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """The frame downscaled so its longer side is at most ``max_side`` (itself if it is); the scale."""
     import cv2
 
     height, width = bgr.shape[:2]
     scale = min(1.0, max_side / max(height, width))
-    small = (
-        cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        if scale < 1.0
-        else bgr
-    )
+    if scale >= 1.0:
+        return bgr, scale
+    small = cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    return small, scale
+
+
+def downscaled_rgb(bgr: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """:func:`downscaled`, as RGB."""
+    import cv2
+
+    small, scale = downscaled(bgr, max_side)
     return cv2.cvtColor(small, cv2.COLOR_BGR2RGB), scale

@@ -1,8 +1,9 @@
 """The annotated video's encoder: frames piped into the bundled ffmpeg → H.264 + AAC mp4.
 
 OpenCV's own VideoWriter cannot write H.264 here (only mp4v, which browsers do not play), so
-frames are piped raw into ffmpeg, which also copies the source's audio (re-encoded to AAC) or
-adds a silent AAC track when the source has none. Output is bit-exact across runs.
+frames are piped raw into ffmpeg, which also copies the source's audio (as it is when it is
+already AAC, else re-encoded to AAC) or adds a silent AAC track when the source has none. Output
+is bit-exact across runs.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from types import TracebackType
 
 import numpy as np
 
+from voice.config import Settings
 from voice.errors import VoiceError
 from voice.media.probe import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
 
-__all__ = ["AUDIO_CODEC", "Encoding", "H264Writer"]
+__all__ = ["AUDIO_CODEC", "Encoding", "H264Writer", "encoding_of"]
 
 #: The annotated video's audio: the source's, re-encoded (or generated silence).
 AUDIO_CODEC = ("-c:a", "aac", "-b:a", "96k")
@@ -28,10 +30,17 @@ AUDIO_CODEC = ("-c:a", "aac", "-b:a", "96k")
 
 @dataclass(frozen=True)
 class Encoding:
-    """x264 settings of the annotated video (docs/performance.md)."""
+    """x264 settings of the annotated video (docs/performance.md): preset, CRF, and options on
+    top of the preset (``x264-params``, e.g. ``deblock=1,0``; empty: the preset's own)."""
 
     preset: str = "veryfast"
     crf: int = 26
+    params: str = ""
+
+
+def encoding_of(settings: Settings) -> Encoding:
+    """The review copy's encoding as the settings name it."""
+    return Encoding(settings.x264_preset, settings.x264_crf, settings.x264_params)
 
 
 class H264Writer:
@@ -47,6 +56,7 @@ class H264Writer:
         duration_s: float | None,
         encoding: Encoding | None = None,
         video_only: bool = False,
+        copy_audio: bool = False,
     ) -> None:
         width, height = size
         encoding = encoding or Encoding()
@@ -97,9 +107,10 @@ class H264Writer:
             encoding.preset,
             "-crf",
             str(encoding.crf),
+            *(["-x264-params", encoding.params] if encoding.params else []),
             "-pix_fmt",
             "yuv420p",
-            *([] if video_only else AUDIO_CODEC),
+            *([] if video_only else ("-c:a", "copy") if copy_audio and audio_source else AUDIO_CODEC),
             "-map_metadata",
             "-1",
             "-fflags",

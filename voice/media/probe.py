@@ -43,6 +43,7 @@ class VideoInfo:
     has_audio: bool
     codec: str
     rotation: int = 0  # display rotation (phone videos); width/height are those after it
+    audio_codec: str = ""  # the first audio stream's codec ("" without audio)
     #: When the container says it was recorded (ISO 8601 with offset), None when it does not.
     created_at: str | None = None
     longest_s: float = 0.0  # the longest duration the file states (container, video, audio)
@@ -214,6 +215,7 @@ def probe(path: Path, limits: MediaLimits | None = None) -> VideoInfo:
             has_audio=bool(container.streams.audio),
             codec=str(ctx.name),
             rotation=rotation,
+            audio_codec=str(container.streams.audio[0].codec_context.name) if container.streams.audio else "",
             created_at=creation_time(container, stream),
             longest_s=longest,
         )

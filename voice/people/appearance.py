@@ -34,8 +34,11 @@ def _torso_polygon(keypoints: np.ndarray) -> np.ndarray | None:
     return np.array([r_sh[:2], l_sh[:2], l_sh[:2] + down, r_sh[:2] + down])
 
 
-def torso_histogram(rgb: np.ndarray, keypoints: np.ndarray, scale: float = 1.0) -> np.ndarray | None:
-    """The torso's HSV histogram (sums to 1) in the RGB image; ``keypoints`` are in pixels / ``scale``.
+def torso_histogram(
+    rgb: np.ndarray, keypoints: np.ndarray, scale: float = 1.0, *, bgr: bool = False
+) -> np.ndarray | None:
+    """The torso's HSV histogram (sums to 1) in the RGB image (BGR with ``bgr``: the same
+    histogram); ``keypoints`` are in pixels / ``scale``.
 
     None when the shoulders are not confidently seen or the torso covers too few pixels.
     """
@@ -55,7 +58,7 @@ def torso_histogram(rgb: np.ndarray, keypoints: np.ndarray, scale: float = 1.0) 
     cv2.fillConvexPoly(mask, pts - [x0, y0], 255)
     if int(np.count_nonzero(mask)) < _MIN_PIXELS:
         return None
-    hsv = cv2.cvtColor(crop, cv2.COLOR_RGB2HSV)
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV if bgr else cv2.COLOR_RGB2HSV)
     hist = cv2.calcHist([hsv], [0, 1, 2], mask, list(BINS), [0, 180, 0, 256, 0, 256]).reshape(-1)
     total = float(hist.sum())
     return (hist / total).astype(np.float64) if total > 0 else None

@@ -1,6 +1,8 @@
 """Landmark smoothing per person, as the legacy single-person solution did it.
 
-The Tasks ``PoseLandmarker`` returns raw landmarks; MediaPipe's legacy pose graph smoothed them
+The multi-person estimator returns raw landmarks when it follows several people (with one, the
+Tasks graph it reproduces has smoothed them once already: :mod:`voice.pose.stream_smoothing`;
+that double smoothing is what the outputs have always had); MediaPipe's legacy pose graph smoothed them
 (its ``PoseLandmarkFiltering`` subgraph, read from the wheel): a one-euro filter on the
 coordinates (``min_cutoff=0.05``, ``beta=80``, ``derivate_cutoff=1``, speeds measured in object
 sizes per second) and a low-pass filter on the visibilities (``alpha=0.1``). Applied here to each

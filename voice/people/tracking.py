@@ -265,6 +265,10 @@ def _rejoin_score(distance: float, colours: float | None) -> float:
 def _assign(sim: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     """The (row, column) pairs of the assignment with the largest total similarity (Hungarian),
     less those below ``threshold``."""
+    if min(sim.shape) == 1 and np.count_nonzero(sim == sim.max()) == 1:
+        # One row or column: the assignment is its unique best pair (no SciPy for the common case).
+        r, c = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        return [(int(r), int(c))] if sim[r, c] >= threshold else []
     # SciPy comes with scikit-learn; its type stubs are a separate package the project does not pin.
     from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 

@@ -10,8 +10,9 @@ module never chooses a person. Per frame:
   tracking does; if that misses, the body region is tried.
 - **Hands**: per side the same: the previous hand's landmarks, else a region beyond the wrist
   along the forearm (elbow → wrist), go into MediaPipe's hand-landmark model (lite or full). Only
-  when a hand is missing does a palm detector (MediaPipe Hands on the upper-body box) look for
-  it, at most every ``search_every`` frames, so its cost is paid when a hand is lost, not per frame.
+  when a hand is missing does a palm detector (MediaPipe Hands in static-image mode on the
+  upper-body box, run directly: :mod:`voice.pose.palm_search`) look for it, at most every
+  ``search_every`` frames, so its cost is paid when a hand is lost, not per frame.
 - **Sides** come from the body, not from the image or MediaPipe's handedness
   (:func:`voice.pose.regions.assign_sides`), so a mirrored video keeps each hand on its person's side.
 
@@ -22,7 +23,6 @@ face-mesh index table: :mod:`voice.pose.face_layout`.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ import numpy as np
 from voice.pose.face_layout import face70_from_mesh
 from voice.pose.landmark_models import LandmarkModel, face_model
 from voice.pose.landmark_models import hand_model as make_hand_model
-from voice.pose.mediapipe_logs import native_stderr_muted
+from voice.pose.palm_search import PalmSearch
 from voice.pose.regions import (
     MIN_BODY_CONFIDENCE,
     Roi,
@@ -106,7 +106,7 @@ class FaceHandsEstimator:
         self._hand_model = hand_model
         self._face_net: LandmarkModel | None = face_model() if face else None
         self._hand_net: LandmarkModel | None = make_hand_model(hand_model) if hands else None
-        self._search: Any = None
+        self._search: PalmSearch | None = None
         self._last_face: tuple[np.ndarray, np.ndarray | None] | None = None  # mesh, nose then
         self._last_hand: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}  # side → landmarks, wrist
         self._since_search = self.search_every
@@ -118,8 +118,6 @@ class FaceHandsEstimator:
         self.close()
 
     def close(self) -> None:
-        if self._search is not None:
-            self._search.close()
         self._search = None
 
     def _first(self, net: LandmarkModel | None, bgr: np.ndarray, rois: list[Roi | None]) -> np.ndarray | None:
@@ -167,25 +165,12 @@ class FaceHandsEstimator:
         return found
 
     def _palm_search(self, bgr: np.ndarray, body: np.ndarray) -> list[np.ndarray]:
-        import cv2
-        import mediapipe as mp
-
         box = search_box(body, bgr.shape)
-        if box is None:
+        if box is None or self._hand_net is None:
             return []
-        x0, y0, x1, y1 = box
-        first = self._search is None
-        with native_stderr_muted() if first else contextlib.nullcontext():  # its graph starts now
-            if self._search is None:
-                self._search = mp.solutions.hands.Hands(
-                    static_image_mode=True,
-                    max_num_hands=2,
-                    model_complexity=0 if self._hand_model == "lite" else 1,
-                    min_detection_confidence=0.5,
-                )
-            result = self._search.process(cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGB))
-        hands = result.multi_hand_landmarks or []
-        return [np.array([(p.x * (x1 - x0) + x0, p.y * (y1 - y0) + y0) for p in h.landmark]) for h in hands]
+        if self._search is None:  # made on first use: most videos keep their hands in view
+            self._search = PalmSearch(self._hand_net, kind=self._hand_model)
+        return self._search.hands(bgr, box)
 
     def _hands(self, bgr: np.ndarray, body: np.ndarray) -> dict[str, np.ndarray]:
         self._since_search += 1

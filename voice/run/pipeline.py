@@ -16,15 +16,19 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voice.config import Settings, get_settings
 from voice.media.probe import VideoInfo
+from voice.people.patient_store import profile_appearance
+from voice.people.pin import PersonPin
+from voice.people.profile import load_profile
 from voice.records.session import SessionMetadata
 from voice.segments.local_pool import run_segmented
 from voice.segments.steps import HandedOver, LongVideo, SegmentedRun
 from voice.session.finish import finish
+from voice.session.head_start import HeadStart
 from voice.session.outputs import SessionOutputs
 from voice.session.prepare import (
     Prepared,
@@ -110,18 +114,32 @@ def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> Ses
     segmented = _segmented(info, run.settings, hooks)
     if segmented and hooks.long_video is not None:
         return hooks.long_video(SegmentedRun(run.upload.source_key, version, run.session, info.duration_s))
-    found = prepare(run, info, hooks.transcriber or make_transcriber(run.settings), pin)
+    head = _head_start(run, info, pin) if not segmented else None
+    try:
+        found = prepare(run, info, hooks.transcriber or make_transcriber(run.settings), pin)
+    except BaseException:
+        if head is not None:
+            head.discard()
+        raise
     if segmented:
         return run_segmented(run, found, workers=hooks.workers, force=force, version=version)
-    return _one_pass(run, found)
+    return _one_pass(run, found, head.stop() if head is not None else None)
 
 
-def _one_pass(run: Run, found: Prepared) -> SessionMetadata:
+def _head_start(run: Run, info: VideoInfo, pin: PersonPin | None) -> HeadStart | None:
+    """Pose begun on the idle core while the narration is transcribed (:mod:`voice.session.head_start`)."""
+    if not run.settings.pose_head_start:
+        return None
+    appearance = profile_appearance(load_profile(run.store, run.upload.patient))
+    return HeadStart(run.source, info, run.settings, pin=pin, appearance=appearance)
+
+
+def _one_pass(run: Run, found: Prepared, head: HeadStart | None = None) -> SessionMetadata:
     """The whole video in one pass (:mod:`voice.session.video_pass`), then the outputs."""
     with tempfile.TemporaryDirectory(prefix="voice-out-") as work:
         run.stage("pose")
         outputs = SessionOutputs(Path(work))
-        plan = render_plan(run.upload.patient, run.session, found)
+        plan = replace(render_plan(run.upload.patient, run.session, found), head=head)
         result = video_pass(
             run.source, found.info, plan, model=found.model, settings=run.settings, outputs=outputs
         )

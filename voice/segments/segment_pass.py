@@ -31,10 +31,11 @@ from voice.config import Settings
 from voice.drawing.drawer import Drawer, Fed, KeyFrameSink, Samples, check_complete, feed
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, key_frame_times
 from voice.media.frames import Frame, FramePlan, frame_plans, iter_frames
-from voice.media.h264 import Encoding, H264Writer
+from voice.media.h264 import H264Writer, encoding_of
 from voice.media.probe import VideoInfo
 from voice.people.estimator import PeoplePass
 from voice.people.patient import PatientChooser
+from voice.people.stages import in_two_stages
 from voice.pose.body25 import PoseFrame
 from voice.pose.face_hands import face_hands_estimator, patient_parts
 from voice.pose.track import PoseTrack
@@ -132,19 +133,32 @@ class _People:
 
     def __call__(self, frames: Iterable[Frame]) -> Iterator[Frame]:
         seg = self.job.segment
-        renumbered = seg.index == 0
+        renumbered = [seg.index == 0]
+        busy = [0.0]
         with PeoplePass(self.settings, self.chooser) as people:
-            for fr in frames:
-                if self.plan.poses(fr.index):
-                    if not renumbered and fr.index >= seg.first:
-                        people.new_ids_from(ID_BLOCK * seg.index)
-                        renumbered = True
-                    t0 = time.perf_counter()
-                    pose = people.step(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+
+            def body(fr: Frame) -> PoseFrame | None:
+                if not self.plan.poses(fr.index):
+                    return None
+                if not renumbered[0] and fr.index >= seg.first:
+                    people.new_ids_from(ID_BLOCK * seg.index)
+                    renumbered[0] = True
+                pose = people.sampled(fr)
+                if seg.first <= fr.index < seg.stop:
+                    self._keep_colours(people.last_appearances)
+                return pose
+
+            for fr, pose in in_two_stages(
+                frames,
+                body=body,
+                parts=lambda fr, pose: people.parts(fr.bgr, pose),
+                threads=self.settings.pose_threads,
+                ahead=2 * self.plan.pose_every + 2,
+                busy=busy,
+            ):
+                if pose is not None:
                     self.track.frames.append(pose)
-                    if seg.first <= fr.index < seg.stop:
-                        self._keep_colours(people.last_appearances)
-                    self.seconds += time.perf_counter() - t0
+                    self.seconds = busy[0]
                 yield fr
 
 
@@ -172,7 +186,7 @@ def _encode(
         fps=info.fps / job.plan.show_every,
         audio_source=None,
         duration_s=None,
-        encoding=Encoding(settings.x264_preset, settings.x264_crf),
+        encoding=encoding_of(settings),
         video_only=True,
     ) as writer:
         drawer = Drawer(writer, _jpg_sink(found), blur=settings.blur_bystanders)

@@ -32,7 +32,7 @@ from voice.config import Settings
 from voice.drawing.drawer import Drawer, KeyFrameSink, Samples, check_complete, feed
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, key_frame_times
 from voice.media.frames import Frame, FramePlan, frame_plans, iter_frames
-from voice.media.h264 import Encoding, H264Writer
+from voice.media.h264 import H264Writer, encoding_of
 from voice.media.probe import VideoInfo
 from voice.model.patient_model import PatientModel
 from voice.model.predict import predict_track, prediction_records
@@ -44,6 +44,7 @@ from voice.people.track_stats import TrackStats
 from voice.pose.body25 import PoseFrame, pose_to_json
 from voice.pose.track import PoseTrack
 from voice.records.session import PredictionRecord
+from voice.session.head_start import HeadStart
 from voice.session.outputs import SessionOutputs
 from voice.transcription.transcript import Transcript
 
@@ -61,6 +62,9 @@ class RenderPlan:
     windows: tuple[EventWindow, ...]
     pin: PersonPin | None = None
     appearance: np.ndarray | None = None
+    #: Pose begun on the first frames while the narration was transcribed
+    #: (:mod:`voice.session.head_start`); the pass continues it.
+    head: HeadStart | None = None
 
 
 @dataclass
@@ -121,8 +125,9 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Tim
         size=plan.size or (info.width, info.height),
         fps=info.fps / plan.show_every,
         audio_source=job.source if info.has_audio else None,
+        copy_audio=info.audio_codec == "aac",
         duration_s=info.duration_s,
-        encoding=Encoding(settings.x264_preset, settings.x264_crf),
+        encoding=encoding_of(settings),
     ) as writer:
         drawer = Drawer(writer, _key_frame_writer(job.plan, job.outputs), blur=settings.blur_bystanders)
         try:
@@ -149,12 +154,20 @@ def video_pass(
     """Decode once: everyone's pose on every ``stride``-th frame, the patient among them, overlays,
     H.264, key frames (module notes: when it decodes twice)."""
     job = _Pass(source, info, plan, settings, outputs, *frame_plans(info, settings))
-    chooser = PatientChooser((info.width, info.height), pin=plan.pin, appearance=plan.appearance)
+    head = plan.head if model is None else None  # with a model, pose runs on the pose-only frames
+    if plan.head is not None and head is None:
+        plan.head.discard()
+    chooser = (
+        head.chooser
+        if head is not None
+        else PatientChooser((info.width, info.height), pin=plan.pin, appearance=plan.appearance)
+    )
     track = PoseTrack([])
-    pose_timer = [0.0]
+    pose_timer = [0.0 if head is None else head.busy_s]
 
     def people(frames: Iterable[Frame]) -> Iterator[Frame]:
-        return track_people(frames, track, chooser, stride=job.stride, settings=settings, timer=pose_timer)
+        who = head.people if head is not None else chooser
+        return track_people(frames, track, who, stride=job.stride, settings=settings, timer=pose_timer)
 
     predictions: list[PredictionRecord] = []
     live = model is None

@@ -1,0 +1,100 @@
+"""The ``.tflite`` models the mediapipe wheel ships, run by LiteRT in the calling thread, timed.
+
+Every pose model (person detector, body, face and hand landmarks, palm detector) is one
+:class:`Model`: a LiteRT interpreter with one thread (two threads are slower per model on these
+machines: /work/shared/ENVIRONMENT.md; parallelism comes from running different models on each
+core), invoked by the thread that calls it. ``invoke`` releases the GIL, so two threads can run two
+models at once. Each invocation's CPU time (of the calling thread) is added to an
+:class:`InvokeClock`, so a benchmark can set the pose stage's CPU against the floor its models
+set (``benchmarks/profile.py``).
+
+The files are found inside the installed wheel without importing ``mediapipe`` (its import pulls
+matplotlib and costs start-up time that nothing here needs).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voice.errors import ConfigError
+
+__all__ = ["CLOCK", "InvokeClock", "Model", "module_file"]
+
+
+def module_file(relative: str) -> Path:
+    """``mediapipe/modules/<relative>`` of the installed wheel (found without importing it)."""
+    spec = importlib.util.find_spec("mediapipe")
+    roots = list(spec.submodule_search_locations or []) if spec is not None else []
+    for root in roots:
+        path = Path(root) / "modules" / relative
+        if path.is_file():
+            return path
+    raise ConfigError(f"{relative} is not in the installed mediapipe wheel; install mediapipe==0.10.14")
+
+
+@dataclass
+class InvokeClock:
+    """CPU seconds and calls per model name, summed over every thread (thread-safe)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+            self.calls[name] = self.calls.get(name, 0) + 1
+
+    def total(self) -> float:
+        with self._lock:
+            return sum(self.seconds.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self.seconds.clear()
+            self.calls.clear()
+
+
+#: The process-wide clock every :class:`Model` adds to.
+CLOCK = InvokeClock()
+
+
+class Model:
+    """One ``.tflite`` model: ``run(tensor)`` → its output tensors, in the order asked for."""
+
+    def __init__(self, relative_path: str, *, clock: InvokeClock = CLOCK) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.name = Path(relative_path).stem
+        self._interpreter: Any = Interpreter(model_path=str(module_file(relative_path)), num_threads=1)
+        self._interpreter.allocate_tensors()
+        inp = self._interpreter.get_input_details()[0]
+        self._input = int(inp["index"])
+        self.input_shape = tuple(int(v) for v in inp["shape"])
+        self.outputs: list[dict[str, Any]] = list(self._interpreter.get_output_details())
+        self._clock = clock
+
+    @property
+    def side(self) -> int:
+        """The input's (square) side in pixels."""
+        return self.input_shape[1]
+
+    def output_index(self, size: int) -> int:
+        """The index of the (first) output with ``size`` values."""
+        return next(int(o["index"]) for o in self.outputs if int(np.prod(o["shape"])) == size)
+
+    def run(self, tensor: np.ndarray, outputs: Sequence[int]) -> list[np.ndarray]:
+        """Invoke on ``tensor`` (1, side, side, 3) float32; copies of the outputs at ``outputs``."""
+        self._interpreter.set_tensor(self._input, tensor)
+        t0 = time.thread_time()
+        self._interpreter.invoke()
+        self._clock.add(self.name, time.thread_time() - t0)
+        return [self._interpreter.get_tensor(i) for i in outputs]

@@ -1,0 +1,100 @@
+"""The video pass's pose begun while the narration is transcribed.
+
+Before the pass can draw, the narration must be transcribed (captions and events are drawn from
+the start), and before that the process imports and loads its models: work that keeps one core
+busy, seldom two. :class:`HeadStart` uses the other one: from the moment the upload is probed, a
+thread decodes the pass's pose frames (only those, and at the size the pass will decode them:
+the same pixels) and runs everyone's pose on them, in order, with the pass's own
+:class:`~voice.people.estimator.PeoplePass` and :class:`~voice.people.patient.PatientChooser`.
+When the transcript is ready it stops after the frame at hand, and the pass takes over the same
+estimator, chooser and poses: the frames it has already seen get their stored pose, pose goes
+on from the next one (:func:`voice.people.estimator.track_people`). So the results are those of
+one pass, whatever the head start reached; the frames it decoded are decoded again by the pass
+(at 640×480 a few hundredths of a CPU-second a second of video; on the otherwise idle core).
+
+Only a pass that runs pose while it draws uses it: with a patient model (poses first, for the
+predictions) or a video processed in segments, it is not started or is discarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from voice.config import Settings
+from voice.media.frames import FramePlan, frame_plans, iter_frames
+from voice.media.probe import VideoInfo
+from voice.people.estimator import PeoplePass
+from voice.people.patient import PatientChooser
+from voice.people.pin import PersonPin
+
+__all__ = ["HeadStart"]
+
+log = logging.getLogger("voice")
+
+
+class HeadStart:
+    """Everyone's pose on the first pose frames, in a thread, until :meth:`stop`."""
+
+    def __init__(
+        self,
+        source: Path,
+        info: VideoInfo,
+        settings: Settings,
+        *,
+        pin: PersonPin | None,
+        appearance: np.ndarray | None,
+    ) -> None:
+        _, drawing = frame_plans(info, settings)
+        self.chooser = PatientChooser((info.width, info.height), pin=pin, appearance=appearance)
+        self.people = PeoplePass(settings, self.chooser).__enter__()
+        self.busy_s = 0.0
+        self.failed = False
+        # The pass's frames (their size, and where a file that runs on past its length stops),
+        # only those pose needs.
+        plan = replace(drawing, show_every=0, skip_nonref=settings.decode_skip_nonref)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(source, plan), name="voice-head-start", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, source: Path, plan: FramePlan) -> None:
+        try:
+            frames = iter_frames(source, plan)
+            try:
+                for fr in frames:
+                    if self._stop.is_set():
+                        break
+                    t0 = time.perf_counter()
+                    pose = self.people.step(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+                    self.people.done[fr.index] = pose
+                    self.busy_s += time.perf_counter() - t0
+            finally:
+                close = getattr(frames, "close", None)
+                if close is not None:
+                    close()
+        except Exception as exc:  # the pass meets the same problem itself and reports it
+            log.info("pose head start stopped (%s); the pass starts afresh", type(exc).__name__)
+            self.failed = True
+
+    def stop(self) -> HeadStart | None:
+        """Stop after the frame at hand; self, or None (then discarded) when it failed."""
+        self._stop.set()
+        self._thread.join()
+        if self.failed:
+            self.discard()
+            return None
+        return self
+
+    def discard(self) -> None:
+        """Stop and drop everything (the pass will not use it)."""
+        self._stop.set()
+        self._thread.join()
+        self.people.__exit__(None, None, None)
+        self.people.done.clear()
