@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from voice.agreement.commands import add_agreement_parser, report_section, run_agreement
 from voice.config import Settings, get_settings
 from voice.errors import CloudSetupError, InvalidNameError, LabelError, VoiceError
+from voice.exchange.commands import add_exchange_parsers, run_export, run_import
 from voice.labels.commands import add_labels_parser, run_labels
 from voice.model.predict import predict_file
 from voice.model.report import write_report
@@ -116,8 +118,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    store = _store(args)
-    key = write_report(store, args.patient, settings=_settings(args))
+    store, settings = _store(args), _settings(args)
+    extra = [report_section(store, args.patient, settings)]
+    key = write_report(store, args.patient, settings=settings, extra_sections=extra)
     _emit(args, {"report": key}, str(key))
     return EXIT_OK
 
@@ -144,10 +147,29 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    import voice.agreement.disagreements  # noqa: F401  (registers the people_disagree kind of To review)
     from voice.review.server import serve  # the web stack loads only for `voice review`
 
     # On S3 the stack's labels function derives the samples after a review; locally the app does.
     serve(_store(args), _settings(args), host=args.host, port=args.port, derive_samples=args.store != "s3")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    payload, human = run_export(args, _store(args))
+    _emit(args, payload, human)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    payload, human = run_import(args, _store(args), _settings(args))
+    _emit(args, payload, human)
+    return EXIT_OK
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    payload, human = run_agreement(args, _store(args), _settings(args))
+    _emit(args, payload, human)
     return EXIT_OK
 
 
@@ -186,6 +208,40 @@ def _patient_command(sub: Any, common: argparse.ArgumentParser, name: str, what:
     p = sub.add_parser(name, parents=[common], help=what)
     p.add_argument("patient", metavar="PATIENT")
     p.set_defaults(func=func)
+
+
+def _add_research_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``voice export``, ``voice import``, ``voice agreement`` (docs/researchers.md)."""
+    exported, imported = add_exchange_parsers(sub, common)
+    exported.set_defaults(func=cmd_export)
+    imported.set_defaults(func=cmd_import)
+    add_agreement_parser(sub, common).set_defaults(func=cmd_agreement)
+
+
+def _add_cloud_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``voice cloud upload|reprocess|train|status|download-model`` (docs/cloud.md)."""
+    cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
+    csub = cloud.add_subparsers(dest="cloud_command", required=True)
+    c = csub.add_parser("upload", parents=[common], help="upload videos to videos/<patient>/ (multipart)")
+    c.add_argument("videos", nargs="+", metavar="VIDEO")
+    c.add_argument("--patient", required=True)
+    c.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
+    c = csub.add_parser(
+        "reprocess",
+        parents=[common],
+        help="a new attempt at an upload: a new version of it that is processed even if done",
+    )
+    c.add_argument("patient", metavar="PATIENT")
+    c.add_argument("file", metavar="FILE", help="the upload's file name, as stored under the patient")
+    c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
+    c.add_argument("patient", metavar="PATIENT")
+    c.add_argument("--force", action="store_true", help="the gate skips its minimums and cooldown")
+    c = csub.add_parser("status", parents=[common], help="training history, last executions")
+    c.add_argument("patient", metavar="PATIENT")
+    c = csub.add_parser("download-model", parents=[common], help="download the promoted model's artifacts")
+    c.add_argument("patient", metavar="PATIENT")
+    c.add_argument("dest", metavar="DIR")
+    cloud.set_defaults(func=cmd_cloud)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,29 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_labels_parser(sub, common)
     sub.choices["labels"].set_defaults(func=cmd_labels)
     add_review_parser(sub, common, cmd_review)
+    _add_research_commands(sub, common)
 
-    cloud = sub.add_parser("cloud", help="work with the deployed stack (S3, Step Functions, DynamoDB)")
-    csub = cloud.add_subparsers(dest="cloud_command", required=True)
-    c = csub.add_parser("upload", parents=[common], help="upload videos to videos/<patient>/ (multipart)")
-    c.add_argument("videos", nargs="+", metavar="VIDEO")
-    c.add_argument("--patient", required=True)
-    c.add_argument("--person", type=_pin, default=None, metavar="X,Y[@T]", help=_PERSON_HELP)
-    c = csub.add_parser(
-        "reprocess",
-        parents=[common],
-        help="a new attempt at an upload: a new version of it that is processed even if done",
-    )
-    c.add_argument("patient", metavar="PATIENT")
-    c.add_argument("file", metavar="FILE", help="the upload's file name, as stored under the patient")
-    c = csub.add_parser("train", parents=[common], help="start a training execution for a patient")
-    c.add_argument("patient", metavar="PATIENT")
-    c.add_argument("--force", action="store_true", help="the gate skips its minimums and cooldown")
-    c = csub.add_parser("status", parents=[common], help="training history, last executions")
-    c.add_argument("patient", metavar="PATIENT")
-    c = csub.add_parser("download-model", parents=[common], help="download the promoted model's artifacts")
-    c.add_argument("patient", metavar="PATIENT")
-    c.add_argument("dest", metavar="DIR")
-    cloud.set_defaults(func=cmd_cloud)
+    _add_cloud_commands(sub, common)
     return parser
 
 

@@ -154,3 +154,20 @@ class UnknownEventError(LabelError):
 
 class NoPoseTrackError(LabelError):
     """The session was processed before whole pose tracks were kept: reprocess it first."""
+
+
+class CodingFileError(LabelError):
+    """A researcher's coding file (``voice import``: ELAN, BORIS, CSV) cannot be imported as it is:
+    malformed, unsafe XML, a missing tier, time slots missing or out of order, a label past the
+    video's end, overlapping labels in one tier, an unknown media file, a value outside the five
+    emotions with no map. The message names the problem; nothing was written; the CLI exits 2."""
+
+
+class UnmappedValueError(CodingFileError):
+    """A coded value is not one of the five emotions and ``--map`` does not say which it is; the
+    message lists the values the file holds."""
+
+
+class UnknownMediaError(CodingFileError):
+    """The file's media matches no processed session of the patient (by name or content hash);
+    ``--video SESSION`` names it."""

@@ -121,6 +121,8 @@ MAY_IMPORT: dict[str, set[str]] = {
         "segments",
         "run",
     },
+    "exchange": {"narration", "pose", "labels"},
+    "agreement": {"narration", "pose", "labels", "review", "exchange"},
     "aws": {
         "media",
         "transcription",
@@ -148,6 +150,8 @@ MAY_IMPORT: dict[str, set[str]] = {
         "aws",
         "review",
         "passport",
+        "exchange",
+        "agreement",
     },
 }
 

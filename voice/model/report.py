@@ -213,9 +213,12 @@ def _passport_link(store: Store, patient: str) -> str:
     return "<p>No passport yet: <code>voice passport PATIENT</code> writes it beside this report.</p>"
 
 
-def write_report(store: Store, patient: str, *, settings: Settings) -> str:
+def write_report(
+    store: Store, patient: str, *, settings: Settings, extra_sections: Sequence[tuple[str, str]] = ()
+) -> str:
     """Write the patient's self-contained HTML report; returns where it is (a path or an s3:// URL).
 
+    ``extra_sections``: (title, HTML) of layers above this one (the CLI adds "Agreement").
     Saved in the videos bucket as ``annotated/<patient>/report.html``, so the relative links to
     the annotated videos (``<session>.mp4``) work both locally and when downloaded from S3.
     """
@@ -261,6 +264,7 @@ def write_report(store: Store, patient: str, *, settings: Settings) -> str:
                 ("Videos used for training", sessions_section(_read_json(store, layout.PATIENTS, key)))
             )
     sections.append(("Signal passport", _passport_link(store, patient)))
+    sections += extra_sections
     sections.append(("Emotion timelines per video", _timelines_section(store, patient)))
     html = page(f"VOICE report — {patient}", sections)
     out = layout.patient_report_key(patient)

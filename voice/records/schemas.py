@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from voice.records.exchange import AgreementDoc
 from voice.records.failure import FailureRecord
 from voice.records.labels import SessionLabels
 from voice.records.passport import SampleFeatures
@@ -32,6 +33,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "session-labels": SessionLabels,
     "out-of-fold": OutOfFold,
     "sample-features": SampleFeatures,
+    "agreement": AgreementDoc,
 }
 
 

@@ -15,15 +15,19 @@ Kinds (each provider owns one; the page may filter by kind):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+from voice.errors import VoiceError
 from voice.records.base import Record
 from voice.storage import Store
 
 __all__ = ["ItemKind", "Provider", "ReviewItem", "provider", "providers", "to_review"]
+
+log = logging.getLogger("voice")
 
 ItemKind = Literal["model_uncertain", "narration_vs_model", "people_disagree", "unsure"]
 
@@ -72,8 +76,13 @@ def to_review(
     a moment (session, start, end) given twice — by one kind or by two, e.g. a window both
     ``model_uncertain`` and ``unsure`` — is listed once, as the item with the higher score."""
     best: dict[tuple[str, float, float], ReviewItem] = {}
-    for fn in (providers() if using is None else using).values():
-        for item in fn(store, patient):
+    for name, fn in (providers() if using is None else using).items():
+        try:
+            items = list(fn(store, patient))
+        except VoiceError as exc:  # one kind that cannot be read never empties the list
+            log.warning("to-review provider %s left out: %s", name, type(exc).__name__)
+            continue
+        for item in items:
             key = (item.session, item.start, item.end)
             if key not in best or best[key].score < item.score:
                 best[key] = item

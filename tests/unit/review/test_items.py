@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from voice.errors import ConfigError
 from voice.review.items import ReviewItem, provider, providers, to_review
 from voice.storage import LocalStore, Store
 
@@ -57,3 +58,18 @@ def test_a_malformed_item_is_refused(bad: dict[str, object]) -> None:
     doc = {"session": "s", "start": 2.0, "end": 6.0, "kind": "unsure", "score": 0.4, "why": "w"} | bad
     with pytest.raises(ValidationError):
         ReviewItem.model_validate(doc)
+
+
+def test_a_provider_that_fails_with_a_voice_error_is_left_out_and_logged_by_type(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(store: Store, patient: str) -> Iterable[ReviewItem]:
+        raise ConfigError("krippendorff is not installed")
+
+    def working(store: Store, patient: str) -> Iterable[ReviewItem]:
+        return [_item("a", 1, 0.3)]
+
+    items = to_review(LocalStore(tmp_path), "maria", using={"broken": broken, "working": working})
+    assert [i.start for i in items] == [1]
+    assert "broken left out: ConfigError" in caplog.text
+    assert "krippendorff" not in caplog.text
