@@ -21,7 +21,7 @@ import numpy as np
 from voice.config import Settings
 from voice.media.frames import downscaled
 from voice.people.appearance import torso_histogram
-from voice.people.tracking import merge_duplicates
+from voice.people.tracking import merge_duplicates, same_person
 from voice.pose.body25 import from_mediapipe
 from voice.pose.pose_detector import PoseDetector, associate, overlap
 from voice.pose.pose_landmarks import BodyLandmarks, BodyModel
@@ -46,8 +46,14 @@ class Detection:
 class _Follower:
     """What the Tasks ``PoseLandmarker`` does in VIDEO mode with ``slots`` poses: each person's
     region comes from their landmarks on the frame before; only while it holds fewer than
-    ``slots`` regions does the detector run, its regions replacing the held ones they overlap
-    (IoU above ``min_tracking``: ``AssociationNormRectCalculator``)."""
+    ``slots`` regions does the detector run (:func:`_join`).
+
+    Unlike the graph's association, the held regions are not merged with each other by their
+    overlap: BlazePose's regions are large (a person's whole height and more, as squares), so
+    two people side by side overlap beyond ``min_tracking`` long before they meet, and the graph
+    then dropped one of them until they were apart again (look-alikes crossing changed ids). A
+    region held here is a distinct person: doubles of one body are told by their landmarks
+    (:func:`_distinct`), never by their regions."""
 
     def __init__(self, slots: int, min_tracking: float) -> None:
         self.slots = slots
@@ -58,11 +64,17 @@ class _Follower:
 
     def regions(self, detected: Callable[[], list[Roi]]) -> list[Roi]:
         """This frame's regions (``detected()`` is asked only when too few are held)."""
-        found = detected() if len(self._regions) < self.slots else []
-        return associate([self._regions, found], self._min_tracking)[: self.slots]
+        held = self._regions
+        if len(held) >= self.slots:
+            return list(held)
+        if not held:  # as the graph starts: its best detections
+            return associate([detected()], self._min_tracking)[: self.slots]
+        return _join(held, detected(), self._min_tracking)
 
     def follow(self, found: list[BodyLandmarks], t_ns: int) -> list[np.ndarray]:
-        """Keep the found people's next regions; their landmarks as the graph returns them."""
+        """Keep the found people's next regions (distinct bodies, at most ``slots``); their
+        landmarks as the graph returns them."""
+        found = found[: self.slots]
         self._regions = [f.next_roi for f in found]
         points = [f.points for f in found]
         if self._smoothing is not None:
@@ -71,6 +83,40 @@ class _Follower:
             else:
                 self._smoothing.reset()
         return points
+
+
+def _pairs(held: list[Roi], detected: list[Roi], threshold: float) -> dict[int, int]:
+    """Detections that are a held person's (detection index → held index): the two are each
+    other's best overlap, above ``threshold``."""
+    out: dict[int, int] = {}
+    for d, roi in enumerate(detected):
+        best = max(range(len(held)), key=lambda i: overlap(roi, held[i]), default=None)
+        if best is None or overlap(roi, held[best]) <= threshold:
+            continue
+        if max(range(len(detected)), key=lambda j: overlap(detected[j], held[best])) == d:
+            out[d] = best
+    return out
+
+
+def _join(held: list[Roi], detected: list[Roi], threshold: float) -> list[Roi]:
+    """The held regions with the detector's: a detection paired with a held region
+    (:func:`_pairs`) replaces it, as MediaPipe's association does; the other detections are
+    added, to be told from the held people by their landmarks (:func:`_distinct`)."""
+    pairs = _pairs(held, detected, threshold)
+    out = list(held)
+    for d, h in pairs.items():
+        out[h] = detected[d]
+    # The detections of people not held are associated among themselves as the graph does.
+    return out + associate([[roi for d, roi in enumerate(detected) if d not in pairs]], threshold)
+
+
+def _distinct(poses: list[np.ndarray]) -> list[int]:
+    """The indices of the poses (BODY_25) that are not a double of an earlier one."""
+    kept: list[int] = []
+    for i, pose in enumerate(poses):
+        if not any(same_person(pose, poses[k]) for k in kept):
+            kept.append(i)
+    return kept
 
 
 class _Landmarks:
@@ -121,7 +167,7 @@ class PeopleEstimator:
     :func:`voice.people.tracking.merge_duplicates`). Several people's landmarks are found on the
     two cores at once (:class:`_Landmarks`). The detector runs at most once a frame and
     the landmark model at most once per region, and once per person: a search region over a
-    region the follower holds (overlapping it as MediaPipe's association judges) is that person,
+    region the follower holds (each the other's best overlap, above ``pose_min_tracking``) is that person,
     counted but not landmarked again (the graphs ran it, then dropped the result as a double).
     Landmarks come raw; :mod:`voice.people.smoothing` smooths them per track, as the legacy
     graph did.
@@ -180,8 +226,9 @@ class PeopleEstimator:
         # Timestamps as the VIDEO-mode graph had them: strictly increasing milliseconds.
         self._last_ms = max(self._last_ms + 1, round(time_s * 1000))
         bodies = frame.bodies(follower.regions(frame.detected))
+        bodies = [bodies[i] for i in _distinct([frame.body25(b.points) for b in bodies])]
         points = follower.follow(bodies, self._last_ms * 1_000_000)
-        tracked = merge_duplicates([frame.body25(p) for p in points])
+        tracked = [frame.body25(p) for p in points]
         if len(tracked) < self._tracked and not found:
             found = self._discover(frame, time_s)  # someone was lost: look again now
         self._tracked = len(tracked)
@@ -195,15 +242,19 @@ class PeopleEstimator:
         resized to everyone found."""
         self._last_discovery = time_s
         held = self._follower.regions(frame.detected) if self._follower is not None else []
-        new, matched = [], set()
-        for roi in frame.detected()[: self.max_people]:
-            near = [i for i, h in enumerate(held) if overlap(roi, h) > self._min_tracking]
-            matched.update(near[:1])
-            if not near:
-                new.append(roi)
-        found = merge_duplicates([frame.body25(b.points) for b in frame.bodies(new)])
-        self._resize(len(found) + len(matched), time_s)
-        return found
+        searched = frame.detected()[: self.max_people]
+        # A detection paired with a held region is that person (not landmarked again); the
+        # others are newcomers unless their landmarks are a held person's.
+        pairs = _pairs(held, searched, self._min_tracking)
+        extra = [roi for d, roi in enumerate(searched) if d not in pairs and roi not in held]
+        found = merge_duplicates([frame.body25(b.points) for b in frame.bodies(extra)])
+        if found and held:
+            poses = [frame.body25(b.points) for b in frame.bodies(held)]
+            new = merge_duplicates(poses + found, known=len(poses))[len(poses) :]
+        else:
+            new = found
+        self._resize(len(pairs) + len(found), time_s)
+        return new
 
 
 class _Frame:

@@ -247,11 +247,20 @@ class PersonTracker:
             scale = _scale(track.box)
             for c, di in enumerate(dets):
                 obs = seen[di]
-                ratio = _scale(obs.box) / scale
+                ratio = _size_ratio(obs.keypoints, track.keypoints)
                 distance = float(np.linalg.norm(centre_of(obs.box) - centre_of(track.box))) / scale
                 if 0.6 <= ratio <= 1.0 / 0.6:
                     sim[r, c] = _rejoin_score(distance, track.colour_match(obs.appearance))
         return [(lost[r], dets[c]) for r, c in _assign(sim, 0.1)]
+
+
+def _size_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """How much bigger pose ``a`` is than ``b``: by their head and shoulders when both show
+    them (legs come and go with the region the landmarks were found in), else by their boxes."""
+    upper = list(_HEAD_AND_SHOULDERS)
+    if all(np.count_nonzero(p[upper, 2] >= MIN_CONFIDENCE) >= 3 for p in (a, b)):
+        a, b = a[upper], b[upper]
+    return _scale(box_of(a)) / _scale(box_of(b))
 
 
 def _rejoin_score(distance: float, colours: float | None) -> float:

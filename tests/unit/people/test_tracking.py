@@ -93,3 +93,17 @@ def test_colours_keep_two_people_apart_when_they_swap_places_out_of_view() -> No
     tracker.update(0.2, [], [])
     # back after a short absence, each where the other was: colours decide
     assert tracker.update(1.0, [b, a], [_hist(0), _hist(40)]) == first
+
+
+def test_someone_back_with_arms_and_legs_in_view_keeps_their_id() -> None:
+    """The size a returning person must have is judged by head and shoulders: arms and legs come
+    and go with the region their landmarks were found in (here guessed far below the hips)."""
+    tracker = PersonTracker()
+    legs = [10, 11, 13, 14, 19, 20, 21, 22, 23, 24]
+    upper = standing(300, 120)
+    upper[[3, 4, 6, 7, *legs], 2] = 0.0  # head, shoulders and hips only
+    first = tracker.update(0.0, [upper], [None])
+    tracker.update(0.2, [], [])
+    back = standing(340, 120)
+    back[legs, 1] += 100
+    assert tracker.update(0.6, [back], [None]) == first
