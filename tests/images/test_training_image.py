@@ -20,6 +20,7 @@ def test_a_training_job_writes_the_model_and_the_extras(trained: TrainingRun) ->
     data = trained.output_dir / "data"
     assert sorted(p.name for p in data.iterdir()) == [
         "confusion_matrix.png", "feature_importance.png", "model.tar.gz", "reliability.png", "report.html",
+        "sample_features.json",
     ]  # fmt: skip
     assert not (trained.output_dir / "failure").exists()
     metrics = json.loads((trained.model_dir / "metrics.json").read_text())
