@@ -71,16 +71,19 @@ def test_eight_concurrent_events_for_one_patient_start_exactly_one_execution(
 
     from lambdas.training_gate import handler
 
-    # DynamoDB applies a conditional write atomically; moto's check-then-write is plain Python,
-    # so serialise it the way the service does (else a thread switch could split it).
+    # DynamoDB applies each conditional write atomically; moto's check-then-write is plain Python,
+    # so serialise every write the way the service does (else a thread switch could split one).
     item_lock = threading.Lock()
-    original_put = DynamoDBBackend.put_item
 
-    def atomic_put(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with item_lock:
-            return original_put(self, *args, **kwargs)
+    def atomic(original: Any) -> Any:
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with item_lock:
+                return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(DynamoDBBackend, "put_item", atomic_put)
+        return write
+
+    for name in ("put_item", "update_item", "delete_item"):
+        monkeypatch.setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
 
     events = [session_index_event("Ann Example", f"clip-{i}-0123456789") for i in range(8)]
     results: list[dict[str, Any]] = []
