@@ -18,7 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.components.runtime import dead_letter_queue
+from infra.components.runtime import dead_letter_queue, key_only_through
 
 __all__ = ["Monitoring"]
 
@@ -42,18 +42,7 @@ class Monitoring(Construct):
             )
         )
         # ... and only through SNS (publishing to the topic), never directly.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchUsesTheKeyOnlyThroughSNS",
-                effect=iam.Effect.DENY,
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:*"],
-                resources=["*"],
-                conditions={
-                    "StringNotEquals": {"kms:ViaService": f"sns.{Stack.of(self).region}.amazonaws.com"}
-                },
-            )
-        )
+        key_only_through(key, "CloudWatchUsesTheKeyOnlyThroughSNS", "cloudwatch.amazonaws.com", "sns")
         self.event_dead_letters = dead_letter_queue(self, "EventDeadLetters", key)
         self.watch_dead_letters("EventDeadLetters", self.event_dead_letters)
 

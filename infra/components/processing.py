@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -25,7 +25,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.components.runtime import dead_letter_queue, deny_model_writes, grant_list_buckets, image_function
+from infra.components.runtime import (
+    dead_letter_queue,
+    deny_model_writes,
+    grant_list_buckets,
+    image_function,
+    key_only_through,
+)
 from infra.components.storage import Storage
 from voice.config import EMOTIONS, VIDEO_EXTENSIONS
 from voice.layout import WORK
@@ -162,18 +168,7 @@ class Processing(Construct):
                 conditions={"ArnNotEquals": {"aws:SourceArn": rule.rule_arn}},
             )
         )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EventBridgeUsesTheKeyOnlyThroughSQS",
-                effect=iam.Effect.DENY,
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:*"],
-                resources=["*"],
-                conditions={
-                    "StringNotEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}
-                },
-            )
-        )
+        key_only_through(key, "EventBridgeUsesTheKeyOnlyThroughSQS", "events.amazonaws.com", "sqs")
 
 
 def grant_video_work(role: iam.IRole, storage: Storage) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "grant_list_buckets",
     "grant_s3_data_key",
     "image_function",
+    "key_only_through",
     "object_created_rule",
     "state_machine_log_group",
 ]
@@ -198,6 +199,21 @@ def grant_dead_letter_key(role: iam.IRole, key: kms.IKey, scope: Construct) -> N
             actions=["kms:GenerateDataKey", "kms:Decrypt"],
             resources=[key.key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(scope).region}.amazonaws.com"}},
+        )
+    )
+
+
+def key_only_through(key: kms.IKey, sid: str, service_principal: str, via: str) -> None:
+    """Deny ``service_principal`` any use of ``key`` except through the service ``via`` (``"sqs"``,
+    ``"sns"``, ...) in the stack's region (the key policy's ``kms:ViaService`` condition)."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid=sid,
+            effect=iam.Effect.DENY,
+            principals=[iam.ServicePrincipal(service_principal)],
+            actions=["kms:*"],
+            resources=["*"],
+            conditions={"StringNotEquals": {"kms:ViaService": f"{via}.{Stack.of(key).region}.amazonaws.com"}},
         )
     )
 
