@@ -31,6 +31,7 @@ __all__ = [
     "load_latest_model",
     "load_run_model",
     "make_run_id",
+    "shown_run",
     "store_run",
     "tarball",
 ]
@@ -149,6 +150,23 @@ def _move_latest(store: Store, patient: str, run_id: str, pointer: bytes) -> boo
         except ConflictError:
             continue  # another promotion wrote it meanwhile: look again
     raise ConflictError(f"{key} kept changing while this run was promoted; promote it again.")
+
+
+def shown_run(store: Store, patient: str, *, having: str) -> tuple[str | None, bool]:
+    """The run to show (report, passport): the promoted one, else the newest run that has the file
+    ``having`` (e.g. ``metrics.json``). Returns (run id or None, promoted)."""
+    latest = layout.latest_model_key(patient)
+    if store.exists(layout.PATIENTS, latest):
+        return str(json.loads(store.read(layout.PATIENTS, latest))["run_id"]), True
+    prefix = layout.models_prefix(patient)
+    runs = sorted(
+        {
+            o.key[len(prefix) :].split("/", 1)[0]
+            for o in store.list(layout.PATIENTS, prefix)
+            if o.key.endswith(f"/{having}")
+        }
+    )
+    return (runs[-1], False) if runs else (None, False)
 
 
 def read_metrics(data: bytes) -> TrainingMetrics:

@@ -22,6 +22,7 @@ from voice import layout
 from voice.config import EMOTIONS, Settings
 from voice.model import gate
 from voice.model.plots import feature_importance_png, figure, png
+from voice.model.registry import shown_run
 from voice.model.report_sections import coverage_section, img, page, run_sections, sessions_section
 from voice.model.report_sections import e as escape
 from voice.records.session import EventRecord, PredictionRecord, SessionMetadata
@@ -144,22 +145,6 @@ def _read_json(store: Store, bucket: str, key: str) -> Any:
     return json.loads(store.read(bucket, key))
 
 
-def _report_run(store: Store, patient: str) -> tuple[str | None, bool]:
-    """The run to report: the promoted one, else the newest run. (run_id, promoted)."""
-    latest = layout.latest_model_key(patient)
-    if store.exists(layout.PATIENTS, latest):
-        return str(_read_json(store, layout.PATIENTS, latest)["run_id"]), True
-    prefix = layout.models_prefix(patient)
-    runs = sorted(
-        {
-            o.key[len(prefix) :].split("/", 1)[0]
-            for o in store.list(layout.PATIENTS, prefix)
-            if o.key.endswith("/metrics.json")
-        }
-    )
-    return (runs[-1], False) if runs else (None, False)
-
-
 def _recording_order(meta: SessionMetadata) -> tuple[int, str, str]:
     """Sessions in the order they were recorded; those without a recording time last."""
     if meta.recorded_at is None:
@@ -231,7 +216,7 @@ def write_report(
         counts[s.emotion] = counts.get(s.emotion, 0) + 1
         videos.setdefault(s.emotion, set()).add(s.session)
 
-    run_id, promoted = _report_run(store, patient)
+    run_id, promoted = shown_run(store, patient, having="metrics.json")
     metrics = None
     if run_id is not None:
         key = layout.model_artifact_key(patient, run_id, "metrics.json")

@@ -5,7 +5,6 @@ patient's current sample counts, and per session when it was recorded, its label
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from voice import layout
 from voice.errors import StorageError
 from voice.model import gate
 from voice.model.features import FEATURE_NAMES, extract_feature_matrix
+from voice.model.registry import shown_run
 from voice.model.training import samples_from_store
 from voice.records.passport import SampleFeatures
 from voice.records.session import SessionIndex, SessionMetadata
@@ -75,19 +75,6 @@ def week_of(iso_time: str) -> date:
     """The Monday of the week ``iso_time`` falls in (in its own UTC offset: the caregiver's week)."""
     day = datetime.fromisoformat(iso_time).date()
     return day - timedelta(days=day.weekday())
-
-
-def _run(store: Store, patient: str) -> tuple[str | None, bool]:
-    latest = layout.latest_model_key(patient)
-    if store.exists(layout.PATIENTS, latest):
-        return str(json.loads(store.read(layout.PATIENTS, latest))["run_id"]), True
-    prefix = layout.models_prefix(patient)
-    runs = sorted(
-        o.key[len(prefix) :].split("/", 1)[0]
-        for o in store.list(layout.PATIENTS, prefix)
-        if o.key.endswith("/out_of_fold.json")
-    )
-    return (runs[-1], False) if runs else (None, False)
 
 
 def _read_run(store: Store, patient: str, run_id: str) -> tuple[TrainingMetrics, OutOfFold] | None:
@@ -222,7 +209,7 @@ def _sessions(store: Store, patient: str) -> list[SessionWeek]:
 def load_passport_data(store: Store, patient: str) -> PassportData:
     """Everything the passport says, read once (the run: the promoted one, else the newest)."""
     data = PassportData(patient)
-    data.run_id, data.promoted = _run(store, patient)
+    data.run_id, data.promoted = shown_run(store, patient, having="out_of_fold.json")
     if data.run_id is not None:
         run = _read_run(store, patient, data.run_id)
         if run is not None:
