@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from voice import layout
 from voice.config import Settings, get_settings
 from voice.media.probe import VideoInfo
 from voice.people.patient_store import profile_appearance
@@ -131,7 +132,10 @@ def _head_start(run: Run, info: VideoInfo, pin: PersonPin | None) -> HeadStart |
     if not run.settings.pose_head_start:
         return None
     appearance = profile_appearance(load_profile(run.store, run.upload.patient))
-    return HeadStart(run.source, info, run.settings, pin=pin, appearance=appearance)
+    # A promoted model means pose runs first, on the pose-only pass's frames (the model itself
+    # is loaded, and checked, with the narration; a head start that does not fit is discarded).
+    with_model = run.store.exists(layout.PATIENTS, layout.latest_model_key(run.upload.patient))
+    return HeadStart(run.source, info, run.settings, pin=pin, appearance=appearance, pose_only=with_model)
 
 
 def _one_pass(run: Run, found: Prepared, head: HeadStart | None = None) -> SessionMetadata:

@@ -12,8 +12,10 @@ on from the next one (:func:`voice.people.estimator.track_people`). So the resul
 one pass, whatever the head start reached; the frames it decoded are decoded again by the pass
 (at 640×480 a few hundredths of a CPU-second a second of video; on the otherwise idle core).
 
-Only a pass that runs pose while it draws uses it: with a patient model (poses first, for the
-predictions) or a video processed in segments, it is not started or is discarded.
+With a patient model the pass finds the poses first, on the pose-only pass's frames (their own
+size), for the predictions it then draws: a head start begun for that pass (``pose_only``)
+decodes those frames and the pose-only pass continues it the same way. A head start begun for
+the other kind of pass is discarded; a video processed in segments does not start one.
 """
 
 from __future__ import annotations
@@ -49,15 +51,19 @@ class HeadStart:
         *,
         pin: PersonPin | None,
         appearance: np.ndarray | None,
+        pose_only: bool = False,
     ) -> None:
-        _, drawing = frame_plans(info, settings)
+        pose_plan, drawing = frame_plans(info, settings)
+        #: Begun for the pose-only pass of a session with a patient model (else the drawing pass).
+        self.pose_only = pose_only
         self.chooser = PatientChooser((info.width, info.height), pin=pin, appearance=appearance)
         self.people = PeoplePass(settings, self.chooser).__enter__()
         self.busy_s = 0.0
         self.failed = False
         # The pass's frames (their size, and where a file that runs on past its length stops),
         # only those pose needs.
-        plan = replace(drawing, show_every=0, skip_nonref=settings.decode_skip_nonref)
+        skip = settings.decode_skip_nonref
+        plan = pose_plan if pose_only else replace(drawing, show_every=0, skip_nonref=skip)
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(source, plan), name="voice-head-start", daemon=True

@@ -154,7 +154,8 @@ def video_pass(
     """Decode once: everyone's pose on every ``stride``-th frame, the patient among them, overlays,
     H.264, key frames (module notes: when it decodes twice)."""
     job = _Pass(source, info, plan, settings, outputs, *frame_plans(info, settings))
-    head = plan.head if model is None else None  # with a model, pose runs on the pose-only frames
+    # With a model, pose runs on the pose-only pass's frames: only a head start begun on those fits.
+    head = plan.head if plan.head is not None and plan.head.pose_only == (model is not None) else None
     if plan.head is not None and head is None:
         plan.head.discard()
     chooser = (

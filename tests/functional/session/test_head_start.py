@@ -72,8 +72,46 @@ def test_a_head_start_that_fails_is_dropped_and_the_pass_starts_afresh(tmp_path:
     assert head.people.done == {}
 
 
-def test_with_a_patient_model_the_head_start_is_discarded(tmp_path: Path) -> None:
-    """With a model, pose runs on the pose-only pass's frames: the head start's are not those."""
+def test_with_a_patient_model_the_pose_only_pass_continues_a_head_start_begun_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a model, pose runs first on the pose-only pass's frames (their own size): a head start
+    begun on those is continued by that pass, with the results of one pass."""
+    from voice.session import video_pass as vp
+
+    seen: list[int] = []
+
+    def predict(model: object, frames: list[object], *, settings: Settings) -> list[object]:
+        seen.append(len(frames))
+        return []  # no predictions: the pass then only draws
+
+    monkeypatch.setattr(vp, "predict_track", predict)
+    source = media.sample("park.mp4")
+
+    def run(head: HeadStart | None, name: str) -> VideoPassResult:
+        plan = RenderPlan("maria", "session", Transcript(language="en"), (), head=head)
+        (tmp_path / name).mkdir()
+        outputs = SessionOutputs(tmp_path / name)
+        return video_pass(source, probe(source), plan, model=object(), settings=SETTINGS, outputs=outputs)  # type: ignore[arg-type]
+
+    alone = run(None, "alone")
+    head = HeadStart(source, probe(source), SETTINGS, pin=None, appearance=None, pose_only=True)
+    deadline = time.monotonic() + 0.6
+    while time.monotonic() < deadline and not head.people.done:
+        time.sleep(0.05)
+    started = head.stop()
+    assert started is not None
+    assert started.people.done, "the head start found some poses"
+    continued = run(started, "head")
+    assert started.people.done, "continued, not discarded (discarding clears it)"
+    assert continued.timings["pose"] >= started.busy_s
+    _same(alone, continued)
+    assert seen == [len(alone.track.frames)] * 2
+
+
+def test_a_head_start_for_the_other_kind_of_pass_is_discarded(tmp_path: Path) -> None:
+    """With a model, pose runs on the pose-only pass's frames: a head start begun on the drawing
+    pass's frames does not fit and is dropped."""
     source = media.sample("garden.mp4")
     head = HeadStart(source, probe(source), SETTINGS, pin=None, appearance=None)
     plan = RenderPlan("maria", "session", Transcript(language="en"), (), head=head.stop())
