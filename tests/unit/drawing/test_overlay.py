@@ -146,3 +146,59 @@ def test_the_model_labels_middle_dot_is_drawn_as_itself() -> None:
     mark = draw_overlay(blank.copy(), None, Overlay(predicted="model: happy ? smiling 70%"))
     assert (dot != dash).any()
     assert (dot != mark).any()
+
+
+def _drawn_a_line_at_a_time(bgr: np.ndarray, pose: PoseFrame, colour: tuple[int, int, int]) -> None:
+    """The patient's face, hands and skeleton drawn one OpenCV call per chain, limb and joint."""
+    import cv2
+
+    from voice.drawing import overlay
+
+    for points, chains in (
+        (pose.face, overlay.FACE_RUNS),
+        (pose.hand_left, [(c, False) for c in overlay.HAND_RUNS]),
+        (pose.hand_right, [(c, False) for c in overlay.HAND_RUNS]),
+    ):
+        if points is None or not (points[:, 2] >= overlay.MIN_CONFIDENCE).any():
+            continue
+        xy = np.round(points[:, :2]).astype(np.int32)
+        for chain, closed in chains:
+            idx = list(chain)
+            if (points[idx, 2] >= overlay.MIN_CONFIDENCE).all():
+                cv2.polylines(bgr, [xy[idx]], closed, (235, 235, 235), 1, cv2.LINE_AA)
+    pts, thick = pose.people[0].keypoints, 2
+    for a, b in overlay.SKELETON:
+        if pts[a, 2] >= overlay.MIN_CONFIDENCE and pts[b, 2] >= overlay.MIN_CONFIDENCE:
+            pa, pb = (round(pts[a, 0]), round(pts[a, 1])), (round(pts[b, 0]), round(pts[b, 1]))
+            cv2.line(bgr, pa, pb, colour, thick, cv2.LINE_AA)
+    for x, y, c in pts:
+        if c >= overlay.MIN_CONFIDENCE:
+            cv2.circle(bgr, (round(x), round(y)), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+
+
+def _random_points(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` points, some off a 640×360 frame, on exact halves two times in five, of random
+    confidence half the time."""
+    xy = np.c_[rng.uniform(-60, 700, n), rng.uniform(-60, 420, n)]
+    if rng.uniform() < 0.4:
+        xy = np.round(xy * 2) / 2
+    return np.c_[xy, rng.uniform(0, 1, n) if rng.uniform() < 0.5 else np.ones(n)]
+
+
+def test_skeletons_face_and_hands_drawn_in_few_calls_are_the_pixels_of_one_call_per_line() -> None:
+    """The limbs go to OpenCV in one polyline call and the face and hand chains in one call per
+    run of open or closed ones (fewer hand-overs of the GIL in the drawing thread): the pixels are
+    those of one ``cv2.line`` per limb and one ``cv2.polylines`` per chain, on random poses with
+    coordinates off the frame and on exact halves (rounding)."""
+    from voice.drawing import overlay
+
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        pose = PoseFrame(0, 0.0, 640, 360, None, (Person(1, _random_points(rng, 25)),)).with_patient(1)
+        pose = pose.with_patient_parts(*(_random_points(rng, n) for n in (70, 21, 21)))
+        frame = rng.integers(0, 255, (360, 640, 3), np.uint8)
+        ours, theirs = frame.copy(), frame.copy()
+        overlay._draw_face_hands(ours, pose, (1.0, 1.0))
+        overlay._draw_people(ours, pose, (0, 200, 0), 1.0)
+        _drawn_a_line_at_a_time(theirs, pose, (0, 200, 0))
+        assert np.array_equal(ours, theirs)
