@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,7 +39,11 @@ def podman(*args: str) -> list[str]:
 
 
 def run(cmd: Sequence[str], *, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, check=check)
+    # From the temp directory: conmon (podman's container monitor) leaves an empty file "oom" in
+    # its working directory when the kernel kills a container for its memory.
+    return subprocess.run(
+        list(cmd), capture_output=True, text=True, timeout=timeout, check=check, cwd=tempfile.gettempdir()
+    )
 
 
 # --- network --------------------------------------------------------------------------------------
