@@ -26,6 +26,7 @@ from voice.model.registry import shown_run
 from voice.model.report_sections import coverage_section, img, page, run_sections, sessions_section
 from voice.model.report_sections import e as escape
 from voice.records.session import EventRecord, PredictionRecord, SessionMetadata
+from voice.records.stored import session_metadata
 from voice.records.training import GateRecord, TrainingMetrics
 from voice.storage import Store
 
@@ -154,17 +155,7 @@ def _recording_order(meta: SessionMetadata) -> tuple[int, str, str]:
 
 
 def _stored_sessions(store: Store, patient: str) -> list[SessionMetadata]:
-    prefix = layout.annotated_prefix(patient)
-    metas = []
-    for obj in store.list(layout.VIDEOS, prefix):
-        rest = obj.key[len(prefix) :]
-        if "/" in rest or not rest.endswith("_metadata.json"):
-            continue
-        try:
-            metas.append(SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key)))
-        except ValidationError:
-            log.warning("unreadable session metadata skipped in the report")
-    return sorted(metas, key=_recording_order)
+    return sorted(session_metadata(store, patient, skipped_in="the report"), key=_recording_order)
 
 
 def _timelines_section(store: Store, patient: str) -> str:

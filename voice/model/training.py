@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
 from voice import layout
 from voice.config import Settings
@@ -36,7 +35,7 @@ from voice.model.report import confusion_matrix_png, feature_importance_png, ren
 from voice.pose.body25 import PoseFrame, pose_from_json
 from voice.records.passport import SampleFeatureRow, SampleFeatures
 from voice.records.reviews import LabelSummary
-from voice.records.session import SessionIndex
+from voice.records.stored import session_indexes
 from voice.records.training import FeatureCounts, GateRecord, OutOfFold, TrainingMetrics
 from voice.storage import Store
 
@@ -147,15 +146,7 @@ def label_counts(store: Store, patient: str, samples: Sequence[Sample]) -> Label
     back by a conflict and the orphaned reviews (from the session indexes)."""
     out = LabelSummary()
     statuses: dict[str, tuple[str, str | None]] = {}
-    prefix = layout.sessions_prefix(patient)
-    for obj in store.list(layout.PATIENTS, prefix):
-        name = obj.key[len(prefix) :]
-        if "/" in name or not name.endswith(".json"):
-            continue
-        try:
-            index = SessionIndex.model_validate_json(store.read(layout.PATIENTS, obj.key))
-        except (StorageError, ValidationError):
-            continue
+    for index in session_indexes(store, patient):
         for r in index.samples:  # "patients/<patient>/<emotion>/<folder>/": the folder's own part
             statuses["/".join(r.prefix.split("/")[2:])] = (r.label or r.prefix, r.status)
         if index.labels is not None:

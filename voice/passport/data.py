@@ -20,7 +20,8 @@ from voice.model.features import FEATURE_NAMES, extract_feature_matrix
 from voice.model.registry import shown_run
 from voice.model.training import samples_from_store
 from voice.records.passport import SampleFeatures
-from voice.records.session import SessionIndex, SessionMetadata
+from voice.records.session import SessionMetadata
+from voice.records.stored import session_indexes
 from voice.records.training import OutOfFold, TrainingMetrics
 from voice.storage import Store
 
@@ -185,16 +186,8 @@ def read_metadata(store: Store, patient: str, session: str) -> SessionMetadata |
 def _sessions(store: Store, patient: str) -> list[SessionWeek]:
     """Per processed session: its week, its labels by who set them (a label counts once however
     many sample windows it has), and its predicted windows that are not unsure."""
-    prefix = layout.sessions_prefix(patient)
     out = []
-    for obj in store.list(layout.PATIENTS, prefix):
-        name = obj.key[len(prefix) :]
-        if "/" in name or not name.endswith(".json"):
-            continue
-        try:
-            index = SessionIndex.model_validate_json(store.read(layout.PATIENTS, obj.key))
-        except (StorageError, ValidationError):
-            continue
+    for index in session_indexes(store, patient):
         labels = {(s.label or s.prefix): (s.emotion, s.status) for s in index.samples}
         narrated = [e for e, status in labels.values() if status not in REVIEWED]
         reviewed = [e for e, status in labels.values() if status in REVIEWED]

@@ -7,20 +7,14 @@ each prediction window marked ``unsure`` (top probability below the run's thresh
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
-from pydantic import ValidationError
-
-from voice import layout
-from voice.errors import StorageError
-from voice.records.session import PredictionRecord, SessionMetadata
+from voice.records.session import PredictionRecord
+from voice.records.stored import session_metadata
 from voice.review.items import ReviewItem, provider
 from voice.storage import Store
 
 __all__ = ["unsure_items", "why"]
-
-log = logging.getLogger("voice")
 
 
 def why(prediction: PredictionRecord) -> str:
@@ -33,16 +27,7 @@ def why(prediction: PredictionRecord) -> str:
 @provider("unsure")
 def unsure_items(store: Store, patient: str) -> Iterator[ReviewItem]:
     """One item per unsure prediction window of ``patient``'s stored sessions."""
-    prefix = layout.annotated_prefix(patient)
-    for obj in store.list(layout.VIDEOS, prefix):
-        rest = obj.key[len(prefix) :]
-        if "/" in rest or not rest.endswith("_metadata.json"):
-            continue
-        try:
-            meta = SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key))
-        except (StorageError, ValidationError):
-            log.warning("unreadable session metadata skipped in the review list")
-            continue
+    for meta in session_metadata(store, patient, skipped_in="the review list"):
         for p in meta.predictions:
             if not p.unsure:
                 continue
