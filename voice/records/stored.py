@@ -20,15 +20,19 @@ __all__ = ["session_indexes", "session_metadata"]
 log = logging.getLogger("voice")
 
 
+def _keys(store: Store, bucket: str, prefix: str, suffix: str) -> Iterator[str]:
+    """The keys right under ``prefix`` (not in folders below it) that end with ``suffix``."""
+    for obj in store.list(bucket, prefix):
+        rest = obj.key[len(prefix) :]
+        if "/" not in rest and rest.endswith(suffix):
+            yield obj.key
+
+
 def session_indexes(store: Store, patient: str) -> Iterator[SessionIndex]:
     """Every readable session index of ``patient`` (``<patient>/.sessions/<session>.json``)."""
-    prefix = layout.sessions_prefix(patient)
-    for obj in store.list(layout.PATIENTS, prefix):
-        name = obj.key[len(prefix) :]
-        if "/" in name or not name.endswith(".json"):
-            continue
+    for key in _keys(store, layout.PATIENTS, layout.sessions_prefix(patient), ".json"):
         try:
-            yield SessionIndex.model_validate_json(store.read(layout.PATIENTS, obj.key))
+            yield SessionIndex.model_validate_json(store.read(layout.PATIENTS, key))
         except (StorageError, ValidationError):
             continue
 
@@ -36,12 +40,8 @@ def session_indexes(store: Store, patient: str) -> Iterator[SessionIndex]:
 def session_metadata(store: Store, patient: str, *, skipped_in: str) -> Iterator[SessionMetadata]:
     """Every readable session metadata of ``patient`` (``annotated/<patient>/<session>_metadata.json``);
     ``skipped_in`` names the reader in the warning about one that is not."""
-    prefix = layout.annotated_prefix(patient)
-    for obj in store.list(layout.VIDEOS, prefix):
-        rest = obj.key[len(prefix) :]
-        if "/" in rest or not rest.endswith("_metadata.json"):
-            continue
+    for key in _keys(store, layout.VIDEOS, layout.annotated_prefix(patient), "_metadata.json"):
         try:
-            yield SessionMetadata.model_validate_json(store.read(layout.VIDEOS, obj.key))
+            yield SessionMetadata.model_validate_json(store.read(layout.VIDEOS, key))
         except (StorageError, ValidationError):
             log.warning("unreadable session metadata skipped in %s", skipped_in)
