@@ -50,7 +50,7 @@ from benchmarks.run import measure  # noqa: E402 - after the path is set
 PATIENT = "maria"
 
 
-def _process(video: Path, data: Path) -> str:
+def process_once(video: Path, data: Path) -> str:
     """The session id of ``video`` processed (one pass) into ``data``; reused when already there."""
     from voice.config import Settings
     from voice.run.batch import stage_upload
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh:
         shutil.rmtree(args.data_dir, ignore_errors=True)
     load = os.getloadavg()[0]
-    session = _process(video, args.data_dir)
+    session = process_once(video, args.data_dir)
     result = {
         "seconds": args.seconds,
         "session": session,

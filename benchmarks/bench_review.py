@@ -68,20 +68,6 @@ DRAW_60 = """() => {
 }"""
 
 
-def _session(video: Path, data: Path) -> str:
-    from voice.config import Settings
-    from voice.run.batch import stage_upload
-    from voice.run.pipeline import Hooks, process_video
-    from voice.storage import LocalStore
-
-    store = LocalStore(data)
-    key = stage_upload(store, video, PATIENT)
-    t0 = time.perf_counter()
-    meta = process_video(store, key, settings=Settings(), hooks=Hooks(workers=1))
-    print(f"processed in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    return str(meta.session)
-
-
 def _serve(data: Path) -> tuple[Any, threading.Thread, str, str]:
     import uvicorn
 
@@ -200,7 +186,9 @@ def main() -> int:
     marker = data / "session.txt"
     if not marker.exists():
         shutil.rmtree(data, ignore_errors=True)
-        session = _session(video, data)
+        from benchmarks.bench_labels import process_once
+
+        session = process_once(video, data)
         marker.write_text(session)
     session = marker.read_text().strip()
     server, thread, base, token = _serve(data)
