@@ -50,5 +50,7 @@ def test_quick_benchmark_prints_the_table_and_the_summary_line(tmp_path: Path) -
     assert threads, "the CPU of each thread of the voice run"
     summary = r"RTF=\d+\.\d{3} phone_rtf=\d+\.\d{3} ratio_vs_seed=\d+\.\d{2} peak_rss_mb=\d+"
     assert re.fullmatch(summary, lines[-1]), lines[-1]
+    # The memory of the whole process tree was sampled (a voice run holds its models: > 200 MB).
+    assert int(lines[-1].rsplit("peak_rss_mb=", 1)[1]) > 200, lines[-1]
     assert (tmp_path / "narrated_60s_640x480.mp4").is_file()
     assert (tmp_path / "phone_iphone-1080p60-hevc-portrait_10s.MOV").is_file()
