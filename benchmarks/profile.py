@@ -9,13 +9,15 @@ far less than wall time: decoding the frames the pass needs (with the non-refere
 settings allow), scaling + converting + rotating them, pose on the pose frames (decoded beforehand; everyone,
 tracked, the patient's face and hands: the pass's two stages), drawing the overlays, x264 + AAC
 in ffmpeg, Whisper, and start-up (a fresh process importing what ``process_video`` imports and
-loading the models). The sum over two cores is the **floor** of the wall time. Then
-``process_video`` itself runs on the input in a fresh process (``benchmarks/run.py``'s worker),
-``--runs`` times (the median counts; a shared machine moves single runs by ±10 %), and its wall
-time is set against that floor (issue 24's target: at most 1.15×). The median run's own CPU
-(the child's rusage, ffmpeg included) splits that ratio in two: its CPU over the components' sum
-(work that running everything at once adds: a second decode of the head start's frames, threads
-and caches shared) and its CPU over twice its wall (how busy it kept the two cores).
+loading the models). The sum over two cores is the **floor** of the wall time. Right after the
+components, ``process_video`` itself runs on the input in a fresh process (``benchmarks/run.py``'s
+worker) and its wall time is set against that floor (issue 24's target: at most 1.15×). That is
+one round; ``--runs`` rounds (default 3) give every figure as the median over them, and each
+round's own wall / floor is listed: the machine's speed drifts by ±10 % within minutes, and a
+floor measured minutes away from its run moved the ratio by as much. The run's own CPU (the
+child's rusage, ffmpeg included) splits the ratio in two: its CPU over the components' sum (work
+that running everything at once adds: a second decode of the head start's frames, threads and
+caches shared) and its CPU over twice its wall (how busy it kept the two cores).
 
 A second table sets the pose stage's CPU against the CPU its model invocations took in the same
 run (each LiteRT ``invoke``, timed in the thread that made it: :mod:`voice.pose.litert`), model by
@@ -107,6 +109,8 @@ def _pose(frames: list[Any], info: Any, plan: Any, settings: Any) -> None:
 
 
 def _draw(video: Path, info: Any, plan: Any) -> float:
+    import numpy as np
+
     from tests.support.synthetic import moving_skeleton
     from voice.drawing.overlay import Overlay, draw_overlay
     from voice.pose.body25 import PoseFrame
@@ -115,8 +119,16 @@ def _draw(video: Path, info: Any, plan: Any) -> float:
     skeleton = PoseFrame(0, 0.0, info.width, info.height, moving_skeleton(0.5, speed_px_s=0))
     overlay = Overlay("A caption of two lines of narration, as Whisper gives it.", "Maria: happiness (happy)")
     n_shown = info.duration_s * info.fps / plan.show_every
-    draw_s = _measure(lambda: [draw_overlay(f.bgr.copy(), skeleton, overlay) for f in shown])
-    copy_s = _measure(lambda: [f.bgr.copy() for f in shown])
+    # Each frame is drawn on a copy in one reused buffer (a fresh 2.7 MB array a frame costs page
+    # faults that vary from run to run by more than the drawing itself), the copying subtracted.
+    canvas = np.empty_like(shown[0].bgr)
+
+    def copy(f: Any) -> np.ndarray:
+        np.copyto(canvas, f.bgr)
+        return canvas
+
+    draw_s = _measure(lambda: [draw_overlay(copy(f), skeleton, overlay) for f in shown])
+    copy_s = _measure(lambda: [copy(f) for f in shown])
     return (draw_s - copy_s) * n_shown / len(shown)
 
 
@@ -182,57 +194,78 @@ def _voice_run(video: Path) -> dict[str, Any]:
     return result
 
 
+def _median(rounds: list[dict[str, Any]], value: Callable[[dict[str, Any]], float]) -> float:
+    return float(statistics.median(value(r) for r in rounds))
+
+
+def _row(name: str, rounds: list[dict[str, Any]], load0: float) -> str:
+    """The floor table's row: per component the median over the rounds, and the runs against it."""
+    per_min = 60.0 / rounds[0]["duration_s"]
+    parts = {c: _median(rounds, lambda r, c=c: r[c]) for c in COMPONENTS}
+    floor_s = sum(parts.values()) / 2
+    walls = sorted(float(r["run"]["wall_s"]) for r in rounds)
+    wall = statistics.median(walls)
+    # wall / floor = (the run's CPU / the components' sum) / (the run's CPU / two cores' wall):
+    # work added by running it all at once, against cores left idle. Each round's own ratio too.
+    each = sorted(float(r["run"]["wall_s"]) / (sum(r[c] for c in COMPONENTS) / 2) for r in rounds)
+    cpu = _median(rounds, lambda r: float(r["run"]["cpu_s"]))
+    busy = _median(rounds, lambda r: float(r["run"]["cpu_s"]) / (2 * float(r["run"]["wall_s"])))
+    cells = [f"{parts[c] * per_min:.1f}" for c in COMPONENTS]
+    total = 2 * floor_s * per_min
+    return (
+        f"| {name} | " + " | ".join(cells) + f" | {total:.1f} | {total / 2 / 60:.3f} | "
+        f"{wall:.1f} ({'–'.join(f'{w:.1f}' for w in walls)}) | {wall * per_min / 60:.3f} | "
+        f"{wall / floor_s:.2f} ({'–'.join(f'{e:.2f}' for e in each)}) | {cpu * per_min:.1f} | "
+        f"{cpu / (2 * floor_s):.2f} | {busy:.2f} | {load0:.1f}→{os.getloadavg()[0]:.1f} |"
+    )
+
+
+def _pose_row(name: str, rounds: list[dict[str, Any]], load0: float) -> str:
+    """The pose table's row: pose against its model invocations, medians over the rounds."""
+    per_min = 60.0 / rounds[0]["duration_s"]
+    pose = _median(rounds, lambda r: r["pose"])
+    models = _median(rounds, lambda r: sum(r["models"].values()))
+    ratio = _median(rounds, lambda r: r["pose"] / sum(r["models"].values()))
+    names = sorted(rounds[0]["models"])
+    seconds = {m: _median(rounds, lambda r, m=m: r["models"].get(m, 0.0)) * per_min for m in names}
+    per_model = ", ".join(f"{m} {seconds[m]:.2f} ({rounds[0]['calls'][m]})" for m in names)
+    return (
+        f"| {name} | {pose * per_min:.1f} | {models * per_min:.1f} | {ratio:.2f} | {per_model} | "
+        f"{load0:.1f}→{os.getloadavg()[0]:.1f} |"
+    )
+
+
 def main(argv: list[str]) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("videos", nargs="+")
-    parser.add_argument("--runs", type=int, default=3, help="fresh `voice process` runs per input (median)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds per input: the components, then a fresh `voice process`"
+    )
     args = parser.parse_args(argv)
     runs = max(1, args.runs)
     from voice.config import Settings
     from voice.transcription.backends import make_transcriber
 
     t0 = time.perf_counter()
-    startup = startup_cpu()
     transcriber = make_transcriber(Settings())
-    print(f"# start-up (fresh process: imports, model loads): {startup:.1f} CPU-s", file=sys.stderr)
     head = ["input", *[f"{c} CPU-s" for c in COMPONENTS], "sum", "floor RTF (2 cores)"]
-    head += [f"voice process wall s, median of {runs} (each)", "RTF", "wall / floor"]
+    head += [f"voice process wall s, median of {runs} (each)", "RTF", "wall / floor (each round)"]
     head += ["its CPU-s", "its CPU / sum", "cores busy (its CPU / 2 × wall)", "load"]
     rows, pose_rows = [], []
     for arg in args.videos:
         video = Path(arg)
-        row = profile(video, transcriber)
-        row["startup"] = startup
-        per_min = 60.0 / row["duration_s"]
-        total = sum(row[c] for c in COMPONENTS) * per_min
-        floor_s = sum(row[c] for c in COMPONENTS) / 2
-        runs_ = sorted((_voice_run(video) for _ in range(runs)), key=lambda r: float(r["wall_s"]))
-        walls = [float(r["wall_s"]) for r in runs_]
-        middle = runs_[len(runs_) // 2]  # the median run (by wall time; odd --runs)
-        cells = [f"{row[c] * per_min:.1f}" for c in COMPONENTS]
-        wall = statistics.median(walls)
-        load = f"{row['load']:.1f}→{os.getloadavg()[0]:.1f}"
-        # wall / floor = (the run's CPU / the components' sum) / (the run's CPU / two cores' wall):
-        # work added by running it all at once, against cores left idle.
-        cpu = float(middle["cpu_s"])
-        rows.append(
-            f"| {video.name} | " + " | ".join(cells) + f" | {total:.1f} | {total / 2 / 60:.3f} | "
-            f"{wall:.1f} ({'–'.join(f'{w:.1f}' for w in walls)}) | {wall / row['duration_s']:.3f} | "
-            f"{wall / floor_s:.2f} | {cpu * per_min:.1f} | {cpu / (2 * floor_s):.2f} | "
-            f"{cpu / (2 * float(middle['wall_s'])):.2f} | {load} |"
-        )
-        models = sum(row["models"].values())
-        per_model = ", ".join(
-            f"{name} {sec * per_min:.2f} ({row['calls'][name]})"
-            for name, sec in sorted(row["models"].items())
-        )
-        pose_rows.append(
-            f"| {video.name} | {row['pose'] * per_min:.1f} | {models * per_min:.1f} | "
-            f"{row['pose'] / models:.2f} | {per_model} | {load} |"
-        )
-        print(f"# {video.name}: done", file=sys.stderr, flush=True)
+        load0 = os.getloadavg()[0]
+        rounds = []
+        for _ in range(runs):  # the components, then the run they are set against, right after
+            row = profile(video, transcriber)
+            row["startup"] = startup_cpu()
+            row["run"] = _voice_run(video)
+            rounds.append(row)
+            print(f"# {video.name}: round {len(rounds)} of {runs}", file=sys.stderr, flush=True)
+        rows.append(_row(video.name, rounds, load0))
+        pose_rows.append(_pose_row(video.name, rounds, load0))
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     print("\n".join(rows))
