@@ -9,9 +9,9 @@ far less than wall time: decoding the frames the pass needs (with the non-refere
 settings allow), scaling + converting + rotating them, pose on the pose frames (decoded
 beforehand; everyone, tracked, the patient's face and hands: the pass's two stages), drawing the
 overlays, x264 + AAC in ffmpeg (with handing it the frames, not decoding them), Whisper, and
-start-up (a fresh process importing what ``process_video`` imports and
-loading the models). The sum over two cores is the **floor** of the wall time. Right after the
-components, ``process_video`` itself runs on the input in a fresh process (``benchmarks/run.py``'s
+start-up (a fresh process importing what ``process_video`` imports and loading the models). The
+sum over two cores is the **floor** of the wall time. Right after the components,
+``process_video`` itself runs on the input in a fresh process (``benchmarks/run.py``'s
 worker) and its wall time is set against that floor (issue 24's target: at most 1.15×). That is
 one round; ``--runs`` rounds (default 3) give every figure as the median over them, and each
 round's own wall / floor is listed: the machine's speed drifts by ±10 % within minutes, and a
@@ -170,7 +170,7 @@ def profile(video: Path, transcriber: Any) -> dict[str, Any]:
     settings = Settings()
     info = probe(video)
     _, plan = frame_plans(info, settings)
-    out: dict[str, Any] = {"duration_s": info.duration_s, "load": os.getloadavg()[0]}
+    out: dict[str, Any] = {"duration_s": info.duration_s}
     out["decode"] = _measure(lambda: _decode_only(video, plan))
     out["convert"] = _measure(lambda: sum(1 for _ in _frames(video, plan))) - out["decode"]
     # Pose on the pose frames decoded beforehand (the pass's pixels; only those frames), so that

@@ -204,29 +204,23 @@ class Measured:
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _proc_read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:  # the process or thread ended between two reads
-        return b""
-
-
 def tree_rss(pid: int) -> int:
     """RSS in bytes of ``pid`` and every process below it, read straight from ``/proc`` (a tenth
     of what ``psutil``'s walk over every process costs: the sampler shares the two cores with
     what it measures)."""
+    from benchmarks.thread_cpu import read_proc
+
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        statm = _proc_read(f"/proc/{p}/statm").split()
+        statm = read_proc(f"/proc/{p}/statm").split()
         total += int(statm[1]) * _PAGE if len(statm) > 1 else 0
         try:
             tasks = os.listdir(f"/proc/{p}/task")
         except OSError:
             continue
         for tid in tasks:  # a child is listed under the thread that started it
-            todo.extend(int(c) for c in _proc_read(f"/proc/{p}/task/{tid}/children").split())
+            todo.extend(int(c) for c in read_proc(f"/proc/{p}/task/{tid}/children").split())
     return total
 
 
