@@ -143,16 +143,24 @@ def _drag(tab: Any, start: float, end: float) -> None:
     tab.mouse.up()
 
 
+def _player(tab: Any, prop: str) -> Any:
+    return tab.evaluate(f"() => document.getElementById('player').{prop}")
+
+
 def test_the_video_plays_and_clicking_the_timeline_seeks(page: Any, server: dict[str, Any]) -> None:
     _open(page, server)
     page.evaluate("document.getElementById('player').play()")
     page.wait_for_function(_fn("player.currentTime > 0.5"), timeout=15000)
+    assert _player(page, "currentTime") > 0.5, "it plays"
     page.keyboard.press("Space")  # pauses
     page.wait_for_function(_fn("player.paused"))
+    assert _player(page, "paused") is True
     page.locator("#timeline").click(position={"x": _x(page, 5.0), "y": _y(WORDS)})
     page.wait_for_function(_fn("Math.abs(player.currentTime - 5.0) < 0.15"))
+    assert abs(_player(page, "currentTime") - 5.0) < 0.15, "a click on the timeline seeks there"
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(_fn("Math.abs(player.currentTime - 4.0) < 0.15"))
+    assert abs(_player(page, "currentTime") - 4.0) < 0.15, "← steps back a second"
 
 
 def test_reviews_made_on_the_page_persist_and_train(page: Any, server: dict[str, Any]) -> None:
