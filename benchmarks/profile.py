@@ -58,11 +58,16 @@ with PeoplePass(Settings(), PatientChooser((64, 64))) as people:
 """
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished (waited-for) children."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
+
+
 def _cpu() -> float:
     """CPU seconds of this process (all threads) and its finished children."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime + _children_cpu()
 
 
 def _measure(fn: Callable[[], Any]) -> float:
@@ -93,10 +98,9 @@ def _frames(video: Path, plan: Any) -> Iterator[Any]:
 def startup_cpu() -> float:
     """CPU seconds of a fresh process that imports and loads what a run needs before its first frame."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GLOG_minloglevel": "2"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = _children_cpu()
     subprocess.run([sys.executable, "-c", _STARTUP], env=env, check=True, capture_output=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return _children_cpu() - before
 
 
 def _pose(frames: list[Any], info: Any, plan: Any, settings: Any) -> None:
@@ -139,11 +143,7 @@ def _encode(video: Path, info: Any, plan: Any, settings: Any) -> float:
     HEVC its ±2 CPU-s a minute of noise swamped the encoder when it was subtracted)."""
     from voice.media.h264 import H264Writer, encoding_of
 
-    def children() -> float:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
-
-    before, feeding = children(), 0.0
+    before, feeding = _children_cpu(), 0.0
     with H264Writer(
         Path("/tmp/voice-profile.mp4"),
         size=plan.size or (info.width, info.height),
@@ -158,7 +158,7 @@ def _encode(video: Path, info: Any, plan: Any, settings: Any) -> float:
                 t0 = time.thread_time()
                 writer.write(fr.bgr)
                 feeding += time.thread_time() - t0
-    return children() - before + feeding
+    return _children_cpu() - before + feeding
 
 
 def profile(video: Path, transcriber: Any) -> dict[str, Any]:
@@ -223,7 +223,7 @@ def _row(name: str, rounds: list[dict[str, Any]], load0: float) -> str:
     cpu = _median(rounds, lambda r: float(r["run"]["cpu_s"]))
     busy = _median(rounds, lambda r: float(r["run"]["cpu_s"]) / (2 * float(r["run"]["wall_s"])))
     cells = [f"{parts[c] * per_min:.1f}" for c in COMPONENTS]
-    total = 2 * floor_s * per_min
+    total = sum(parts.values()) * per_min
     return (
         f"| {name} | " + " | ".join(cells) + f" | {total:.1f} | {total / 2 / 60:.3f} | "
         f"{wall:.1f} ({'–'.join(f'{w:.1f}' for w in walls)}) | {wall * per_min / 60:.3f} | "
