@@ -198,7 +198,10 @@ class LocalStore:
                 full = Path(dirpath) / name
                 key = full.relative_to(base).as_posix()
                 if key.startswith(prefix):
-                    st = full.stat()
+                    try:
+                        st = full.stat()
+                    except FileNotFoundError:  # deleted since the walk saw it: not in this listing
+                        continue
                     found.append(ObjectInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
         yield from sorted(found, key=lambda o: o.key)
 

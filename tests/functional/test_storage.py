@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -171,3 +173,27 @@ def test_concurrent_local_read_modify_writes_lose_no_update(tmp_path: Path) -> N
         list(pool.map(add_one, range(40)))
     assert store.read("patients", REVIEW) == b"40"
     assert [o.key for o in store.list("patients")] == [REVIEW], "lock files stay outside the buckets"
+
+
+def test_a_file_deleted_while_the_local_listing_walks_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing is a snapshot, as a bucket's is: a file deleted between the walk that saw it and
+    its stat is not listed, and the listing does not fail (the review page lists a patient's
+    session files while a relabelling replaces the session's index)."""
+    store = LocalStore(tmp_path / "data")
+    for name in ("a", "b", "c"):
+        store.write("patients", f"maria/.sessions/{name}.json", b"{}")
+    walk = os.walk
+
+    def walk_then_delete(top: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        for entry in walk(top, *args, **kwargs):
+            if "b.json" in entry[2]:
+                Path(entry[0], "b.json").unlink()  # after the walk saw it, before its stat
+            yield entry
+
+    monkeypatch.setattr(os, "walk", walk_then_delete)
+    assert [o.key for o in store.list("patients", "maria/.sessions/")] == [
+        "maria/.sessions/a.json",
+        "maria/.sessions/c.json",
+    ]

@@ -147,11 +147,12 @@ def write_track(store: Store, patient: str, session: str, track: PoseTrack) -> T
 
 def read_index(store: Store, patient: str, session: str) -> SessionIndex | None:
     """The session's index (None when absent or unreadable)."""
-    key = layout.session_index_key(patient, session)
-    if not store.exists(PATIENTS, key):
+    # One read, absent or whole: a relabelling may remove the index between a check and a read.
+    stored = store.read_versioned(PATIENTS, layout.session_index_key(patient, session))
+    if stored is None:
         return None
     try:
-        return SessionIndex.model_validate_json(store.read(PATIENTS, key))
+        return SessionIndex.model_validate_json(stored.data)
     except ValidationError:
         log.warning("a session index is not readable; it is written again")
         return None
