@@ -154,10 +154,17 @@ class LocalStore:
             raise StorageError(f"{bucket}/{key} does not exist.") from exc
 
     def _temp_beside(self, target: Path) -> Path:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        os.close(fd)
-        return Path(tmp)
+        for attempt in range(3):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            except FileNotFoundError:  # a delete emptied the folder and removed it in between
+                if attempt == 2:
+                    raise
+                continue
+            os.close(fd)  # from here the folder holds a file: a delete no longer removes it
+            return Path(tmp)
+        raise AssertionError("unreachable")
 
     def write(self, bucket: str, key: str, data: bytes, *, content_type: str | None = None) -> None:
         target = self.path(bucket, key)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,3 +199,24 @@ def test_a_file_deleted_while_the_local_listing_walks_is_left_out(
         "maria/.sessions/a.json",
         "maria/.sessions/c.json",
     ]
+
+
+def test_a_write_into_a_folder_a_delete_removes_meanwhile_still_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delete that empties a folder removes it (folders exist only through their files); a write
+    into that folder at the same moment makes it again rather than failing."""
+    store = LocalStore(tmp_path / "data")
+    mkstemp = tempfile.mkstemp
+    removed: list[str] = []
+
+    def after_a_delete(*args: Any, **kwargs: Any) -> Any:
+        if not removed:  # the delete's rmdir, between the write's mkdir and its temporary file
+            shutil.rmtree(kwargs["dir"])
+            removed.append(str(kwargs["dir"]))
+        return mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", after_a_delete)
+    store.write("patients", "maria/happiness/s-1/pose_000001.json", b"{}")
+    assert removed
+    assert store.read("patients", "maria/happiness/s-1/pose_000001.json") == b"{}"
