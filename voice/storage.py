@@ -154,17 +154,16 @@ class LocalStore:
             raise StorageError(f"{bucket}/{key} does not exist.") from exc
 
     def _temp_beside(self, target: Path) -> Path:
-        for attempt in range(3):
+        for attempt in range(3):  # a delete may empty the folder and remove it in between
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            except FileNotFoundError:  # a delete emptied the folder and removed it in between
+                break
+            except FileNotFoundError:
                 if attempt == 2:
                     raise
-                continue
-            os.close(fd)  # from here the folder holds a file: a delete no longer removes it
-            return Path(tmp)
-        raise AssertionError("unreachable")
+        os.close(fd)  # the folder now holds a file: a delete no longer removes it
+        return Path(tmp)
 
     def write(self, bucket: str, key: str, data: bytes, *, content_type: str | None = None) -> None:
         target = self.path(bucket, key)
