@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         description="2: the body of the next sampled frame is found while the patient's face and hands of "
         "this one are (two cores); 1: one after the other (docs: performance).",
     )
+    pass_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How many steps lower than the body stage (the pass's critical path) the threads with "
+        "slack run: decoding, face and hands, drawing, x264; 0: all alike (docs: performance).",
+    )
     pose_head_start: bool = Field(
         True, description="Begin the pass's pose while the narration is transcribed (docs: performance)."
     )

@@ -57,7 +57,7 @@ def test_voice_has_no_import_cycles() -> None:
 
 
 #: The root modules every stage may use (settings, errors, the storage layout and interface, keyed
-#: references, the cache, the allocator set-up); they import no stage package.
+#: references, the cache, the allocator set-up, threads' priorities); they import no stage package.
 BASE = {
     "voice",
     "config",
@@ -68,6 +68,7 @@ BASE = {
     "refs",
     "cache",
     "malloc_arenas",
+    "priority",
     "records",
 }
 

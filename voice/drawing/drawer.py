@@ -27,6 +27,7 @@ from voice.media.frames import Frame
 from voice.media.h264 import H264Writer
 from voice.pose.body25 import PoseFrame
 from voice.pose.track import PoseTrack
+from voice.priority import lower_this_thread
 
 __all__ = ["Drawer", "Fed", "KeyFrameSink", "Samples", "check_complete", "feed"]
 
@@ -67,8 +68,11 @@ class Drawer:
     waits for x264 and x264 never waits for pose.
     """
 
-    def __init__(self, writer: H264Writer | None, on_key_frame: KeyFrameSink, *, blur: bool = False) -> None:
+    def __init__(
+        self, writer: H264Writer | None, on_key_frame: KeyFrameSink, *, blur: bool = False, nice: int = 0
+    ) -> None:
         self._writer = writer
+        self._nice = nice  # this thread's priority below the caller's (voice.priority)
         self._on_key_frame = on_key_frame
         self._blur = FaceBlur() if blur else None  # bystanders' faces, before the overlay
         self._lookahead: Lookahead[_DrawItem] = Lookahead()
@@ -109,6 +113,7 @@ class Drawer:
             self._on_key_frame(frame, pose, key, drawn)
 
     def _run(self) -> None:
+        lower_this_thread(self._nice)
         while (entry := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # keep draining so the producer never blocks

@@ -27,6 +27,7 @@ import numpy as np
 from voice.config import Settings
 from voice.errors import CorruptMediaError
 from voice.media.probe import VideoInfo, open_container, rotation_of
+from voice.priority import lower_this_thread
 
 __all__ = [
     "Frame",
@@ -228,8 +229,12 @@ def _by_timestamp(container: Any, stream: Any, plan: FramePlan, clock: _Clock) -
             yield index, frame
 
 
-def iter_frames(path: Path, plan: FramePlan | None = None, *, buffer: int = 8) -> Iterator[Frame]:
-    """The frames ``plan`` needs (default: every frame at full size), in order, upright.
+def iter_frames(
+    path: Path, plan: FramePlan | None = None, *, buffer: int = 8, nice: int = 0
+) -> Iterator[Frame]:
+    """The frames ``plan`` needs (default: every frame at full size), in order, upright: decoded
+    in a thread of its own (``nice`` steps lower, :mod:`voice.priority`), at most ``buffer``
+    frames ahead.
 
     A decode error part-way raises CorruptMediaError at that point.
     """
@@ -244,6 +249,7 @@ def iter_frames(path: Path, plan: FramePlan | None = None, *, buffer: int = 8) -
     stop = threading.Event()
 
     def work() -> None:
+        lower_this_thread(nice)
         try:
             source: tuple[int, int] | None = None
             for i, t, frame in iter_decoded(container, stream, plan):

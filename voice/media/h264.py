@@ -21,6 +21,7 @@ import numpy as np
 from voice.config import Settings
 from voice.errors import VoiceError
 from voice.media.probe import PROTOCOL_WHITELIST, demuxer_for, ffmpeg_exe
+from voice.priority import lowered
 
 __all__ = ["AUDIO_CODEC", "Encoding", "H264Writer", "encoding_of"]
 
@@ -57,6 +58,7 @@ class H264Writer:
         encoding: Encoding | None = None,
         video_only: bool = False,
         copy_audio: bool = False,
+        nice: int = 0,
     ) -> None:
         width, height = size
         encoding = encoding or Encoding()
@@ -123,7 +125,10 @@ class H264Writer:
             "+faststart",
             str(out_path),
         ]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        # ``nice`` steps below the caller (voice.priority): the pass's critical path is pose.
+        self._proc = lowered(
+            nice, lambda: subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        )
         # Drain stderr as it comes: a full pipe (64 KiB of messages) would block ffmpeg, and us.
         self._errors: collections.deque[str] = collections.deque(maxlen=20)
         self._drain = threading.Thread(target=self._read_errors, name="voice-ffmpeg-stderr", daemon=True)

@@ -20,7 +20,7 @@ from voice.media.frames import Frame
 from voice.people.multi_pose import MODEL_NAME, Detection, PeopleEstimator
 from voice.people.patient import PatientChooser
 from voice.people.smoothing import LandmarkSmoother
-from voice.people.stages import in_two_stages
+from voice.people.stages import POSE_AHEAD, in_two_stages
 from voice.people.tracking import PersonTracker
 from voice.pose.body25 import Person, PoseFrame
 from voice.pose.face_hands import face_hands_estimator, patient_parts
@@ -134,7 +134,13 @@ def track_people(
 
     with pass_:
         for fr, pose in in_two_stages(
-            frames, body=body, parts=parts, threads=settings.pose_threads, ahead=2 * stride + 2, busy=timer
+            frames,
+            body=body,
+            parts=parts,
+            threads=settings.pose_threads,
+            ahead=POSE_AHEAD * stride + 2,
+            busy=timer,
+            nice=settings.pass_nice,
         ):
             if pose is not None:
                 track.frames.append(pose)

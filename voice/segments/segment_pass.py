@@ -35,7 +35,7 @@ from voice.media.h264 import H264Writer, encoding_of
 from voice.media.probe import VideoInfo
 from voice.people.estimator import PeoplePass
 from voice.people.patient import PatientChooser
-from voice.people.stages import in_two_stages
+from voice.people.stages import POSE_AHEAD, in_two_stages
 from voice.pose.body25 import PoseFrame
 from voice.pose.face_hands import face_hands_estimator, patient_parts
 from voice.pose.track import PoseTrack
@@ -153,8 +153,9 @@ class _People:
                 body=body,
                 parts=lambda fr, pose: people.parts(fr.bgr, pose),
                 threads=self.settings.pose_threads,
-                ahead=2 * self.plan.pose_every + 2,
+                ahead=POSE_AHEAD * self.plan.pose_every + 2,
                 busy=busy,
+                nice=self.settings.pass_nice,
             ):
                 if pose is not None:
                     self.track.frames.append(pose)
@@ -188,8 +189,9 @@ def _encode(
         duration_s=None,
         encoding=encoding_of(settings),
         video_only=True,
+        nice=settings.pass_nice,
     ) as writer:
-        drawer = Drawer(writer, _jpg_sink(found), blur=settings.blur_bystanders)
+        drawer = Drawer(writer, _jpg_sink(found), blur=settings.blur_bystanders, nice=settings.pass_nice)
         owned = range(job.segment.first, job.segment.stop)
         try:
             fed = feed(frames, drawer, samples, timeline, (keys, owned.__contains__))
@@ -209,14 +211,18 @@ def segment_pass(source: Path, info: VideoInfo, job: SegmentJob, *, settings: Se
     result = SegmentResult(job.segment.index, people.track.frames)
     if job.draw:
         out, keys, fed = _encode(
-            job, info, settings, people(iter_frames(source, plan)), Samples(people.track, replay=False)
+            job,
+            info,
+            settings,
+            people(iter_frames(source, plan, nice=settings.pass_nice)),
+            Samples(people.track, replay=False),
         )
         check_complete(fed.shown, fed.last_shown_s, until_s=until, tolerance_s=tolerance)
         result.video, result.key_frames, result.shown = out, keys, fed.shown
     else:
         last = -1.0
         count = 0
-        for fr in people(iter_frames(source, plan)):
+        for fr in people(iter_frames(source, plan, nice=settings.pass_nice)):
             if job.segment.first <= fr.index < job.segment.stop:
                 count, last = count + 1, fr.time_s
         check_complete(count, last, until_s=until, tolerance_s=tolerance + job.plan.stride / info.fps)

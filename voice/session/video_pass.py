@@ -128,8 +128,14 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Tim
         copy_audio=info.audio_codec == "aac",
         duration_s=info.duration_s,
         encoding=encoding_of(settings),
+        nice=settings.pass_nice,
     ) as writer:
-        drawer = Drawer(writer, _key_frame_writer(job.plan, job.outputs), blur=settings.blur_bystanders)
+        drawer = Drawer(
+            writer,
+            _key_frame_writer(job.plan, job.outputs),
+            blur=settings.blur_bystanders,
+            nice=settings.pass_nice,
+        )
         try:
             fed = feed(frames, drawer, samples, timeline, (keys, None))
         except BaseException:
@@ -140,6 +146,11 @@ def _encode(job: _Pass, frames: Iterable[Frame], samples: Samples, timeline: Tim
     until = info.duration_s - 1.0 / info.fps
     check_complete(fed.frames, fed.last_s, until_s=until, tolerance_s=max(1.0, 0.1 * info.duration_s))
     job.outputs.add(layout.annotated_video_key(job.plan.patient, job.plan.session), out_path, "video/mp4")
+
+
+def _decoded(source: Path, plan: FramePlan, settings: Settings) -> Iterator[Frame]:
+    """A pass's frames, decoded at a lower priority than its body stage (voice.priority)."""
+    return iter_frames(source, plan, nice=settings.pass_nice)
 
 
 def video_pass(
@@ -173,20 +184,20 @@ def video_pass(
     predictions: list[PredictionRecord] = []
     live = model is None
     if model is not None:
-        for _ in people(iter_frames(source, job.pose_plan)):
+        for _ in people(_decoded(source, job.pose_plan, settings)):
             pass
         chosen = patient_track(track, chooser.final().track_id)
         predictions = prediction_records(predict_track(model, chosen.frames, settings=settings))
         track = chosen
     timeline = Timeline.of(plan.transcript, plan.windows, predictions)
     t_enc = time.perf_counter()
-    frames = iter_frames(source, job.draw_plan)
+    frames = _decoded(source, job.draw_plan, settings)
     _encode(job, people(frames) if live else frames, Samples(track, replay=not live), timeline)
     choice = chooser.final()
     redraw = live and drawn_patient_differs(track, choice.track_id)
     track = patient_track(track, choice.track_id)
     if redraw:
-        _encode(job, iter_frames(source, job.draw_plan), Samples(track, replay=True), timeline)
+        _encode(job, _decoded(source, job.draw_plan, settings), Samples(track, replay=True), timeline)
     # Pose, drawing and encoding overlap in one pass: "annotate" is the pass less the pose time.
     annotate_s = time.perf_counter() - t_enc - (pose_timer[0] if live else 0.0)
     timings = {"pose": pose_timer[0], "annotate": max(0.0, annotate_s), "decode": 0.0}

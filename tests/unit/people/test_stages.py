@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -24,6 +26,7 @@ class _Recorder:
     def __init__(self) -> None:
         self.parts_order: list[int] = []
         self.threads: set[str] = set()
+        self.parts_threads: set[str] = set()
 
     def body(self, fr: Frame) -> PoseFrame | None:
         self.threads.add(threading.current_thread().name)
@@ -31,6 +34,7 @@ class _Recorder:
 
     def parts(self, fr: Frame, pose: PoseFrame) -> PoseFrame:
         self.parts_order.append(fr.index)
+        self.parts_threads.add(threading.current_thread().name)
         return PoseFrame(pose.frame, pose.time_s, 4, 4, np.ones((25, 3)))
 
 
@@ -45,6 +49,29 @@ def test_every_frame_comes_out_in_order_with_its_complete_pose(threads: int) -> 
     assert rec.parts_order == [0, 5, 10, 15, 20]
     assert busy[0] > 0.0
     assert rec.threads == ({"voice-pose"} if threads == 2 else {threading.current_thread().name})
+    assert rec.parts_threads == ({"voice-face-hands"} if threads == 2 else {threading.current_thread().name})
+
+
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice is per thread on Linux")
+def test_the_body_stage_keeps_the_callers_priority_and_face_and_hands_run_lower() -> None:
+    seen: dict[str, set[int]] = {"body": set(), "parts": set()}
+
+    def body(fr: Frame) -> PoseFrame | None:
+        seen["body"].add(_nice())
+        return PoseFrame(fr.index, fr.time_s, 4, 4, None) if fr.index % 5 == 0 else None
+
+    def parts(fr: Frame, pose: PoseFrame) -> PoseFrame:
+        seen["parts"].add(_nice())
+        return pose
+
+    base = _nice()
+    assert len(list(in_two_stages(_frames(12), body=body, parts=parts, nice=6))) == 12
+    assert seen == {"body": {base}, "parts": {min(19, base + 6)}}
+    assert _nice() == base
 
 
 def test_an_error_in_the_body_stage_reaches_the_caller() -> None:
@@ -72,4 +99,4 @@ def test_stopping_early_stops_the_body_stage_and_closes_the_frames() -> None:
     stream.close()
     assert [fr.index for fr, _ in first] == [0, 1, 2]
     assert closed.wait(5)
-    assert not any(t.name == "voice-pose" for t in threading.enumerate())
+    assert not any(t.name in ("voice-pose", "voice-face-hands") for t in threading.enumerate())
