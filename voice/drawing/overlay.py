@@ -59,6 +59,10 @@ FACE_RUNS: tuple[tuple[range, bool], ...] = (
 )  # fmt: skip
 HAND_RUNS: tuple[tuple[int, ...], ...] = tuple((0, *range(1 + 4 * f, 5 + 4 * f)) for f in range(5))
 _FACE_HAND_COLOUR = (235, 235, 235)
+# The same as index arrays, so a frame's chains are picked by one lookup each, not point by point.
+_LIMBS = np.array(SKELETON, dtype=np.intp)
+_FACE_CHAINS = tuple((np.array(r, dtype=np.intp), closed) for r, closed in FACE_RUNS)
+_HAND_CHAINS = tuple((np.array(chain, dtype=np.intp), False) for chain in HAND_RUNS)
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,9 @@ def _draw_person(bgr: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int],
     xy = np.rint(pts[:, :2]).astype(np.int32)  # half to even, as round() does
     # The limbs in one call (a two-point polyline is the same pixels as cv2.line: fewer calls,
     # fewer hand-overs of the GIL between the pass's threads).
-    limbs = [xy[[a, b]] for a, b in SKELETON if seen[a] and seen[b]]
-    if limbs:
-        cv2.polylines(bgr, limbs, False, colour, thick, cv2.LINE_AA)
+    limbs = _LIMBS[seen[_LIMBS].all(axis=1)]
+    if len(limbs):
+        cv2.polylines(bgr, list(xy[limbs]), False, colour, thick, cv2.LINE_AA)
     joints = (255, 255, 255) if colour != OTHERS_COLOUR else OTHERS_COLOUR
     for x, y in xy[seen].tolist():
         cv2.circle(bgr, (x, y), thick + 1, joints, -1, cv2.LINE_AA)
@@ -232,16 +236,16 @@ def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float
     """The face contour and the hands, thin and light (they are small next to the skeleton)."""
     import cv2
 
-    runs = [(pose.face, [(list(r), closed) for r, closed in FACE_RUNS])]
-    runs += [
-        (hand, [(list(chain), False) for chain in HAND_RUNS]) for hand in (pose.hand_left, pose.hand_right)
-    ]
+    runs = [(pose.face, _FACE_CHAINS), (pose.hand_left, _HAND_CHAINS), (pose.hand_right, _HAND_CHAINS)]
     lines: list[tuple[bool, np.ndarray]] = []  # in drawing order
     for points, chains in runs:
-        if points is None or not (points[:, 2] >= MIN_CONFIDENCE).any():
+        if points is None:
+            continue
+        seen = points[:, 2] >= MIN_CONFIDENCE
+        if not seen.any():
             continue
         xy = np.round(points[:, :2] * scale).astype(np.int32)
-        lines += [(closed, xy[idx]) for idx, closed in chains if (points[idx, 2] >= MIN_CONFIDENCE).all()]
+        lines += [(closed, xy[idx]) for idx, closed in chains if seen[idx].all()]
     # One call per run of chains alike (open or closed), in the same order: the same pixels as
     # one call per chain, with fewer hand-overs of the GIL.
     for closed, group in itertools.groupby(lines, key=lambda line: line[0]):
