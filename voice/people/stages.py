@@ -66,9 +66,12 @@ def in_two_stages(  # noqa: PLR0913 - keyword-only: the two stages, and how they
         return fr, None if pose is None else parts(fr, pose)
 
     if threads < 2:
-        return map(complete, map(timed_body, frames))
+        yield from map(complete, map(timed_body, frames))
+        return
+    # Both threads start here, at the first frame asked for, in the caller's thread (at its
+    # priority); closing this generator stops them.
     bodies = _ahead(frames, timed_body, ahead=ahead, name="voice-pose")
-    return _ahead(bodies, complete, ahead=_HANDED, name="voice-face-hands", nice=nice)
+    yield from _ahead(bodies, complete, ahead=_HANDED, name="voice-face-hands", nice=nice)
 
 
 def _ahead(

@@ -100,3 +100,11 @@ def test_stopping_early_stops_the_body_stage_and_closes_the_frames() -> None:
     assert [fr.index for fr, _ in first] == [0, 1, 2]
     assert closed.wait(5)
     assert not any(t.name in ("voice-pose", "voice-face-hands") for t in threading.enumerate())
+
+
+def test_no_thread_starts_before_the_first_frame_is_asked_for() -> None:
+    stream = in_two_stages(_frames(10), body=_Recorder().body, parts=_Recorder().parts)
+    assert not any(t.name in ("voice-pose", "voice-face-hands") for t in threading.enumerate())
+    assert next(stream)[0].index == 0
+    stream.close()
+    assert not any(t.name in ("voice-pose", "voice-face-hands") for t in threading.enumerate())
