@@ -29,6 +29,7 @@ model (issue 24's target: at most 1.25×). Each table row notes the load average
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import resource
 import statistics
@@ -127,8 +128,8 @@ def _draw(video: Path, info: Any, plan: Any, track: Any) -> float:
     from voice.drawing.overlay import Overlay, draw_overlay
 
     samples = {pose.frame: pose for pose in track.frames}
-    needed = list(zip(range(300 * max(1, plan.show_every)), _frames(video, plan), strict=False))
-    shown = [fr for _, fr in needed if fr.shown]
+    needed = list(itertools.islice(_frames(video, plan), 300 * max(1, plan.show_every)))
+    shown = [fr for fr in needed if fr.shown]
     overlay = Overlay("A caption of two lines of narration, as Whisper gives it.", "Maria: happiness (happy)")
     n_shown = info.duration_s * info.fps / plan.show_every
     # Each frame is drawn on a copy in one reused buffer (a fresh 2.7 MB array a frame costs page
@@ -141,7 +142,7 @@ def _draw(video: Path, info: Any, plan: Any, track: Any) -> float:
 
     def draw() -> None:
         held: Lookahead[Any] = Lookahead()
-        for _, fr in needed:
+        for fr in needed:
             for f, pose in held.push(fr, fr.time_s, samples.get(fr.index)):
                 if f.shown:
                     draw_overlay(copy(f), pose, overlay)

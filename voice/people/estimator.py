@@ -20,7 +20,7 @@ from voice.media.frames import Frame
 from voice.people.multi_pose import MODEL_NAME, Detection, PeopleEstimator
 from voice.people.patient import PatientChooser
 from voice.people.smoothing import LandmarkSmoother
-from voice.people.stages import POSE_AHEAD, in_two_stages
+from voice.people.stages import in_pass
 from voice.people.tracking import PersonTracker
 from voice.pose.body25 import Person, PoseFrame
 from voice.pose.face_hands import face_hands_estimator, patient_parts
@@ -133,15 +133,7 @@ def track_people(
         return pose if fr.index in done else pass_.parts(fr.bgr, pose)
 
     with pass_:
-        for fr, pose in in_two_stages(
-            frames,
-            body=body,
-            parts=parts,
-            threads=settings.pose_threads,
-            ahead=POSE_AHEAD * stride + 2,
-            busy=timer,
-            nice=settings.pass_nice,
-        ):
+        for fr, pose in in_pass(frames, body=body, parts=parts, stride=stride, settings=settings, busy=timer):
             if pose is not None:
                 track.frames.append(pose)
             yield fr

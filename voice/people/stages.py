@@ -20,16 +20,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from voice.config import Settings
 from voice.media.frames import Frame
 from voice.pose.body25 import PoseFrame
 from voice.priority import lower_this_thread
 
-__all__ = ["POSE_AHEAD", "in_two_stages"]
+__all__ = ["in_pass", "in_two_stages"]
 
 _END = object()
 #: Sampled frames the body stage may run ahead of the face and hands: slack for the threads
 #: that give it a core first (docs/performance.md, "The critical path first").
-POSE_AHEAD = 6
+_POSE_AHEAD = 6
 #: Frames between the face-and-hands stage and the caller (which only queues them for drawing).
 _HANDED = 4
 
@@ -72,6 +73,28 @@ def in_two_stages(  # noqa: PLR0913 - keyword-only: the two stages, and how they
     # priority); closing this generator stops them.
     bodies = _ahead(frames, timed_body, ahead=ahead, name="voice-pose")
     yield from _ahead(bodies, complete, ahead=_HANDED, name="voice-face-hands", nice=nice)
+
+
+def in_pass(
+    frames: Iterable[Frame],
+    *,
+    body: Callable[[Frame], PoseFrame | None],
+    parts: Callable[[Frame, PoseFrame], PoseFrame],
+    stride: int,
+    settings: Settings,
+    busy: list[float] | None = None,
+) -> Iterator[_Staged]:
+    """:func:`in_two_stages` as a video pass runs it (pose on every ``stride``-th frame): the
+    settings' threads and priority, the body stage up to six samples ahead."""
+    return in_two_stages(
+        frames,
+        body=body,
+        parts=parts,
+        threads=settings.pose_threads,
+        ahead=_POSE_AHEAD * stride + 2,
+        busy=busy,
+        nice=settings.pass_nice,
+    )
 
 
 def _ahead(

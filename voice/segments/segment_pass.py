@@ -35,7 +35,7 @@ from voice.media.h264 import H264Writer, encoding_of
 from voice.media.probe import VideoInfo
 from voice.people.estimator import PeoplePass
 from voice.people.patient import PatientChooser
-from voice.people.stages import POSE_AHEAD, in_two_stages
+from voice.people.stages import in_pass
 from voice.pose.body25 import PoseFrame
 from voice.pose.face_hands import face_hands_estimator, patient_parts
 from voice.pose.track import PoseTrack
@@ -148,14 +148,13 @@ class _People:
                     self._keep_colours(people.last_appearances)
                 return pose
 
-            for fr, pose in in_two_stages(
+            for fr, pose in in_pass(
                 frames,
                 body=body,
                 parts=lambda fr, pose: people.parts(fr.bgr, pose),
-                threads=self.settings.pose_threads,
-                ahead=POSE_AHEAD * self.plan.pose_every + 2,
+                stride=self.plan.pose_every,
+                settings=self.settings,
                 busy=busy,
-                nice=self.settings.pass_nice,
             ):
                 if pose is not None:
                     self.track.frames.append(pose)
