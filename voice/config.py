@@ -56,7 +56,12 @@ class Settings(BaseSettings):
     )
     whisper_beam_size: int = 1
     whisper_compute_type: str = "int8"
-    whisper_threads: int = 0
+    whisper_threads: int = Field(
+        0,
+        ge=0,
+        description="Whisper's threads; 0: every core, less one while the pass's pose begins beside it "
+        "(pose_head_start; docs: performance).",
+    )
     whisper_vad: bool = True
     language: str = "en"
     transcribe_chunk_s: float = Field(

