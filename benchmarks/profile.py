@@ -80,12 +80,13 @@ def _measure(fn: Callable[[], Any]) -> float:
 
 def _decode_only(video: Path, plan: Any) -> None:
     """Decode as the pass does (skipping what it may skip), converting nothing."""
+    from voice.media.decoding import threaded_decoding
     from voice.media.frames import iter_decoded
     from voice.media.probe import open_container
 
     container = open_container(video)
     stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
+    threaded_decoding(stream, plan.threads)
     for _ in iter_decoded(container, stream, plan):
         pass
     container.close()

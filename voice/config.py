@@ -132,6 +132,12 @@ class Settings(BaseSettings):
         description="When the annotated video drops frames, the decoder skips the dropped ones that no "
         "other frame refers to (docs/performance.md).",
     )
+    decode_threads: int = Field(
+        0,
+        ge=0,
+        description="libav's threads decoding a video; 0: three a core at 1080p and 50 fps or more, "
+        "libav's own choice otherwise (docs/performance.md).",
+    )
 
     # --- long videos: segments processed in parallel (voice.segments.plan) -----------------------
     segment_s: float = Field(

@@ -12,6 +12,9 @@ the body thread first whenever it is ready); the rest of the time they take what
 Raising one's own nice value needs no privilege; on Linux it is per thread, and a thread or child
 process inherits the value of the thread that starts it. Elsewhere (macOS), or where it is
 refused, nothing changes.
+
+:func:`cores` is how many cores the stages may share (Whisper's threads and libav's are
+counted from it).
 """
 
 from __future__ import annotations
@@ -22,12 +25,20 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["MAX_NICE", "lower_this_thread", "lowered"]
+__all__ = ["MAX_NICE", "cores", "lower_this_thread", "lowered"]
 
 #: The lowest priority a Linux thread can have.
 MAX_NICE = 19
 
 T = TypeVar("T")
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def lower_this_thread(by: int) -> None:

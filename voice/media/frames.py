@@ -8,7 +8,8 @@ other frame refers to. A kept frame is scaled and converted to BGR in one libav 
 (``reformat``), and the display rotation of phone videos is applied to that small image.
 
 Decoding runs in a thread of its own (libav releases the GIL), ahead of the caller by at most
-``buffer`` frames, so memory is bounded whatever the video's length.
+``buffer`` frames, so memory is bounded whatever the video's length, in as many libav threads
+as :func:`voice.media.decoding.decoder_threads` plans. The pixels do not depend on their number.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 from voice.config import Settings
 from voice.errors import CorruptMediaError
+from voice.media.decoding import decoder_threads, threaded_decoding
 from voice.media.probe import VideoInfo, open_container, rotation_of
 from voice.priority import lower_this_thread
 
@@ -81,6 +83,7 @@ class FramePlan:
     shown_span: tuple[int, int] | None = None
     pose_span: tuple[int, int] | None = None
     until_s: float | None = None
+    threads: int = 0  # libav's decoding threads (voice.media.decoding); 0: its own choice
 
     def needs(self, index: int) -> bool:
         return self.shows(index) or self.poses(index)
@@ -243,7 +246,7 @@ def iter_frames(
     plan = plan or FramePlan()
     container = open_container(path)
     stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
+    threaded_decoding(stream, plan.threads)
     convert = _Converter(plan.size)
     out: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=buffer)
     stop = threading.Event()
@@ -300,8 +303,11 @@ def frame_plans(info: VideoInfo, settings: Settings) -> tuple[FramePlan, FramePl
     out_size = even_size(info.width, info.height, settings.annotate_max_short_side)
     pose_size = even_size(info.width, info.height, min(info.width, info.height), settings.pose_max_side)
     skip, until = settings.decode_skip_nonref, info.decode_until_s
-    pose_only = FramePlan(0, stride, pose_size, skip_nonref=skip, until_s=until)
-    drawing = FramePlan(show_every, stride, out_size, skip_nonref=skip and show_every > 1, until_s=until)
+    threads = settings.decode_threads or decoder_threads(info)
+    pose_only = FramePlan(0, stride, pose_size, skip_nonref=skip, until_s=until, threads=threads)
+    drawing = FramePlan(
+        show_every, stride, out_size, skip_nonref=skip and show_every > 1, until_s=until, threads=threads
+    )
     return pose_only, drawing
 
 

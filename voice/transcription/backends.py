@@ -16,7 +16,6 @@ their times are the same with any number of threads (a test checks).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 
 from voice.config import Settings, get_settings
 from voice.errors import ConfigError
+from voice.priority import cores
 from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTranscriber
 from voice.transcription.transcript import Segment, Transcriber, Transcript, Word
 from voice.transcription.weights import ct2_model_dir
@@ -65,7 +65,7 @@ class FasterWhisperTranscriber:
         self.beam_size = beam_size
         self.vad = vad
         self.language = language
-        self.threads = threads or _cores()
+        self.threads = threads or cores()
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -99,20 +99,12 @@ class FasterWhisperTranscriber:
         return Transcript(language=info.language or (self.language or "en"), segments=tuple(out))
 
 
-def _cores() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def whisper_threads(settings: Settings, *, beside_pose: bool) -> int:
     """Whisper's threads: ``settings.whisper_threads``, or (0) every core, less the one the pass's
     head start keeps busy while the narration is transcribed (``beside_pose``), at least one."""
     if settings.whisper_threads > 0:
         return settings.whisper_threads
-    return max(1, _cores() - (1 if beside_pose else 0))
+    return max(1, cores() - (1 if beside_pose else 0))
 
 
 def make_transcriber(settings: Settings | None = None, *, beside_pose: bool | None = None) -> Transcriber:

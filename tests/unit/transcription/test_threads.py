@@ -16,18 +16,18 @@ from voice.transcription.backends import FasterWhisperTranscriber, make_transcri
 def test_every_core_less_the_head_starts_one(
     monkeypatch: pytest.MonkeyPatch, cores: int, beside_pose: bool, threads: int
 ) -> None:
-    monkeypatch.setattr(backends, "_cores", lambda: cores)
+    monkeypatch.setattr(backends, "cores", lambda: cores)
     assert whisper_threads(Settings(), beside_pose=beside_pose) == threads
 
 
 def test_a_set_number_of_threads_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(backends, "_cores", lambda: 8)
+    monkeypatch.setattr(backends, "cores", lambda: 8)
     assert whisper_threads(Settings(whisper_threads=3), beside_pose=True) == 3
     assert whisper_threads(Settings(whisper_threads=3), beside_pose=False) == 3
 
 
 def test_the_transcriber_follows_the_head_start_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(backends, "_cores", lambda: 4)
+    monkeypatch.setattr(backends, "cores", lambda: 4)
 
     def threads(settings: Settings, beside_pose: bool | None = None) -> int:
         transcriber = make_transcriber(settings, beside_pose=beside_pose)
@@ -43,4 +43,6 @@ def test_the_transcriber_follows_the_head_start_unless_told(monkeypatch: pytest.
 def test_the_cores_are_those_this_process_may_use() -> None:
     import os
 
-    assert backends._cores() == len(os.sched_getaffinity(0))
+    from voice.priority import cores
+
+    assert cores() == len(os.sched_getaffinity(0))
