@@ -8,9 +8,9 @@ downloaded at run time.
 Whisper's threads (:func:`whisper_threads`): every core, less one while the video pass's pose
 begins beside the transcription (:mod:`voice.session.head_start`). On two cores, two Whisper
 threads beside the head start's one made three busy threads on two cores: CTranslate2's OpenMP
-threads spun and yielded at every barrier while the head start held a core (0.3–0.5 CPU-s a
-minute, in the kernel), and the run took 3–5 % longer (docs/performance.md). The words and
-their times are the same with any number of threads (a test checks).
+threads spun and yielded at every barrier while the head start held a core: the run took 0.8–0.9
+CPU-s a minute more and 2–5 % longer (docs/performance.md). The words and their times are the
+same with any number of threads (a test checks).
 """
 
 from __future__ import annotations
