@@ -1,4 +1,5 @@
-"""Whisper's threads: every core, less the one the pass's head start keeps busy beside it."""
+"""The backend chooser: Whisper's threads are every core, less the one the pass's head start
+keeps busy beside it."""
 
 from __future__ import annotations
 
