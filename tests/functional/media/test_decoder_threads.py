@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.media import PHONE_FORMATS, phone_video
 from voice.config import Settings
 from voice.media import decoding
 from voice.media.decoding import decoder_threads, threaded_decoding
@@ -58,13 +57,6 @@ def test_the_decoder_runs_the_threads_planned(samples_dir: Path, planned: int) -
         assert stream.codec_context.thread_count == planned
     finally:
         container.close()
-
-
-@pytest.fixture(scope="module")
-def iphone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """1 s of 1920×1080 60 fps HEVC, display rotation −90 (an iPhone's portrait video)."""
-    fmt = PHONE_FORMATS["iphone-1080p60-hevc-portrait"]
-    return phone_video(tmp_path_factory.mktemp("iphone") / "IMG_0001.MOV", fmt, 1.0)
 
 
 @pytest.mark.parametrize("name", ["iphone", "park.mp4"])

@@ -30,13 +30,6 @@ from voice.transcription.transcript import Transcript
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def iphone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """2 s of 1920×1080 60 fps HEVC, display rotation −90 (an iPhone's portrait video)."""
-    fmt = PHONE_FORMATS["iphone-1080p60-hevc-portrait"]
-    return phone_video(tmp_path_factory.mktemp("iphone") / "IMG_0001.MOV", fmt, 2.0)
-
-
 def _process(tmp_path: Path, video: Path) -> tuple[dict[str, Any], Path]:
     store = LocalStore(tmp_path / "data")
     store.upload("videos", f"maria/{video.name}", video)
