@@ -43,7 +43,7 @@ from voice.session.prepare import (
 from voice.session.time_budget import check_time_budget, longest_video_s
 from voice.session.video_pass import video_pass
 from voice.storage import Store
-from voice.transcription.backends import make_transcriber
+from voice.transcription.backends import load_in_background, make_transcriber
 from voice.transcription.transcript import Transcriber
 
 __all__ = ["Hooks", "LongVideo", "StageCallback", "TimeLeft", "process_video"]
@@ -115,11 +115,13 @@ def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> Ses
     segmented = _segmented(info, run.settings, hooks)
     if segmented and hooks.long_video is not None:
         return hooks.long_video(SegmentedRun(run.upload.source_key, version, run.session, info.duration_s))
-    head = _head_start(run, info, pin) if not segmented else None
+    beside = run.settings.pose_head_start and not segmented
+    transcriber = hooks.transcriber or make_transcriber(run.settings, beside_pose=beside)
+    if info.has_audio:
+        load_in_background(transcriber)  # beside the head start's set-up and the audio's decoding
+    head = _head_start(run, info, pin) if beside else None
     try:
-        found = prepare(
-            run, info, hooks.transcriber or make_transcriber(run.settings, beside_pose=head is not None), pin
-        )
+        found = prepare(run, info, transcriber, pin)
     except BaseException:
         if head is not None:
             head.discard()
@@ -129,10 +131,8 @@ def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> Ses
     return _one_pass(run, found, head.stop() if head is not None else None)
 
 
-def _head_start(run: Run, info: VideoInfo, pin: PersonPin | None) -> HeadStart | None:
+def _head_start(run: Run, info: VideoInfo, pin: PersonPin | None) -> HeadStart:
     """Pose begun on the idle core while the narration is transcribed (:mod:`voice.session.head_start`)."""
-    if not run.settings.pose_head_start:
-        return None
     appearance = profile_appearance(load_profile(run.store, run.upload.patient))
     # A promoted model means pose runs first, on the pose-only pass's frames (the model itself
     # is loaded, and checked, with the narration; a head start that does not fit is discarded).

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,7 +29,14 @@ from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTran
 from voice.transcription.transcript import Segment, Transcriber, Transcript, Word
 from voice.transcription.weights import ct2_model_dir
 
-__all__ = ["FasterWhisperTranscriber", "make_transcriber", "resolve_model_dir", "whisper_threads"]
+__all__ = [
+    "FasterWhisperTranscriber",
+    "Loadable",
+    "load_in_background",
+    "make_transcriber",
+    "resolve_model_dir",
+    "whisper_threads",
+]
 
 log = logging.getLogger("voice")
 
@@ -79,6 +86,10 @@ class FasterWhisperTranscriber:
                 )
             return self._model
 
+    def load(self) -> None:
+        """Load the model now, instead of on the first transcription."""
+        self._load()
+
     def transcribe(self, audio: np.ndarray) -> Transcript:
         model = self._load()
         segments, info = model.transcribe(
@@ -97,6 +108,33 @@ class FasterWhisperTranscriber:
             )
             out.append(Segment(float(seg.start), float(seg.end), seg.text.strip(), words))
         return Transcript(language=info.language or (self.language or "en"), segments=tuple(out))
+
+
+@runtime_checkable
+class Loadable(Protocol):
+    """A transcriber that can load its model before its first transcription."""
+
+    def load(self) -> None: ...
+
+
+def load_in_background(transcriber: Transcriber) -> threading.Thread | None:
+    """Begin loading ``transcriber``'s model in a thread of its own (None: it has nothing to load
+    ahead). CTranslate2 loads with the GIL released, so the 0.3 s of a fresh process's Whisper load
+    overlap what the run does before its first transcription (probing, the head start's models,
+    decoding the first minute of audio) instead of following it. A load that fails here is left to
+    the transcription, which loads again under the same lock and raises."""
+    if not isinstance(transcriber, Loadable):
+        return None
+
+    def load() -> None:
+        try:
+            transcriber.load()
+        except Exception as exc:  # raised again, to the caller, by the transcription's own load
+            log.debug("loading ahead failed (%s); the transcription loads it", type(exc).__name__)
+
+    thread = threading.Thread(target=load, name="voice-whisper-load", daemon=True)
+    thread.start()
+    return thread
 
 
 def whisper_threads(settings: Settings, *, beside_pose: bool) -> int:

@@ -148,7 +148,9 @@ def test_the_model_labels_middle_dot_is_drawn_as_itself() -> None:
     assert (dot != mark).any()
 
 
-def _drawn_a_line_at_a_time(bgr: np.ndarray, pose: PoseFrame, colour: tuple[int, int, int]) -> None:
+def _drawn_a_line_at_a_time(
+    bgr: np.ndarray, pose: PoseFrame, colour: tuple[int, int, int], thick: int = 2
+) -> None:
     """The patient's face, hands and skeleton drawn one OpenCV call per chain, limb and joint."""
     import cv2
 
@@ -166,7 +168,7 @@ def _drawn_a_line_at_a_time(bgr: np.ndarray, pose: PoseFrame, colour: tuple[int,
             idx = list(chain)
             if (points[idx, 2] >= overlay.MIN_CONFIDENCE).all():
                 cv2.polylines(bgr, [xy[idx]], closed, (235, 235, 235), 1, cv2.LINE_AA)
-    pts, thick = pose.people[0].keypoints, 2
+    pts = pose.people[0].keypoints
     for a, b in overlay.SKELETON:
         if pts[a, 2] >= overlay.MIN_CONFIDENCE and pts[b, 2] >= overlay.MIN_CONFIDENCE:
             pa, pb = (round(pts[a, 0]), round(pts[a, 1])), (round(pts[b, 0]), round(pts[b, 1]))
@@ -185,20 +187,24 @@ def _random_points(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.c_[xy, rng.uniform(0, 1, n) if rng.uniform() < 0.5 else np.ones(n)]
 
 
-def test_skeletons_face_and_hands_drawn_in_few_calls_are_the_pixels_of_one_call_per_line() -> None:
-    """The limbs go to OpenCV in one polyline call and the face and hand chains in one call per
-    run of open or closed ones (fewer hand-overs of the GIL in the drawing thread): the pixels are
-    those of one ``cv2.line`` per limb and one ``cv2.polylines`` per chain, on random poses with
-    coordinates off the frame and on exact halves (rounding)."""
+@pytest.mark.parametrize("unit", [0.5, 1.0, 2.0, 3.3])
+def test_skeletons_face_and_hands_drawn_in_few_calls_are_the_pixels_of_one_call_per_line(unit: float) -> None:
+    """The limbs go to OpenCV in one polyline call, the joints in another (closed one-point
+    polylines as thick as the circle is wide) and the face and hand chains in one call per run
+    of open or closed ones (fewer hand-overs of the GIL in the drawing thread): the pixels are
+    those of one ``cv2.line`` per limb, one ``cv2.circle`` per joint and one ``cv2.polylines``
+    per chain, on random poses with coordinates off the frame and on exact halves (rounding),
+    at every line width a copy's size gives."""
     from voice.drawing import overlay
 
     rng = np.random.default_rng(7)
-    for _ in range(150):
+    thick = max(1, round(2 * unit))
+    for _ in range(150 if unit == 1.0 else 40):
         pose = PoseFrame(0, 0.0, 640, 360, None, (Person(1, _random_points(rng, 25)),)).with_patient(1)
         pose = pose.with_patient_parts(*(_random_points(rng, n) for n in (70, 21, 21)))
         frame = rng.integers(0, 255, (360, 640, 3), np.uint8)
         ours, theirs = frame.copy(), frame.copy()
         overlay._draw_face_hands(ours, pose, (1.0, 1.0))
-        overlay._draw_people(ours, pose, (0, 200, 0), 1.0)
-        _drawn_a_line_at_a_time(theirs, pose, (0, 200, 0))
+        overlay._draw_people(ours, pose, (0, 200, 0), unit)
+        _drawn_a_line_at_a_time(theirs, pose, (0, 200, 0), thick)
         assert np.array_equal(ours, theirs)

@@ -1,13 +1,19 @@
 """The backend chooser: Whisper's threads are every core, less the one the pass's head start
-keeps busy beside it."""
+keeps busy beside it; the model loaded ahead, in a thread, once."""
 
 from __future__ import annotations
 
 import pytest
 
 from voice.config import Settings
+from voice.errors import ConfigError
 from voice.transcription import backends
-from voice.transcription.backends import FasterWhisperTranscriber, make_transcriber, whisper_threads
+from voice.transcription.backends import (
+    FasterWhisperTranscriber,
+    load_in_background,
+    make_transcriber,
+    whisper_threads,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +53,69 @@ def test_the_cores_are_those_this_process_may_use() -> None:
     from voice.priority import cores
 
     assert cores() == len(os.sched_getaffinity(0))
+
+
+def test_the_model_loads_ahead_once_and_the_transcription_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background load builds the model once; the transcription after it builds no other."""
+    import faster_whisper
+    import numpy as np
+
+    built: list[object] = []
+    real = faster_whisper.WhisperModel
+
+    def counted(*args: object, **kwargs: object) -> object:
+        model = real(*args, **kwargs)
+        built.append(model)
+        return model
+
+    monkeypatch.setattr(faster_whisper, "WhisperModel", counted)
+    transcriber = FasterWhisperTranscriber("tiny.en", threads=1)
+    thread = load_in_background(transcriber)
+    assert thread is not None
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert len(built) == 1
+    transcriber.transcribe(np.zeros(16000, dtype=np.float32))
+    assert len(built) == 1
+
+
+class _Failing:
+    name = "failing"
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def load(self) -> None:
+        self.loads += 1
+        raise ConfigError("no model here")
+
+    def transcribe(self, audio: object) -> object:
+        self.load()
+        raise AssertionError("unreachable")
+
+
+def test_a_load_that_fails_ahead_is_raised_by_the_transcription(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing escapes the loading thread (no unhandled-exception hook); the transcription's
+    own load raises the typed error to the caller."""
+    import threading
+
+    unhandled: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", unhandled.append)
+    transcriber = _Failing()
+    thread = load_in_background(transcriber)
+    assert thread is not None
+    thread.join(timeout=10)
+    assert transcriber.loads == 1
+    assert unhandled == []
+    with pytest.raises(ConfigError, match="no model here"):
+        transcriber.transcribe(None)
+
+
+def test_a_transcriber_with_nothing_to_load_gets_no_thread() -> None:
+    class Plain:
+        name = "plain"
+
+        def transcribe(self, audio: object) -> object:
+            return audio
+
+    assert load_in_background(Plain()) is None  # type: ignore[arg-type]
