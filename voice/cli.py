@@ -9,12 +9,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from voice.agreement.commands import add_agreement_parser, report_section, run_agreement
 from voice.config import Settings, get_settings
 from voice.errors import CloudSetupError, InvalidNameError, LabelError, VoiceError
 from voice.exchange.commands import add_exchange_parsers, run_export, run_import
+from voice.fast_exit import exit_now
 from voice.labels.commands import add_labels_parser, run_labels
 from voice.model.predict import predict_file
 from voice.model.report import write_report
@@ -26,7 +27,7 @@ from voice.run.demo import run_demo
 from voice.segments.local_pool import default_workers
 from voice.storage import LocalStore, Store
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -326,5 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def run() -> NoReturn:
+    """The ``voice`` command: :func:`main`, then :func:`exit_now` with its exit code."""
+    exit_now(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -69,6 +69,7 @@ BASE = {
     "cache",
     "malloc_arenas",
     "priority",
+    "fast_exit",
     "records",
 }
 
