@@ -366,13 +366,14 @@ def main(argv: list[str] | None = None) -> int:
         stack, video, workdir, out = args.worker
         if stack == "seed":
             result = worker_seed(Path(video), Path(workdir))
-            Path(out).write_text(json.dumps(result))
-            return 0
-        result = worker_voice(Path(video), Path(workdir), "tiny.en" if stack == "voice" else "base")
+        else:
+            result = worker_voice(Path(video), Path(workdir), "tiny.en" if stack == "voice" else "base")
         Path(out).write_text(json.dumps(result))
-        from voice.fast_exit import exit_now
+        if stack != "seed":
+            from voice.fast_exit import exit_now
 
-        exit_now(0)  # as the `voice` command ends (the seed's script ends as Python does)
+            exit_now(0)  # as the `voice` command ends (the seed's script ends as Python does)
+        return 0
 
     from voice.media.probe import probe
 
