@@ -73,6 +73,9 @@ BASE = {
     "records",
 }
 
+#: The root modules at the top: the command, and its console script's first moment.
+TOP = {"cli", "launch"}
+
 #: Which stage package may import which (besides the base and itself): each package's docstring
 #: says what comes in and what goes out; an arrow never points back up. ``cli`` is the top.
 MAY_IMPORT: dict[str, set[str]] = {
@@ -159,15 +162,16 @@ MAY_IMPORT: dict[str, set[str]] = {
 
 
 def package_of(module: str) -> str:
-    """``voice.pose.body25`` → ``pose``; root modules → ``base`` (``voice.cli`` → ``cli``)."""
+    """``voice.pose.body25`` → ``pose``; root modules → ``base`` (``voice.cli`` and the command's
+    first moment, ``voice.launch``, → ``cli``)."""
     parts = module.split(".")
     if len(parts) >= 2 and parts[1] in BASE:
         return "base"
     if len(parts) >= 3 or (len(parts) == 2 and parts[1] in MAY_IMPORT):
         return parts[1]
     name = parts[1] if len(parts) == 2 else "voice"
-    assert name in BASE | {"cli"}, f"{module}: a root module must be one of the base modules or cli"
-    return "cli" if name == "cli" else "base"
+    assert name in BASE | TOP, f"{module}: a root module must be one of the base modules or cli"
+    return "cli" if name in TOP else "base"
 
 
 def package_violations(graph: dict[str, set[str]]) -> list[str]:

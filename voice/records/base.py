@@ -13,7 +13,9 @@ class Record(BaseModel):
     """A record's model. ``extra="forbid"``: a misspelt field fails instead of vanishing. A field
     whose JSON name is a pydantic attribute (``schema``) is declared with an alias."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, serialize_by_alias=True, defer_build=True
+    )
 
     def json_doc(self) -> dict[str, Any]:
         """The record as the JSON document written to the store (field order kept)."""

@@ -43,6 +43,7 @@ from voice.session.prepare import (
 from voice.session.time_budget import check_time_budget, longest_video_s
 from voice.session.video_pass import video_pass
 from voice.storage import Store
+from voice.transcription import early
 from voice.transcription.backends import load_in_background, make_transcriber
 from voice.transcription.transcript import Transcriber
 
@@ -119,6 +120,8 @@ def _process(run: Run, hooks: Hooks, *, force: bool, version: str | None) -> Ses
     transcriber = hooks.transcriber or make_transcriber(run.settings, beside_pose=beside)
     if info.has_audio:
         load_in_background(transcriber)  # beside the head start's set-up and the audio's decoding
+    else:
+        early.drop()  # a model the command began loading (voice.launch) that nothing will use
     head = _head_start(run, info, pin) if beside else None
     try:
         found = prepare(run, info, transcriber, pin)

@@ -57,7 +57,9 @@ class HeadStart:
         #: Begun for the pose-only pass of a session with a patient model (else the drawing pass).
         self.pose_only = pose_only
         self.chooser = PatientChooser((info.width, info.height), pin=pin, appearance=appearance)
-        self.people = PeoplePass(settings, self.chooser).__enter__()
+        self._settings = settings
+        # Made in the thread: loading the models is part of what the idle core takes over.
+        self._people: PeoplePass | None = None
         self.busy_s = 0.0
         self.failed = False
         # The pass's frames (their size, and where a file that runs on past its length stops),
@@ -70,16 +72,29 @@ class HeadStart:
         )
         self._thread.start()
 
+    @property
+    def people(self) -> PeoplePass:
+        """The estimator the pass continues (after :meth:`stop` has returned self)."""
+        if self._people is None:
+            raise RuntimeError("the head start has no estimator (it failed, or has not begun)")
+        return self._people
+
+    @property
+    def posed(self) -> int:
+        """How many frames it has posed so far."""
+        return 0 if self._people is None else len(self._people.done)
+
     def _run(self, source: Path, plan: FramePlan) -> None:
         try:
+            self._people = people = PeoplePass(self._settings, self.chooser).__enter__()
             frames = iter_frames(source, plan)
             try:
                 for fr in frames:
                     if self._stop.is_set():
                         break
                     t0 = time.perf_counter()
-                    pose = self.people.step(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
-                    self.people.done[fr.index] = pose
+                    pose = people.step(fr.bgr, frame=fr.index, time_s=fr.time_s, size=fr.source_size)
+                    people.done[fr.index] = pose
                     self.busy_s += time.perf_counter() - t0
             finally:
                 close = getattr(frames, "close", None)
@@ -93,7 +108,7 @@ class HeadStart:
         """Stop after the frame at hand; self, or None (then discarded) when it failed."""
         self._stop.set()
         self._thread.join()
-        if self.failed:
+        if self.failed or self._people is None:
             self.discard()
             return None
         return self
@@ -102,5 +117,6 @@ class HeadStart:
         """Stop and drop everything (the pass will not use it)."""
         self._stop.set()
         self._thread.join()
-        self.people.__exit__(None, None, None)
-        self.people.done.clear()
+        if self._people is not None:
+            self._people.__exit__(None, None, None)
+            self._people.done.clear()

@@ -25,6 +25,7 @@ import numpy as np
 from voice.config import Settings, get_settings
 from voice.errors import ConfigError
 from voice.priority import cores
+from voice.transcription import early
 from voice.transcription.openai_backend import OpenAIDecoding, OpenAIWhisperTranscriber
 from voice.transcription.transcript import Segment, Transcriber, Transcript, Word
 from voice.transcription.weights import ct2_model_dir
@@ -76,14 +77,23 @@ class FasterWhisperTranscriber:
         self._model: Any = None
         self._lock = threading.Lock()
 
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """What makes two of these load the same model: directory, compute type, threads."""
+        return (self.model_dir, self.compute_type, self.threads)
+
+    def build(self) -> Any:
+        """A new ``faster_whisper.WhisperModel`` as this transcriber runs it."""
+        from faster_whisper import WhisperModel
+
+        return WhisperModel(
+            self.model_dir, device="cpu", compute_type=self.compute_type, cpu_threads=self.threads
+        )
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                from faster_whisper import WhisperModel
-
-                self._model = WhisperModel(
-                    self.model_dir, device="cpu", compute_type=self.compute_type, cpu_threads=self.threads
-                )
+                self._model = early.take(self.key) or self.build()
             return self._model
 
     def load(self) -> None:
@@ -135,6 +145,18 @@ def load_in_background(transcriber: Transcriber) -> threading.Thread | None:
     thread = threading.Thread(target=load, name="voice-whisper-load", daemon=True)
     thread.start()
     return thread
+
+
+def early_model(**overrides: Any) -> tuple[tuple[str, str, int], Any] | None:
+    """The model a run with the settings (and ``overrides``) will ask for, and its key: what
+    :func:`voice.transcription.early.begin` loads (None: the settings name another backend)."""
+    settings = get_settings()
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    transcriber = make_transcriber(settings)  # as a run that poses beside it asks
+    if not isinstance(transcriber, FasterWhisperTranscriber):
+        return None
+    return transcriber.key, transcriber.build()
 
 
 def whisper_threads(settings: Settings, *, beside_pose: bool) -> int:

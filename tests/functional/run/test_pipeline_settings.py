@@ -112,3 +112,23 @@ def test_a_forced_rerun_replaces_the_sessions_samples_as_one_unit(tmp_path: Path
     steps = {round(b - a, 2) for a, b in itertools.pairwise(times)}
     assert steps == {0.16}, "only the frames of the 6.25 fps re-run, none of the 2.5 fps ones"
     assert (tmp_path / "patients" / "maria" / ".sessions" / f"{session}.json").is_file()
+
+
+def test_a_video_without_sound_gives_up_the_model_begun_early_at_once(tmp_path: Path) -> None:
+    """``voice process`` begins loading Whisper before it knows the video (voice.launch); a video
+    with no audio track drops that load without waiting for it, and the model is not kept."""
+    import threading
+
+    from tests.support.media import video_no_audio
+    from voice.transcription import early
+
+    release = threading.Event()
+    early.begin(lambda: (release.wait(30), ("tiny", "never used"))[1])
+    store = LocalStore(tmp_path / "data")
+    store.upload("videos", "maria/quiet.mp4", video_no_audio(tmp_path))
+    try:
+        meta = process_video(store, "maria/quiet.mp4", settings=Settings(data_dir=tmp_path / "data"))
+        assert meta.reasons[0] == "the video has no audio track: no narration to find"
+        assert early.take("tiny") is None, "dropped by the run, which did not wait for it"
+    finally:
+        release.set()

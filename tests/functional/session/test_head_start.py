@@ -51,9 +51,9 @@ def test_the_pass_continues_a_head_start_with_the_results_of_one_pass(tmp_path: 
     for wait_s in (0.0, 0.6, 30.0):  # stopped at once, part-way, after the whole video
         head = HeadStart(source, probe(source), SETTINGS, pin=None, appearance=None)
         deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and len(head.people.done) < len(alone.track.frames):
+        while time.monotonic() < deadline and head.posed < len(alone.track.frames):
             time.sleep(0.05)
-        reached = len(head.people.done)
+        reached = head.posed
         started = head.stop()
         assert started is not None
         continued = _pass(source, tmp_path / f"head{wait_s}", started)
@@ -69,7 +69,7 @@ def test_a_head_start_that_fails_is_dropped_and_the_pass_starts_afresh(tmp_path:
     head = HeadStart(media.not_a_video(tmp_path), probe(media.sample()), SETTINGS, pin=None, appearance=None)
     assert head.stop() is None
     assert head.failed
-    assert head.people.done == {}
+    assert head.posed == 0
 
 
 def test_with_a_patient_model_the_pose_only_pass_continues_a_head_start_begun_for_it(
@@ -97,7 +97,7 @@ def test_with_a_patient_model_the_pose_only_pass_continues_a_head_start_begun_fo
     alone = run(None, "alone")
     head = HeadStart(source, probe(source), SETTINGS, pin=None, appearance=None, pose_only=True)
     deadline = time.monotonic() + 0.6
-    while time.monotonic() < deadline and not head.people.done:
+    while time.monotonic() < deadline and not head.posed:
         time.sleep(0.05)
     started = head.stop()
     assert started is not None
@@ -129,7 +129,7 @@ def test_a_head_start_for_the_other_kind_of_pass_is_discarded(tmp_path: Path) ->
         video_pass(
             source, probe(source), plan, model=Model(), settings=SETTINGS, outputs=SessionOutputs(tmp_path)
         )  # type: ignore[arg-type]
-    assert head.people.done == {}, "discarded"
+    assert head.posed == 0, "discarded"
 
 
 def test_a_head_start_stops_where_the_pass_would_on_frames_past_the_header(tmp_path: Path) -> None:
@@ -145,3 +145,27 @@ def test_a_head_start_stops_where_the_pass_would_on_frames_past_the_header(tmp_p
     assert max(head.people.done, default=0) <= info.decode_until_s * info.fps
     assert head.stop() is None
     assert head.failed
+
+
+def test_the_models_load_in_the_head_starts_own_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the pose models (a tenth of a second) is work the idle core takes over: the caller
+    goes on to the transcription at once."""
+    import threading
+
+    import voice.session.head_start as module
+
+    built_in: list[str] = []
+    real = module.PeoplePass
+
+    class Recorded(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            built_in.append(threading.current_thread().name)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(module, "PeoplePass", Recorded)
+    source = media.sample("park.mp4")
+    head = HeadStart(source, probe(source), SETTINGS, pin=None, appearance=None)
+    started = head.stop()
+    assert started is not None
+    assert built_in == ["voice-head-start"]
+    started.discard()

@@ -119,3 +119,34 @@ def test_a_transcriber_with_nothing_to_load_gets_no_thread() -> None:
             return audio
 
     assert load_in_background(Plain()) is None  # type: ignore[arg-type]
+
+
+def test_the_transcriber_takes_the_model_begun_early_when_it_is_the_same_one() -> None:
+    """What ``voice process`` begins at its first moment (``voice.launch``) is the model the run's
+    transcriber asks for, and it uses that one; a transcriber that asks for other threads loads
+    its own, and the early one is given up."""
+    from voice.transcription import early
+
+    made: list[object] = []
+
+    def make() -> tuple[tuple[str, str, int], object] | None:
+        result = backends.early_model()
+        assert result is not None
+        made.append(result[1])
+        return result
+
+    early.begin(make)
+    same = make_transcriber(Settings())
+    assert isinstance(same, FasterWhisperTranscriber)
+    same.load()
+    assert len(made) == 1
+    assert same._model is made[0]
+
+    early.begin(make)
+    other = make_transcriber(Settings(whisper_threads=same.threads + 1))
+    assert isinstance(other, FasterWhisperTranscriber)
+    other.load()
+    assert len(made) == 2
+    assert other._model is not None
+    assert other._model is not made[1]
+    assert early.take(same.key) is None, "given up when the other transcriber asked"
