@@ -81,10 +81,17 @@ def test_workers_default_to_the_setting_else_the_cores_memory_permitting(
     from voice.segments import local_pool as parallel
 
     assert parallel.default_workers(Settings(workers=3)) == 3
-    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(parallel, "cores", lambda: 8)
     monkeypatch.setattr(parallel, "_available_memory", lambda: 3 * parallel.WORKER_BYTES + 1)
     assert parallel.default_workers(Settings()) == 3, "memory for three"
     monkeypatch.setattr(parallel, "_available_memory", lambda: 100 * parallel.WORKER_BYTES)
     assert parallel.default_workers(Settings()) == 8, "one per core"
     monkeypatch.setattr(parallel, "_available_memory", lambda: 0)
     assert parallel.default_workers(Settings()) == 1, "always one"
+    monkeypatch.undo()
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(parallel, "_available_memory", lambda: 100 * parallel.WORKER_BYTES)
+    assert parallel.default_workers(Settings()) == 2, "the cores this process may use, not the host's"

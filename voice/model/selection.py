@@ -19,7 +19,6 @@ every fit runs single-threaded, and the results do not depend on the number of p
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from voice.model.calibration import apply_temperature, fit_temperature
 from voice.model.explain import OUTPUT_SPACE, attributions
 from voice.model.families import FAMILIES, Config, configurations, family_probabilities, fit, probabilities
 from voice.model.splits import Data, Splits, balanced_accuracy, inner_splits
+from voice.priority import cores
 
 __all__ = ["Final", "Nested", "Search", "jobs", "nested_cv", "parallel", "search_choice"]
 
@@ -142,8 +142,9 @@ def _final_task(data: Data, config: Config, settings: Settings) -> tuple[Any, fl
 
 
 def jobs(settings: Settings) -> int:
-    """How many processes the model search uses (``train_jobs``; 0: one per core)."""
-    return settings.train_jobs or os.cpu_count() or 1
+    """How many processes the model search uses (``train_jobs``; 0: one per core this process
+    may run on, a container's CPU set)."""
+    return settings.train_jobs or cores()
 
 
 def parallel(calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]], processes: int) -> list[Any]:

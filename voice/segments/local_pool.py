@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from voice.config import Settings
 from voice.layout import VIDEOS
+from voice.priority import cores
 from voice.records.session import SessionMetadata
 from voice.segments.merge_step import merge_step
 from voice.segments.steps import draw_step, draws_failed, join_step, make_plan, segment_step
@@ -50,10 +50,10 @@ def default_workers(settings: Settings | None = None) -> int:
     """``settings.workers`` when set, else one per core as far as memory allows (at least one)."""
     if settings is not None and settings.workers > 0:
         return settings.workers
-    cores = os.cpu_count() or 1
+    n = cores()  # the ones this process may run on (a container's CPU set), not the host's
     available = _available_memory()
-    by_memory = cores if available is None else available // WORKER_BYTES
-    return max(1, min(cores, by_memory))
+    by_memory = n if available is None else available // WORKER_BYTES
+    return max(1, min(n, by_memory))
 
 
 def _segment(store: Store, doc: PlanDoc, index: int, source: Path, settings: Settings) -> None:

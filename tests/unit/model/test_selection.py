@@ -70,3 +70,17 @@ def test_the_choice_is_the_best_inner_score_then_the_lower_loss_then_the_simpler
     assert search_choice(_search(scores, losses), configs)[1] == 1  # same score, lower loss
     unsearched = Search(np.arange(4), np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, 4, 2)))
     assert search_choice(unsearched, configs)[1] == 0
+
+
+def test_the_search_runs_in_the_set_processes_else_one_per_core_this_process_may_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A container's CPU set, not the host's count: four host cores, one allowed, one process."""
+    import os
+
+    from voice.model import selection
+
+    assert selection.jobs(Settings(train_jobs=3)) == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert selection.jobs(Settings(train_jobs=0)) == 1
