@@ -85,17 +85,11 @@ def _length(seconds: int) -> str:
 # --- workers (run in a child process) ------------------------------------------------------
 
 
-def _early_whisper(model: str) -> Any:
-    from voice.transcription.backends import early_model  # in the early thread
-
-    return early_model(whisper_model=model)
-
-
 def worker_voice(video: Path, workdir: Path, model: str) -> dict[str, Any]:
-    # As the `voice` command begins (voice.launch): the Whisper model loads beside the imports.
-    from voice.transcription import early
+    # As the `voice` command begins: the Whisper model loads beside the imports.
+    from voice.launch import begin_whisper
 
-    early.begin(lambda: _early_whisper(model))
+    begin_whisper(whisper_model=model)
     from benchmarks.thread_cpu import ThreadCpu
     from voice.config import Settings
     from voice.run.pipeline import process_video

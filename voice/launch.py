@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-__all__ = ["TRANSCRIBING", "command", "run"]
+__all__ = ["TRANSCRIBING", "begin_whisper", "command", "run"]
 
 #: The commands whose runs transcribe with the settings' Whisper model.
 TRANSCRIBING = frozenset({"process", "demo"})
@@ -23,18 +23,22 @@ def command(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
-def _whisper() -> tuple[tuple[str, str, int], Any] | None:
-    from voice.transcription.backends import early_model  # in the early thread
+def begin_whisper(**overrides: Any) -> None:
+    """Begin loading the Whisper model a run with the settings (and ``overrides``) will ask for."""
+    from voice.transcription import early
 
-    return early_model()
+    def load() -> tuple[tuple[str, str, int], Any] | None:
+        from voice.transcription.backends import early_model  # in the early thread
+
+        return early_model(**overrides)
+
+    early.begin(load)
 
 
 def run() -> NoReturn:
     """Begin the Whisper load for a transcribing command, then :func:`voice.cli.run`."""
     if command(sys.argv[1:]) in TRANSCRIBING:
-        from voice.transcription import early
-
-        early.begin(_whisper)
+        begin_whisper()
     from voice.cli import run as cli_run
 
     cli_run()

@@ -108,7 +108,7 @@ class HeadStart:
         """Stop after the frame at hand; self, or None (then discarded) when it failed."""
         self._stop.set()
         self._thread.join()
-        if self.failed or self._people is None:
+        if self.failed:  # also when its estimator could not be made
             self.discard()
             return None
         return self
