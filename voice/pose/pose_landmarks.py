@@ -2,8 +2,10 @@
 
 The region (a turned square, :class:`voice.pose.regions.Roi`) is cut out at 256×256, values in
 [0, 1], edges replicated (``ImageToTensorCalculator``'s default); the model gives 39 landmarks
-(33 of the body and the alignment points), a presence score, a heatmap per landmark and a
-segmentation mask (not read). As ``SinglePoseLandmarksDetectorGraph`` of mediapipe 0.10.14 does:
+(33 of the body and the alignment points), a presence score and a heatmap per landmark; its
+segmentation mask and world landmarks are not read, so not computed (the model keeps only the
+outputs read, :func:`voice.pose.litert.only_outputs`). As ``SinglePoseLandmarksDetectorGraph`` of
+mediapipe 0.10.14 does:
 a person whose presence is below ``min_presence`` is not there; visibilities are the sigmoid of
 the model's values; each landmark is refined from its heatmap (the confidence-weighted mean cell
 of a 7×7 window, when the window's best confidence reaches 0.5); landmarks go back to frame
@@ -26,6 +28,7 @@ __all__ = ["BodyLandmarks", "BodyModel", "refine_from_heatmap"]
 
 _SIDE = 256
 _POINTS = 39
+_HEATMAP = 64
 _KERNEL = 7
 _MIN_REFINE = 0.5
 
@@ -79,10 +82,12 @@ class BodyModel:
     """``find(bgr, roi)`` → the person's landmarks in ``roi``, or None when none is present."""
 
     def __init__(self, *, min_presence: float = 0.5) -> None:
-        self._model = Model("pose_landmark/pose_landmark_full.tflite")
+        self._model = Model(
+            "pose_landmark/pose_landmark_full.tflite", reads=(_POINTS * 5, 1, _HEATMAP * _HEATMAP * _POINTS)
+        )
         self._landmarks = self._model.output_index(_POINTS * 5)
         self._presence = self._model.output_index(1)
-        self._heatmap = self._model.output_index(64 * 64 * _POINTS)
+        self._heatmap = self._model.output_index(_HEATMAP * _HEATMAP * _POINTS)
         self.min_presence = min_presence
 
     def find(self, bgr: np.ndarray, roi: Roi) -> BodyLandmarks | None:
@@ -92,7 +97,7 @@ class BodyModel:
         if presence < self.min_presence:
             return None
         values = raw.reshape(_POINTS, 5).astype(np.float64)
-        xy = refine_from_heatmap(values[:, :2] / _SIDE, heatmap.reshape(64, 64, _POINTS))
+        xy = refine_from_heatmap(values[:, :2] / _SIDE, heatmap.reshape(_HEATMAP, _HEATMAP, _POINTS))
         px = (xy * _SIDE) @ to_frame[:, :2].T + to_frame[:, 2]
         size = (bgr.shape[1], bgr.shape[0])
         norm = px / size
