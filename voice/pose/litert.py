@@ -114,11 +114,11 @@ class Model:
         from ai_edge_litert.interpreter import Interpreter
 
         self.name = Path(relative_path).stem
-        content = module_file(relative_path).read_bytes()
-        if reads is not None:
-            content = only_outputs(content, reads)
-        self._content = content  # the interpreter reads the model from this buffer
-        self._interpreter: Any = Interpreter(model_content=content, num_threads=1)
+        path = module_file(relative_path)
+        # The whole model is mapped from its file; a cut-down one is read from this buffer.
+        self._content = None if reads is None else only_outputs(path.read_bytes(), reads)
+        source = {"model_path": str(path)} if self._content is None else {"model_content": self._content}
+        self._interpreter: Any = Interpreter(**source, num_threads=1)
         self._interpreter.allocate_tensors()
         inp = self._interpreter.get_input_details()[0]
         self._input = int(inp["index"])

@@ -30,6 +30,8 @@ _SIDE = 256
 _POINTS = 39
 _HEATMAP = 64
 _KERNEL = 7
+#: The outputs read (by their number of values): landmarks, presence, heatmaps.
+_READS = (_POINTS * 5, 1, _HEATMAP * _HEATMAP * _POINTS)
 _MIN_REFINE = 0.5
 
 
@@ -82,17 +84,13 @@ class BodyModel:
     """``find(bgr, roi)`` → the person's landmarks in ``roi``, or None when none is present."""
 
     def __init__(self, *, min_presence: float = 0.5) -> None:
-        self._model = Model(
-            "pose_landmark/pose_landmark_full.tflite", reads=(_POINTS * 5, 1, _HEATMAP * _HEATMAP * _POINTS)
-        )
-        self._landmarks = self._model.output_index(_POINTS * 5)
-        self._presence = self._model.output_index(1)
-        self._heatmap = self._model.output_index(_HEATMAP * _HEATMAP * _POINTS)
+        self._model = Model("pose_landmark/pose_landmark_full.tflite", reads=_READS)
+        self._outputs = [self._model.output_index(size) for size in _READS]
         self.min_presence = min_presence
 
     def find(self, bgr: np.ndarray, roi: Roi) -> BodyLandmarks | None:
         tensor, to_frame = crop(bgr, roi, _SIDE, border=BORDER_REPLICATE)
-        raw, flag, heatmap = self._model.run(tensor, [self._landmarks, self._presence, self._heatmap])
+        raw, flag, heatmap = self._model.run(tensor, self._outputs)
         presence = float(flag.reshape(-1)[0])
         if presence < self.min_presence:
             return None
