@@ -8,6 +8,10 @@ last row is (0, 0, 1) to 1e-10), which is 2-3× faster and gives the same pixels
 of them, off by one or two levels. It works on the BGR frame and swaps the channels of the small
 result (the same numbers as converting the whole frame to RGB first). Input values are
 ``pixel * scale + offset`` in single precision (the range the model's own graph feeds it).
+
+``crop_into`` and ``letterbox_into`` write them straight into a model's own input buffer
+(:meth:`voice.pose.litert.Model.run_on`): no tensor allocated per call, none copied into the
+model.
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ import numpy as np
 
 from voice.pose.regions import Roi
 
-__all__ = ["BORDER_REPLICATE", "BORDER_ZERO", "crop", "letterbox", "to_frame_matrix"]
+__all__ = [
+    "BORDER_REPLICATE",
+    "BORDER_ZERO",
+    "crop",
+    "crop_into",
+    "letterbox",
+    "letterbox_into",
+    "to_frame_matrix",
+]
 
 BORDER_ZERO = 0  # cv2.BORDER_CONSTANT with 0
 BORDER_REPLICATE = 1  # cv2.BORDER_REPLICATE
@@ -60,16 +72,31 @@ def _warp(bgr: np.ndarray, roi: Roi, side: int, border: int) -> np.ndarray:
     return out
 
 
-def _tensor(small_bgr: np.ndarray, scale: float, offset: float) -> np.ndarray:
+def _tensor(small_bgr: np.ndarray, scale: float, offset: float, out: np.ndarray) -> None:
     import cv2
 
-    # RGB in one OpenCV pass, then scaled while converted to float32 (the same numbers as
-    # converting first and scaling after, a fifth of the time: no reversed-stride copy).
+    # RGB in one OpenCV pass, then scaled while converted to float32 into ``out`` (the same
+    # numbers as converting first and scaling after, a fifth of the time: no reversed-stride copy).
     rgb8 = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2RGB)
-    rgb: np.ndarray = np.multiply(rgb8, np.float32(scale), dtype=np.float32)
+    np.multiply(rgb8, np.float32(scale), out=out, dtype=np.float32)
     if offset:
-        rgb += np.float32(offset)
-    return rgb[None]
+        out += np.float32(offset)
+
+
+def crop_into(
+    target: np.ndarray,
+    bgr: np.ndarray,
+    roi: Roi,
+    *,
+    scale: float = 1 / 255,
+    offset: float = 0.0,
+    border: int = BORDER_ZERO,
+) -> np.ndarray:
+    """Write the model input of ``roi`` into ``target`` (1, side, side, 3) float32, RGB; return
+    its map to frame pixels."""
+    side = int(target.shape[1])
+    _tensor(_warp(bgr, roi, side, border), scale, offset, target[0])
+    return to_frame_matrix(roi, side)
 
 
 def crop(
@@ -82,7 +109,19 @@ def crop(
     border: int = BORDER_ZERO,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The model input (1, side, side, 3) RGB float32 of ``roi`` and its map to frame pixels."""
-    return _tensor(_warp(bgr, roi, side, border), scale, offset), to_frame_matrix(roi, side)
+    tensor = np.empty((1, side, side, 3), dtype=np.float32)
+    return tensor, crop_into(tensor, bgr, roi, scale=scale, offset=offset, border=border)
+
+
+def letterbox_into(
+    target: np.ndarray, bgr: np.ndarray, *, scale: float, offset: float
+) -> tuple[float, float]:
+    """The whole frame fitted into ``target``'s square (zero bars, as MediaPipe pads); the bars'
+    share of the square (horizontal, vertical) on each side."""
+    height, width = bgr.shape[:2]
+    long = max(width, height)
+    crop_into(target, bgr, Roi(width / 2, height / 2, float(long), 0.0), scale=scale, offset=offset)
+    return (long - width) / 2 / long, (long - height) / 2 / long
 
 
 def letterbox(
@@ -90,8 +129,5 @@ def letterbox(
 ) -> tuple[np.ndarray, tuple[float, float]]:
     """The whole frame fitted into a ``side`` square (zero bars, as MediaPipe pads), and the bars'
     share of the square (horizontal, vertical) on each side."""
-    height, width = bgr.shape[:2]
-    long = max(width, height)
-    roi = Roi(width / 2, height / 2, float(long), 0.0)
-    tensor, _ = crop(bgr, roi, side, scale=scale, offset=offset)
-    return tensor, ((long - width) / 2 / long, (long - height) / 2 / long)
+    tensor = np.empty((1, side, side, 3), dtype=np.float32)
+    return tensor, letterbox_into(tensor, bgr, scale=scale, offset=offset)

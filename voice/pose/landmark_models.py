@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from voice.pose.crops import BORDER_ZERO, crop
+from voice.pose.crops import BORDER_ZERO, crop_into
 from voice.pose.litert import Model
 from voice.pose.regions import Roi
 
@@ -45,8 +45,9 @@ class LandmarkModel:
         repeated with ``border=BORDER_REPLICATE``), or None when the part is not there."""
         if roi.size < 8:
             return None
-        tensor, to_frame = crop(bgr, roi, self.side, border=border)
-        landmarks, presence = self._model.run(tensor, self._outputs)
+        to_frame, (landmarks, presence) = self._model.run_on(
+            lambda target: crop_into(target, bgr, roi, border=border), self._outputs
+        )
         score = float(presence.reshape(-1)[0])
         if self._logit:
             score = 1.0 / (1.0 + math.exp(-score))

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from voice.pose.crops import BORDER_REPLICATE, letterbox
+from voice.pose.crops import BORDER_REPLICATE, letterbox_into
 from voice.pose.landmark_models import LandmarkModel
 from voice.pose.litert import Model
 from voice.pose.pose_detector import Detection, anchors, associate, decode
@@ -60,8 +60,9 @@ class PalmSearch:
         x0, y0, x1, y1 = box
         image = bgr[y0:y1, x0:x1]
         size = (x1 - x0, y1 - y0)
-        tensor, pad = letterbox(image, _SIDE, scale=1 / 255, offset=0.0)
-        boxes, scores = self._model.run(tensor, self._outputs)
+        pad, (boxes, scores) = self._model.run_on(
+            lambda target: letterbox_into(target, image, scale=1 / 255, offset=0.0), self._outputs
+        )
         palms = decode((boxes, scores), self._anchors, _SIDE, pad, min_score=self.min_score, threshold=0.3)
         regions = associate([[palm_region(p, size) for p in palms[: self.max_hands]]], 0.5)
         found = (self._hand.points(image, roi, border=BORDER_REPLICATE) for roi in regions)

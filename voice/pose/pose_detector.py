@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice.pose.crops import letterbox
+from voice.pose.crops import letterbox_into
 from voice.pose.litert import Model
 from voice.pose.regions import Roi
 
@@ -184,10 +184,12 @@ class PoseDetector:
 
     def detect(self, bgr: np.ndarray) -> list[Detection]:
         """The people in ``bgr``, best first."""
-        tensor, pad = letterbox(bgr, _SIDE, scale=2 / 255, offset=-1.0)
-        outputs = self._model.run(tensor, [self._boxes, self._scores])
+        pad, (boxes, scores) = self._model.run_on(
+            lambda target: letterbox_into(target, bgr, scale=2 / 255, offset=-1.0),
+            [self._boxes, self._scores],
+        )
         return decode(
-            (outputs[0], outputs[1]),
+            (boxes, scores),
             self._anchors,
             _SIDE,
             pad,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice.pose.crops import BORDER_REPLICATE, crop
+from voice.pose.crops import BORDER_REPLICATE, crop_into
 from voice.pose.litert import Model
 from voice.pose.pose_detector import rect_from_points
 from voice.pose.regions import Roi
@@ -89,8 +89,9 @@ class BodyModel:
         self.min_presence = min_presence
 
     def find(self, bgr: np.ndarray, roi: Roi) -> BodyLandmarks | None:
-        tensor, to_frame = crop(bgr, roi, _SIDE, border=BORDER_REPLICATE)
-        raw, flag, heatmap = self._model.run(tensor, self._outputs)
+        to_frame, (raw, flag, heatmap) = self._model.run_on(
+            lambda target: crop_into(target, bgr, roi, border=BORDER_REPLICATE), self._outputs
+        )
         presence = float(flag.reshape(-1)[0])
         if presence < self.min_presence:
             return None

@@ -6,7 +6,15 @@ import math
 
 import numpy as np
 
-from voice.pose.crops import BORDER_REPLICATE, BORDER_ZERO, crop, letterbox, to_frame_matrix
+from voice.pose.crops import (
+    BORDER_REPLICATE,
+    BORDER_ZERO,
+    crop,
+    crop_into,
+    letterbox,
+    letterbox_into,
+    to_frame_matrix,
+)
 from voice.pose.regions import Roi
 
 
@@ -63,3 +71,18 @@ def test_the_tensor_is_exactly_rgb_converted_then_scaled_and_offset() -> None:
         want = bgr[:, :, ::-1].astype(np.float32) * np.float32(scale) + np.float32(offset)
         assert tensor.flags.c_contiguous
         assert np.array_equal(tensor[0], want)
+
+
+def test_writing_into_a_buffer_gives_the_tensor_a_fresh_one_holds() -> None:
+    bgr = np.random.default_rng(1).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    roi = Roi(30.0, 20.0, 50.0, 0.4)  # turned, partly outside the frame
+    for border in (BORDER_ZERO, BORDER_REPLICATE):
+        tensor, to_frame = crop(bgr, roi, 24, scale=2 / 255, offset=-1.0, border=border)
+        target = np.full((1, 24, 24, 3), np.nan, dtype=np.float32)
+        made = crop_into(target, bgr, roi, scale=2 / 255, offset=-1.0, border=border)
+        assert np.array_equal(made, to_frame)
+        assert np.array_equal(target, tensor)
+    boxed, pad = letterbox(bgr, 32, scale=1 / 255, offset=0.0)
+    target = np.full((1, 32, 32, 3), np.nan, dtype=np.float32)
+    assert letterbox_into(target, bgr, scale=1 / 255, offset=0.0) == pad
+    assert np.array_equal(target, boxed)

@@ -78,3 +78,27 @@ def test_asking_for_an_output_the_model_lacks_is_a_config_error() -> None:
     content = module_file("face_landmark/face_landmark.tflite").read_bytes()
     with pytest.raises(ConfigError, match="no output of 7 values"):
         only_outputs(content, (468 * 3, 7))
+
+
+def test_a_model_runs_on_what_is_written_into_its_own_input_as_on_a_tensor_handed_in() -> None:
+    from tests.support.pose_frames import pose_frames
+    from voice.pose.crops import BORDER_REPLICATE, crop, crop_into
+    from voice.pose.pose_detector import PoseDetector
+
+    model = Model("pose_landmark/pose_landmark_full.tflite", reads=(195, 1), clock=InvokeClock())
+    outputs = [model.output_index(195), model.output_index(1)]
+    frames = [fr.bgr for fr in pose_frames("garden.mp4", 2)]
+    (roi,) = PoseDetector().regions(frames[0])
+    for bgr in frames:
+        tensor, to_frame = crop(bgr, roi, 256, border=BORDER_REPLICATE)
+        expected = model.run(tensor, outputs)
+
+        # Twice: the buffer's view is let go each time (LiteRT refuses to run while one lives).
+        def fill(target: np.ndarray, bgr: np.ndarray = bgr) -> np.ndarray:
+            return crop_into(target, bgr, roi, border=BORDER_REPLICATE)
+
+        for _ in range(2):
+            made, got = model.run_on(fill, outputs)
+            assert np.array_equal(made, to_frame)
+            assert all(np.array_equal(a, b) for a, b in zip(expected, got, strict=True))
+        assert float(got[1].reshape(-1)[0]) > 0.9
