@@ -127,6 +127,7 @@ def _draw(video: Path, info: Any, plan: Any, track: Any) -> float:
 
     from voice.drawing.interpolation import Lookahead
     from voice.drawing.overlay import Overlay, draw_overlay
+    from voice.drawing.planes import Planes
 
     samples = {pose.frame: pose for pose in track.frames}
     needed = list(itertools.islice(_frames(video, plan), 300 * max(1, plan.show_every)))
@@ -134,12 +135,13 @@ def _draw(video: Path, info: Any, plan: Any, track: Any) -> float:
     overlay = Overlay("A caption of two lines of narration, as Whisper gives it.", "Maria: happiness (happy)")
     n_shown = info.duration_s * info.fps / plan.show_every
     # Each frame is drawn on a copy in one reused buffer (a fresh 2.7 MB array a frame costs page
-    # faults that vary from run to run by more than the drawing itself), the copying subtracted.
-    canvas = np.empty_like(shown[0].bgr)
+    # faults that vary from run to run by more than the drawing itself), the copying subtracted;
+    # on its planes, as the drawing thread draws it, when it has them.
+    canvas = np.empty_like(shown[0].i420 if shown[0].i420 is not None else shown[0].bgr)
 
-    def copy(f: Any) -> np.ndarray:
-        np.copyto(canvas, f.bgr)
-        return canvas
+    def copy(f: Any) -> Any:
+        np.copyto(canvas, f.i420 if f.i420 is not None else f.bgr)
+        return Planes(canvas) if f.i420 is not None else canvas
 
     def draw() -> None:
         held: Lookahead[Any] = Lookahead()
@@ -155,8 +157,9 @@ def _draw(video: Path, info: Any, plan: Any, track: Any) -> float:
 
 def _encode(video: Path, info: Any, plan: Any, settings: Any) -> float:
     """CPU seconds of encoding alone: the ffmpeg child (x264, AAC) and, in this thread, handing
-    it the frames (BGR → I420, the pipe); decoding runs in the decode thread and is left out (on
-    HEVC its ±2 CPU-s a minute of noise swamped the encoder when it was subtracted)."""
+    it the frames (their planes as they are, or BGR → I420; the pipe); decoding runs in the
+    decode thread and is left out (on HEVC its ±2 CPU-s a minute of noise swamped the encoder
+    when it was subtracted)."""
     from voice.media.h264 import H264Writer, encoding_of
 
     before, feeding = _children_cpu(), 0.0
@@ -172,7 +175,10 @@ def _encode(video: Path, info: Any, plan: Any, settings: Any) -> float:
         for fr in _frames(video, plan):
             if fr.shown:
                 t0 = time.thread_time()
-                writer.write(fr.bgr)
+                if fr.i420 is not None:
+                    writer.write_i420(fr.i420)
+                else:
+                    writer.write(fr.bgr)
                 feeding += time.thread_time() - t0
     return _children_cpu() - before + feeding
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice.drawing.planes import Planes
 from voice.pose.body25 import Person, PoseFrame
 
 __all__ = ["CELLS_ACROSS", "FaceBlur", "FaceBox", "face_box", "faces_between"]
@@ -170,13 +171,15 @@ class FaceBlur:
 
     def __call__(
         self,
-        bgr: np.ndarray,
+        bgr: np.ndarray | Planes,
         samples: tuple[PoseFrame | None, PoseFrame | None],
         time_s: float,
         patient_id: int | None,
     ) -> None:
         """Blur, in place, the face of everyone but the patient (``patient_id``; None: nobody is
-        the patient yet) on the frame at ``time_s``, between the pose ``samples`` (before, after)."""
+        the patient yet) on the frame at ``time_s``, between the pose ``samples`` (before, after).
+        On a frame's planes each plane is blurred alike, the chroma planes over the box at half
+        scale (grown to whole pixels, the patient's kept box too)."""
         before, after = samples
         ref = before or after
         if ref is None or not ref.width or not ref.height:
@@ -188,10 +191,19 @@ class FaceBlur:
         sx, sy = width / ref.width, height / ref.height
         patient = boxes.pop(patient_id) if patient_id in boxes else None
         keep = patient.pixels(sx, sy, width, height) if patient is not None else None
+        layers = bgr.layers() if isinstance(bgr, Planes) else [(bgr, 1)]
         for box in boxes.values():
             region = box.pixels(sx, sy, width, height)
-            if region is not None:
-                _blur_region(bgr, region, keep)
+            if region is None:
+                continue
+            for layer, step in layers:
+                _blur_region(layer, _coarser(region, step), None if keep is None else _coarser(keep, step))
+
+
+def _coarser(box: tuple[int, int, int, int], step: int) -> tuple[int, int, int, int]:
+    """A pixel box on a plane ``step`` times coarser: every pixel it touches."""
+    x0, y0, x1, y1 = box
+    return x0 // step, y0 // step, -(-x1 // step), -(-y1 // step)
 
 
 def _blur_region(

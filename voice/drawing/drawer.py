@@ -20,7 +20,8 @@ import numpy as np
 
 from voice.drawing.blur import FaceBlur
 from voice.drawing.interpolation import Lookahead
-from voice.drawing.overlay import Overlay, draw_overlay
+from voice.drawing.overlay import Canvas, Overlay, draw_overlay
+from voice.drawing.planes import Planes
 from voice.drawing.timeline import KeyFrame, KeyFrames, Timeline, overlay_at
 from voice.errors import CorruptMediaError
 from voice.media.frames import Frame
@@ -104,13 +105,18 @@ class Drawer:
         frame, overlay, key = item
         if not frame.shown and key is None:
             return
+        # On the decoded planes when the frame has them (voice.drawing.planes), else on BGR.
+        canvas: Canvas = Planes(frame.i420) if frame.i420 is not None else frame.bgr
         if self._blur is not None and pose is not None:
-            self._blur(frame.bgr, samples, frame.time_s, pose.patient_id)
-        drawn = draw_overlay(frame.bgr, pose, overlay)
+            self._blur(canvas, samples, frame.time_s, pose.patient_id)
+        drawn = draw_overlay(canvas, pose, overlay)
         if frame.shown and self._writer is not None:
-            self._writer.write(drawn)
+            if isinstance(drawn, Planes):
+                self._writer.write_i420(drawn.i420)
+            else:
+                self._writer.write(drawn)
         if key is not None and pose is not None:
-            self._on_key_frame(frame, pose, key, drawn)
+            self._on_key_frame(frame, pose, key, drawn.bgr() if isinstance(drawn, Planes) else drawn)
 
     def _run(self) -> None:
         lower_this_thread(self._nice)

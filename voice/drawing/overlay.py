@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
+from voice.drawing.planes import Planes
 from voice.drawing.text import text_patch
 from voice.pose.body25 import PoseFrame
 
@@ -26,6 +28,7 @@ __all__ = [
     "NOT_FOUND",
     "OTHERS_COLOUR",
     "SKELETON",
+    "Canvas",
     "Overlay",
     "TextBox",
     "draw_overlay",
@@ -79,8 +82,26 @@ class Overlay:
 OTHERS_COLOUR = (150, 150, 150)
 
 
-def _paste(bgr: np.ndarray, patch: np.ndarray, x: int, y: int) -> None:
+#: What the overlay is drawn on: a BGR picture, or a frame's 4:2:0 planes (drawn as BGR would be).
+Canvas = np.ndarray | Planes
+
+
+def _polylines(
+    canvas: Canvas, lines: list[np.ndarray], closed: bool, colour: tuple[int, int, int], thickness: int
+) -> None:
+    import cv2
+
+    if isinstance(canvas, Planes):
+        canvas.polylines(lines, closed, colour, thickness)
+    else:
+        cv2.polylines(canvas, lines, closed, colour, thickness, cv2.LINE_AA)
+
+
+def _paste(bgr: Canvas, patch: np.ndarray, x: int, y: int) -> None:
     """Copy ``patch`` onto ``bgr`` with its top-left corner at (x, y), clipped to the frame."""
+    if isinstance(bgr, Planes):
+        bgr.paste(patch, x, y)
+        return
     h, w = bgr.shape[:2]
     x0, y0 = max(0, x), max(0, y)
     x1, y1 = min(w, x + patch.shape[1]), min(h, y + patch.shape[0])
@@ -88,22 +109,20 @@ def _paste(bgr: np.ndarray, patch: np.ndarray, x: int, y: int) -> None:
         bgr[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
 
 
-def _draw_person(bgr: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int], thick: int) -> None:
-    import cv2
-
+def _draw_person(bgr: Canvas, pts: np.ndarray, colour: tuple[int, int, int], thick: int) -> None:
     seen = pts[:, 2] >= MIN_CONFIDENCE
     xy = np.rint(pts[:, :2]).astype(np.int32)  # half to even, as round() does
     # The limbs in one call (a two-point polyline is the same pixels as cv2.line: fewer calls,
     # fewer hand-overs of the GIL between the pass's threads).
     limbs = _LIMBS[seen[_LIMBS].all(axis=1)]
     if len(limbs):
-        cv2.polylines(bgr, list(xy[limbs]), False, colour, thick, cv2.LINE_AA)
+        _polylines(bgr, list(xy[limbs]), False, colour, thick)
     joints = (255, 255, 255) if colour != OTHERS_COLOUR else OTHERS_COLOUR
     # The joints in one call too: a closed one-point polyline 2r thick is the same pixels as a
     # filled circle of radius r (its round cap), drawn in the same order (a test checks).
     dots = xy[seen].reshape(-1, 1, 2)
     if len(dots):
-        cv2.polylines(bgr, list(dots), True, joints, 2 * (thick + 1), cv2.LINE_AA)
+        _polylines(bgr, list(dots), True, joints, 2 * (thick + 1))
 
 
 def _people(pose: PoseFrame) -> list[tuple[int, np.ndarray]]:
@@ -121,7 +140,7 @@ def _scale(pose: PoseFrame, width: int, height: int) -> np.ndarray:
     )
 
 
-def _draw_people(bgr: np.ndarray, pose: PoseFrame, patient_colour: tuple[int, int, int], unit: float) -> None:
+def _draw_people(bgr: Canvas, pose: PoseFrame, patient_colour: tuple[int, int, int], unit: float) -> None:
     """The patient's skeleton in ``patient_colour``, everyone else's in grey."""
     h, w = bgr.shape[:2]
     scale = _scale(pose, w, h)
@@ -212,8 +231,17 @@ def text_boxes(width: int, height: int, overlay: Overlay, *, not_found: bool = F
     return boxes
 
 
-def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray:
-    """Draw skeletons, ids, labels and the caption onto ``bgr`` (in place) and return it."""
+@overload
+def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> np.ndarray: ...
+@overload
+def draw_overlay(bgr: Planes, pose: PoseFrame | None, overlay: Overlay) -> Planes: ...
+@overload
+def draw_overlay(bgr: Canvas, pose: PoseFrame | None, overlay: Overlay) -> Canvas: ...
+
+
+def draw_overlay(bgr: Canvas, pose: PoseFrame | None, overlay: Overlay) -> Canvas:
+    """Draw skeletons, ids, labels and the caption onto ``bgr`` (in place: a BGR picture or a
+    frame's planes) and return it."""
     h, w = bgr.shape[:2]
     unit = max(h, w) / 640.0
     colour = EMOTION_COLOURS.get(overlay.label_emotion, (0, 255, 0))
@@ -235,10 +263,8 @@ def draw_overlay(bgr: np.ndarray, pose: PoseFrame | None, overlay: Overlay) -> n
 NOT_FOUND = "patient not found"
 
 
-def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float]) -> None:
+def _draw_face_hands(bgr: Canvas, pose: PoseFrame, scale: tuple[float, float]) -> None:
     """The face contour and the hands, thin and light (they are small next to the skeleton)."""
-    import cv2
-
     runs = [(pose.face, _FACE_CHAINS), (pose.hand_left, _HAND_CHAINS), (pose.hand_right, _HAND_CHAINS)]
     lines: list[tuple[bool, np.ndarray]] = []  # in drawing order
     for points, chains in runs:
@@ -252,4 +278,4 @@ def _draw_face_hands(bgr: np.ndarray, pose: PoseFrame, scale: tuple[float, float
     # One call per run of chains alike (open or closed), in the same order: the same pixels as
     # one call per chain, with fewer hand-overs of the GIL.
     for closed, group in itertools.groupby(lines, key=lambda line: line[0]):
-        cv2.polylines(bgr, [chain for _, chain in group], closed, _FACE_HAND_COLOUR, 1, cv2.LINE_AA)
+        _polylines(bgr, [chain for _, chain in group], closed, _FACE_HAND_COLOUR, 1)

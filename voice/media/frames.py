@@ -5,7 +5,10 @@ video, every ``pose_every``-th frame is a pose frame, and both arrive at one (sm
 other frame is dropped right after decoding, before any conversion; where the plan allows
 (:attr:`FramePlan.skip_nonref`), the decoder is told not to decode the dropped frames that no
 other frame refers to. A kept frame is scaled and converted to BGR in one libav pass
-(``reformat``), and the display rotation of phone videos is applied to that small image.
+(``reformat``), and the display rotation of phone videos is applied to that small image. With
+:attr:`FramePlan.planes`, a shown frame comes as its 4:2:0 planes instead (BGR only if it is also
+a pose frame): the annotated video is drawn on those and encoded as they are, so a frame that is
+only shown is never converted to BGR and back.
 
 Decoding runs in a thread of its own (libav releases the GIL), ahead of the caller by at most
 ``buffer`` frames, so memory is bounded whatever the video's length, in as many libav threads
@@ -28,7 +31,8 @@ import numpy as np
 from voice.config import Settings
 from voice.errors import CorruptMediaError
 from voice.media.decoding import decoder_threads, threaded_decoding
-from voice.media.probe import VideoInfo, open_container, rotation_of
+from voice.media.pictures import Converter
+from voice.media.probe import VideoInfo, open_container
 from voice.priority import lower_this_thread
 
 __all__ = [
@@ -44,25 +48,53 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
 class Frame:
-    """One decoded frame: its index and time in the source, and its upright BGR picture.
+    """One decoded frame: its index and time in the source, and its upright picture.
 
     ``bgr`` may be smaller than the source; ``size`` is the source's upright (width, height),
     the frame of reference of pose coordinates. ``shown`` is False for a frame that is decoded
-    only for pose and is not part of the annotated video.
+    only for pose and is not part of the annotated video. ``i420``, when the plan asks for it
+    (:attr:`FramePlan.planes`), is the shown picture as its 4:2:0 planes (Y, then U, then V:
+    (height × 3/2, width) bytes), the decoder's own pixels, which drawing and the encoder take as
+    they are; ``bgr`` is then converted once, when first asked for, unless the frame is a pose
+    frame (those come in BGR from libav, as they always have).
     """
 
-    index: int
-    time_s: float
-    bgr: np.ndarray
-    size: tuple[int, int] = (0, 0)
-    shown: bool = True
+    __slots__ = ("_bgr", "i420", "index", "shown", "size", "time_s")
+
+    def __init__(
+        self,
+        index: int,
+        time_s: float,
+        bgr: np.ndarray | None,
+        size: tuple[int, int] = (0, 0),
+        shown: bool = True,
+        i420: np.ndarray | None = None,
+    ) -> None:
+        if bgr is None and i420 is None:
+            raise ValueError("a frame needs a picture: BGR or 4:2:0 planes")
+        self.index, self.time_s, self.size, self.shown = index, time_s, size, shown
+        self._bgr, self.i420 = bgr, i420
+
+    @property
+    def bgr(self) -> np.ndarray:
+        """The upright BGR picture (from the planes, once, if the decoder gave only those)."""
+        if self._bgr is None:
+            import cv2
+
+            assert self.i420 is not None
+            self._bgr = np.asarray(cv2.cvtColor(self.i420, cv2.COLOR_YUV2BGR_I420))
+        return self._bgr
 
     @property
     def source_size(self) -> tuple[int, int]:
-        """(width, height) of the upright source frame (that of ``bgr`` when not given)."""
-        return self.size if self.size[0] > 0 else (int(self.bgr.shape[1]), int(self.bgr.shape[0]))
+        """(width, height) of the upright source frame (that of the picture when not given)."""
+        if self.size[0] > 0:
+            return self.size
+        if self._bgr is not None:
+            return int(self._bgr.shape[1]), int(self._bgr.shape[0])
+        assert self.i420 is not None
+        return int(self.i420.shape[1]), int(self.i420.shape[0]) * 2 // 3
 
 
 @dataclass(frozen=True)
@@ -84,6 +116,7 @@ class FramePlan:
     pose_span: tuple[int, int] | None = None
     until_s: float | None = None
     threads: int = 0  # libav's decoding threads (voice.media.decoding); 0: its own choice
+    planes: bool = False  # shown frames also come as their 4:2:0 planes (Frame.i420)
 
     def needs(self, index: int) -> bool:
         return self.shows(index) or self.poses(index)
@@ -116,41 +149,6 @@ def even_size(width: int, height: int, max_short: int, max_long: int = 0) -> tup
     if max_long > 0:
         scale = min(scale, max_long / max(width, height))
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
-
-
-#: cv2.rotate codes per counter-clockwise display rotation.
-_ROTATE = {90: 2, 180: 1, 270: 0}  # ROTATE_90_COUNTERCLOCKWISE, ROTATE_180, ROTATE_90_CLOCKWISE
-
-
-class _Converter:
-    """Decoded frame → upright BGR of the plan's size: one libav scale+convert, then rotation."""
-
-    def __init__(self, size: tuple[int, int] | None) -> None:
-        from av.video.reformatter import VideoReformatter
-
-        self._size = size
-        self._reformatter = VideoReformatter()  # keeps its scaler between frames
-        self.rotation: int | None = None
-
-    def __call__(self, frame: Any) -> np.ndarray:
-        import cv2
-
-        if self.rotation is None:  # the display matrix of a phone video does not change
-            self.rotation = rotation_of(frame)
-        turned = self.rotation in (90, 270)
-        width, height = self._size or ((frame.height, frame.width) if turned else (frame.width, frame.height))
-        stored = (height, width) if turned else (width, height)
-        if stored == (frame.width, frame.height):
-            bgr: np.ndarray = frame.to_ndarray(format="bgr24")
-        else:
-            small = self._reformatter.reformat(
-                frame, width=stored[0], height=stored[1], format="bgr24", interpolation="AREA"
-            )
-            bgr = small.to_ndarray()
-        code = _ROTATE.get(self.rotation)  # counter-clockwise degrees, as the display matrix says
-        if code is not None:
-            bgr = cv2.rotate(bgr, code)
-        return bgr
 
 
 class _Clock:
@@ -247,7 +245,7 @@ def iter_frames(
     container = open_container(path)
     stream = container.streams.video[0]
     threaded_decoding(stream, plan.threads)
-    convert = _Converter(plan.size)
+    convert = Converter(plan.size)
     out: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=buffer)
     stop = threading.Event()
 
@@ -260,11 +258,15 @@ def iter_frames(
                     break
                 if not plan.needs(i):
                     continue
-                bgr = convert(frame)
+                shown = plan.shows(i)
+                planes = plan.planes and shown
+                # BGR for pose (and for a plan without planes); the planes for drawing.
+                bgr = convert(frame) if plan.poses(i) or not planes else None
+                i420 = convert.planes(frame) if planes else None
                 if source is None:
                     turned = convert.rotation in (90, 270)
                     source = (frame.height, frame.width) if turned else (frame.width, frame.height)
-                out.put(Frame(i, t, bgr, source, plan.shows(i)))
+                out.put(Frame(i, t, bgr, source, shown, i420))
             out.put(None)
         except (av.error.FFmpegError, ValueError) as exc:
             out.put(
@@ -296,7 +298,8 @@ def frame_plans(info: VideoInfo, settings: Settings) -> tuple[FramePlan, FramePl
     """The plans of the pose-only pass (used with a patient model) and of the drawing pass.
 
     The annotated video keeps every ``show_every``-th frame (at most ``annotate_max_fps``) at
-    most ``annotate_max_short_side`` on its short side; pose keeps its own sample rate.
+    most ``annotate_max_short_side`` on its short side, as 4:2:0 planes to draw on; pose keeps
+    its own sample rate.
     """
     stride = sample_stride(info.fps, settings.pose_fps)
     show_every = max(1, math.ceil(info.fps / settings.annotate_max_fps - 1e-6))
@@ -306,7 +309,13 @@ def frame_plans(info: VideoInfo, settings: Settings) -> tuple[FramePlan, FramePl
     threads = settings.decode_threads or decoder_threads(info)
     pose_only = FramePlan(0, stride, pose_size, skip_nonref=skip, until_s=until, threads=threads)
     drawing = FramePlan(
-        show_every, stride, out_size, skip_nonref=skip and show_every > 1, until_s=until, threads=threads
+        show_every,
+        stride,
+        out_size,
+        skip_nonref=skip and show_every > 1,
+        until_s=until,
+        threads=threads,
+        planes=True,  # drawn on as decoded (voice.drawing.planes)
     )
     return pose_only, drawing
 

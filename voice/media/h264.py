@@ -146,16 +146,26 @@ class H264Writer:
         """Encode one BGR frame."""
         import cv2
 
-        if self._ended:
-            return
         if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
             bgr = bgr[: self.height, : self.width]
         frame = np.ascontiguousarray(bgr)
+        self._send(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420) if self._i420 else frame)
+
+    def write_i420(self, i420: np.ndarray) -> None:
+        """Encode one frame given as its 4:2:0 planes ((height × 3/2, width) bytes, this video's
+        size): as they are, or converted to BGR where the encoder takes BGR (generated silence)."""
+        import cv2
+
+        if i420.shape != (self.height * 3 // 2, self.width):
+            raise ValueError(f"planes of shape {i420.shape} for a {self.width}×{self.height} video")
+        self._send(np.ascontiguousarray(i420) if self._i420 else cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420))
+
+    def _send(self, picture: np.ndarray) -> None:
+        if self._ended:
+            return
         assert self._proc.stdin is not None
         try:
-            self._proc.stdin.write(
-                cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).data if self._i420 else frame.data
-            )
+            self._proc.stdin.write(picture.data)
         except BrokenPipeError as exc:
             if self._finished():  # it reached ``duration_s``: frames after it are not part of the video
                 self._ended = True

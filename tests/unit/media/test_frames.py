@@ -1,5 +1,6 @@
 """Decoding stops past the stated end whatever the packets say: by a frame's time, and by its count
-when timestamps stand still (a fake container: no media needed)."""
+when timestamps stand still (a fake container: no media needed); 4:2:0 planes turned upright
+plane by plane, and a frame's BGR made from its planes only when asked for."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
+import cv2
+import numpy as np
 import pytest
 
 from voice.errors import CorruptMediaError
-from voice.media.frames import FramePlan, iter_decoded
+from voice.media.frames import Frame, FramePlan, iter_decoded
 
 
 @dataclass
@@ -49,3 +52,14 @@ def test_decoding_stops_past_until(stuck: bool) -> None:
 def test_without_until_every_frame_is_decoded() -> None:
     decoded = list(iter_decoded(_Container(100, None), _Stream(), FramePlan()))
     assert len(decoded) == 100
+
+
+def test_a_frame_without_bgr_converts_its_planes_once_when_asked() -> None:
+    bgr = np.random.default_rng(0).integers(0, 256, (4, 6, 3), dtype=np.uint8)
+    i420 = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+    frame = Frame(3, 0.1, None, i420=i420)
+    assert frame.source_size == (6, 4)
+    assert frame.bgr is frame.bgr
+    np.testing.assert_array_equal(frame.bgr, cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420))
+    with pytest.raises(ValueError, match="needs a picture"):
+        Frame(0, 0.0, None)
